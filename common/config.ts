@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. `loadConfig(env)` is pure: it reads only the object it is
+ * given (nothing else in the code base reads process.env), reports every problem at once and
+ * returns a frozen value. See docs/configuration.md for every variable.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const seconds = z.coerce.number().positive();
+// A tenant is the first half of the `{tenant}:{deviceId}` topic level, and the MQTT username:
+// it must not contain topic separators, wildcards or the colon.
+export const tenantName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64)');
+
+const schema = z
+  .object({
+    HOST: z.string().default('0.0.0.0'),
+    OCPP_PORT: port.default(9000),
+    HTTP_PORT: port.default(8080),
+    MQTT_PORT: port.default(1883),
+    MQTT_URL: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|tls):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    AUTO_PROVISION: bool.default(true),
+    DEFAULT_TENANT: tenantName.default('admin'),
+    ACCEPT_UNKNOWN_ID_TAGS: bool.default(true),
+    /** BootNotification.conf interval (OCPP 1.6 §4.2), seconds. */
+    HEARTBEAT_INTERVAL: seconds.default(60),
+    /** Silence (no frame at all) after which a charger is flagged offline; default 2.5 × interval. */
+    HEARTBEAT_TOLERANCE: seconds.optional(),
+    /** WebSocket ping interval, seconds; 0 disables. Reaps sockets that died without a close frame. */
+    WS_PING_INTERVAL: z.coerce.number().min(0).default(30),
+    OCPP_LENIENT: bool.default(true),
+    OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    INFLUX_URL: z.url().optional(),
+    INFLUX_DATABASE: z.string().min(1).optional(),
+    INFLUX_TOKEN: z.string().min(1).optional(),
+    INFLUX_ORG: z.string().min(1).optional(),
+    INFLUX_BUCKET: z.string().min(1).optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres:// URL').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.INFLUX_URL && !c.INFLUX_DATABASE && !c.INFLUX_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_DATABASE'], message: 'INFLUX_URL needs INFLUX_DATABASE (1.x) or INFLUX_BUCKET (2.x)' });
+    }
+    if (c.INFLUX_BUCKET && (!c.INFLUX_TOKEN || !c.INFLUX_ORG)) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'InfluxDB 2.x needs INFLUX_TOKEN and INFLUX_ORG' });
+    }
+  });
+
+export type Config = Readonly<z.infer<typeof schema> & { HEARTBEAT_TOLERANCE: number }>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as in most twelve-factor tools. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape ?? {})) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? 'config');
+        const given = input[name];
+        return `${name}: ${i.message}${given !== undefined ? ` (got ${JSON.stringify(given)})` : ''}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return Object.freeze({ ...c, HEARTBEAT_TOLERANCE: c.HEARTBEAT_TOLERANCE ?? c.HEARTBEAT_INTERVAL * 2.5 });
+}

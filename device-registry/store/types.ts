@@ -1,0 +1,170 @@
+/**
+ * The registry's storage port. Two backends implement it: the embedded SQLite file under
+ * DATA_DIR (the all-in-one default) and PostgreSQL (DATABASE_URL, shared by several gateways).
+ * Both must pass the same contract suite in `contract.ts` (the aedes-persistence model).
+ *
+ * Every method is async even on SQLite so that callers cannot come to rely on synchronous
+ * storage; none of them is on the MeterValues hot path (the gateway reads devices through
+ * its cache at connect time).
+ */
+
+export type AttrValue = string | number | boolean | null;
+
+export interface Site {
+  name?: string | undefined;
+  address?: string | undefined;
+  lat?: number | undefined;
+  lng?: number | undefined;
+}
+
+export interface Device {
+  /** Registry id, safe in MQTT topics (lowercase hex). Not the chargePointId. */
+  id: string;
+  tenant: string;
+  /** OCPP identity: the last path segment of the charger's WebSocket URL. Unique across tenants. */
+  chargePointId: string;
+  label: string;
+  enabled: boolean;
+  /** scrypt hash of the OCPP Basic-auth password (security profile 1), or null: no password set. */
+  passwordHash: string | null;
+  /** Per-device override of OCPP_LENIENT; null follows the global setting. */
+  lenient: boolean | null;
+  templates: string[];
+  /** Static attributes, filled from BootNotification (vendor, model, serial numbers, firmware, ...). */
+  attrs: Record<string, AttrValue>;
+  site: Site | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewDevice {
+  /** Optional explicit id; generated when absent. */
+  id?: string | undefined;
+  tenant: string;
+  chargePointId: string;
+  label?: string | undefined;
+  enabled?: boolean | undefined;
+  passwordHash?: string | null | undefined;
+  lenient?: boolean | null | undefined;
+  templates?: string[] | undefined;
+  attrs?: Record<string, AttrValue> | undefined;
+  site?: Site | null | undefined;
+}
+
+export type DevicePatch = Partial<Omit<NewDevice, 'id' | 'tenant'>>;
+
+export type TransactionStatus = 'active' | 'completed';
+
+export interface Transaction {
+  /** OCPP transactionId: allocated by the store, strictly increasing, never handed out twice. */
+  id: number;
+  deviceId: string;
+  tenant: string;
+  connectorId: number;
+  idTag: string;
+  /** The idTag given in StopTransaction; chargers may send a different one (field notes). */
+  stopIdTag: string | null;
+  startedAt: string;
+  stoppedAt: string | null;
+  meterStart: number;
+  meterStop: number | null;
+  /** meterStop - meterStart, in Wh, once stopped. */
+  energyWh: number | null;
+  stopReason: string | null;
+  reservationId: number | null;
+  status: TransactionStatus;
+}
+
+export interface NewTransaction {
+  deviceId: string;
+  tenant: string;
+  connectorId: number;
+  idTag: string;
+  meterStart: number;
+  startedAt: string;
+  reservationId?: number | null | undefined;
+}
+
+export interface TransactionStop {
+  meterStop: number;
+  stoppedAt: string;
+  stopReason?: string | null | undefined;
+  stopIdTag?: string | null | undefined;
+}
+
+export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
+
+export interface IdTag {
+  tenant: string;
+  idTag: string;
+  status: IdTagStatus;
+  expiryDate: string | null;
+  parentIdTag: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface DeviceFilter {
+  tenant?: string | undefined;
+  chargePointId?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface TransactionFilter {
+  tenant?: string | undefined;
+  deviceId?: string | undefined;
+  /** Sessions that started at or after `from` (ISO 8601). */
+  from?: string | undefined;
+  /** Sessions that started before `to` (ISO 8601). */
+  to?: string | undefined;
+  status?: TransactionStatus | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface RegistryStore {
+  /** Applies pending versioned schema migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Throws a StoreError with code 'DUPLICATE' when chargePointId (or id) already exists. */
+  createDevice(input: NewDevice): Promise<Device>;
+  getDevice(id: string): Promise<Device | null>;
+  getDeviceByChargePointId(chargePointId: string): Promise<Device | null>;
+  listDevices(filter: DeviceFilter): Promise<Page<Device>>;
+  /** Atomic: either the whole patch is applied or nothing. `attrs` are merged key by key. */
+  updateDevice(id: string, patch: DevicePatch): Promise<Device | null>;
+  deleteDevice(id: string): Promise<boolean>;
+
+  /** Allocates the next transactionId atomically (OCPP 1.6 §6.46: the Central System assigns it). */
+  startTransaction(input: NewTransaction): Promise<Transaction>;
+  /**
+   * A charger that did not get the StartTransaction.conf resends the same request after a
+   * reconnect; finding it by its start data makes StartTransaction idempotent.
+   */
+  findTransactionByStart(deviceId: string, connectorId: number, startedAt: string, meterStart: number): Promise<Transaction | null>;
+  /** Returns null when the id is unknown. Stopping twice keeps the first stop. */
+  stopTransaction(id: number, stop: TransactionStop): Promise<Transaction | null>;
+  getTransaction(id: number): Promise<Transaction | null>;
+  listTransactions(filter: TransactionFilter): Promise<Page<Transaction>>;
+
+  getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
+  upsertIdTag(tag: IdTag): Promise<IdTag>;
+}
+
+export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
