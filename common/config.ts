@@ -25,13 +25,18 @@ const schema = z
       .string()
       .regex(/^(mqtts?|wss?|tcp|tls):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL')
       .optional(),
+    /** Credentials for MQTT_URL (an external broker). */
+    MQTT_USERNAME: z.string().min(1).optional(),
+    MQTT_PASSWORD: z.string().min(1).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     AUTO_PROVISION: bool.default(true),
     DEFAULT_TENANT: tenantName.default('admin'),
     ACCEPT_UNKNOWN_ID_TAGS: bool.default(true),
     /** BootNotification.conf interval (OCPP 1.6 §4.2), seconds. */
-    HEARTBEAT_INTERVAL: seconds.default(60),
+    HEARTBEAT_INTERVAL: z.coerce.number().int().positive().default(60),
+    /** BootNotification.conf status for enabled devices (OCPP 1.6 §7.40 RegistrationStatus). */
+    BOOT_REGISTRATION_STATUS: z.enum(['Accepted', 'Pending', 'Rejected']).default('Accepted'),
     /** Silence (no frame at all) after which a charger is flagged offline; default 2.5 × interval. */
     HEARTBEAT_TOLERANCE: seconds.optional(),
     /** WebSocket ping interval, seconds; 0 disables. Reaps sockets that died without a close frame. */

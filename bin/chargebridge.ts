@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * chargebridge CLI. `start` runs every role in one process (the `npm start` default).
+ * Configuration comes from the environment, read here once and nowhere else.
+ */
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { startAll } from './start.ts';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // One line, naming every bad variable (interface.md: bad configuration stops the start).
+      process.stderr.write(`chargebridge: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const program = new Command('chargebridge').description('OCPP-to-MQTT gateway for EV chargers');
+
+program
+  .command('start', { isDefault: true })
+  .description('run gateway, broker, registry and history in one process (embedded defaults)')
+  .action(async () => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL);
+    let running;
+    try {
+      running = await startAll(config, log);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') {
+        process.stderr.write(`chargebridge: cannot listen: port ${(e as { port?: number }).port ?? ''} is already in use (${e.message})\n`);
+      } else {
+        log.fatal({ err }, 'start failed');
+      }
+      process.exit(1);
+    }
+    const r = running;
+    if (r.adminToken) {
+      // Printed once: only its hash is stored.
+      process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
+    }
+    log.info({ ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      r.close().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { mayPublish, mayReceive, maySubscribe, principal } from './acl.ts';
+
+const acme = principal('acme', 'operator');
+const reader = principal('acme', 'read-only');
+const service = principal('admin', 'service');
+
+describe('tenant ACL', () => {
+  it.each([
+    ['acme:dev1/attrs', true],
+    ['acme:+/state', true],
+    ['+/attrs', true],
+    ['#', true],
+    ['other:dev1/attrs', false],
+    ['other:+/#', false],
+    ['$SYS/#', false],
+    ['acmex:dev/attrs', false],
+  ])('subscribe %s -> %s', (f, ok) => expect(maySubscribe(acme, f)).toBe(ok));
+
+  it.each([
+    ['acme:dev1/config', true],
+    ['acme:dev1/attrs', false],
+    ['acme:dev1/config/reply', false],
+    ['other:dev1/config', false],
+    ['acme:dev1/x/config', false],
+  ])('publish %s -> %s', (t, ok) => expect(mayPublish(acme, t)).toBe(ok));
+
+  it('read-only may not publish; service may do anything', () => {
+    expect(mayPublish(reader, 'acme:dev1/config')).toBe(false);
+    expect(mayPublish(service, 'other:dev/attrs')).toBe(true);
+    expect(mayReceive(service, 'other:dev/attrs')).toBe(true);
+  });
+
+  it('forwards only the own tenant', () => {
+    expect(mayReceive(acme, 'acme:d/attrs')).toBe(true);
+    expect(mayReceive(acme, 'acmex:d/attrs')).toBe(false);
+    expect(mayReceive(acme, 'other:d/attrs')).toBe(false);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      OCPP_PORT: 9000,
+      HTTP_PORT: 8080,
+      MQTT_PORT: 1883,
+      DATA_DIR: './data',
+      AUTO_PROVISION: true,
+      DEFAULT_TENANT: 'admin',
+      HEARTBEAT_INTERVAL: 60,
+      HEARTBEAT_TOLERANCE: 150,
+      OCPP_LENIENT: true,
+    });
+  });
+
+  it('ignores empty values and unrelated variables, and is frozen', () => {
+    const c = loadConfig({ OCPP_PORT: '', PATH: '/bin' });
+    expect(c.OCPP_PORT).toBe(9000);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    try {
+      loadConfig({ OCPP_PORT: 'x', AUTO_PROVISION: 'maybe', DEFAULT_TENANT: 'a/b', MQTT_URL: 'http://x' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['AUTO_PROVISION', 'DEFAULT_TENANT', 'MQTT_URL', 'OCPP_PORT']);
+    }
+  });
+
+  it.each([
+    [{ INFLUX_URL: 'http://influx:8086' }, 'INFLUX_DATABASE'],
+    [{ INFLUX_URL: 'http://influx:8086', INFLUX_BUCKET: 'b' }, 'INFLUX_TOKEN'],
+    [{ API_TOKEN: 'short' }, 'API_TOKEN'],
+    [{ OCPP_PORT: '70000' }, 'OCPP_PORT'],
+  ])('refuses %o naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The registry of application errors (the fastify model): each has a stable code, an HTTP
+ * status and a title. HTTP answers them as application/problem+json (RFC 9457); tests assert
+ * the code, never the message. Listed for users in docs/errors.md.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, title: 'Missing or invalid API token' },
+  FORBIDDEN: { status: 403, title: 'This token may not do that' },
+  NOT_FOUND: { status: 404, title: 'No such resource' },
+  DUPLICATE: { status: 409, title: 'A resource with this key already exists' },
+  CONFLICT: { status: 409, title: 'The resource changed or is in use' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Unsupported Accept type' },
+  CHARGER_OFFLINE: { status: 409, title: 'The charger is not connected' },
+  CHARGER_TIMEOUT: { status: 504, title: 'The charger did not answer in time' },
+  CHARGER_ERROR: { status: 502, title: 'The charger answered with an OCPP error' },
+  UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldProblem {
+  /** Dotted path of the offending field, prefixed with where it was: `body.site.lat`, `query.from`. */
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(message ?? ERRORS[code].title);
+    this.name = 'AppError';
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function problemJson(err: AppError, instance?: string) {
+  return {
+    type: `urn:chargebridge:error:${err.code}`,
+    title: ERRORS[err.code].title,
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+    ...(instance ? { instance } : {}),
+    ...(err.problems.length ? { errors: err.problems } : {}),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The HTTP API (registry, history, dashboard) as a fastify instance that does not listen:
+ * tests use `app.inject()` or listen on port 0, `bin/` listens. zod schemas validate every
+ * request and generate the OpenAPI document served at /docs.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import { authenticate, type TokenResolver } from './http/auth.ts';
+import { registerProblemHandler } from './http/problems.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+import type { Device, RegistryStore } from './store/types.ts';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  store: RegistryStore;
+  tokens: TokenResolver;
+  /** Live presence of a device when a gateway runs in this process. */
+  online?: (device: Device) => boolean | null;
+  /** A device changed: connected sessions must see it. */
+  deviceChanged?: (device: Device) => void;
+}
+
+const PUBLIC = new Set(['/health']);
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Per-request lines only when debugging: at info they would drown the charger logs.
+    loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'chargebridge API', version: '0.1.0', description: 'Device registry, sessions, history and commands of the chargebridge OCPP gateway.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.decorateRequest('caller', null as never);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt') return;
+    req.caller = await authenticate(req, deps.tokens);
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(
+    deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
+  );
+  await app.register(transactionRoutes({ store: deps.store }));
+  return app;
+}

@@ -1,0 +1,45 @@
+/**
+ * Bearer-token authentication for the HTTP API. A token has a tenant and a role and sees only
+ * its tenant (interface.md). The installation admin token (API_TOKEN) is the admin of
+ * DEFAULT_TENANT and may in addition issue tokens for other tenants.
+ */
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../common/errors.ts';
+import type { Role } from '../../broker/acl.ts';
+
+export interface Caller {
+  tenant: string;
+  role: Exclude<Role, 'service'>;
+  /** The installation admin (API_TOKEN): may manage tokens of every tenant. */
+  installationAdmin: boolean;
+  tokenId: string | null;
+}
+
+export interface TokenResolver {
+  resolve(token: string): Promise<Caller | null>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}
+
+export async function authenticate(req: FastifyRequest, resolver: TokenResolver): Promise<Caller> {
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!m) throw new AppError('UNAUTHORIZED', 'Authorization: Bearer <token> required');
+  const caller = await resolver.resolve(m[1]!);
+  if (!caller) throw new AppError('UNAUTHORIZED', 'Unknown or revoked token');
+  return caller;
+}
+
+const WRITE_ROLES: ReadonlySet<string> = new Set(['admin', 'operator']);
+
+export function requireWrite(caller: Caller): void {
+  if (!WRITE_ROLES.has(caller.role)) throw new AppError('FORBIDDEN', `role ${caller.role} may not change anything`);
+}
+
+export function requireAdmin(caller: Caller): void {
+  if (caller.role !== 'admin') throw new AppError('FORBIDDEN', 'admin role required');
+}

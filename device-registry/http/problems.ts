@@ -1,0 +1,45 @@
+/**
+ * One error handler for the whole HTTP API: every failure leaves as application/problem+json
+ * with a stable `code` and, for validation failures, the offending fields by name.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, problemJson, type FieldProblem } from '../../common/errors.ts';
+import { StoreError } from '../store/types.ts';
+
+function fromStore(err: StoreError): AppError {
+  const problems = err.field ? [{ field: `body.${err.field}`, message: err.message }] : [];
+  if (err.code === 'DUPLICATE') return new AppError('DUPLICATE', err.message, problems);
+  if (err.code === 'NOT_FOUND') return new AppError('NOT_FOUND', err.message);
+  return new AppError('CONFLICT', err.message, problems);
+}
+
+export function registerProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | StoreError | Error, req, reply) => {
+    let appErr: AppError;
+    if (error instanceof AppError) appErr = error;
+    else if (error instanceof StoreError) appErr = fromStore(error);
+    else if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = (error as FastifyError).validationContext ?? 'body';
+      const problems: FieldProblem[] = error.validation.map((v) => {
+        const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
+        const missing = (v.params as { issue?: { path?: PropertyKey[] } })?.issue?.path;
+        const field = path || (missing?.length ? missing.join('.') : '');
+        return { field: field ? `${where}.${field}` : where, message: v.message ?? 'invalid' };
+      });
+      appErr = new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    } else if ((error as FastifyError).statusCode && (error as FastifyError).statusCode! < 500) {
+      // fastify's own 4xx (bad JSON body, unsupported media type, body too large)
+      const fe = error as FastifyError;
+      appErr = new AppError(fe.statusCode === 406 ? 'NOT_ACCEPTABLE' : 'VALIDATION_FAILED', fe.message, [{ field: 'body', message: fe.message }]);
+    } else {
+      req.log.error({ err: error }, 'request failed');
+      appErr = new AppError('INTERNAL');
+    }
+    reply.status(appErr.status).type('application/problem+json').send(problemJson(appErr, req.url));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
+    reply.status(404).type('application/problem+json').send(problemJson(err, req.url));
+  });
+}

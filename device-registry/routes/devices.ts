@@ -1,0 +1,155 @@
+/** Devices: the charger-to-virtual-device mapping (interface.md "HTTP API"). */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../common/errors.ts';
+import { tenantName } from '../../common/config.ts';
+import { requireWrite } from '../http/auth.ts';
+import { hashSecret } from '../passwords.ts';
+import type { Device, DevicePatch, RegistryStore } from '../store/types.ts';
+
+const site = z
+  .object({
+    name: z.string().max(200).optional(),
+    address: z.string().max(500).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lng: z.number().min(-180).max(180).optional(),
+  })
+  .strict();
+
+// OCPP 1.6 security whitepaper §3.1 (profile 1): the Basic-auth password is 16-40 characters.
+const ocppPassword = z.string().min(16, 'OCPP passwords are 16-40 characters (security profile 1)').max(40);
+const attrValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const deviceView = z.object({
+  id: z.string(),
+  label: z.string(),
+  tenant: z.string(),
+  chargePointId: z.string(),
+  enabled: z.boolean(),
+  lenient: z.boolean().nullable(),
+  hasPassword: z.boolean(),
+  templates: z.array(z.string()),
+  attrs: z.record(z.string(), attrValue),
+  site: site.nullable(),
+  online: z.boolean().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const createBody = z
+  .object({
+    chargePointId: z.string().min(1).max(255),
+    label: z.string().min(1).max(200).optional(),
+    tenant: tenantName.optional(),
+    ocppPassword: ocppPassword.optional(),
+    site: site.optional(),
+    enabled: z.boolean().optional(),
+    lenient: z.boolean().nullable().optional(),
+    templates: z.array(z.string()).optional(),
+    attrs: z.record(z.string(), attrValue).optional(),
+  })
+  .strict();
+
+const patchBody = createBody.omit({ tenant: true }).extend({ ocppPassword: ocppPassword.nullable().optional(), site: site.nullable().optional() }).strict();
+
+const idParam = z.object({ id: z.string().min(1) });
+const listQuery = z.object({
+  chargePointId: z.string().optional(),
+  online: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export interface DeviceRoutesDeps {
+  store: RegistryStore;
+  /** Live presence, when a gateway runs in this process; null otherwise. */
+  online(device: Device): boolean | null;
+  /** Tell connected sessions about a change (enabled, lenient, password). */
+  changed(device: Device): void;
+}
+
+export function deviceRoutes(deps: DeviceRoutesDeps) {
+  const { store } = deps;
+  const view = (d: Device): z.infer<typeof deviceView> => ({
+    id: d.id,
+    label: d.label,
+    tenant: d.tenant,
+    chargePointId: d.chargePointId,
+    enabled: d.enabled,
+    lenient: d.lenient,
+    hasPassword: d.passwordHash !== null,
+    templates: d.templates,
+    attrs: d.attrs,
+    site: d.site,
+    online: deps.online(d),
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  });
+
+  /** Another tenant's device is answered exactly like a missing one: 404. */
+  async function owned(tenant: string, id: string): Promise<Device> {
+    const d = await store.getDevice(id);
+    if (!d || d.tenant !== tenant) throw new AppError('NOT_FOUND', `device ${id} not found`);
+    return d;
+  }
+
+  return async function register(app: FastifyInstance) {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get('/devices', { schema: { tags: ['devices'], querystring: listQuery, response: { 200: z.object({ items: z.array(deviceView), total: z.number() }) } } }, async (req) => {
+      const q = req.query;
+      if (q.online === undefined) {
+        const page = await store.listDevices({ tenant: req.caller.tenant, chargePointId: q.chargePointId, limit: q.limit, offset: q.offset });
+        return { items: page.items.map(view), total: page.total };
+      }
+      // Presence is not stored: filter the tenant's devices in memory.
+      const all = await store.listDevices({ tenant: req.caller.tenant, chargePointId: q.chargePointId });
+      const want = q.online === 'true';
+      const hits = all.items.map(view).filter((d) => (d.online ?? false) === want);
+      return { items: hits.slice(q.offset, q.offset + q.limit), total: hits.length };
+    });
+
+    r.post('/devices', { schema: { tags: ['devices'], body: createBody, response: { 201: deviceView } } }, async (req, reply) => {
+      requireWrite(req.caller);
+      const b = req.body;
+      if (b.tenant !== undefined && b.tenant !== req.caller.tenant) {
+        throw new AppError('FORBIDDEN', 'a token creates devices in its own tenant only', [{ field: 'body.tenant', message: `must be ${req.caller.tenant}` }]);
+      }
+      const d = await store.createDevice({
+        tenant: req.caller.tenant,
+        chargePointId: b.chargePointId,
+        label: b.label,
+        enabled: b.enabled,
+        lenient: b.lenient,
+        templates: b.templates,
+        attrs: b.attrs,
+        site: b.site,
+        passwordHash: b.ocppPassword ? await hashSecret(b.ocppPassword) : null,
+      });
+      reply.status(201);
+      return view(d);
+    });
+
+    r.get('/devices/:id', { schema: { tags: ['devices'], params: idParam, response: { 200: deviceView } } }, async (req) => view(await owned(req.caller.tenant, req.params.id)));
+
+    r.patch('/devices/:id', { schema: { tags: ['devices'], params: idParam, body: patchBody, response: { 200: deviceView } } }, async (req) => {
+      requireWrite(req.caller);
+      await owned(req.caller.tenant, req.params.id);
+      const { ocppPassword: pw, ...rest } = req.body;
+      const patch: DevicePatch = { ...rest };
+      if (pw !== undefined) patch.passwordHash = pw === null ? null : await hashSecret(pw);
+      const d = await store.updateDevice(req.params.id, patch);
+      if (!d) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
+      deps.changed(d);
+      return view(d);
+    });
+
+    r.delete('/devices/:id', { schema: { tags: ['devices'], params: idParam } }, async (req, reply) => {
+      requireWrite(req.caller);
+      await owned(req.caller.tenant, req.params.id);
+      await store.deleteDevice(req.params.id);
+      reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Versioned schema migrations, as data: one entry per version, with the SQL for each backend.
+ * `migrate()` applies the pending ones in version order, all in one transaction, and records
+ * each in `schema_migrations (version, name, applied_at)`; running it again does nothing.
+ *
+ * To change the schema, append an entry with the next version (2, 3, ...). Never edit or
+ * renumber an entry once it has shipped: databases in the field have recorded it as applied.
+ * Each SQL text may hold several statements separated by `;`.
+ *
+ * Conventions both backends follow (the contract suite relies on them):
+ * - Timestamps: SQLite stores ISO 8601 UTC strings as `Date#toISOString()` writes them
+ *   (`2024-05-01T10:00:00.000Z`), so text order is time order; PostgreSQL uses timestamptz.
+ * - JSON (templates, attrs, site): TEXT holding JSON on SQLite, jsonb on PostgreSQL.
+ * - No foreign key from transactions to devices: billing records outlive their device.
+ * - Constraint names are spelled out on PostgreSQL, the store maps them to the field of a
+ *   StoreError('DUPLICATE'), e.g. `devices_charge_point_id_key` -> `chargePointId`.
+ */
+export interface Migration {
+  /** Strictly increasing from 1, never reused. */
+  version: number;
+  /** Short description, recorded in schema_migrations. */
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'devices, transactions, id_tags',
+    sqlite: `
+      CREATE TABLE devices (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        -- The OCPP identity, unique across tenants (one WebSocket URL namespace).
+        charge_point_id TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        password_hash TEXT,
+        lenient INTEGER CHECK (lenient IN (0, 1)),
+        templates TEXT NOT NULL DEFAULT '[]',
+        attrs TEXT NOT NULL DEFAULT '{}',
+        site TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX devices_created_idx ON devices (created_at, id);
+      CREATE INDEX devices_tenant_created_idx ON devices (tenant, created_at, id);
+
+      -- AUTOINCREMENT, not a plain rowid: a rowid may be reused once the highest row is gone,
+      -- and an OCPP transactionId must never be handed out twice. OCPP's integer is int32.
+      CREATE TABLE transactions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT CHECK (id BETWEEN 1 AND 2147483647),
+        device_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        id_tag TEXT NOT NULL,
+        stop_id_tag TEXT,
+        started_at TEXT NOT NULL,
+        stopped_at TEXT,
+        meter_start INTEGER NOT NULL,
+        meter_stop INTEGER,
+        stop_reason TEXT,
+        reservation_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed'))
+      ) STRICT;
+      CREATE INDEX transactions_start_idx ON transactions (device_id, connector_id, started_at);
+      CREATE INDEX transactions_tenant_started_idx ON transactions (tenant, started_at);
+
+      -- OCPP 1.6 §7.28: an IdToken is a case-insensitive string (CiString20Type, printable ASCII).
+      CREATE TABLE id_tags (
+        tenant TEXT NOT NULL,
+        id_tag TEXT NOT NULL COLLATE NOCASE,
+        status TEXT NOT NULL CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')),
+        expiry_date TEXT,
+        parent_id_tag TEXT,
+        PRIMARY KEY (tenant, id_tag)
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE devices (
+        id text NOT NULL,
+        tenant text NOT NULL,
+        charge_point_id text NOT NULL,
+        label text NOT NULL,
+        enabled boolean NOT NULL DEFAULT true,
+        password_hash text,
+        lenient boolean,
+        templates jsonb NOT NULL DEFAULT '[]',
+        attrs jsonb NOT NULL DEFAULT '{}',
+        site jsonb,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT devices_pkey PRIMARY KEY (id),
+        -- The OCPP identity, unique across tenants (one WebSocket URL namespace).
+        CONSTRAINT devices_charge_point_id_key UNIQUE (charge_point_id)
+      );
+      CREATE INDEX devices_created_idx ON devices (created_at, id);
+      CREATE INDEX devices_tenant_created_idx ON devices (tenant, created_at, id);
+
+      -- An identity sequence never hands a value out twice (OCPP transactionIds); integer is
+      -- OCPP's int32, and the sequence stops at its maximum rather than wrapping round.
+      CREATE TABLE transactions (
+        id integer GENERATED ALWAYS AS IDENTITY,
+        device_id text NOT NULL,
+        tenant text NOT NULL,
+        connector_id integer NOT NULL,
+        id_tag text NOT NULL,
+        stop_id_tag text,
+        started_at timestamptz NOT NULL,
+        stopped_at timestamptz,
+        meter_start bigint NOT NULL,
+        meter_stop bigint,
+        stop_reason text,
+        reservation_id integer,
+        status text NOT NULL DEFAULT 'active',
+        CONSTRAINT transactions_pkey PRIMARY KEY (id),
+        CONSTRAINT transactions_status_check CHECK (status IN ('active', 'completed'))
+      );
+      CREATE INDEX transactions_start_idx ON transactions (device_id, connector_id, started_at);
+      CREATE INDEX transactions_tenant_started_idx ON transactions (tenant, started_at);
+
+      -- OCPP 1.6 §7.28: an IdToken is a case-insensitive string (CiString20Type, printable ASCII).
+      CREATE TABLE id_tags (
+        tenant text NOT NULL,
+        id_tag text NOT NULL,
+        status text NOT NULL,
+        expiry_date timestamptz,
+        parent_id_tag text,
+        CONSTRAINT id_tags_status_check CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid'))
+      );
+      CREATE UNIQUE INDEX id_tags_key ON id_tags (tenant, lower(id_tag));
+    `,
+  },
+];
+
+/**
+ * The migrations not yet applied, in version order. Throws when the list itself is broken
+ * (versions not strictly increasing from 1), so a bad edit fails at the first migrate().
+ */
+export function pendingMigrations(applied: Iterable<number>, list: readonly Migration[] = MIGRATIONS): Migration[] {
+  list.forEach((m, i) => {
+    const expected = i === 0 ? 1 : list[i - 1]!.version + 1;
+    if (m.version !== expected) throw new Error(`migration list: version ${m.version} at position ${i}, expected ${expected}`);
+  });
+  const done = new Set(applied);
+  return list.filter((m) => !done.has(m.version));
+}
+
+/** The bookkeeping table, created (if missing) by `migrate()` before it reads what is applied. */
+export const SCHEMA_MIGRATIONS_DDL = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer NOT NULL PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`,
+} as const;

@@ -1,0 +1,103 @@
+/**
+ * The contract on a real PostgreSQL: TEST_DATABASE_URL (see .ci/run for the setup). Each test
+ * gets a schema of its own, named by the connection's search_path, dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aDevice, registryStoreContract } from './contract.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { createPostgresStore } from './postgres.ts';
+import type { RegistryStore } from './types.ts';
+
+const url = process.env['TEST_DATABASE_URL'];
+const ci = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0';
+
+/** The same database, with `schema` first on the search_path. */
+function urlWithSchema(base: string, schema: string): string {
+  const u = new URL(base);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+if (!url) {
+  if (!ci) console.warn('PostgreSQL registry store tests SKIPPED: set TEST_DATABASE_URL to run them (see .ci/run)');
+  describe('PostgreSQL registry store', () => {
+    // In CI a missing database must not pass as "skipped": fail loudly instead.
+    it.runIf(ci)('TEST_DATABASE_URL is required in CI', () => {
+      throw new Error('TEST_DATABASE_URL is required in CI');
+    });
+    it.skip('skipped: TEST_DATABASE_URL is not set (e.g. postgres://chargebridge:chargebridge@127.0.0.1:5432/chargebridge_test)', () => {});
+  });
+}
+
+describe.skipIf(!url)('PostgreSQL registry store', () => {
+  let admin: pg.Client;
+  let schema = '';
+  let schemaUrl = '';
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+  });
+  beforeEach(async () => {
+    schema = `cb_test_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    schemaUrl = urlWithSchema(url!, schema);
+  });
+  afterEach(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+
+  describe('postgres specifics', () => {
+    let store: RegistryStore | undefined;
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    it('creates its tables in the search_path schema and records the migrations', async () => {
+      store = createPostgresStore({ url: schemaUrl });
+      await store.migrate();
+      const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['devices', 'id_tags', 'schema_migrations', 'transactions']));
+      const applied = await admin.query<{ version: number; name: string; applied_at: Date }>(`SELECT version, name, applied_at FROM ${schema}.schema_migrations ORDER BY version`);
+      expect(applied.rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+      expect(applied.rows.every((r) => r.applied_at instanceof Date)).toBe(true);
+    });
+
+    it('many processes migrating at once: the advisory lock lets exactly one apply each migration', async () => {
+      const stores = Array.from({ length: 5 }, () => createPostgresStore({ url: schemaUrl, max: 2 }));
+      try {
+        await Promise.all(stores.map((s) => s.migrate()));
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+      const applied = await admin.query(`SELECT version FROM ${schema}.schema_migrations`);
+      expect(applied.rowCount).toBe(MIGRATIONS.length);
+    });
+
+    it('redraws a generated id that collides', async () => {
+      const ids = ['aaaaaaaa', 'aaaaaaaa', 'bbbbbbbb'];
+      store = createPostgresStore({ url: schemaUrl, newId: () => ids.shift()! });
+      await store.migrate();
+      expect((await store.createDevice(aDevice())).id).toBe('aaaaaaaa');
+      expect((await store.createDevice(aDevice())).id).toBe('bbbbbbbb');
+    });
+
+    it('transaction ids come from an int4 identity that never cycles', async () => {
+      store = createPostgresStore({ url: schemaUrl });
+      await store.migrate();
+      const seq = await admin.query<{ data_type: string; cycle: boolean; max_value: string }>(
+        'SELECT data_type::text, cycle, max_value FROM pg_sequences WHERE schemaname = $1',
+        [schema],
+      );
+      expect(seq.rows).toEqual([{ data_type: 'integer', cycle: false, max_value: String(2 ** 31 - 1) }]);
+    });
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * The embedded registry: one SQLite file under DATA_DIR (better-sqlite3), the all-in-one default.
+ *
+ * better-sqlite3 is synchronous, so inside this process every method runs to completion before
+ * the next starts: Promise.all of many updates cannot interleave. Read-modify-write methods
+ * still run in BEGIN IMMEDIATE transactions so that a second process on the same file (a CLI,
+ * a backup tool) cannot slip in between the read and the write; busy_timeout makes it wait.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { newDeviceId } from '../ids.ts';
+import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import {
+  StoreError,
+  type Device,
+  type DevicePatch,
+  type IdTag,
+  type NewDevice,
+  type Page,
+  type RegistryStore,
+  type Site,
+  type Transaction,
+} from './types.ts';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, normally `${DATA_DIR}/registry.db`; its directory is created if missing. */
+  file: string;
+  /** How long a write waits for another process's lock before failing with SQLITE_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number | undefined;
+  /** Device id generator; tests use it to force a collision. Default `newDeviceId`. */
+  newId?: (() => string) | undefined;
+}
+
+interface DeviceRow {
+  id: string;
+  tenant: string;
+  charge_point_id: string;
+  label: string;
+  enabled: number;
+  password_hash: string | null;
+  lenient: number | null;
+  templates: string;
+  attrs: string;
+  site: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TransactionRow {
+  id: number;
+  device_id: string;
+  tenant: string;
+  connector_id: number;
+  id_tag: string;
+  stop_id_tag: string | null;
+  started_at: string;
+  stopped_at: string | null;
+  meter_start: number;
+  meter_stop: number | null;
+  stop_reason: string | null;
+  reservation_id: number | null;
+  status: Transaction['status'];
+}
+
+interface IdTagRow {
+  tenant: string;
+  id_tag: string;
+  status: IdTag['status'];
+  expiry_date: string | null;
+  parent_id_tag: string | null;
+}
+
+/** How often a generated device id is redrawn after a collision (1 in 4 billion per device). */
+const ID_ATTEMPTS = 5;
+
+export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
+  mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+  const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts the file.
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  const newId = opts.newId ?? newDeviceId;
+
+  // Statements are prepared on first use (the tables exist only after migrate()) and kept.
+  const statements = new Map<string, Database.Statement>();
+  const sql = (text: string): Database.Statement => {
+    let s = statements.get(text);
+    if (!s) statements.set(text, (s = db.prepare(text)));
+    return s;
+  };
+
+  const deviceRow = (id: string) => sql('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+  const transactionRow = (id: number) => sql('SELECT * FROM transactions WHERE id = ?').get(id) as TransactionRow | undefined;
+
+  const migrate = db.transaction(() => {
+    db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+    const applied = (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version);
+    for (const m of pendingMigrations(applied)) {
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    }
+  });
+
+  const insertDevice = (input: NewDevice): Device => {
+    const now = new Date().toISOString();
+    for (let attempt = 1; ; attempt++) {
+      const id = input.id ?? newId();
+      try {
+        const row = sql(
+          `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        ).get(
+          id,
+          input.tenant,
+          input.chargePointId,
+          input.label ?? input.chargePointId,
+          flag(input.enabled ?? true),
+          input.passwordHash ?? null,
+          flag(input.lenient ?? null),
+          JSON.stringify(input.templates ?? []),
+          JSON.stringify(input.attrs ?? {}),
+          json(input.site ?? null),
+          now,
+          now,
+        ) as DeviceRow;
+        return toDevice(row);
+      } catch (err) {
+        const dup = duplicate(err);
+        if (dup?.field === 'id' && input.id === undefined && attempt < ID_ATTEMPTS) continue;
+        throw dup ?? err;
+      }
+    }
+  };
+
+  const updateDevice = db.transaction((id: string, patch: DevicePatch): Device | null => {
+    const row = deviceRow(id);
+    if (!row) return null;
+    const cur = toDevice(row);
+    const next: Device = {
+      ...cur,
+      chargePointId: patch.chargePointId ?? cur.chargePointId,
+      label: patch.label ?? cur.label,
+      enabled: patch.enabled ?? cur.enabled,
+      passwordHash: patch.passwordHash === undefined ? cur.passwordHash : patch.passwordHash,
+      lenient: patch.lenient === undefined ? cur.lenient : patch.lenient,
+      templates: patch.templates ?? cur.templates,
+      // Key by key: a key given as null is stored as null, keys not given are kept.
+      attrs: patch.attrs ? { ...cur.attrs, ...patch.attrs } : cur.attrs,
+      site: patch.site === undefined ? cur.site : patch.site,
+      updatedAt: bumped(cur.updatedAt),
+    };
+    const updated = sql(
+      `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
+       WHERE id = ? RETURNING *`,
+    ).get(
+      next.chargePointId,
+      next.label,
+      flag(next.enabled),
+      next.passwordHash,
+      flag(next.lenient),
+      JSON.stringify(next.templates),
+      JSON.stringify(next.attrs),
+      json(next.site),
+      next.updatedAt,
+      id,
+    ) as DeviceRow;
+    return toDevice(updated);
+  });
+
+  // First stop wins: a second StopTransaction (a resend after a reconnect) changes nothing.
+  const stopTransaction = db.transaction((id: number, stoppedAt: string, meterStop: number, stopReason: string | null, stopIdTag: string | null) => {
+    sql(
+      `UPDATE transactions SET meter_stop = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?, status = 'completed'
+       WHERE id = ? AND status = 'active'`,
+    ).run(meterStop, stoppedAt, stopReason, stopIdTag, id);
+    return transactionRow(id);
+  });
+
+  /** Count and page in one read transaction, so total and items agree. */
+  const readPage = db.transaction((from: string, where: Where, order: string, limit: number | null, offset: number) => {
+    const clause = where.sql.length ? `WHERE ${where.sql.join(' AND ')}` : '';
+    const { n } = sql(`SELECT count(*) AS n FROM ${from} ${clause}`).get(...where.params) as { n: number };
+    const rows = sql(`SELECT * FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...where.params, limit ?? -1, offset);
+    return { rows, total: n };
+  });
+  const page = <R>(from: string, where: Where, order: string, limit: number | null, offset: number) =>
+    readPage(from, where, order, limit, offset) as { rows: R[]; total: number };
+
+  let closed = false;
+
+  return {
+    async migrate() {
+      migrate.immediate();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      statements.clear();
+      db.close();
+    },
+
+    async createDevice(input) {
+      return insertDevice(input);
+    },
+    async getDevice(id) {
+      const row = deviceRow(id);
+      return row ? toDevice(row) : null;
+    },
+    async getDeviceByChargePointId(chargePointId) {
+      const row = sql('SELECT * FROM devices WHERE charge_point_id = ?').get(chargePointId) as DeviceRow | undefined;
+      return row ? toDevice(row) : null;
+    },
+    async listDevices(filter) {
+      const where = new Where();
+      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
+      if (filter.chargePointId !== undefined) where.add('charge_point_id = ?', filter.chargePointId);
+      const { limit, offset } = paging(filter);
+      const { rows, total } = page<DeviceRow>('devices', where, 'created_at, id', limit, offset);
+      return { items: rows.map(toDevice), total } satisfies Page<Device>;
+    },
+    async updateDevice(id, patch) {
+      try {
+        return updateDevice.immediate(id, patch);
+      } catch (err) {
+        throw duplicate(err) ?? err;
+      }
+    },
+    async deleteDevice(id) {
+      // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
+      return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+    },
+
+    async startTransaction(input) {
+      const row = sql(
+        `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
+      ).get(input.deviceId, input.tenant, input.connectorId, input.idTag, utc(input.startedAt, 'startedAt'), input.meterStart, input.reservationId ?? null) as TransactionRow;
+      return toTransaction(row);
+    },
+    async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
+      const row = sql(
+        'SELECT * FROM transactions WHERE device_id = ? AND connector_id = ? AND started_at = ? AND meter_start = ? ORDER BY id LIMIT 1',
+      ).get(deviceId, connectorId, utc(startedAt, 'startedAt'), meterStart) as TransactionRow | undefined;
+      return row ? toTransaction(row) : null;
+    },
+    async stopTransaction(id, stop) {
+      if (!isTransactionId(id)) return null;
+      const row = stopTransaction.immediate(id, utc(stop.stoppedAt, 'stoppedAt'), stop.meterStop, stop.stopReason ?? null, stop.stopIdTag ?? null);
+      return row ? toTransaction(row) : null;
+    },
+    async getTransaction(id) {
+      if (!isTransactionId(id)) return null;
+      const row = transactionRow(id);
+      return row ? toTransaction(row) : null;
+    },
+    async listTransactions(filter) {
+      const where = new Where();
+      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
+      if (filter.deviceId !== undefined) where.add('device_id = ?', filter.deviceId);
+      // Normalized ISO strings compare as text in time order.
+      if (filter.from !== undefined) where.add('started_at >= ?', utc(filter.from, 'from'));
+      if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
+      if (filter.status !== undefined) where.add('status = ?', filter.status);
+      const { limit, offset } = paging(filter);
+      const { rows, total } = page<TransactionRow>('transactions', where, 'id', limit, offset);
+      return { items: rows.map(toTransaction), total } satisfies Page<Transaction>;
+    },
+
+    async getIdTag(tenant, idTag) {
+      const row = sql('SELECT * FROM id_tags WHERE tenant = ? AND id_tag = ?').get(tenant, idTag) as IdTagRow | undefined;
+      return row ? toIdTag(row) : null;
+    },
+    async upsertIdTag(tag) {
+      const row = sql(
+        `INSERT INTO id_tags (tenant, id_tag, status, expiry_date, parent_id_tag) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, id_tag) DO UPDATE SET
+           id_tag = excluded.id_tag, status = excluded.status, expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag
+         RETURNING *`,
+      ).get(tag.tenant, tag.idTag, tag.status, tag.expiryDate === null ? null : utc(tag.expiryDate, 'expiryDate'), tag.parentIdTag) as IdTagRow;
+      return toIdTag(row);
+    },
+  };
+}
+
+class Where {
+  readonly sql: string[] = [];
+  readonly params: unknown[] = [];
+  add(condition: string, value: unknown): void {
+    this.sql.push(condition);
+    this.params.push(value);
+  }
+}
+
+function toDevice(r: DeviceRow): Device {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    chargePointId: r.charge_point_id,
+    label: r.label,
+    enabled: r.enabled === 1,
+    passwordHash: r.password_hash,
+    lenient: r.lenient === null ? null : r.lenient === 1,
+    templates: JSON.parse(r.templates) as string[],
+    attrs: JSON.parse(r.attrs) as Device['attrs'],
+    site: r.site === null ? null : (JSON.parse(r.site) as Site),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toTransaction(r: TransactionRow): Transaction {
+  const completed = r.status === 'completed' && r.meter_stop !== null;
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    tenant: r.tenant,
+    connectorId: r.connector_id,
+    idTag: r.id_tag,
+    stopIdTag: r.stop_id_tag,
+    startedAt: r.started_at,
+    stoppedAt: r.stopped_at,
+    meterStart: r.meter_start,
+    meterStop: r.meter_stop,
+    energyWh: completed ? r.meter_stop! - r.meter_start : null,
+    stopReason: r.stop_reason,
+    reservationId: r.reservation_id,
+    status: r.status,
+  };
+}
+
+function toIdTag(r: IdTagRow): IdTag {
+  return { tenant: r.tenant, idTag: r.id_tag, status: r.status, expiryDate: r.expiry_date, parentIdTag: r.parent_id_tag };
+}
+
+/** A transactionId as OCPP's int32 can carry; any other is unknown (as on PostgreSQL's int4). */
+const isTransactionId = (id: number) => Number.isInteger(id) && id >= 1 && id <= 2 ** 31 - 1;
+
+const flag = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
+const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+
+/** Any parseable date-time as `toISOString()` writes it: UTC, milliseconds, `Z`. */
+function utc(value: string, field: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TypeError(`${field} is not an ISO 8601 date-time: ${JSON.stringify(value)}`);
+  return new Date(ms).toISOString();
+}
+
+/** updatedAt moves forward on every update, even two in the same millisecond (usable as an ETag). */
+function bumped(previous: string): string {
+  return new Date(Math.max(Date.now(), Date.parse(previous) + 1)).toISOString();
+}
+
+function paging(filter: { limit?: number | undefined; offset?: number | undefined }): { limit: number | null; offset: number } {
+  const { limit, offset = 0 } = filter;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${limit}`);
+  if (!(Number.isInteger(offset) && offset >= 0)) throw new RangeError(`offset must be a non-negative integer: ${offset}`);
+  return { limit: limit ?? null, offset };
+}
+
+/** SQLite names the column in the message: `UNIQUE constraint failed: devices.charge_point_id`. */
+function duplicate(err: unknown): StoreError | null {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  const message = String(e.message);
+  if (message.includes('devices.charge_point_id')) return new StoreError('DUPLICATE', 'a device with this chargePointId already exists', 'chargePointId');
+  if (message.includes('devices.id')) return new StoreError('DUPLICATE', 'a device with this id already exists', 'id');
+  return null;
+}

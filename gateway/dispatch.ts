@@ -1,0 +1,89 @@
+/**
+ * Every CALL a charger sends goes through here: presence, validation (strict or lenient),
+ * the handler from the table, and one `events` message per exchange (interface.md).
+ * Handlers throw ocpp-rpc errors; ocpp-rpc turns them into the CALLERROR frame and the
+ * connection stays up.
+ */
+import { createRPCError } from 'ocpp-rpc';
+import type { Config } from '../common/config.ts';
+import type { RegistryStore } from '../device-registry/store/types.ts';
+import { handlers } from './handlers/index.ts';
+import type { Handler, HandlerContext } from './handlers/types.ts';
+import { checkRequest } from './ocpp/leniency.ts';
+import type { OcppError } from './payloads.ts';
+import type { ChargerSession } from './session.ts';
+
+const table = handlers as unknown as Record<string, Handler<never> | undefined>;
+
+export interface Call {
+  method: string;
+  params: unknown;
+  messageId: string;
+}
+
+interface RpcErrorLike {
+  rpcErrorCode: string;
+  message: string;
+}
+
+function isRpcError(err: unknown): err is RpcErrorLike & Error {
+  return err instanceof Error && typeof (err as Partial<RpcErrorLike>).rpcErrorCode === 'string';
+}
+
+// ocpp-rpc rewrites these two codes for 1.6 on the wire (OCPP-J 1.6 errata §5); the event
+// must name the code the charger actually received.
+const WIRE_CODE_16: Record<string, string> = {
+  FormatViolation: 'FormationViolation',
+  OccurenceConstraintViolation: 'OccurrenceConstraintViolation',
+};
+
+export function createDispatcher(deps: { store: RegistryStore; config: Config }) {
+  const { store, config } = deps;
+
+  return async function dispatch(session: ChargerSession, call: Call): Promise<unknown> {
+    const receivedMs = Date.now();
+    session.touch(receivedMs);
+    let response: unknown;
+    let error: OcppError | undefined;
+    try {
+      const handler = table[call.method];
+      if (!handler) throw createRPCError('NotImplemented', `Unable to handle '${call.method}' calls`);
+      const lenient = session.device.lenient ?? config.OCPP_LENIENT;
+      const checked = checkRequest(call.method, call.params, lenient);
+      if (!checked.ok || checked.deviations.length) {
+        session.event({
+          type: 'protocolWarning',
+          action: call.method,
+          messageId: call.messageId,
+          deviations: checked.deviations,
+          ...(checked.ok ? {} : { error: { code: (checked.error as RpcErrorLike).rpcErrorCode, message: (checked.error as Error).message } }),
+        });
+      }
+      if (!checked.ok) throw checked.error;
+      const ctx: HandlerContext = { session, store, config, messageId: call.messageId };
+      response = await (handler as unknown as Handler<'Heartbeat'>)(ctx, checked.params as never);
+      return response;
+    } catch (err) {
+      if (isRpcError(err)) {
+        error = { code: session.protocol === 'ocpp1.6' ? (WIRE_CODE_16[err.rpcErrorCode] ?? err.rpcErrorCode) : err.rpcErrorCode, message: err.message };
+        throw err;
+      }
+      // A storage failure during a transaction message: InternalError makes the charger retry
+      // it later (OCPP 1.6 §4.10 transaction-related messages), so nothing is lost.
+      session.log.error({ err, action: call.method }, 'handler failed');
+      error = { code: 'InternalError', message: 'internal error' };
+      throw createRPCError('InternalError', 'internal error');
+    } finally {
+      session.event({
+        type: 'ocpp',
+        direction: 'in',
+        action: call.method,
+        messageId: call.messageId,
+        request: call.params,
+        ...(error ? { error } : { response }),
+        receivedAt: new Date(receivedMs).toISOString(),
+        respondedAt: new Date().toISOString(),
+      });
+    }
+  };
+}

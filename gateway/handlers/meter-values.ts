@@ -1,0 +1,18 @@
+import { normalizeMeterValues, type NormalizeWarning } from '../meter-values/normalize.ts';
+import type { Handler } from './types.ts';
+
+/**
+ * OCPP 1.6 §4.7: the hot path. No storage round-trip: the device came with the session.
+ * One `attrs` message per meterValue element, with the charger's own sample time.
+ */
+export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
+  const { session } = ctx;
+  const attrsCtx = { connectorId: req.connectorId, transactionId: req.transactionId };
+  let warnings: NormalizeWarning[] | undefined;
+  for (const sample of normalizeMeterValues(req.meterValue)) {
+    session.attrs(sample, attrsCtx);
+    if (sample.warnings.length) (warnings ??= []).push(...sample.warnings);
+  }
+  if (warnings) session.event({ type: 'telemetryWarning', action: 'MeterValues', messageId: ctx.messageId, warnings });
+  return {};
+};

@@ -1,0 +1,58 @@
+/**
+ * Who may open an OCPP connection (interface.md "OCPP"): the charge point identity is the last
+ * path segment; a known device with a password needs HTTP Basic with it (OCPP 1.6 security
+ * whitepaper, security profile 1); an unknown identity is created when AUTO_PROVISION is on and
+ * refused with 404 otherwise. Refusals happen before the WebSocket upgrade: never half-connected.
+ */
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import { verifySecret } from '../device-registry/passwords.ts';
+import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
+
+export type HandshakeResult =
+  | { ok: true; device: Device; protocol: string | false }
+  | { ok: false; status: 400 | 401 | 404 | 503; message: string };
+
+export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
+
+export interface HandshakeInput {
+  identity: string;
+  protocols: Set<string>;
+  password: Buffer | undefined;
+}
+
+export async function admit(input: HandshakeInput, deps: { store: RegistryStore; config: Config; log: Logger }): Promise<HandshakeResult> {
+  const { store, config, log } = deps;
+  const { identity } = input;
+  if (!identity) return { ok: false, status: 404, message: 'No charge point identity in the URL' };
+  let protocol: string | false = false;
+  if (input.protocols.size > 0) {
+    const p = SUPPORTED_PROTOCOLS.find((sp) => input.protocols.has(sp));
+    if (!p) return { ok: false, status: 400, message: `Unsupported subprotocol; supported: ${SUPPORTED_PROTOCOLS.join(', ')}` };
+    protocol = p;
+  } else {
+    // OCPP-J 1.6 §3.1.2 requires the header; some older firmwares omit it. Serve them as 1.6.
+    log.warn({ chargePointId: identity }, 'no Sec-WebSocket-Protocol offered: serving as ocpp1.6');
+  }
+
+  let device = await store.getDeviceByChargePointId(identity);
+  if (!device) {
+    if (!config.AUTO_PROVISION) return { ok: false, status: 404, message: 'Unknown charge point' };
+    try {
+      device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity });
+      log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant }, 'auto-provisioned device');
+    } catch (err) {
+      // Two connections of a new charger racing: the other one created it.
+      if (!(err instanceof StoreError && err.code === 'DUPLICATE')) throw err;
+      device = await store.getDeviceByChargePointId(identity);
+      if (!device) return { ok: false, status: 503, message: 'Registry busy, retry' };
+    }
+  }
+  if (device.passwordHash) {
+    if (!input.password || !(await verifySecret(input.password, device.passwordHash))) {
+      log.warn({ chargePointId: identity }, 'charger authentication failed');
+      return { ok: false, status: 401, message: 'Unauthorized' };
+    }
+  }
+  return { ok: true, device, protocol };
+}

@@ -1,0 +1,155 @@
+/**
+ * The gateway role: the OCPP 1.6J Central System endpoint. Stateless apart from its live
+ * connections: devices and transactions live in the registry store, telemetry leaves on the bus.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { RPCServer } from 'ocpp-rpc';
+type RpcServerClient = import('ocpp-rpc/lib/server-client.js').default;
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Bus } from '../broker/bus.ts';
+import type { Device, RegistryStore } from '../device-registry/store/types.ts';
+import { createDispatcher } from './dispatch.ts';
+import { admit, SUPPORTED_PROTOCOLS } from './handshake.ts';
+import { PresenceSweeper } from './presence.ts';
+import { ChargerSession } from './session.ts';
+
+export interface GatewayDeps {
+  config: Config;
+  log: Logger;
+  store: RegistryStore;
+  bus: Bus;
+}
+
+interface Connection {
+  session: ChargerSession;
+  client: RpcServerClient;
+}
+
+export interface Gateway {
+  readonly id: string;
+  listen(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  /** Live sessions by chargePointId. */
+  sessions(): IterableIterator<ChargerSession>;
+  session(chargePointId: string): ChargerSession | undefined;
+  /** The registry changed a device (PATCH /devices/{id}): connected sessions see it at once. */
+  deviceChanged(device: Device): void;
+  /** Number of open OCPP connections. */
+  readonly connections: number;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, store, bus } = deps;
+  const log = deps.log.child({ component: 'gateway' });
+  const id = `gw-${randomUUID().slice(0, 8)}`;
+  const conns = new Map<string, Connection>();
+  const dispatch = createDispatcher({ store, config });
+  let closing = false;
+  let http: HttpServer | undefined;
+
+  const server = new RPCServer({
+    protocols: [...SUPPORTED_PROTOCOLS],
+    // Validation is ours (gateway/ocpp/leniency.ts) so that it can be lenient per device;
+    // ocpp-rpc still frames every CALLERROR.
+    strictMode: false,
+    callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
+    pingIntervalMs: config.WS_PING_INTERVAL * 1000,
+    // A busy charger proves it is alive with its frames; ping only the quiet ones.
+    deferPingsOnActivity: true,
+    maxBadMessages: Infinity,
+    respondWithDetailedErrors: false,
+  });
+
+  server.auth(async (accept, reject, handshake) => {
+    try {
+      const res = await admit(
+        { identity: handshake.identity, protocols: handshake.protocols, password: handshake.password },
+        { store, config, log },
+      );
+      if (!res.ok) return reject(res.status, res.message);
+      accept({ device: res.device }, res.protocol as string);
+    } catch (err) {
+      log.error({ err, chargePointId: handshake.identity }, 'handshake failed');
+      reject(503, 'Service unavailable');
+    }
+  });
+
+  server.on('client', (client: RpcServerClient) => {
+    const device = (client.session as { device: Device }).device;
+    const cpId = device.chargePointId;
+    const clog = deps.log.child({ chargePointId: cpId, deviceId: device.id });
+    const session = new ChargerSession(device, client.protocol ?? 'ocpp1.6', bus, clog, config.HEARTBEAT_TOLERANCE);
+    const prev = conns.get(cpId);
+    if (prev) {
+      // Same identity again (interface.md "Bad input"): the new connection wins; the old one
+      // is often a zombie socket the charger already gave up on.
+      prev.session.replaced = true;
+      session.shadow = prev.session.shadow;
+      prev.session.event({ type: 'replaced', gateway: id });
+      prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
+      clog.warn('connection replaced by a new one with the same identity');
+    }
+    conns.set(cpId, { session, client });
+    const at = new Date().toISOString();
+    session.update({ type: 'connected', at, protocol: session.protocol });
+    session.event({ type: 'connected', remoteAddress: client.handshake.remoteAddress, protocol: session.protocol, gateway: id });
+    clog.info({ remoteAddress: client.handshake.remoteAddress }, 'charger connected');
+
+    client.handle(({ method, params, messageId }) => dispatch(session, { method: method ?? '', params, messageId: messageId ?? '' }) as Promise<Record<string, unknown>>);
+    client.on('badMessage', ({ buffer, error }: { buffer: Buffer; error: Error & { rpcErrorCode?: string } }) => {
+      session.event({
+        type: 'badMessage',
+        error: { code: error.rpcErrorCode ?? 'RpcFrameworkError', message: error.message },
+        frame: buffer.toString('utf8', 0, Math.min(buffer.length, 2048)),
+      });
+      clog.warn({ err: error }, 'bad OCPP frame');
+    });
+    client.once('close', ({ code, reason }: { code?: number; reason?: string }) => {
+      if (conns.get(cpId)?.session === session) conns.delete(cpId);
+      session.event({ type: 'disconnected', code, reason: String(reason ?? ''), gateway: id });
+      if (!session.replaced) {
+        session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
+      }
+      clog.info({ code, reason: String(reason ?? '') }, 'charger disconnected');
+    });
+  });
+
+  const presence = new PresenceSweeper(function* () {
+    for (const c of conns.values()) yield c.session;
+  }, config.HEARTBEAT_TOLERANCE * 1000);
+
+  return {
+    id,
+    async listen() {
+      http = await server.listen(config.OCPP_PORT, config.HOST);
+      presence.start();
+      const addr = http.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
+      log.info({ port, gateway: id }, 'OCPP endpoint listening');
+      return { port };
+    },
+    async close() {
+      closing = true;
+      presence.stop();
+      // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
+      // Close clients ourselves and wait: RPCServer.close does not await their close.
+      await Promise.all(
+        [...conns.values()].map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)),
+      );
+      await server.close({ code: 1001, reason: 'Gateway shutting down' });
+      http?.close();
+      await bus.flush();
+    },
+    sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
+    session: (cpId) => conns.get(cpId)?.session,
+    deviceChanged(device) {
+      const c = conns.get(device.chargePointId);
+      if (c) c.session.device = device;
+    },
+    get connections() {
+      return conns.size;
+    },
+  };
+}

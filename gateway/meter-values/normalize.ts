@@ -1,0 +1,214 @@
+/**
+ * MeterValues normalization: OCPP 1.6 sampled values -> flat device attributes in fixed units
+ * (interface.md "Telemetry attributes"; docs/measurands.md). A pure function from data to data:
+ * no sockets, no clock, no logger. It runs for every MeterValues frame, so it uses lookup
+ * tables built once, plain loops and no per-sample closures.
+ */
+import { LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from './measurands.ts';
+
+export interface SampledValueIn {
+  value: string;
+  context?: string | undefined;
+  format?: string | undefined;
+  measurand?: string | undefined;
+  phase?: string | undefined;
+  location?: string | undefined;
+  unit?: string | undefined;
+}
+
+export interface MeterValueIn {
+  timestamp: string;
+  sampledValue: readonly SampledValueIn[];
+}
+
+export type TelemetryValue = number | string;
+
+export type NormalizeWarningCode =
+  | 'NOT_A_NUMBER'
+  | 'UNKNOWN_MEASURAND'
+  | 'UNKNOWN_UNIT'
+  | 'UNKNOWN_PHASE'
+  | 'UNIT_MISMATCH'
+  | 'BAD_TIMESTAMP'
+  | 'DUPLICATE_SAMPLE';
+
+export interface NormalizeWarning {
+  code: NormalizeWarningCode;
+  measurand?: string;
+  phase?: string;
+  value?: string;
+  unit?: string;
+  message: string;
+}
+
+export interface NormalizedSample {
+  /** The charger's sample time, ISO 8601 UTC. */
+  timestamp: string;
+  context?: string;
+  values: Record<string, TelemetryValue>;
+  warnings: NormalizeWarning[];
+}
+
+// OCPP 1.6 §7.45: measurand defaults to Energy.Active.Import.Register.
+const DEFAULT_MEASURAND = MEASURAND_BY_LOWER.get('energy.active.import.register')!;
+
+// Strict decimal number: no hex, no Infinity, no trailing unit, no empty string.
+const NUMBER_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+export function parseNumber(raw: unknown): number | null {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
+  if (typeof raw !== 'string' || !NUMBER_RE.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Removes float noise from unit conversions and means (7.856 kW -> 7856 W, not 7855.999…). */
+function clean(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
+const ZONE_RE = /(?:[zZ]|[+-]\d\d:?\d\d)$/;
+
+/** Charger timestamp -> ISO 8601 UTC; a timestamp without zone is read as UTC. */
+export function normalizeTimestamp(ts: string): string | null {
+  // Fast path: already canonical (what most chargers and our simulator send).
+  if (ts.length === 24 && ts.charCodeAt(23) === 90 /* Z */ && ts.charCodeAt(10) === 84 /* T */ && !Number.isNaN(Date.parse(ts))) return ts;
+  const s = ts.trim().replace(' ', 'T');
+  const ms = Date.parse(ZONE_RE.test(s) ? s : `${s}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+interface PhaseGroup {
+  info: MeasurandInfo & { name: string };
+  phaseless: boolean;
+  phases: Map<string, number>;
+}
+
+export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
+  const warnings: NormalizeWarning[] = [];
+  const values: Record<string, TelemetryValue> = {};
+  // Which location set each plain key (Outlet beats the others, OCPP 1.6 §7.30 default).
+  const plainFrom: Record<string, string> = {};
+  let groups: Map<string, PhaseGroup> | undefined;
+  let context: string | undefined;
+
+  let timestamp = normalizeTimestamp(mv.timestamp);
+  if (timestamp === null) {
+    warnings.push({ code: 'BAD_TIMESTAMP', value: mv.timestamp, message: `timestamp ${JSON.stringify(mv.timestamp)} is not a date-time` });
+    timestamp = mv.timestamp;
+  }
+
+  for (const sv of mv.sampledValue) {
+    if (context === undefined && sv.context) context = sv.context;
+    const info = sv.measurand === undefined ? DEFAULT_MEASURAND : MEASURAND_BY_LOWER.get(sv.measurand.toLowerCase());
+    if (!info) {
+      warnings.push({ code: 'UNKNOWN_MEASURAND', measurand: sv.measurand!, value: sv.value, message: `unknown measurand ${sv.measurand}` });
+      continue;
+    }
+    let phase: string | undefined;
+    if (sv.phase !== undefined) {
+      phase = PHASES.get(sv.phase.toLowerCase());
+      if (!phase) {
+        warnings.push({ code: 'UNKNOWN_PHASE', measurand: info.name, phase: sv.phase, value: sv.value, message: `unknown phase ${sv.phase}` });
+        continue;
+      }
+    }
+    const location = sv.location === undefined ? 'Outlet' : (LOCATIONS.get(sv.location.toLowerCase()) ?? sv.location);
+    const key = phase ? `${info.attr}_${phase}` : info.attr;
+
+    // §7.45 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
+    if (sv.format === 'SignedData') {
+      const signedKey = location === 'Outlet' ? `${key}_signed` : `${key}_${location}_signed`;
+      if (signedKey in values) warnings.push(duplicate(info.name, phase, sv.value));
+      else values[signedKey] = sv.value;
+      continue;
+    }
+
+    const raw = parseNumber(sv.value);
+    if (raw === null) {
+      warnings.push({ code: 'NOT_A_NUMBER', measurand: info.name, ...(phase ? { phase } : {}), value: String(sv.value), message: `${info.name} value ${JSON.stringify(sv.value)} is not a number` });
+      continue;
+    }
+    let value = raw;
+    if (sv.unit !== undefined) {
+      const unit = UNITS.get(sv.unit.toLowerCase());
+      if (!unit) {
+        warnings.push({ code: 'UNKNOWN_UNIT', measurand: info.name, unit: sv.unit, value: sv.value, message: `unknown unit ${sv.unit}; value published as given` });
+      } else if (!unit.dimensions.includes(info.dimension)) {
+        warnings.push({ code: 'UNIT_MISMATCH', measurand: info.name, unit: sv.unit, value: sv.value, message: `unit ${sv.unit} does not measure ${info.name}; value published as given` });
+      } else if (unit.convert) {
+        value = clean(unit.convert(raw));
+      } else if (unit.factor !== 1) {
+        value = clean(raw * unit.factor);
+      }
+    }
+    // Without a unit the value is taken in the measurand's fixed unit: the spec default (Wh)
+    // is the fixed unit for energy, and chargers omit V, A, Hz, Percent routinely.
+
+    let placed = false;
+    if (location !== 'Outlet') {
+      const locKey = `${key}_${location}`;
+      if (!(locKey in values)) {
+        values[locKey] = value;
+        placed = true;
+      }
+    }
+    const from = plainFrom[key];
+    if (from === undefined || (from !== 'Outlet' && location === 'Outlet')) {
+      values[key] = value;
+      plainFrom[key] = location;
+      placed = true;
+    }
+    if (!placed) {
+      warnings.push(duplicate(info.name, phase, sv.value));
+      continue;
+    }
+
+    if (!(groups ??= new Map()).has(info.attr)) groups.set(info.attr, { info, phaseless: false, phases: new Map() });
+    const g = groups.get(info.attr)!;
+    if (!phase) g.phaseless = true;
+    else if (location === plainFrom[key]) g.phases.set(phase, values[key] as number);
+  }
+
+  if (groups) {
+    for (const [attr, g] of groups) {
+      if (g.phaseless || g.phases.size === 0) continue;
+      const total = derive(g);
+      if (total !== null) values[attr] = total;
+    }
+  }
+
+  const out: NormalizedSample = { timestamp, values, warnings };
+  if (context !== undefined) out.context = context;
+  return out;
+}
+
+/**
+ * interface.md: energy and power are the sum over L1..L3, the others the mean; a value on N
+ * is never the total, and line-to-line voltages are not averaged into a phase voltage.
+ */
+function derive(g: PhaseGroup): number | null {
+  let set: readonly string[] = LINE_PHASES;
+  if (!set.some((p) => g.phases.has(p))) set = LINE_NEUTRAL_PHASES;
+  let sum = 0;
+  let n = 0;
+  for (const p of set) {
+    const v = g.phases.get(p);
+    if (v !== undefined) {
+      sum += v;
+      n++;
+    }
+  }
+  if (n === 0) return null;
+  return clean(g.info.total === 'sum' ? sum : sum / n);
+}
+
+function duplicate(measurand: string, phase: string | undefined, value: string): NormalizeWarning {
+  return { code: 'DUPLICATE_SAMPLE', measurand, ...(phase ? { phase } : {}), value, message: `second ${measurand}${phase ? ` ${phase}` : ''} sample in one meterValue ignored` };
+}
+
+export function normalizeMeterValues(mvs: readonly MeterValueIn[]): NormalizedSample[] {
+  const out = new Array<NormalizedSample>(mvs.length);
+  for (let i = 0; i < mvs.length; i++) out[i] = normalizeMeterValue(mvs[i]!);
+  return out;
+}

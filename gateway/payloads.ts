@@ -1,0 +1,51 @@
+/**
+ * Payload builders for the device topics (interface.md). Pure: data in, JSON string out.
+ * The attrs payload is flat (Dojot device attributes); events carry a `type` discriminator.
+ */
+import type { NormalizedSample } from './meter-values/normalize.ts';
+
+export interface AttrsContext {
+  connectorId: number;
+  transactionId?: number | undefined;
+}
+
+/** One `attrs` message per OCPP meterValue element, keeping the charger's sample time. */
+export function attrsPayload(sample: NormalizedSample, ctx: AttrsContext): string {
+  const out: Record<string, unknown> = { timestamp: sample.timestamp, connectorId: ctx.connectorId };
+  if (ctx.transactionId !== undefined) out['transactionId'] = ctx.transactionId;
+  if (sample.context !== undefined) out['context'] = sample.context;
+  // Telemetry keys never collide with the envelope keys above: they come from a fixed table.
+  Object.assign(out, sample.values);
+  return JSON.stringify(out);
+}
+
+export interface OcppError {
+  code: string;
+  message: string;
+}
+
+/** Every event has `type` and `ts` (ISO 8601, gateway time). */
+export type GatewayEvent =
+  | {
+      type: 'ocpp';
+      direction: 'in' | 'out';
+      action: string;
+      messageId: string;
+      request: unknown;
+      response?: unknown;
+      error?: OcppError;
+      receivedAt: string;
+      respondedAt: string;
+    }
+  | { type: 'connected'; remoteAddress: string | undefined; protocol: string; gateway: string }
+  | { type: 'disconnected'; code: number | undefined; reason: string; gateway: string }
+  | { type: 'replaced'; gateway: string }
+  | { type: 'offline'; reason: 'heartbeatTimeout'; lastSeen: string | null; toleranceSeconds: number }
+  | { type: 'protocolWarning'; action: string; messageId: string; deviations: unknown[]; error?: OcppError }
+  | { type: 'badMessage'; error: OcppError; frame: string }
+  | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
+  | { type: 'transactionWarning'; action: string; messageId: string; code: string; message: string; transactionId?: number | undefined };
+
+export function eventPayload(e: GatewayEvent, ts: string): string {
+  return JSON.stringify({ ...e, ts });
+}

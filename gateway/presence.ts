@@ -1,0 +1,42 @@
+/**
+ * Flags chargers offline when they stay silent longer than HEARTBEAT_TOLERANCE (interface.md:
+ * state shadow). One sweep over all sessions every quarter tolerance instead of one timer per
+ * charger: with 18,000 chargers, re-arming a timer on every frame costs more than a sweep.
+ * The socket stays open (the WebSocket ping reaps dead ones); the first frame after the
+ * silence flips the shadow back online (ChargerSession.touch).
+ */
+export interface PresenceTarget {
+  lastSeenMs: number;
+  readonly online: boolean;
+  markOffline(now: number): void;
+}
+
+export class PresenceSweeper {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sessions: () => Iterable<PresenceTarget>,
+    private readonly toleranceMs: number,
+  ) {}
+
+  start(): void {
+    const every = Math.max(50, Math.min(5_000, this.toleranceMs / 4));
+    this.timer = setInterval(() => this.sweep(Date.now()), every);
+    this.timer.unref();
+  }
+
+  sweep(now: number): number {
+    let flagged = 0;
+    for (const s of this.sessions()) {
+      if (s.online && now - s.lastSeenMs > this.toleranceMs) {
+        s.markOffline(now);
+        flagged++;
+      }
+    }
+    return flagged;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

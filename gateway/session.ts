@@ -1,0 +1,74 @@
+/**
+ * One connected charger: its device record (read once at the handshake, so the hot path does
+ * no storage round-trip), its shadow, and the three topics it publishes on. The session only
+ * publishes; what to publish is decided by the handlers and the pure builders.
+ */
+import type { Logger } from '../common/logger.ts';
+import type { Bus } from '../broker/bus.ts';
+import type { Device } from '../device-registry/store/types.ts';
+import type { NormalizedSample } from './meter-values/normalize.ts';
+import { attrsPayload, eventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
+import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
+import { deviceTopic } from './topics.ts';
+
+const QOS1 = { qos: 1 } as const;
+const RETAINED = { qos: 1, retain: true } as const;
+
+export class ChargerSession {
+  shadow: Shadow;
+  /** Date.now() of the last frame received; read by the presence sweeper. */
+  lastSeenMs = Date.now();
+  /** Set when a newer connection with the same identity took over. */
+  replaced = false;
+  private readonly attrsTopic: string;
+  private readonly eventsTopic: string;
+  private readonly stateTopic: string;
+
+  constructor(
+    public device: Device,
+    readonly protocol: string,
+    private readonly bus: Bus,
+    readonly log: Logger,
+    private readonly toleranceSeconds: number,
+  ) {
+    this.attrsTopic = deviceTopic(device.tenant, device.id, 'attrs');
+    this.eventsTopic = deviceTopic(device.tenant, device.id, 'events');
+    this.stateTopic = deviceTopic(device.tenant, device.id, 'state');
+    this.shadow = emptyShadow(device);
+  }
+
+  get chargePointId(): string {
+    return this.device.chargePointId;
+  }
+
+  get online(): boolean {
+    return this.shadow.online;
+  }
+
+  /** Applies a shadow event and publishes the shadow, retained. */
+  update(e: ShadowEvent): void {
+    this.shadow = reduceShadow(this.shadow, e);
+    this.bus.publish(this.stateTopic, JSON.stringify(this.shadow), RETAINED);
+  }
+
+  event(e: GatewayEvent, ts = new Date().toISOString()): void {
+    this.bus.publish(this.eventsTopic, eventPayload(e, ts), QOS1);
+  }
+
+  attrs(sample: NormalizedSample, ctx: AttrsContext): void {
+    this.bus.publish(this.attrsTopic, attrsPayload(sample, ctx), QOS1);
+  }
+
+  /** Heartbeat tolerance exceeded (presence.ts). */
+  markOffline(now: number): void {
+    this.update({ type: 'disconnected', at: new Date(now).toISOString(), reason: 'heartbeatTimeout' });
+    this.event({ type: 'offline', reason: 'heartbeatTimeout', lastSeen: new Date(this.lastSeenMs).toISOString(), toleranceSeconds: this.toleranceSeconds });
+    this.log.warn({ lastSeen: this.lastSeenMs }, 'charger silent past heartbeat tolerance: offline');
+  }
+
+  /** Called for every frame: cheap unless the charger had been flagged offline. */
+  touch(now: number): void {
+    this.lastSeenMs = now;
+    if (!this.shadow.online) this.update({ type: 'seen', at: new Date(now).toISOString() });
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The device shadow published retained on `{tenant}:{deviceId}/state` (interface.md).
+ * A pure reducer: the session feeds it what happened, it returns the next shadow, and the
+ * shell publishes it. Keeping it pure lets the offline/online rules be tested without sockets.
+ */
+
+export interface ConnectorState {
+  status: string;
+  errorCode: string;
+  info?: string | undefined;
+  vendorErrorCode?: string | undefined;
+  transactionId: number | null;
+  idTag?: string | null | undefined;
+  updatedAt: string;
+}
+
+export interface Shadow {
+  deviceId: string;
+  tenant: string;
+  chargePointId: string;
+  online: boolean;
+  /** Time of the last frame received from the charger. */
+  lastSeen: string | null;
+  connectedAt: string | null;
+  disconnectedAt: string | null;
+  /** Why the charger is offline: 'closed' (socket closed), 'heartbeatTimeout', 'shutdown'. */
+  offlineReason: string | null;
+  protocol: string | null;
+  registration: string | null;
+  vendor: string | null;
+  model: string | null;
+  firmware: string | null;
+  serialNumber: string | null;
+  /** Last FirmwareStatusNotification / DiagnosticsStatusNotification status (OCPP 1.6 §4.4, §4.5). */
+  firmwareStatus: string | null;
+  diagnosticsStatus: string | null;
+  connectors: Record<string, ConnectorState>;
+}
+
+export type ShadowEvent =
+  | { type: 'connected'; at: string; protocol: string }
+  | { type: 'seen'; at: string }
+  | { type: 'disconnected'; at: string; reason: 'closed' | 'heartbeatTimeout' | 'shutdown' }
+  | { type: 'boot'; at: string; registration: string; vendor: string; model: string; firmware?: string | undefined; serialNumber?: string | undefined }
+  | { type: 'status'; at: string; connectorId: number; status: string; errorCode: string; info?: string | undefined; vendorErrorCode?: string | undefined }
+  | { type: 'transactionStarted'; at: string; connectorId: number; transactionId: number; idTag: string }
+  | { type: 'transactionStopped'; at: string; transactionId: number }
+  | { type: 'firmwareStatus'; at: string; status: string }
+  | { type: 'diagnosticsStatus'; at: string; status: string };
+
+export function emptyShadow(device: { id: string; tenant: string; chargePointId: string; attrs?: Record<string, unknown> }): Shadow {
+  const a = device.attrs ?? {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    deviceId: device.id,
+    tenant: device.tenant,
+    chargePointId: device.chargePointId,
+    online: false,
+    lastSeen: null,
+    connectedAt: null,
+    disconnectedAt: null,
+    offlineReason: null,
+    protocol: null,
+    registration: null,
+    vendor: str(a['vendor']),
+    model: str(a['model']),
+    firmware: str(a['firmwareVersion']),
+    serialNumber: str(a['chargePointSerialNumber']) ?? str(a['chargeBoxSerialNumber']),
+    firmwareStatus: null,
+    diagnosticsStatus: null,
+    connectors: {},
+  };
+}
+
+function connector(s: Shadow, id: number, at: string): ConnectorState {
+  return s.connectors[String(id)] ?? { status: 'Unknown', errorCode: 'NoError', transactionId: null, updatedAt: at };
+}
+
+export function reduceShadow(s: Shadow, e: ShadowEvent): Shadow {
+  switch (e.type) {
+    case 'connected':
+      return { ...s, online: true, lastSeen: e.at, connectedAt: e.at, offlineReason: null, protocol: e.protocol };
+    case 'seen':
+      return { ...s, online: true, lastSeen: e.at, offlineReason: null };
+    case 'disconnected':
+      return { ...s, online: false, disconnectedAt: e.at, offlineReason: e.reason };
+    case 'boot':
+      return {
+        ...s,
+        registration: e.registration,
+        vendor: e.vendor,
+        model: e.model,
+        firmware: e.firmware ?? s.firmware,
+        serialNumber: e.serialNumber ?? s.serialNumber,
+        lastSeen: e.at,
+      };
+    case 'status': {
+      // OCPP 1.6 §4.9: connectorId 0 is the charge point as a whole.
+      const prev = connector(s, e.connectorId, e.at);
+      const next: ConnectorState = {
+        ...prev,
+        status: e.status,
+        errorCode: e.errorCode,
+        info: e.info,
+        vendorErrorCode: e.vendorErrorCode,
+        updatedAt: e.at,
+      };
+      // A connector that becomes Available has no transaction any more, even if the
+      // StopTransaction is still queued on the charger.
+      if (e.status === 'Available') next.transactionId = null;
+      return { ...s, lastSeen: e.at, connectors: { ...s.connectors, [String(e.connectorId)]: next } };
+    }
+    case 'transactionStarted': {
+      const prev = connector(s, e.connectorId, e.at);
+      return {
+        ...s,
+        lastSeen: e.at,
+        connectors: { ...s.connectors, [String(e.connectorId)]: { ...prev, transactionId: e.transactionId, idTag: e.idTag, updatedAt: e.at } },
+      };
+    }
+    case 'transactionStopped': {
+      const connectors: Record<string, ConnectorState> = {};
+      for (const [id, c] of Object.entries(s.connectors)) {
+        connectors[id] = c.transactionId === e.transactionId ? { ...c, transactionId: null, idTag: null, updatedAt: e.at } : c;
+      }
+      return { ...s, lastSeen: e.at, connectors };
+    }
+    case 'firmwareStatus':
+      return { ...s, lastSeen: e.at, firmwareStatus: e.status };
+    case 'diagnosticsStatus':
+      return { ...s, lastSeen: e.at, diagnosticsStatus: e.status };
+  }
+}
