@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
-import { startAll } from './start.ts';
+import { ALL_ROLES, startRoles, type Role } from './start.ts';
 
 function configOrExit(): Config {
   try {
@@ -23,51 +23,63 @@ function configOrExit(): Config {
 
 const program = new Command('chargebridge').description('OCPP-to-MQTT gateway for EV chargers');
 
-program
-  .command('start', { isDefault: true })
-  .description('run gateway, broker, registry and history in one process (embedded defaults)')
-  .action(async () => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL);
-    let running;
-    try {
-      running = await startAll(config, log);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE') {
-        process.stderr.write(`chargebridge: cannot listen: port ${(e as { port?: number }).port ?? ''} is already in use (${e.message})\n`);
-      } else {
-        log.fatal({ err }, 'start failed');
-      }
+async function run(roles: readonly Role[]): Promise<void> {
+  const config = configOrExit();
+  const log = createLogger(config.LOG_LEVEL);
+  let running;
+  try {
+    running = await startRoles(config, log, roles);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    if (e.code === 'EADDRINUSE') process.stderr.write(`chargebridge: cannot listen: port ${e.port ?? ''} is already in use (${e.message})\n`);
+    else if (e.code === 'ECONNREFUSED') process.stderr.write(`chargebridge: cannot reach a required service: ${e.message}\n`);
+    else log.fatal({ err }, 'start failed');
+    process.exit(1);
+  }
+  const r = running;
+  if (r.adminToken) {
+    // Printed once: only its hash is stored.
+    process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
+  }
+  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    const r = running;
-    if (r.adminToken) {
-      // Printed once: only its hash is stored.
-      process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
-    }
-    log.info({ ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    r.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
         process.exit(1);
-      }
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      r.close().then(
-        () => {
-          log.info('stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+program
+  .command('start', { isDefault: true })
+  .description('run broker, gateway, registry and history in one process (embedded defaults)')
+  .action(() => run(ALL_ROLES));
+program
+  .command('gateway')
+  .description('run the OCPP gateway only (needs MQTT_URL; DATABASE_URL to share the registry with other gateways)')
+  .action(() => run(['gateway']));
+program
+  .command('registry')
+  .description('run the HTTP API (registry, commands, history queries) only (needs MQTT_URL)')
+  .action(() => run(['registry']));
+program
+  .command('broker')
+  .description('run the embedded MQTT broker only')
+  .action(() => run(['broker']));
 
 await program.parseAsync(process.argv);

@@ -12,14 +12,21 @@ import { createEmbeddedBroker, type EmbeddedBroker, type MqttAuthenticator } fro
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { buildApp } from '../device-registry/app.ts';
 import { createAdminToken } from '../device-registry/admin-token.ts';
+import { createTokenService } from '../device-registry/tokens.ts';
 import { createPostgresStore } from '../device-registry/store/postgres.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
+import { createCommandRouter } from '../gateway/commands/router.ts';
+import { createCommandClient } from '../device-registry/command-client.ts';
+import { createPresenceView } from '../device-registry/presence-view.ts';
+
+export type Role = 'broker' | 'gateway' | 'registry' | 'history';
+export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
 
 export interface Running {
-  ports: { ocpp: number; http: number; mqtt: number | null };
-  gateway: Gateway;
+  ports: { ocpp: number | null; http: number | null; mqtt: number | null };
+  gateway: Gateway | null;
   store: RegistryStore;
   bus: Bus;
   adminToken: string | null;
@@ -32,35 +39,65 @@ export function openStore(config: Config): RegistryStore {
   return createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db') });
 }
 
-export async function startAll(config: Config, log: Logger): Promise<Running> {
+/** Everything in one process: `npm start`. */
+export async function startAll(config: Config, log: Logger): Promise<Running & { gateway: Gateway; ports: { ocpp: number; http: number } }> {
+  const r = await startRoles(config, log, ALL_ROLES);
+  return r as Running & { gateway: Gateway; ports: { ocpp: number; http: number } };
+}
+
+/**
+ * Runs the given roles. Without `broker` the roles talk through MQTT_URL (an external broker);
+ * several gateway processes then share one PostgreSQL registry (DATABASE_URL).
+ */
+export async function startRoles(config: Config, log: Logger, roles: readonly Role[]): Promise<Running> {
+  const has = (r: Role) => roles.includes(r);
+  if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
   const store = openStore(config);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
-  const auth: MqttAuthenticator = admin.mqttAuthenticator();
+  const tokens = createTokenService({ store, admin, defaultTenant: config.DEFAULT_TENANT });
+  const auth: MqttAuthenticator = tokens.mqttAuthenticator();
+  const closers: Array<() => Promise<void>> = [];
 
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
-  if (config.MQTT_URL) {
-    bus = await createClientBus({ url: config.MQTT_URL, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, log);
-  } else {
+  if (has('broker') && !config.MQTT_URL) {
     broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT });
     bus = createEmbeddedBus(broker.aedes, log);
+  } else {
+    bus = await createClientBus({ url: config.MQTT_URL!, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, protocolVersion: 5 }, log);
   }
 
-  const gateway = createGateway({ config, log, store, bus });
-  const app = await buildApp({
-    config,
-    log,
-    store,
-    tokens: admin.tokenResolver(),
-    online: (d) => gateway.session(d.chargePointId)?.online ?? false,
-    deviceChanged: (d) => gateway.deviceChanged(d),
-  });
-  await app.listen({ port: config.HTTP_PORT, host: config.HOST });
-  broker?.attachWebSocket(app.server, '/mqtt');
-  const httpAddr = app.server.address();
-  const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.HTTP_PORT;
-  const { port: ocppPort } = await gateway.listen();
+  let gateway: Gateway | null = null;
+  if (has('gateway')) {
+    gateway = createGateway({ config, log, store, bus });
+    await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();
+  }
+
+  let httpPort: number | null = null;
+  if (has('registry')) {
+    const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
+    await commands.start();
+    const presence = createPresenceView(bus);
+    await presence.start();
+    const gw = gateway;
+    const app = await buildApp({
+      commands,
+      config,
+      log,
+      store,
+      tokens,
+      online: (d) => presence.online(d.id),
+      deviceChanged: (d) => gw?.deviceChanged(d),
+    });
+    await app.listen({ port: config.HTTP_PORT, host: config.HOST });
+    broker?.attachWebSocket(app.server, '/mqtt');
+    const addr = app.server.address();
+    httpPort = typeof addr === 'object' && addr ? addr.port : config.HTTP_PORT;
+    closers.push(() => app.close());
+  }
+
+  const ocppPort = gateway ? (await gateway.listen()).port : null;
 
   return {
     ports: { ocpp: ocppPort, http: httpPort, mqtt: broker?.port ?? null },
@@ -71,9 +108,9 @@ export async function startAll(config: Config, log: Logger): Promise<Running> {
     async close() {
       // Order matters: chargers first (their offline shadows are published), then the bus is
       // flushed, then listeners and storage go.
-      await gateway.close();
+      await gateway?.close();
       await bus.close();
-      await app.close();
+      for (const c of closers) await c();
       await broker?.close();
       await store.close();
     },

@@ -15,6 +15,8 @@ export interface ClientBusOptions {
   clientId?: string | undefined;
   /** Keep the broker-side session (QoS 1 subscriptions survive reconnects). */
   persistentSession?: boolean | undefined;
+  /** 5 for shared subscriptions ($share) on brokers that only offer them to MQTT 5 clients. */
+  protocolVersion?: 4 | 5 | undefined;
 }
 
 export async function createClientBus(opts: ClientBusOptions, log: Logger): Promise<Bus> {
@@ -23,6 +25,7 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
     password: opts.password,
     clientId: opts.clientId ?? `chargebridge-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     clean: !opts.persistentSession,
+    protocolVersion: opts.protocolVersion ?? 4,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   };
@@ -30,10 +33,10 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
   client.on('error', (err) => log.error({ err }, 'mqtt client error'));
   client.on('reconnect', () => log.warn({ url: opts.url }, 'mqtt reconnecting'));
   const pending = new PendingTracker();
-  const handlers: Array<{ filter: string; handler: MessageHandler }> = [];
+  const handlers: Array<{ match: string; handler: MessageHandler }> = [];
 
   client.on('message', (topic, payload) => {
-    for (const h of handlers) if (matches(h.filter, topic)) h.handler(topic, payload);
+    for (const h of handlers) if (matches(h.match, topic)) h.handler(topic, payload);
   });
 
   async function publishAsync(topic: string, payload: string | Buffer, o: { qos: 0 | 1; retain?: boolean | undefined }) {
@@ -46,7 +49,9 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
     },
     publishAsync,
     async subscribe(filter, handler, o) {
-      handlers.push({ filter, handler });
+      // A shared subscription ($share/{group}/{filter}, MQTT 5 §4.8.2) delivers topics that
+      // match {filter}.
+      handlers.push({ match: filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter, handler });
       await client.subscribeAsync(filter, { qos: o?.qos ?? 1 });
     },
     flush: () => pending.drain(),

@@ -8,9 +8,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import { principal } from '../broker/acl.ts';
-import type { MqttAuthenticator } from '../broker/embedded.ts';
-import type { TokenResolver } from './http/auth.ts';
 
 export function tokenDigest(token: string | Buffer): Buffer {
   return createHash('sha256').update(token).digest();
@@ -24,9 +21,6 @@ export interface AdminToken {
   /** The token generated on this start (to print once), or null. */
   generated: string | null;
   verify(token: string | Buffer): boolean;
-  mqttAuthenticator(): MqttAuthenticator;
-  /** HTTP bearer resolution for the admin token; other tokens come from the registry. */
-  tokenResolver(): TokenResolver;
 }
 
 export async function createAdminToken(deps: { config: Config; log: Logger; dataDir: string }): Promise<AdminToken> {
@@ -50,17 +44,5 @@ export async function createAdminToken(deps: { config: Config; log: Logger; data
   return {
     generated,
     verify,
-    tokenResolver: () => ({
-      async resolve(token) {
-        return verify(token) ? { tenant: config.DEFAULT_TENANT, role: 'admin', installationAdmin: true, tokenId: null } : null;
-      },
-    }),
-    mqttAuthenticator: () => ({
-      async authenticate(username, password) {
-        if (!username || !password) return null;
-        if (username === config.DEFAULT_TENANT && verify(password)) return principal(username, 'admin');
-        return null;
-      },
-    }),
   };
 }

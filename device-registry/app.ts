@@ -9,17 +9,25 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import { authenticate, type TokenResolver } from './http/auth.ts';
+import { authenticate } from './http/auth.ts';
 import { registerProblemHandler } from './http/problems.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { idTagRoutes } from './routes/id-tags.ts';
+import { templateRoutes } from './routes/templates.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import type { Device, RegistryStore } from './store/types.ts';
+import type { TokenService } from './tokens.ts';
+import type { CommandClient } from './command-client.ts';
+import { commandRoutes } from './routes/commands.ts';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
   store: RegistryStore;
-  tokens: TokenResolver;
+  tokens: TokenService;
+  /** Commands to chargers; absent in a registry process without a bus. */
+  commands?: CommandClient | undefined;
   /** Live presence of a device when a gateway runs in this process. */
   online?: (device: Device) => boolean | null;
   /** A device changed: connected sessions must see it. */
@@ -60,5 +68,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
   );
   await app.register(transactionRoutes({ store: deps.store }));
+  await app.register(idTagRoutes({ store: deps.store }));
+  await app.register(templateRoutes({ store: deps.store }));
+  await app.register(tokenRoutes({ tokens: deps.tokens }));
+  if (deps.commands) await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
   return app;
 }

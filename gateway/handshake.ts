@@ -4,6 +4,7 @@
  * whitepaper, security profile 1); an unknown identity is created when AUTO_PROVISION is on and
  * refused with 404 otherwise. Refusals happen before the WebSocket upgrade: never half-connected.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import { verifySecret } from '../device-registry/passwords.ts';
@@ -14,6 +15,28 @@ export type HandshakeResult =
   | { ok: false; status: 400 | 401 | 404 | 503; message: string };
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
+
+/**
+ * scrypt costs ~50 ms of CPU by design; thousands of chargers reconnecting after an outage
+ * (field notes: reconnection storms) would queue for minutes. A password that verified once
+ * is remembered as SHA-256(stored hash, password), so a reconnect with the same password is a
+ * hash and a constant-time compare; a changed password (new stored hash) misses and pays again.
+ */
+const verified = new Map<string, Buffer>();
+
+function fingerprint(storedHash: string, password: Buffer): Buffer {
+  return createHash('sha256').update(storedHash).update('\0').update(password).digest();
+}
+
+async function passwordOk(deviceId: string, storedHash: string, password: Buffer): Promise<boolean> {
+  const fp = fingerprint(storedHash, password);
+  const known = verified.get(deviceId);
+  if (known && timingSafeEqual(known, fp)) return true;
+  if (!(await verifySecret(password, storedHash))) return false;
+  if (verified.size > 200_000) verified.clear();
+  verified.set(deviceId, fp);
+  return true;
+}
 
 export interface HandshakeInput {
   identity: string;
@@ -49,7 +72,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     }
   }
   if (device.passwordHash) {
-    if (!input.password || !(await verifySecret(input.password, device.passwordHash))) {
+    if (!input.password || !(await passwordOk(device.id, device.passwordHash, input.password))) {
       log.warn({ chargePointId: identity }, 'charger authentication failed');
       return { ok: false, status: 401, message: 'Unauthorized' };
     }

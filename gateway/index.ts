@@ -10,6 +10,8 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Device, RegistryStore } from '../device-registry/store/types.ts';
+import type { Command, CommandReply } from './commands/command.ts';
+import { executeCommand } from './commands/execute.ts';
 import { createDispatcher } from './dispatch.ts';
 import { admit, SUPPORTED_PROTOCOLS } from './handshake.ts';
 import { PresenceSweeper } from './presence.ts';
@@ -38,6 +40,13 @@ export interface Gateway {
   deviceChanged(device: Device): void;
   /** Number of open OCPP connections. */
   readonly connections: number;
+  /** Runs a command on a charger connected here; null when it is not connected here. */
+  execute(deviceId: string, cmd: Command): Promise<CommandReply> | null;
+  /**
+   * Another gateway announced a newer connection of a charger this one still holds (the
+   * charger moved, the old socket is a zombie): drop ours without publishing it offline.
+   */
+  takenOver(deviceId: string, byGateway: string, connectedAt: string): void;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -45,6 +54,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const log = deps.log.child({ component: 'gateway' });
   const id = `gw-${randomUUID().slice(0, 8)}`;
   const conns = new Map<string, Connection>();
+  const byDevice = new Map<string, Connection>();
   const dispatch = createDispatcher({ store, config });
   let closing = false;
   let http: HttpServer | undefined;
@@ -91,9 +101,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
       clog.warn('connection replaced by a new one with the same identity');
     }
-    conns.set(cpId, { session, client });
+    const conn = { session, client };
+    conns.set(cpId, conn);
+    byDevice.set(device.id, conn);
     const at = new Date().toISOString();
-    session.update({ type: 'connected', at, protocol: session.protocol });
+    session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
     session.event({ type: 'connected', remoteAddress: client.handshake.remoteAddress, protocol: session.protocol, gateway: id });
     clog.info({ remoteAddress: client.handshake.remoteAddress }, 'charger connected');
 
@@ -108,6 +120,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
     client.once('close', ({ code, reason }: { code?: number; reason?: string }) => {
       if (conns.get(cpId)?.session === session) conns.delete(cpId);
+      if (byDevice.get(device.id)?.session === session) byDevice.delete(device.id);
       session.event({ type: 'disconnected', code, reason: String(reason ?? ''), gateway: id });
       if (!session.replaced) {
         session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
@@ -150,6 +163,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     get connections() {
       return conns.size;
+    },
+    execute(deviceId, cmd) {
+      const c = byDevice.get(deviceId);
+      return c ? executeCommand(c.session, c.client, cmd, config.OCPP_CALL_TIMEOUT_MS) : null;
+    },
+    takenOver(deviceId, byGateway, connectedAt) {
+      const c = byDevice.get(deviceId);
+      if (!c || byGateway === id || !c.session.shadow.connectedAt || connectedAt <= c.session.shadow.connectedAt) return;
+      c.session.replaced = true;
+      c.session.log.warn({ byGateway }, 'charger reconnected to another gateway: dropping this connection');
+      c.client.close({ code: 1000, reason: 'Reconnected elsewhere' }).catch(() => undefined);
     },
   };
 }

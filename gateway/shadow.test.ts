@@ -12,7 +12,7 @@ describe('device shadow', () => {
 
   it('goes online on connect and offline with a reason', () => {
     const s = run([
-      { type: 'connected', at: t(1), protocol: 'ocpp1.6' },
+      { type: 'connected', at: t(1), protocol: 'ocpp1.6', gateway: 'gw-1' },
       { type: 'disconnected', at: t(2), reason: 'heartbeatTimeout' },
     ]);
     expect(s).toMatchObject({ online: false, connectedAt: t(1), disconnectedAt: t(2), offlineReason: 'heartbeatTimeout' });

@@ -26,6 +26,8 @@ export interface Shadow {
   /** Why the charger is offline: 'closed' (socket closed), 'heartbeatTimeout', 'shutdown'. */
   offlineReason: string | null;
   protocol: string | null;
+  /** The gateway instance holding the connection (commands are routed to it). */
+  gateway: string | null;
   registration: string | null;
   vendor: string | null;
   model: string | null;
@@ -38,7 +40,7 @@ export interface Shadow {
 }
 
 export type ShadowEvent =
-  | { type: 'connected'; at: string; protocol: string }
+  | { type: 'connected'; at: string; protocol: string; gateway: string }
   | { type: 'seen'; at: string }
   | { type: 'disconnected'; at: string; reason: 'closed' | 'heartbeatTimeout' | 'shutdown' }
   | { type: 'boot'; at: string; registration: string; vendor: string; model: string; firmware?: string | undefined; serialNumber?: string | undefined }
@@ -61,6 +63,7 @@ export function emptyShadow(device: { id: string; tenant: string; chargePointId:
     disconnectedAt: null,
     offlineReason: null,
     protocol: null,
+    gateway: null,
     registration: null,
     vendor: str(a['vendor']),
     model: str(a['model']),
@@ -79,7 +82,7 @@ function connector(s: Shadow, id: number, at: string): ConnectorState {
 export function reduceShadow(s: Shadow, e: ShadowEvent): Shadow {
   switch (e.type) {
     case 'connected':
-      return { ...s, online: true, lastSeen: e.at, connectedAt: e.at, offlineReason: null, protocol: e.protocol };
+      return { ...s, online: true, lastSeen: e.at, connectedAt: e.at, offlineReason: null, protocol: e.protocol, gateway: e.gateway };
     case 'seen':
       return { ...s, online: true, lastSeen: e.at, offlineReason: null };
     case 'disconnected':

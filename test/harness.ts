@@ -11,10 +11,12 @@ import { RPCClient } from 'ocpp-rpc';
 import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startAll, type Running } from '../bin/start.ts';
+import type { Gateway } from '../gateway/index.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface System extends Running {
+  gateway: Gateway;
   dir: string;
   ocppUrl: string;
   mqttUrl: string;

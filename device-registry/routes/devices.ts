@@ -87,6 +87,12 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     updatedAt: d.updatedAt,
   });
 
+  async function checkTemplates(tenant: string, ids: string[] | undefined): Promise<void> {
+    for (const [i, id] of (ids ?? []).entries()) {
+      if (!(await store.getTemplate(tenant, id))) throw new AppError('VALIDATION_FAILED', `template ${id} does not exist`, [{ field: `body.templates.${i}`, message: `no template ${id}` }]);
+    }
+  }
+
   /** Another tenant's device is answered exactly like a missing one: 404. */
   async function owned(tenant: string, id: string): Promise<Device> {
     const d = await store.getDevice(id);
@@ -116,6 +122,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
       if (b.tenant !== undefined && b.tenant !== req.caller.tenant) {
         throw new AppError('FORBIDDEN', 'a token creates devices in its own tenant only', [{ field: 'body.tenant', message: `must be ${req.caller.tenant}` }]);
       }
+      await checkTemplates(req.caller.tenant, b.templates);
       const d = await store.createDevice({
         tenant: req.caller.tenant,
         chargePointId: b.chargePointId,
@@ -136,6 +143,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     r.patch('/devices/:id', { schema: { tags: ['devices'], params: idParam, body: patchBody, response: { 200: deviceView } } }, async (req) => {
       requireWrite(req.caller);
       await owned(req.caller.tenant, req.params.id);
+      await checkTemplates(req.caller.tenant, req.body.templates);
       const { ocppPassword: pw, ...rest } = req.body;
       const patch: DevicePatch = { ...rest };
       if (pw !== undefined) patch.passwordHash = pw === null ? null : await hashSecret(pw);

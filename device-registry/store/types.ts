@@ -102,6 +102,53 @@ export interface IdTag {
   parentIdTag: string | null;
 }
 
+export type TokenRole = 'admin' | 'operator' | 'read-only';
+
+/** An API token as stored: only the SHA-256 digest of the secret is kept. */
+export interface ApiToken {
+  id: string;
+  tenant: string;
+  role: TokenRole;
+  label: string;
+  /** Lowercase hex SHA-256 of the token secret. */
+  digest: string;
+  createdAt: string;
+}
+
+export interface NewApiToken {
+  id?: string | undefined;
+  tenant: string;
+  role: TokenRole;
+  label?: string | undefined;
+  digest: string;
+}
+
+/** Dojot-style template attribute. */
+export interface TemplateAttr {
+  label: string;
+  type: 'dynamic' | 'static' | 'actuator' | 'meta';
+  valueType: 'float' | 'integer' | 'string' | 'bool' | 'geo' | 'object';
+  staticValue?: AttrValue | undefined;
+}
+
+export interface Template {
+  id: string;
+  tenant: string;
+  label: string;
+  attrs: TemplateAttr[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewTemplate {
+  id?: string | undefined;
+  tenant: string;
+  label: string;
+  attrs: TemplateAttr[];
+}
+
+export type TemplatePatch = Partial<Pick<Template, 'label' | 'attrs'>>;
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -154,6 +201,21 @@ export interface RegistryStore {
 
   getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
   upsertIdTag(tag: IdTag): Promise<IdTag>;
+  listIdTags(tenant: string, page?: { limit?: number | undefined; offset?: number | undefined }): Promise<Page<IdTag>>;
+  deleteIdTag(tenant: string, idTag: string): Promise<boolean>;
+
+  /** Throws StoreError 'DUPLICATE' (field 'digest' or 'id') on a clash. */
+  createToken(token: NewApiToken): Promise<ApiToken>;
+  findTokenByDigest(digest: string): Promise<ApiToken | null>;
+  listTokens(tenant: string): Promise<ApiToken[]>;
+  deleteToken(tenant: string, id: string): Promise<boolean>;
+
+  /** Templates are per tenant; label unique per tenant (StoreError 'DUPLICATE', field 'label'). */
+  createTemplate(t: NewTemplate): Promise<Template>;
+  getTemplate(tenant: string, id: string): Promise<Template | null>;
+  listTemplates(tenant: string, page?: { limit?: number | undefined; offset?: number | undefined }): Promise<Page<Template>>;
+  updateTemplate(tenant: string, id: string, patch: TemplatePatch): Promise<Template | null>;
+  deleteTemplate(tenant: string, id: string): Promise<boolean>;
 }
 
 export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT';

@@ -1,0 +1,33 @@
+/**
+ * Which devices are online, as the retained shadows say: the registry API may run in a process
+ * without a gateway (scale-out), and the database alone cannot tell who is connected now.
+ */
+import type { Bus } from '../broker/bus.ts';
+import { parseDeviceTopic } from '../gateway/topics.ts';
+
+export interface PresenceView {
+  start(): Promise<void>;
+  online(deviceId: string): boolean;
+}
+
+export function createPresenceView(bus: Bus): PresenceView {
+  const online = new Map<string, boolean>();
+  return {
+    async start() {
+      await bus.subscribe(
+        '+/state',
+        (topic, payload) => {
+          const t = parseDeviceTopic(topic);
+          if (!t || t.kind !== 'state') return;
+          try {
+            online.set(t.deviceId, (JSON.parse(payload.toString()) as { online?: unknown }).online === true);
+          } catch {
+            // not a shadow
+          }
+        },
+        { qos: 1 },
+      );
+    },
+    online: (deviceId) => online.get(deviceId) ?? false,
+  };
+}

@@ -1,0 +1,48 @@
+/** POST /devices/{id}/commands: an OCPP command, answered with the charger's response. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../common/errors.ts';
+import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
+import { CENTRAL_SYSTEM_ACTIONS } from '../../gateway/ocpp/v16-types.ts';
+import { validateRequest } from '../../gateway/ocpp/validate.ts';
+import type { CommandClient } from '../command-client.ts';
+import { requireWrite } from '../http/auth.ts';
+import type { RegistryStore } from '../store/types.ts';
+
+const body = z
+  .object({
+    action: z.enum(CENTRAL_SYSTEM_ACTIONS),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
+  })
+  .strict();
+
+export function commandRoutes(deps: { store: RegistryStore; commands: CommandClient }) {
+  return async function register(app: FastifyInstance) {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/devices/:id/commands',
+      { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body, response: { 200: z.object({ id: z.string(), action: z.string(), status: z.literal('ok'), response: z.unknown() }) } } },
+      async (req) => {
+        requireWrite(req.caller);
+        const device = await deps.store.getDevice(req.params.id);
+        if (!device || device.tenant !== req.caller.tenant) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
+        // Refuse an invalid payload here already, naming the field; the gateway checks again.
+        const v = validateRequest(req.body.action, req.body.payload);
+        if (!v.ok) {
+          const e = (v.error.details as { errors?: Array<{ instancePath?: string; params?: { missingProperty?: string; additionalProperty?: string } }> } | undefined)?.errors?.[0];
+          const path = [e?.instancePath?.split('/').filter(Boolean).join('.'), e?.params?.missingProperty ?? e?.params?.additionalProperty].filter(Boolean).join('.');
+          throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);
+        }
+        const reply = await deps.commands.send(device.tenant, device.id, req.body);
+        if (reply.status === 'ok') return reply;
+        const { code, message, field } = reply.error;
+        if (code === 'offline') throw new AppError('CHARGER_OFFLINE', message);
+        if (code === 'timeout') throw new AppError('CHARGER_TIMEOUT', message);
+        if (code === 'invalid') throw new AppError('VALIDATION_FAILED', message, [{ field: field ? `body.${field}` : 'body', message }]);
+        throw new AppError('CHARGER_ERROR', `${code}: ${message}`, [{ field: 'ocppErrorCode', message: code }]);
+      },
+    );
+  };
+}

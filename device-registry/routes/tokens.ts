@@ -1,0 +1,47 @@
+/** API tokens: admins issue and revoke them; the secret is shown once, at creation. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { tenantName } from '../../common/config.ts';
+import { AppError } from '../../common/errors.ts';
+import { requireAdmin, type Caller } from '../http/auth.ts';
+import type { ApiToken } from '../store/types.ts';
+import type { TokenService } from '../tokens.ts';
+
+const role = z.enum(['admin', 'operator', 'read-only']);
+const tokenView = z.object({ id: z.string(), tenant: z.string(), role, label: z.string(), createdAt: z.string() });
+const view = (t: ApiToken) => ({ id: t.id, tenant: t.tenant, role: t.role, label: t.label, createdAt: t.createdAt });
+
+/** Only the installation admin works across tenants, and only on tokens. */
+function targetTenant(caller: Caller, requested: string | undefined, field: string): string {
+  if (requested === undefined || requested === caller.tenant) return caller.tenant;
+  if (!caller.installationAdmin) throw new AppError('FORBIDDEN', 'only the installation admin token manages other tenants', [{ field, message: `must be ${caller.tenant}` }]);
+  return requested;
+}
+
+export function tokenRoutes(deps: { tokens: TokenService }) {
+  return async function register(app: FastifyInstance) {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/tokens',
+      { schema: { tags: ['tokens'], body: z.object({ tenant: tenantName.optional(), role, label: z.string().max(200).optional() }).strict(), response: { 201: tokenView.extend({ token: z.string() }) } } },
+      async (req, reply) => {
+        requireAdmin(req.caller);
+        const tenant = targetTenant(req.caller, req.body.tenant, 'body.tenant');
+        const { token, record } = await deps.tokens.issue({ tenant, role: req.body.role, label: req.body.label });
+        reply.status(201);
+        return { ...view(record), token };
+      },
+    );
+    r.get('/tokens', { schema: { tags: ['tokens'], querystring: z.object({ tenant: tenantName.optional() }), response: { 200: z.object({ items: z.array(tokenView), total: z.number() }) } } }, async (req) => {
+      requireAdmin(req.caller);
+      const items = (await deps.tokens.list(targetTenant(req.caller, req.query.tenant, 'query.tenant'))).map(view);
+      return { items, total: items.length };
+    });
+    r.delete('/tokens/:id', { schema: { tags: ['tokens'], params: z.object({ id: z.string() }), querystring: z.object({ tenant: tenantName.optional() }) } }, async (req, reply) => {
+      requireAdmin(req.caller);
+      if (!(await deps.tokens.revoke(targetTenant(req.caller, req.query.tenant, 'query.tenant'), req.params.id))) throw new AppError('NOT_FOUND', `token ${req.params.id} not found`);
+      reply.status(204).send();
+    });
+  };
+}

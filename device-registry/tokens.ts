@@ -1,0 +1,64 @@
+/**
+ * API tokens: issue, resolve, revoke. A token is `cb_` + 32 random bytes; only its SHA-256
+ * digest is stored (high-entropy secrets need no slow KDF, and a digest can be looked up by
+ * index). The same tokens authenticate HTTP (Bearer) and MQTT (username = tenant).
+ * Resolutions are cached briefly: every MQTT CONNECT and HTTP request would otherwise be a
+ * storage round-trip; revoking through this service clears the cache at once.
+ */
+import { principal } from '../broker/acl.ts';
+import type { MqttAuthenticator } from '../broker/embedded.ts';
+import type { AdminToken } from './admin-token.ts';
+import { newToken, tokenDigest } from './admin-token.ts';
+import type { Caller, TokenResolver } from './http/auth.ts';
+import type { ApiToken, RegistryStore, TokenRole } from './store/types.ts';
+
+const CACHE_MS = 30_000;
+
+export interface TokenService extends TokenResolver {
+  issue(input: { tenant: string; role: TokenRole; label?: string | undefined }): Promise<{ token: string; record: ApiToken }>;
+  list(tenant: string): Promise<ApiToken[]>;
+  revoke(tenant: string, id: string): Promise<boolean>;
+  mqttAuthenticator(): MqttAuthenticator;
+}
+
+export function createTokenService(deps: { store: RegistryStore; admin: AdminToken; defaultTenant: string }): TokenService {
+  const { store, admin } = deps;
+  const cache = new Map<string, { caller: Caller | null; until: number }>();
+
+  async function resolve(token: string): Promise<Caller | null> {
+    if (admin.verify(token)) return { tenant: deps.defaultTenant, role: 'admin', installationAdmin: true, tokenId: null };
+    const digest = tokenDigest(token).toString('hex');
+    const hit = cache.get(digest);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.caller;
+    const rec = await store.findTokenByDigest(digest);
+    const caller: Caller | null = rec ? { tenant: rec.tenant, role: rec.role, installationAdmin: false, tokenId: rec.id } : null;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(digest, { caller, until: now + CACHE_MS });
+    return caller;
+  }
+
+  return {
+    resolve,
+    async issue({ tenant, role, label }) {
+      const token = newToken();
+      const record = await store.createToken({ tenant, role, label, digest: tokenDigest(token).toString('hex') });
+      return { token, record };
+    },
+    list: (tenant) => store.listTokens(tenant),
+    async revoke(tenant, id) {
+      const ok = await store.deleteToken(tenant, id);
+      if (ok) cache.clear();
+      return ok;
+    },
+    mqttAuthenticator: () => ({
+      async authenticate(username, password) {
+        if (!username || !password) return null;
+        const caller = await resolve(password.toString('utf8'));
+        // username = tenant (interface.md): a token of another tenant does not open this one.
+        if (!caller || caller.tenant !== username) return null;
+        return principal(caller.tenant, caller.role);
+      },
+    }),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Routes commands from `{tenant}:{deviceId}/config` to the charger, wherever it is connected.
+ *
+ * Gateways are stateless: each one subscribes to the command topic (a shared subscription on an
+ * external broker, so each command reaches exactly one gateway) and to the retained shadows,
+ * which name the gateway holding each charger. A command for a charger held elsewhere is
+ * forwarded to that gateway's own topic; one for a charger held nowhere is answered `offline`
+ * at once. The reply goes to `{tenant}:{deviceId}/config/reply`.
+ */
+import type { Logger } from '../../common/logger.ts';
+import type { Bus } from '../../broker/bus.ts';
+import { eventPayload } from '../payloads.ts';
+import { deviceTopic, parseDeviceTopic } from '../topics.ts';
+import type { Gateway } from '../index.ts';
+import { errorReply, parseCommand, type Command, type CommandReply } from './command.ts';
+
+const QOS1 = { qos: 1 } as const;
+export const forwardTopic = (gatewayId: string) => `chargebridge/gateways/${gatewayId}/commands`;
+
+interface Holder {
+  online: boolean;
+  gateway: string | null;
+  tenant: string;
+}
+
+export interface CommandRouter {
+  start(): Promise<void>;
+}
+
+export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Logger; sharedSubscription: boolean }): CommandRouter {
+  const { bus, gateway } = deps;
+  const log = deps.log.child({ component: 'commands' });
+  const holders = new Map<string, Holder>();
+
+  function reply(tenant: string, deviceId: string, r: CommandReply): void {
+    bus.publish(deviceTopic(tenant, deviceId, 'config/reply'), JSON.stringify(r), QOS1);
+  }
+
+  async function run(tenant: string, deviceId: string, cmd: Command): Promise<void> {
+    const local = gateway.execute(deviceId, cmd);
+    if (local) return reply(tenant, deviceId, await local);
+    const h = holders.get(deviceId);
+    if (h && h.online && h.gateway && h.gateway !== gateway.id && h.tenant === tenant) {
+      bus.publish(forwardTopic(h.gateway), JSON.stringify({ tenant, deviceId, command: cmd }), QOS1);
+      return;
+    }
+    const r = errorReply(cmd.id, cmd.action, 'offline', 'the charger is not connected');
+    reply(tenant, deviceId, r);
+    const ts = new Date().toISOString();
+    bus.publish(deviceTopic(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: cmd.payload, error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
+  }
+
+  function onCommand(topic: string, payload: Buffer): void {
+    const t = parseDeviceTopic(topic);
+    if (!t || t.kind !== 'config') return;
+    const parsed = parseCommand(payload);
+    if (!parsed.ok) return reply(t.tenant, t.deviceId, parsed.reply);
+    // A tenant can only publish on its own topics (broker ACL); a device of another tenant
+    // under this tenant's name is "not connected" here, and nothing is sent.
+    const h = holders.get(t.deviceId);
+    if (h && h.tenant !== t.tenant) return reply(t.tenant, t.deviceId, errorReply(parsed.command.id, parsed.command.action, 'offline', 'the charger is not connected'));
+    run(t.tenant, t.deviceId, parsed.command).catch((err: unknown) => log.error({ err, topic }, 'command failed'));
+  }
+
+  function onForward(_topic: string, payload: Buffer): void {
+    try {
+      const { tenant, deviceId, command } = JSON.parse(payload.toString()) as { tenant: string; deviceId: string; command: Command };
+      const local = gateway.execute(deviceId, command);
+      // The charger left between the lookup and now: it is offline.
+      (local ?? Promise.resolve(errorReply(command.id, command.action, 'offline', 'the charger is not connected'))).then(
+        (r) => reply(tenant, deviceId, r),
+        (err: unknown) => log.error({ err }, 'forwarded command failed'),
+      );
+    } catch (err) {
+      log.warn({ err }, 'bad forwarded command');
+    }
+  }
+
+  function onState(topic: string, payload: Buffer): void {
+    const t = parseDeviceTopic(topic);
+    if (!t || t.kind !== 'state') return;
+    try {
+      const s = JSON.parse(payload.toString()) as { online?: boolean; gateway?: string | null; connectedAt?: string | null };
+      holders.set(t.deviceId, { online: s.online === true, gateway: s.gateway ?? null, tenant: t.tenant });
+      if (s.online && s.gateway && s.gateway !== gateway.id && s.connectedAt) gateway.takenOver(t.deviceId, s.gateway, s.connectedAt);
+    } catch {
+      // not a shadow: ignore
+    }
+  }
+
+  return {
+    async start() {
+      await bus.subscribe('+/state', onState, { qos: 1 });
+      await bus.subscribe(forwardTopic(gateway.id), onForward, { qos: 1 });
+      await bus.subscribe(deps.sharedSubscription ? '$share/chargebridge-gateways/+/config' : '+/config', onCommand, { qos: 1 });
+    },
+  };
+}
