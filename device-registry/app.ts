@@ -20,6 +20,7 @@ import type { Device, RegistryStore } from './store/types.ts';
 import type { TokenService } from './tokens.ts';
 import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
+import { chargingLimitRoutes } from './routes/charging-limit.ts';
 
 export interface AppDeps {
   config: Config;
@@ -71,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
-  if (deps.commands) await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
+  if (deps.commands) {
+    await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
+    await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
+  }
   return app;
 }

@@ -160,3 +160,37 @@ it('a malformed command message gets an invalid reply', async () => {
   await platform.client.publishAsync(`admin:${deviceId}/config`, 'not json', { qos: 1 });
   await platform.waitFor((m) => m.topic === `admin:${deviceId}/config/reply` && (m.json['error'] as { code: string } | undefined)?.code === 'invalid' && m.json['id'] === '');
 });
+
+describe('charging limits', () => {
+  it('a daily 32 A window becomes a SetChargingProfile in the unit the charger accepts', async () => {
+    charger.mode = 'answer';
+    const before = charger.received.length;
+    // The recording charger answers GetConfiguration with HeartbeatInterval only: no
+    // ChargingScheduleAllowedChargingRateUnit, so amperes (the OCPP default) are used.
+    const r = await http().post(`/devices/${deviceId}/charging-limit`, { connectorId: 1, limit: 32, unit: 'A', daily: { from: '18:00', to: '20:00' } });
+    expect(r.status).toBe(200);
+    const sent = charger.received.slice(before).map((x) => x.action);
+    expect(sent).toEqual(['GetConfiguration', 'SetChargingProfile']);
+    expect(charger.received.at(-1)!.payload).toMatchObject({
+      connectorId: 1,
+      csChargingProfiles: { chargingProfileKind: 'Recurring', recurrencyKind: 'Daily', chargingSchedule: { duration: 7200, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }] } },
+    });
+  });
+
+  it('uses watts when the registry says the charger takes watts', async () => {
+    expect((await http().patch(`/devices/${deviceId}`, { attrs: { chargingRateUnit: 'W' } })).body).toMatchObject({ attrs: { chargingRateUnit: 'W' } });
+    const before = charger.received.length;
+    const r = await http().post(`/devices/${deviceId}/charging-limit`, { connectorId: 0, limit: 32, unit: 'A' });
+    expect(r.status).toBe(200);
+    expect(charger.received.slice(before).map((x) => x.action)).toEqual(['SetChargingProfile']);
+    expect(charger.received.at(-1)!.payload).toMatchObject({ connectorId: 0, csChargingProfiles: { chargingProfilePurpose: 'ChargePointMaxProfile', chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ limit: 22080 }] } } });
+    expect((await http().del(`/devices/${deviceId}/charging-limit?connectorId=0`)).status).toBe(200);
+    expect(charger.received.at(-1)).toMatchObject({ action: 'ClearChargingProfile', payload: { id: 9000 } });
+  });
+
+  it('refuses a bad window with 400 naming the field', async () => {
+    const r = await http().post(`/devices/${deviceId}/charging-limit`, { limit: 32, unit: 'A', daily: { from: '18h', to: '20:00' } });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].field).toBe('body.daily.from');
+  });
+});

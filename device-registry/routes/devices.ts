@@ -51,7 +51,7 @@ const createBody = z
   })
   .strict();
 
-const patchBody = createBody.omit({ tenant: true }).extend({ ocppPassword: ocppPassword.nullable().optional(), site: site.nullable().optional() }).strict();
+const patchBody = createBody.omit({ tenant: true }).partial().extend({ ocppPassword: ocppPassword.nullable().optional(), site: site.nullable().optional() }).strict();
 
 const idParam = z.object({ id: z.string().min(1) });
 const listQuery = z.object({

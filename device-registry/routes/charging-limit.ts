@@ -1,0 +1,73 @@
+/**
+ * POST /devices/{id}/charging-limit: a current or power cap, now or daily in a window, sent as
+ * the SetChargingProfile the charger understands (gateway/commands/charging-limit.ts).
+ * DELETE removes it (ClearChargingProfile by its id).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../common/errors.ts';
+import { acceptedUnits, buildChargingProfile, profileIdFor, type RateUnit } from '../../gateway/commands/charging-limit.ts';
+import type { CommandReply } from '../../gateway/commands/command.ts';
+import type { CommandClient } from '../command-client.ts';
+import { requireWrite } from '../http/auth.ts';
+import type { Device, RegistryStore } from '../store/types.ts';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+const body = z
+  .object({
+    connectorId: z.number().int().min(0).default(0),
+    limit: z.number().positive(),
+    unit: z.enum(['A', 'W']),
+    daily: z.object({ from: hhmm, to: hhmm }).strict().optional(),
+    utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
+  })
+  .strict();
+
+function fail(r: Extract<CommandReply, { status: 'error' }>): never {
+  const { code, message } = r.error;
+  if (code === 'offline') throw new AppError('CHARGER_OFFLINE', message);
+  if (code === 'timeout') throw new AppError('CHARGER_TIMEOUT', message);
+  if (code === 'invalid') throw new AppError('VALIDATION_FAILED', message, [{ field: 'body', message }]);
+  throw new AppError('CHARGER_ERROR', `${code}: ${message}`, [{ field: 'ocppErrorCode', message: code }]);
+}
+
+export function chargingLimitRoutes(deps: { store: RegistryStore; commands: CommandClient }) {
+  const { store, commands } = deps;
+
+  async function owned(tenant: string, id: string): Promise<Device> {
+    const d = await store.getDevice(id);
+    if (!d || d.tenant !== tenant) throw new AppError('NOT_FOUND', `device ${id} not found`);
+    return d;
+  }
+
+  /** The registry attribute wins (operators set it for chargers that lie); else ask the charger. */
+  async function units(d: Device): Promise<RateUnit[]> {
+    const attr = d.attrs['chargingRateUnit'];
+    if (typeof attr === 'string') return acceptedUnits(attr === 'A' ? 'Current' : attr === 'W' ? 'Power' : attr);
+    const r = await commands.send(d.tenant, d.id, { action: 'GetConfiguration', payload: { key: ['ChargingScheduleAllowedChargingRateUnit'] } });
+    if (r.status === 'error') fail(r);
+    const keys = (r.response as { configurationKey?: Array<{ key: string; value?: string }> }).configurationKey ?? [];
+    return acceptedUnits(keys.find((k) => k.key === 'ChargingScheduleAllowedChargingRateUnit')?.value);
+  }
+
+  return async function register(app: FastifyInstance) {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post('/devices/:id/charging-limit', { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body } }, async (req) => {
+      requireWrite(req.caller);
+      const d = await owned(req.caller.tenant, req.params.id);
+      const num = (k: string, dflt: number) => (typeof d.attrs[k] === 'number' ? (d.attrs[k] as number) : dflt);
+      const payload = buildChargingProfile(req.body, { accepts: await units(d), voltage: num('voltage', 230), phases: num('phases', 3) }, new Date());
+      const reply = await commands.send(d.tenant, d.id, { action: 'SetChargingProfile', payload });
+      if (reply.status === 'error') fail(reply);
+      return { profile: payload, response: reply.response };
+    });
+    r.delete('/devices/:id/charging-limit', { schema: { tags: ['commands'], params: z.object({ id: z.string() }), querystring: z.object({ connectorId: z.coerce.number().int().min(0).default(0) }) } }, async (req) => {
+      requireWrite(req.caller);
+      const d = await owned(req.caller.tenant, req.params.id);
+      const reply = await commands.send(d.tenant, d.id, { action: 'ClearChargingProfile', payload: { id: profileIdFor(req.query.connectorId) } });
+      if (reply.status === 'error') fail(reply);
+      return { response: reply.response };
+    });
+  };
+}
