@@ -45,9 +45,13 @@ const schema = z
     OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     INFLUX_URL: z.url().optional(),
     INFLUX_DATABASE: z.string().min(1).optional(),
+    INFLUX_USERNAME: z.string().min(1).optional(),
+    INFLUX_PASSWORD: z.string().min(1).optional(),
     INFLUX_TOKEN: z.string().min(1).optional(),
     INFLUX_ORG: z.string().min(1).optional(),
     INFLUX_BUCKET: z.string().min(1).optional(),
+    /** Days the embedded time-series store keeps (no InfluxDB configured). */
+    HISTORY_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres:// URL').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
