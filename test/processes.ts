@@ -84,3 +84,57 @@ export async function startMosquitto(): Promise<{ url: string; stop(): Promise<v
     },
   };
 }
+
+/**
+ * A real InfluxDB 1.x (Debian's `influxdb`, installed by .ci/run) on free loopback ports, with
+ * its data in a temp dir. stop()/start() keep the data: the outage test restarts it.
+ */
+export async function startInfluxd(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> }> {
+  const bin = ['/usr/bin/influxd', '/usr/sbin/influxd'].find((p) => existsSync(p));
+  if (!bin) throw new Error('influxd not installed (apt-get install influxdb)');
+  const [httpPort, bindPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(path.join(tmpdir(), 'influxd-'));
+  const conf = path.join(dir, 'influxdb.conf');
+  writeFileSync(
+    conf,
+    [
+      'reporting-disabled = true',
+      `bind-address = "127.0.0.1:${bindPort}"`,
+      '[meta]',
+      `  dir = "${dir}/meta"`,
+      '[data]',
+      `  dir = "${dir}/data"`,
+      `  wal-dir = "${dir}/wal"`,
+      '  query-log-enabled = false',
+      '[http]',
+      `  bind-address = "127.0.0.1:${httpPort}"`,
+      '  log-enabled = false',
+      '[monitor]',
+      '  store-enabled = false',
+      '',
+    ].join('\n'),
+  );
+  const url = `http://127.0.0.1:${httpPort}`;
+  let child: ChildProcess | undefined;
+  let log = '';
+  async function start() {
+    child = spawn(bin!, ['-config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ok = await fetch(`${url}/ping`).then((r) => r.status === 204, () => false);
+      if (ok) return;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`influxd did not start: ${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  async function stop() {
+    if (!child || child.exitCode !== null) return;
+    const c = child;
+    const exited = new Promise((r) => c.on('exit', r));
+    c.kill('SIGTERM');
+    await exited;
+  }
+  await start();
+  return { url, start, stop, destroy: stop };
+}

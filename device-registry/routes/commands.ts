@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
 import { CENTRAL_SYSTEM_ACTIONS } from '../../gateway/ocpp/v16-types.ts';
-import { validateRequest } from '../../gateway/ocpp/validate.ts';
+import { failedPath, validateRequest } from '../../gateway/ocpp/validate.ts';
 import type { CommandClient } from '../command-client.ts';
 import { requireWrite } from '../http/auth.ts';
 import type { RegistryStore } from '../store/types.ts';
@@ -31,8 +31,7 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
         // Refuse an invalid payload here already, naming the field; the gateway checks again.
         const v = validateRequest(req.body.action, req.body.payload);
         if (!v.ok) {
-          const e = (v.error.details as { errors?: Array<{ instancePath?: string; params?: { missingProperty?: string; additionalProperty?: string } }> } | undefined)?.errors?.[0];
-          const path = [e?.instancePath?.split('/').filter(Boolean).join('.'), e?.params?.missingProperty ?? e?.params?.additionalProperty].filter(Boolean).join('.');
+          const path = failedPath(v.error);
           throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);
         }
         const reply = await deps.commands.send(device.tenant, device.id, req.body);

@@ -3,7 +3,7 @@
  * Pure: parsing and checking a command before anything is sent to a charger.
  */
 import { CENTRAL_SYSTEM_ACTIONS, type CentralSystemAction } from '../ocpp/v16-types.ts';
-import { validateRequest } from '../ocpp/validate.ts';
+import { failedPath, validateRequest } from '../ocpp/validate.ts';
 import type { Shadow } from '../shadow.ts';
 
 export interface Command {
@@ -63,8 +63,7 @@ export function parseCommand(raw: Buffer | string): { ok: true; command: Command
 export function checkCommand(cmd: Command, shadow: Shadow | null): ReplyError | null {
   const v = validateRequest(cmd.action, cmd.payload);
   if (!v.ok) {
-    const first = (v.error.details as { errors?: Array<{ instancePath?: string; params?: { missingProperty?: string; additionalProperty?: string } }> } | undefined)?.errors?.[0];
-    const path = [first?.instancePath?.split('/').filter(Boolean).join('.'), first?.params?.missingProperty ?? first?.params?.additionalProperty].filter(Boolean).join('.');
+    const path = failedPath(v.error);
     return { code: 'invalid', message: `${v.error.rpcErrorCode}: ${v.error.message}`, field: path ? `payload.${path}` : 'payload' };
   }
   // A connector the charger never reported does not exist. Connector 0 is the charge point

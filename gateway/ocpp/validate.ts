@@ -50,3 +50,9 @@ export function validateResponse(action: string, result: unknown): Validation {
   if (!responseSchema(action)) return { ok: false, error: createRPCError('NotImplemented', `no schema for ${action}`) as RpcErrorLike };
   return run(`urn:${action}.conf`, result);
 }
+
+/** The dotted path of the first schema failure (`csChargingProfiles.stackLevel`), or ''. */
+export function failedPath(error: RpcErrorLike): string {
+  const first = (error.details as { errors?: Array<{ instancePath?: string; params?: { missingProperty?: string; additionalProperty?: string } }> } | undefined)?.errors?.[0];
+  return [first?.instancePath?.split('/').filter(Boolean).join('.'), first?.params?.missingProperty ?? first?.params?.additionalProperty].filter(Boolean).join('.');
+}
