@@ -61,14 +61,17 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
       const p = principals.get(client);
       if (p && maySubscribe(p, sub.topic)) return done(null, sub);
       log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe denied');
-      done(new Error(`not allowed: ${sub.topic}`));
+      // A null subscription answers SUBACK 0x80 (MQTT 3.1.1 §3.9.3) and keeps the connection.
+      done(null, null);
     },
     authorizePublish(client, packet, done) {
       // client is null for publishes made by this process (the gateway itself).
       if (!client) return done(null);
       const p = principals.get(client);
       if (p && mayPublish(p, packet.topic)) return done(null);
-      log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish denied');
+      // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection of a client that
+      // publishes outside what its token allows (the message goes nowhere).
+      log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish denied: disconnecting client');
       done(new Error(`not allowed: ${packet.topic}`));
     },
     authorizeForward(client, packet) {

@@ -127,6 +127,7 @@ export class Platform {
   }
 
   async close(): Promise<void> {
-    await this.client.endAsync();
+    // force: the broker may have closed the connection (a denied publish).
+    await this.client.endAsync(true);
   }
 }

@@ -132,6 +132,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX id_tags_key ON id_tags (tenant, lower(id_tag));
     `,
   },
+  {
+    version: 2,
+    name: 'api_tokens, templates',
+    sqlite: `
+      CREATE TABLE api_tokens (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'read-only')),
+        label TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX api_tokens_tenant_idx ON api_tokens (tenant, created_at, id);
+      CREATE TABLE templates (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        label TEXT NOT NULL,
+        attrs TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (tenant, label)
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE api_tokens (
+        id text NOT NULL PRIMARY KEY,
+        tenant text NOT NULL,
+        role text NOT NULL CONSTRAINT api_tokens_role_check CHECK (role IN ('admin', 'operator', 'read-only')),
+        label text NOT NULL DEFAULT '',
+        digest text NOT NULL CONSTRAINT api_tokens_digest_key UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX api_tokens_tenant_idx ON api_tokens (tenant, created_at, id);
+      CREATE TABLE templates (
+        id text NOT NULL PRIMARY KEY,
+        tenant text NOT NULL,
+        label text NOT NULL,
+        attrs jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT templates_tenant_label_key UNIQUE (tenant, label)
+      );
+    `,
+  },
 ];
 
 /**

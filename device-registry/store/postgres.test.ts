@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aDevice, registryStoreContract } from './contract.ts';
+import { registryExtrasContract } from './contract-extras.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
 import type { RegistryStore } from './types.ts';
@@ -53,6 +54,7 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
   });
 
   registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
 
   describe('postgres specifics', () => {
     let store: RegistryStore | undefined;

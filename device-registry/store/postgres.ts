@@ -10,6 +10,7 @@
 import pg from 'pg';
 import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
+import { postgresExtras } from './postgres-extras.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type Site, type Transaction } from './types.ts';
 
@@ -115,6 +116,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
   let closing: Promise<void> | undefined;
 
   return {
+    ...postgresExtras(pool),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.

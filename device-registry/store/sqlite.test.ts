@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aDevice, registryStoreContract } from './contract.ts';
+import { registryExtrasContract } from './contract-extras.ts';
 import { createSqliteStore } from './sqlite.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { RegistryStore } from './types.ts';
@@ -20,6 +21,7 @@ describe('SQLite registry store', () => {
   });
 
   registryStoreContract('sqlite', async () => createSqliteStore({ file }));
+  registryExtrasContract('sqlite', async () => createSqliteStore({ file }));
 
   describe('sqlite specifics', () => {
     let store: RegistryStore | undefined;

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { newDeviceId } from '../ids.ts';
+import { sqliteExtras } from './sqlite-extras.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import {
   StoreError,
@@ -191,6 +192,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   let closed = false;
 
   return {
+    ...sqliteExtras(sql),
     async migrate() {
       migrate.immediate();
     },

@@ -1,0 +1,94 @@
+/**
+ * The SQLite half of migration 2: API tokens, templates, and the ID-tag list/delete. Kept apart
+ * from sqlite.ts so each file stays readable; both are one store.
+ */
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { newDeviceId } from '../ids.ts';
+import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
+
+type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
+
+interface TokenRow { id: string; tenant: string; role: ApiToken['role']; label: string; digest: string; created_at: string }
+interface TemplateRow { id: string; tenant: string; label: string; attrs: string; created_at: string; updated_at: string }
+interface IdTagRow { tenant: string; id_tag: string; status: IdTag['status']; expiry_date: string | null; parent_id_tag: string | null }
+
+const toToken = (r: TokenRow): ApiToken => ({ id: r.id, tenant: r.tenant, role: r.role, label: r.label, digest: r.digest, createdAt: r.created_at });
+const toTemplate = (r: TemplateRow): Template => ({ id: r.id, tenant: r.tenant, label: r.label, attrs: JSON.parse(r.attrs) as TemplateAttr[], createdAt: r.created_at, updatedAt: r.updated_at });
+const toIdTag = (r: IdTagRow): IdTag => ({ tenant: r.tenant, idTag: r.id_tag, status: r.status, expiryDate: r.expiry_date, parentIdTag: r.parent_id_tag });
+
+function dup(err: unknown): StoreError | null {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  const m = String(e.message);
+  if (m.includes('api_tokens.digest')) return new StoreError('DUPLICATE', 'a token with this digest exists', 'digest');
+  if (m.includes('templates.label')) return new StoreError('DUPLICATE', 'a template with this label exists', 'label');
+  return new StoreError('DUPLICATE', 'this id exists', 'id');
+}
+
+function run<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw dup(err) ?? err;
+  }
+}
+
+export function sqliteExtras(sql: (text: string) => Database.Statement): Extras {
+  const page = (limit?: number, offset?: number) => [limit ?? -1, offset ?? 0];
+  return {
+    async listIdTags(tenant, p = {}) {
+      const total = (sql('SELECT COUNT(*) AS n FROM id_tags WHERE tenant = ?').get(tenant) as { n: number }).n;
+      const rows = sql('SELECT * FROM id_tags WHERE tenant = ? ORDER BY id_tag LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as IdTagRow[];
+      return { items: rows.map(toIdTag), total };
+    },
+    async deleteIdTag(tenant, idTag) {
+      return sql('DELETE FROM id_tags WHERE tenant = ? AND id_tag = ?').run(tenant, idTag).changes > 0;
+    },
+    async createToken(t) {
+      const row = run(() => sql('INSERT INTO api_tokens (id, tenant, role, label, digest, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *').get(t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, new Date().toISOString()) as TokenRow);
+      return toToken(row);
+    },
+    async findTokenByDigest(digest) {
+      const row = sql('SELECT * FROM api_tokens WHERE digest = ?').get(digest) as TokenRow | undefined;
+      return row ? toToken(row) : null;
+    },
+    async listTokens(tenant) {
+      return (sql('SELECT * FROM api_tokens WHERE tenant = ? ORDER BY created_at, id').all(tenant) as TokenRow[]).map(toToken);
+    },
+    async deleteToken(tenant, id) {
+      return sql('DELETE FROM api_tokens WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    },
+    async createTemplate(t) {
+      const now = new Date().toISOString();
+      const row = run(() => sql('INSERT INTO templates (id, tenant, label, attrs, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *').get(t.id ?? newDeviceId(), t.tenant, t.label, JSON.stringify(t.attrs), now, now) as TemplateRow);
+      return toTemplate(row);
+    },
+    async getTemplate(tenant, id) {
+      const row = sql('SELECT * FROM templates WHERE tenant = ? AND id = ?').get(tenant, id) as TemplateRow | undefined;
+      return row ? toTemplate(row) : null;
+    },
+    async listTemplates(tenant, p = {}) {
+      const total = (sql('SELECT COUNT(*) AS n FROM templates WHERE tenant = ?').get(tenant) as { n: number }).n;
+      const rows = sql('SELECT * FROM templates WHERE tenant = ? ORDER BY created_at, id LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as TemplateRow[];
+      return { items: rows.map(toTemplate), total };
+    },
+    async updateTemplate(tenant, id, patch) {
+      // One statement: atomic; COALESCE keeps what the patch leaves out.
+      const row = run(
+        () =>
+          sql('UPDATE templates SET label = COALESCE(?, label), attrs = COALESCE(?, attrs), updated_at = ? WHERE tenant = ? AND id = ? RETURNING *').get(
+            patch.label ?? null,
+            patch.attrs ? JSON.stringify(patch.attrs) : null,
+            new Date().toISOString(),
+            tenant,
+            id,
+          ) as TemplateRow | undefined,
+      );
+      return row ? toTemplate(row) : null;
+    },
+    async deleteTemplate(tenant, id) {
+      return sql('DELETE FROM templates WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    },
+  };
+}
