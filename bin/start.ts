@@ -20,6 +20,7 @@ import { createGateway, type Gateway } from '../gateway/index.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
+import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
@@ -74,6 +75,12 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();
   }
 
+  let history: History | null = null;
+  if (has('history')) {
+    history = createHistory({ config, bus, log });
+    await history.start();
+  }
+
   let httpPort: number | null = null;
   if (has('registry')) {
     const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
@@ -81,7 +88,15 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     const presence = createPresenceView(bus);
     await presence.start();
     const gw = gateway;
+    // The query side reads the same backend the persister writes (its own client when the
+    // history role runs elsewhere).
+    const historyBackend = history?.backend ?? openHistoryBackend(config);
+    if (!history) {
+      await historyBackend.init().catch((err: unknown) => log.warn({ err }, 'history backend not ready'));
+      closers.push(() => historyBackend.close());
+    }
     const app = await buildApp({
+      history: historyBackend,
       commands,
       config,
       log,
@@ -109,6 +124,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       // Order matters: chargers first (their offline shadows are published), then the bus is
       // flushed, then listeners and storage go.
       await gateway?.close();
+      await history?.stop();
       await bus.close();
       for (const c of closers) await c();
       await broker?.close();

@@ -21,12 +21,16 @@ import type { TokenService } from './tokens.ts';
 import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
+import { historyRoutes } from '../history/routes.ts';
+import type { HistoryBackend } from '../history/types.ts';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
   store: RegistryStore;
   tokens: TokenService;
+  /** Time series for the history API. */
+  history?: HistoryBackend | undefined;
   /** Commands to chargers; absent in a registry process without a bus. */
   commands?: CommandClient | undefined;
   /** Live presence of a device when a gateway runs in this process. */
@@ -72,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
+  if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
