@@ -78,6 +78,10 @@ program
   .description('run the HTTP API (registry, commands, history queries) only (needs MQTT_URL)')
   .action(() => run(['registry']));
 program
+  .command('history')
+  .description('run the history persister only: telemetry from MQTT_URL into the time-series backend')
+  .action(() => run(['history']));
+program
   .command('broker')
   .description('run the embedded MQTT broker only')
   .action(() => run(['broker']));
