@@ -1,13 +1,14 @@
 /**
  * Issue 4 "Done when": a session through the gateway lands in history through the persister;
  * with a real InfluxDB 1.x stopped in the middle and restarted, every point is found exactly
- * once through the history API. Runs on the embedded default (InfluxDB backends: to come).
+ * once through the history API. The same tests run on the embedded default.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RPCClient } from 'ocpp-rpc';
 import type { StartTransactionResponse } from '../gateway/ocpp/v16-types.ts';
 import { ADMIN_TOKEN, connectCharger, Platform, startSystem, type System } from './harness.ts';
 import { api } from './http.ts';
+import { startInfluxd } from './processes.ts';
 
 const T0 = Date.parse('2026-06-01T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -43,8 +44,22 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
 
 type Backend = { name: string; env: () => Promise<Record<string, string>>; outage?: { stop(): Promise<void>; start(): Promise<void> }; cleanup?: () => Promise<void> };
 
-// The InfluxDB 1.x run (startInfluxd in test/processes.ts) joins this list with its backend.
+const ci = !!process.env['CI'] && process.env['CI'] !== 'false';
 const backends: Backend[] = [{ name: 'embedded', env: async () => ({}) }];
+// A real InfluxDB 1.x (Debian's influxdb, installed by .ci/run), stopped and restarted mid-session.
+const influx = await startInfluxd().catch((err: Error) => err);
+if (!(influx instanceof Error)) {
+  backends.push({ name: 'influxdb 1.x', env: async () => ({ INFLUX_URL: influx.url, INFLUX_DATABASE: `cb_${Date.now()}` }), outage: influx, cleanup: () => influx.destroy() });
+} else if (ci) {
+  it('influxd is required in CI', () => {
+    throw influx;
+  });
+} else {
+  console.warn(`InfluxDB 1.x history tests SKIPPED: ${influx.message}`);
+}
+afterAll(async () => {
+  for (const b of backends) await b.cleanup?.();
+});
 
 describe.each(backends)('history on $name', (b) => {
   let sys: System;
