@@ -1,5 +1,5 @@
 /**
- * The HTTP API (registry, history, dashboard) as a fastify instance that does not listen:
+ * The HTTP API (registry, history) and the dashboard page as a fastify instance that does not listen:
  * tests use `app.inject()` or listen on port 0, `bin/` listens. zod schemas validate every
  * request and generate the OpenAPI document served at /docs.
  */
@@ -23,6 +23,7 @@ import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
 import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
+import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -64,11 +65,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('caller', null as never);
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
-    if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt') return;
+    if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt' || isDashboardPath(path)) return;
     req.caller = await authenticate(req, deps.tokens);
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(dashboardRoutes);
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
   );

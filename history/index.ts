@@ -15,7 +15,7 @@ import type { HistoryBackend } from './types.ts';
 
 export function openHistoryBackend(config: Config): HistoryBackend {
   if (config.INFLUX_URL && config.INFLUX_BUCKET) {
-    return createInflux2History({ url: config.INFLUX_URL, token: config.INFLUX_TOKEN!, org: config.INFLUX_ORG!, bucket: config.INFLUX_BUCKET });
+    return createInflux2History({ url: config.INFLUX_URL, token: config.INFLUX_TOKEN!, org: config.INFLUX_ORG!, bucket: config.INFLUX_BUCKET, retentionDays: config.HISTORY_RETENTION_DAYS });
   }
   if (config.INFLUX_URL && config.INFLUX_DATABASE) {
     return createInflux1History({ url: config.INFLUX_URL, database: config.INFLUX_DATABASE, username: config.INFLUX_USERNAME, password: config.INFLUX_PASSWORD });

@@ -33,6 +33,12 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
         return { ...view(record), token };
       },
     );
+    // The dashboard (and any front end) asks who its token is: the tenant is the MQTT username.
+    r.get('/auth/whoami', { schema: { tags: ['tokens'], response: { 200: z.object({ tenant: z.string(), role: z.string(), installationAdmin: z.boolean() }) } } }, async (req) => ({
+      tenant: req.caller.tenant,
+      role: req.caller.role,
+      installationAdmin: req.caller.installationAdmin,
+    }));
     r.get('/tokens', { schema: { tags: ['tokens'], querystring: z.object({ tenant: tenantName.optional() }), response: { 200: z.object({ items: z.array(tokenView), total: z.number() }) } } }, async (req) => {
       requireAdmin(req.caller);
       const items = (await deps.tokens.list(targetTenant(req.caller, req.query.tenant, 'query.tenant'))).map(view);

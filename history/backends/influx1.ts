@@ -4,8 +4,10 @@
  */
 import Influx from 'influx';
 import type { HistoryBackend, Point, SeriesQuery, SeriesResult } from '../types.ts';
+import { influxRefusal, writeIsolatingRefusals } from './refusals.ts';
 
 const { InfluxDB, escape } = Influx;
+const tagsOf = (p: Point) => Object.fromEntries(Object.entries(p.tags).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
 const FN = { mean: 'MEAN', min: 'MIN', max: 'MAX', sum: 'SUM', count: 'COUNT', first: 'FIRST', last: 'LAST' } as const;
 
 export function createInflux1History(opts: { url: string; database: string; username?: string | undefined; password?: string | undefined }): HistoryBackend {
@@ -25,36 +27,16 @@ export function createInflux1History(opts: { url: string; database: string; user
       if (!names.includes(opts.database)) await client.createDatabase(opts.database);
     },
     async write(points: Point[]) {
-      const rejected: Array<{ point: Point; reason: string }> = [];
-      const ok: Point[] = [];
-      for (const p of points) {
-        const bad = Object.entries(p.fields).find(([, v]) => !Number.isFinite(v));
-        if (bad) rejected.push({ point: p, reason: `field ${bad[0]} is not a finite number` });
-        else ok.push(p);
-      }
-      if (ok.length) {
-        try {
-          await client.writePoints(
-            ok.map((p) => ({
-              measurement: 'telemetry',
-              tags: Object.fromEntries(Object.entries(p.tags).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>,
-              fields: p.fields,
-              timestamp: p.time,
-            })),
+      return writeIsolatingRefusals(
+        points,
+        (ps) =>
+          client.writePoints(
+            ps.map((p) => ({ measurement: 'telemetry', tags: tagsOf(p), fields: p.fields, timestamp: p.time })),
             { precision: 'ms' },
-          );
-        } catch (err) {
-          // 4xx: the server refused the data itself (e.g. a field type conflict): retrying will
-          // not help. Anything else (network, 5xx): reject so the batch is spooled and retried.
-          const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
-          if (status && status >= 400 && status < 500) {
-            for (const p of ok) rejected.push({ point: p, reason: (err as Error).message });
-            return { written: 0, rejected };
-          }
-          throw err;
-        }
-      }
-      return { written: ok.length, rejected };
+          ),
+        // 400 = the data itself is refused; 401/404/5xx/network = spool and retry later.
+        (err) => influxRefusal((err as { res?: { statusCode?: number } }).res?.statusCode, (err as Error).message),
+      );
     },
     async query(q: SeriesQuery): Promise<SeriesResult> {
       const out: SeriesResult = {};
