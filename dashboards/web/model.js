@@ -111,7 +111,9 @@ export function deviceSummary(d) {
   const faulted = connectors.some((c) => c.faulted) || (cp0 ? FAULT.has(cp0.status) || (cp0.errorCode && cp0.errorCode !== 'NoError') : false);
   const charging = online && connectors.some((c) => CHARGING.has(c.status) && c.status === 'Charging');
   // Power is shown while a connector charges; otherwise the last sample would linger as a lie.
-  const powerW = online && connectors.some((c) => CHARGING.has(c.status)) && typeof d.attrs?.power === 'number' ? d.attrs.power : online ? 0 : null;
+  // Until the first sample after the page opened, power is unknown ("—"), not zero.
+  const flowing = online && connectors.some((c) => CHARGING.has(c.status));
+  const powerW = flowing ? (typeof d.attrs?.power === 'number' ? d.attrs.power : null) : online ? 0 : null;
   return {
     id: d.id,
     name: d.label ?? s?.chargePointId ?? d.chargePointId ?? d.id,
