@@ -48,7 +48,7 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     sys = await startSystem({ HEARTBEAT_INTERVAL: String(HEARTBEAT_S) });
     platform = await Platform.connect(sys.mqttUrl, { subscribe: ['+/state'] });
     cp = await connectCharger(sys, 'DASH-ABB-1');
-    cp.handle('Reset', ({ params }) => {
+    cp.handle('Reset', async ({ params }) => {
       resets.push(params);
       return { status: 'Accepted' };
     });
