@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { ALL_ROLES, startRoles, type Role } from './start.ts';
+import { simulateCommand } from '../simulator/cli.ts';
 
 function configOrExit(): Config {
   try {
@@ -85,5 +86,7 @@ program
   .command('broker')
   .description('run the embedded MQTT broker only')
   .action(() => run(['broker']));
+
+program.addCommand(simulateCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# chargebridge: one image for every role. The default command runs them all in one process
+# (`start`); `gateway`, `registry`, `history` and `broker` run one role each (docs/scale-out.md).
+# Production use with InfluxDB and Grafana: docs/deploy.md.
+
+# --- deps: production node_modules. better-sqlite3 is a native addon: when no prebuilt binary
+# matches, npm compiles it, which needs python3, make and g++. They stay in this stage only.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+# The TypeScript sources run as they are through tsx, a runtime dependency, so --omit=dev keeps
+# everything the program needs and leaves out the test and type-checking tools.
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+# package.json carries "type": "module"; tsx reads tsconfig.json.
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY common ./common
+COPY broker ./broker
+COPY gateway ./gateway
+COPY device-registry ./device-registry
+COPY history ./history
+COPY dashboards ./dashboards
+# The files stay root-owned (read-only for the program); only the data directory is writable.
+# Created here so a new named volume inherits the node user's ownership.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+# OCPP WebSocket, HTTP (API, dashboard, /docs, MQTT over WebSocket), embedded MQTT broker.
+EXPOSE 9000 8080 1883
+# /health is public (no token). Roles without the HTTP API (`gateway`, `history`, `broker`)
+# serve no HTTP: disable this check for them (docs/deploy.md).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--import", "tsx", "bin/chargebridge.ts", "start"]

@@ -1,0 +1,448 @@
+/**
+ * One simulated OCPP 1.6J charge point over a real WebSocket (ocpp-rpc client): boot, status,
+ * heartbeats at the interval the Central System gives, authorize, sessions with MeterValues from
+ * simulator/profiles.ts, reconnect with jittered backoff, and a correct answer to every command a
+ * Central System can send (OCPP 1.6 §5), with the follow-up messages the spec asks for.
+ */
+import ocppRpc, { type RPCClient } from 'ocpp-rpc';
+import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../gateway/ocpp/v16-types.ts';
+import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from './profiles.ts';
+
+const { RPCClient: Client } = ocppRpc;
+type SampledValue = MeterValuesRequest['meterValue'][number]['sampledValue'][number];
+
+export interface ChargerOptions {
+  url: string;
+  identity: string;
+  profile: ProfileName;
+  /** MeterValues interval during a session, seconds. */
+  intervalS: number;
+  password?: string | undefined;
+  localAddress?: string | undefined;
+  /** Session length range, seconds; `Infinity` keeps one session running (benchmarks). */
+  sessionS?: [number, number];
+  /** Idle time between sessions, seconds. */
+  idleS?: [number, number];
+  reconnect?: boolean;
+  rand?: () => number;
+  stats: SimStats;
+  /** Called before each MeterValues CALL (the benchmark matches it on the MQTT side). */
+  onMeterValues?: (identity: string, timestamp: string, sentAt: number) => void;
+}
+
+/** Counters shared by all chargers of one simulator process. */
+export interface SimStats {
+  connected: number;
+  connects: number;
+  reconnects: number;
+  connectFailures: number;
+  calls: number;
+  callErrors: number;
+  meterValues: number;
+  commandsAnswered: number;
+  sessionsStarted: number;
+  sessionsStopped: number;
+  /** CALL → CALLRESULT latency samples, ms (bounded reservoir). */
+  latencies: number[];
+  lastError: string | null;
+}
+
+export const newStats = (): SimStats => ({ connected: 0, connects: 0, reconnects: 0, connectFailures: 0, calls: 0, callErrors: 0, meterValues: 0, commandsAnswered: 0, sessionsStarted: 0, sessionsStopped: 0, latencies: [], lastError: null });
+const RESERVOIR = 200_000;
+
+interface Connector {
+  status: string;
+  transactionId: number | null;
+  session: SessionState | null;
+  idTag: string | null;
+  reservationId: number | null;
+  available: boolean;
+  limitW: number | null;
+}
+
+export class SimCharger {
+  readonly profile: Profile;
+  private client: RPCClient | null = null;
+  private stopped = false;
+  private heartbeatS = 300;
+  private timers = new Set<NodeJS.Timeout>();
+  private energyWh: number;
+  private connectors: Connector[];
+  private config: Map<string, { value: string; readonly: boolean }>;
+  private localListVersion = 0;
+  private rand: () => number;
+  private online = false;
+  private backoffMs = 1000;
+  private rebooting = false;
+
+  constructor(private readonly o: ChargerOptions) {
+    this.profile = PROFILES[o.profile];
+    this.rand = o.rand ?? Math.random;
+    this.energyWh = this.profile.initialEnergyWh * (0.5 + this.rand());
+    this.connectors = Array.from({ length: this.profile.connectors }, () => ({ status: 'Available', transactionId: null, session: null, idTag: null, reservationId: null, available: true, limitW: null }));
+    this.config = new Map([
+      ['HeartbeatInterval', { value: '300', readonly: false }],
+      ['MeterValueSampleInterval', { value: String(o.intervalS), readonly: false }],
+      ['MeterValuesSampledData', { value: o.profile === 'dc' ? 'Power.Active.Import,Current.Import,Voltage,SoC,Temperature,Energy.Active.Import.Register,Power.Offered,Current.Offered' : 'Current.Import,Voltage,Power.Active.Import,Energy.Active.Import.Register', readonly: false }],
+      ['NumberOfConnectors', { value: String(this.profile.connectors), readonly: true }],
+      ['AuthorizeRemoteTxRequests', { value: 'false', readonly: false }],
+      ['ConnectionTimeOut', { value: '60', readonly: false }],
+      ['LocalAuthListEnabled', { value: 'true', readonly: false }],
+      ['SupportedFeatureProfiles', { value: 'Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger', readonly: true }],
+    ]);
+  }
+
+  get identity() {
+    return this.o.identity;
+  }
+
+  get isOnline() {
+    return this.online;
+  }
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private later(ms: number, fn: () => unknown) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void Promise.resolve(fn()).catch((err: unknown) => this.fail(err));
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private fail(err: unknown) {
+    this.o.stats.lastError = (err as Error).message ?? String(err);
+  }
+
+  private jitter(ms: number) {
+    return ms * (0.5 + this.rand());
+  }
+
+  private async connect(): Promise<void> {
+    const c = new Client({
+      endpoint: this.o.url,
+      identity: this.o.identity,
+      protocols: ['ocpp1.6'],
+      strictMode: false,
+      reconnect: false,
+      pingIntervalMs: 0,
+      callTimeoutMs: 30_000,
+      ...(this.o.password ? { password: this.o.password } : {}),
+      ...(this.o.localAddress ? { wsOpts: { localAddress: this.o.localAddress } } : {}),
+    } as ConstructorParameters<typeof Client>[0]);
+    this.client = c;
+    this.registerHandlers(c);
+    try {
+      await c.connect();
+    } catch (err) {
+      this.o.stats.connectFailures++;
+      this.fail(err);
+      this.scheduleReconnect();
+      return;
+    }
+    this.online = true;
+    this.backoffMs = 1000;
+    this.o.stats.connects++;
+    this.o.stats.connected++;
+    c.once('close', () => {
+      this.online = false;
+      this.o.stats.connected--;
+      this.clearTimers();
+      if (!this.stopped && (this.o.reconnect !== false || this.rebooting)) {
+        this.o.stats.reconnects++;
+        this.rebooting = false;
+        this.backoffMs = 1000;
+        this.scheduleReconnect(true);
+      }
+    });
+    await this.boot();
+  }
+
+  private scheduleReconnect(force = false) {
+    if (this.stopped || (this.o.reconnect === false && !force)) return;
+    const wait = this.jitter(this.backoffMs);
+    this.backoffMs = Math.min(60_000, this.backoffMs * 2);
+    this.later(wait, () => this.connect());
+  }
+
+  private async call<T = Record<string, unknown>>(action: string, params: unknown): Promise<T> {
+    const c = this.client;
+    if (!c || !this.online) throw new Error('offline');
+    const t = performance.now();
+    this.o.stats.calls++;
+    try {
+      const r = (await c.call(action, params)) as T;
+      const lat = this.o.stats.latencies;
+      if (lat.length < RESERVOIR) lat.push(performance.now() - t);
+      else lat[Math.floor(this.rand() * RESERVOIR)] = performance.now() - t;
+      return r;
+    } catch (err) {
+      this.o.stats.callErrors++;
+      throw err;
+    }
+  }
+
+  private async boot(): Promise<void> {
+    const r = await this.call<BootNotificationResponse>('BootNotification', {
+      chargePointVendor: this.profile.vendor,
+      chargePointModel: this.profile.model,
+      chargePointSerialNumber: `SIM-${this.o.identity}`.slice(0, 25),
+      firmwareVersion: '1.0.0-sim',
+    });
+    if (r.status !== 'Accepted') {
+      // §4.2: Pending/Rejected — try again after the interval the Central System gave.
+      this.later(Math.max(1, r.interval || 30) * 1000, () => this.boot());
+      return;
+    }
+    this.heartbeatS = r.interval > 0 ? r.interval : 300;
+    this.config.get('HeartbeatInterval')!.value = String(this.heartbeatS);
+    await this.call('StatusNotification', { connectorId: 0, status: 'Available', errorCode: 'NoError' });
+    for (const [i, con] of this.connectors.entries()) {
+      await this.call('StatusNotification', { connectorId: i + 1, status: con.available ? (con.transactionId ? 'Charging' : 'Available') : 'Unavailable', errorCode: 'NoError' });
+    }
+    this.scheduleHeartbeat();
+    for (const [i, con] of this.connectors.entries()) {
+      if (con.transactionId) this.scheduleMeter(i);
+      else this.later(this.jitter(this.rangeS(this.o.idleS ?? [5, 60]) * 1000), () => this.startSession(i, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
+    }
+  }
+
+  private rangeS([a, b]: [number, number]) {
+    return a + this.rand() * (b - a);
+  }
+
+  private scheduleHeartbeat() {
+    // A charger sends Heartbeat only when nothing else went out (§4.6 allows either); keep it simple: always.
+    this.later(this.heartbeatS * 1000, async () => {
+      await this.call('Heartbeat', {}).catch((e: unknown) => this.fail(e));
+      if (this.online) this.scheduleHeartbeat();
+    });
+  }
+
+  private async setStatus(connectorId: number, status: string) {
+    this.connectors[connectorId - 1]!.status = status;
+    await this.call('StatusNotification', { connectorId, status, errorCode: 'NoError', timestamp: new Date().toISOString() });
+  }
+
+  private async startSession(index: number, idTag: string, remote = false): Promise<void> {
+    const con = this.connectors[index]!;
+    if (!this.online || con.transactionId || !con.available) return;
+    const connectorId = index + 1;
+    if (!remote) {
+      const auth = await this.call<{ idTagInfo: { status: string } }>('Authorize', { idTag });
+      if (auth.idTagInfo.status !== 'Accepted') return void this.later(60_000, () => this.startSession(index, idTag));
+    }
+    await this.setStatus(connectorId, 'Preparing');
+    con.session = newSession(this.profile, this.energyWh, this.rand);
+    const r = await this.call<StartTransactionResponse>('StartTransaction', { connectorId, idTag, meterStart: Math.round(this.energyWh), timestamp: new Date().toISOString(), ...(con.reservationId !== null ? { reservationId: con.reservationId } : {}) });
+    con.reservationId = null;
+    if (r.idTagInfo.status !== 'Accepted') {
+      con.session = null;
+      await this.setStatus(connectorId, 'Available');
+      return;
+    }
+    con.transactionId = r.transactionId;
+    con.idTag = idTag;
+    this.o.stats.sessionsStarted++;
+    await this.setStatus(connectorId, 'Charging');
+    const len = this.rangeS(this.o.sessionS ?? [600, 3600]);
+    if (Number.isFinite(len)) this.later(len * 1000, () => this.stopSession(index, 'Local'));
+    this.scheduleMeter(index);
+  }
+
+  private scheduleMeter(index: number) {
+    const interval = Number(this.config.get('MeterValueSampleInterval')!.value) || this.o.intervalS;
+    this.later(interval * 1000, async () => {
+      const con = this.connectors[index]!;
+      if (!this.online || !con.transactionId || !con.session) return;
+      await this.sendMeterValues(index, interval).catch((e: unknown) => this.fail(e));
+      if (con.session && con.session.soc >= 100) await this.stopSession(index, 'EVDisconnected');
+      else this.scheduleMeter(index);
+    });
+  }
+
+  private async sendMeterValues(index: number, dtS: number, context?: 'Trigger') {
+    const con = this.connectors[index]!;
+    let sampledValue: SampledValue[];
+    if (con.session) {
+      const s = step(this.profile, con.session, dtS, this.rand() * 2 - 1);
+      if (con.limitW !== null) s.state.energyWh = con.session.energyWh + (Math.min(con.limitW, this.profile.maxPowerW) * dtS) / 3600;
+      con.session = s.state;
+      this.energyWh = s.state.energyWh;
+      sampledValue = s.sampledValue;
+    } else {
+      sampledValue = [{ value: this.energyWh.toFixed(0), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }];
+    }
+    if (context) sampledValue = sampledValue.map((v) => ({ ...v, context }));
+    const timestamp = new Date().toISOString();
+    this.o.onMeterValues?.(this.o.identity, timestamp, performance.now());
+    this.o.stats.meterValues++;
+    await this.call('MeterValues', { connectorId: index + 1, ...(con.transactionId ? { transactionId: con.transactionId } : {}), meterValue: [{ timestamp, sampledValue }] });
+  }
+
+  private async stopSession(index: number, reason: string): Promise<void> {
+    const con = this.connectors[index]!;
+    if (!con.transactionId) return;
+    const transactionId = con.transactionId;
+    con.transactionId = null;
+    con.session = null;
+    await this.setStatus(index + 1, 'Finishing');
+    await this.call('StopTransaction', { transactionId, meterStop: Math.round(this.energyWh), timestamp: new Date().toISOString(), reason, idTag: con.idTag ?? undefined });
+    this.o.stats.sessionsStopped++;
+    con.idTag = null;
+    await this.setStatus(index + 1, con.available ? 'Available' : 'Unavailable');
+    if (this.o.idleS !== undefined || reason !== 'Remote') this.later(this.jitter(this.rangeS(this.o.idleS ?? [30, 300]) * 1000), () => this.startSession(index, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
+  }
+
+  private connectorIndex(connectorId: number | undefined): number | null {
+    if (connectorId === undefined) return this.connectors.findIndex((c) => !c.transactionId && c.available);
+    return connectorId >= 1 && connectorId <= this.connectors.length ? connectorId - 1 : null;
+  }
+
+  private registerHandlers(c: RPCClient) {
+    const answered = <T>(v: T) => {
+      this.o.stats.commandsAnswered++;
+      return v;
+    };
+    const h = (action: string, fn: (p: Record<string, any>) => unknown) => c.handle(action, async ({ params }) => answered(await fn(params as Record<string, any>)) as Record<string, unknown>);
+
+    h('Reset', (p) => {
+      // §5.14: stop transactions (reason SoftReset/HardReset), then reboot: a new connection and boot.
+      this.later(500, async () => {
+        for (const i of this.connectors.keys()) await this.stopSession(i, p['type'] === 'Hard' ? 'HardReset' : 'SoftReset').catch(() => undefined);
+        this.rebooting = true;
+        await this.client?.close({ code: 1000, reason: 'reset' });
+      });
+      return { status: 'Accepted' };
+    });
+    h('RemoteStartTransaction', (p) => {
+      const i = this.connectorIndex(p['connectorId']);
+      if (i === null || i < 0 || this.connectors[i]!.transactionId || !this.connectors[i]!.available) return { status: 'Rejected' };
+      this.later(100, () => this.startSession(i, p['idTag'], true));
+      return { status: 'Accepted' };
+    });
+    h('RemoteStopTransaction', (p) => {
+      const i = this.connectors.findIndex((x) => x.transactionId === p['transactionId']);
+      if (i < 0) return { status: 'Rejected' };
+      this.later(100, () => this.stopSession(i, 'Remote'));
+      return { status: 'Accepted' };
+    });
+    h('UnlockConnector', (p) => ({ status: this.connectorIndex(p['connectorId']) === null ? 'NotSupported' : 'Unlocked' }));
+    h('ChangeAvailability', (p) => {
+      const id = p['connectorId'] as number;
+      const targets = id === 0 ? [...this.connectors.keys()] : this.connectorIndex(id) === null ? [] : [id - 1];
+      if (!targets.length) return { status: 'Rejected' };
+      const available = p['type'] === 'Operative';
+      let scheduled = false;
+      for (const i of targets) {
+        const con = this.connectors[i]!;
+        con.available = available;
+        // §5.2: with a transaction running the change waits for its end: Scheduled.
+        if (con.transactionId) scheduled = true;
+        else this.later(50, () => this.setStatus(i + 1, available ? 'Available' : 'Unavailable'));
+      }
+      return { status: scheduled ? 'Scheduled' : 'Accepted' };
+    });
+    h('ChangeConfiguration', (p) => {
+      const k = this.config.get(p['key']);
+      if (!k) return { status: 'NotSupported' };
+      if (k.readonly) return { status: 'Rejected' };
+      k.value = String(p['value']);
+      if (p['key'] === 'HeartbeatInterval') this.heartbeatS = Math.max(1, Number(k.value) || this.heartbeatS);
+      return { status: 'Accepted' };
+    });
+    h('GetConfiguration', (p) => {
+      const keys: string[] | undefined = p['key'];
+      const wanted = keys?.length ? keys : [...this.config.keys()];
+      return {
+        configurationKey: wanted.filter((k) => this.config.has(k)).map((k) => ({ key: k, readonly: this.config.get(k)!.readonly, value: this.config.get(k)!.value })),
+        unknownKey: wanted.filter((k) => !this.config.has(k)),
+      };
+    });
+    h('ClearCache', () => ({ status: 'Accepted' }));
+    h('DataTransfer', () => ({ status: 'UnknownVendorId' }));
+    h('SetChargingProfile', (p) => {
+      const i = p['connectorId'] === 0 ? 0 : this.connectorIndex(p['connectorId']);
+      if (i === null) return { status: 'Rejected' };
+      const profile = p['csChargingProfiles'];
+      const period = profile?.chargingSchedule?.chargingSchedulePeriod?.[0];
+      if (period) this.connectors[i]!.limitW = profile.chargingSchedule.chargingRateUnit === 'A' ? period.limit * 230 * (period.numberPhases ?? 3) : period.limit;
+      return { status: 'Accepted' };
+    });
+    h('ClearChargingProfile', () => {
+      const had = this.connectors.some((x) => x.limitW !== null);
+      for (const x of this.connectors) x.limitW = null;
+      return { status: had ? 'Accepted' : 'Unknown' };
+    });
+    h('GetCompositeSchedule', (p) => {
+      const i = this.connectorIndex(p['connectorId']) ?? 0;
+      const limit = this.connectors[i]?.limitW ?? this.profile.maxPowerW;
+      return { status: 'Accepted', connectorId: p['connectorId'], scheduleStart: new Date().toISOString(), chargingSchedule: { duration: p['duration'], chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit }] } };
+    });
+    h('GetDiagnostics', () => {
+      const fileName = `diagnostics-${this.o.identity}.log`;
+      this.later(200, () => this.call('DiagnosticsStatusNotification', { status: 'Uploading' }));
+      this.later(1200, () => this.call('DiagnosticsStatusNotification', { status: 'Uploaded' }));
+      return { fileName };
+    });
+    h('UpdateFirmware', () => {
+      let t = 200;
+      for (const status of ['Downloading', 'Downloaded', 'Installing', 'Installed']) this.later((t += 500), () => this.call('FirmwareStatusNotification', { status }));
+      return {};
+    });
+    h('GetLocalListVersion', () => ({ listVersion: this.localListVersion }));
+    h('SendLocalList', (p) => {
+      if (p['updateType'] === 'Differential' && p['listVersion'] <= this.localListVersion) return { status: 'VersionMismatch' };
+      this.localListVersion = p['listVersion'];
+      return { status: 'Accepted' };
+    });
+    h('ReserveNow', (p) => {
+      const i = this.connectorIndex(p['connectorId']);
+      if (i === null || i < 0) return { status: 'Rejected' };
+      const con = this.connectors[i]!;
+      if (!con.available) return { status: 'Unavailable' };
+      if (con.transactionId || con.reservationId !== null) return { status: 'Occupied' };
+      con.reservationId = p['reservationId'];
+      this.later(50, () => this.setStatus(i + 1, 'Reserved'));
+      return { status: 'Accepted' };
+    });
+    h('CancelReservation', (p) => {
+      const i = this.connectors.findIndex((x) => x.reservationId === p['reservationId']);
+      if (i < 0) return { status: 'Rejected' };
+      this.connectors[i]!.reservationId = null;
+      this.later(50, () => this.setStatus(i + 1, 'Available'));
+      return { status: 'Accepted' };
+    });
+    h('TriggerMessage', (p) => {
+      const id: number | undefined = p['connectorId'];
+      const i = id === undefined ? 0 : this.connectorIndex(id);
+      if (i === null || i < 0) return { status: 'Rejected' };
+      const send: Record<string, () => Promise<unknown>> = {
+        BootNotification: () => this.boot(),
+        Heartbeat: () => this.call('Heartbeat', {}),
+        MeterValues: () => this.sendMeterValues(i, 0, 'Trigger'),
+        StatusNotification: () => this.call('StatusNotification', { connectorId: id ?? 0, status: id ? this.connectors[i]!.status : 'Available', errorCode: 'NoError' }),
+        DiagnosticsStatusNotification: () => this.call('DiagnosticsStatusNotification', { status: 'Idle' }),
+        FirmwareStatusNotification: () => this.call('FirmwareStatusNotification', { status: 'Idle' }),
+      };
+      const fn = send[p['requestedMessage']];
+      if (!fn) return { status: 'NotImplemented' };
+      // §5.17: the requested message follows the TriggerMessage.conf.
+      this.later(50, fn);
+      return { status: 'Accepted' };
+    });
+  }
+
+  private clearTimers() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    await this.client?.close({ force: true }).catch(() => undefined);
+  }
+}

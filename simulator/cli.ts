@@ -1,0 +1,102 @@
+/**
+ * `chargebridge simulate`: realistic OCPP 1.6J chargers against any Central System. A progress
+ * line while it ramps and runs, a summary at the end (or on Ctrl-C).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { percentile, startFleet } from './fleet.ts';
+
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .description('simulate OCPP 1.6J chargers (DC fast chargers and three-phase AC wallboxes) against a Central System')
+    .option('--url <url>', 'OCPP endpoint; the charger identity is appended as the last path segment', 'ws://127.0.0.1:9000')
+    .option('--chargers <n>', 'number of chargers', positive('--chargers'), 10)
+    .option('--interval <s>', 'MeterValues interval during a session, seconds', positive('--interval'), 10)
+    .option('--ramp <n>', 'new connections per second', positive('--ramp'), 200)
+    .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', positive('--duration'))
+    .option('--sources <n>', 'spread connections over 127.0.0.1..N (loopback URLs only)', positive('--sources'), 1)
+    .option('--dc-share <f>', 'fraction of DC fast chargers, the rest AC wallboxes', (v) => Number(v), 0.5)
+    .option('--prefix <s>', 'identity prefix', 'SIM-')
+    .option('--offset <n>', 'first identity index (several simulator processes)', (v) => Number(v), 0)
+    .option('--password <p>', 'HTTP Basic password of every charger (security profile 1)')
+    .option('--session <min-max>', 'session length range, seconds', '600-3600')
+    .option('--idle <min-max>', 'idle time between sessions, seconds', '30-300')
+    .option('--json', 'print the summary as JSON')
+    .action(async (o: { url: string; chargers: number; interval: number; ramp: number; duration?: number; sources: number; dcShare: number; prefix: string; offset: number; password?: string; session: string; idle: string; json?: boolean }) => {
+      const range = (s: string, name: string): [number, number] => {
+        const [a, b] = s.split('-').map(Number);
+        if (!Number.isFinite(a) || !Number.isFinite(b ?? a)) throw new InvalidArgumentError(`${name}: expected min-max seconds`);
+        return [a!, b ?? a!];
+      };
+      const tty = process.stderr.isTTY;
+      const t0 = Date.now();
+      let lastLine = 0;
+      const show = (line: string, force = false) => {
+        if (tty) process.stderr.write(`\r\x1b[K${line}`);
+        else if (force || Date.now() - lastLine > 5000) process.stderr.write(`${line}\n`);
+        lastLine = Date.now();
+      };
+      const fleet = await startFleet({
+        url: o.url,
+        chargers: o.chargers,
+        intervalS: o.interval,
+        ramp: o.ramp,
+        sources: o.sources,
+        dcShare: o.dcShare,
+        prefix: o.prefix,
+        offset: o.offset,
+        password: o.password,
+        sessionS: range(o.session, '--session'),
+        idleS: range(o.idle, '--idle'),
+        onProgress: ({ started, stats }) => {
+          if (started % 50 === 0 || started === o.chargers) show(`ramping ${started}/${o.chargers} · connected ${stats.connected} · failed ${stats.connectFailures}`);
+        },
+      });
+      const s = fleet.stats;
+      show(`ramped ${s.connected}/${o.chargers} in ${fleet.rampSeconds.toFixed(1)} s (${(s.connected / fleet.rampSeconds).toFixed(0)}/s)`, true);
+      if (tty) process.stderr.write('\n');
+      let lastMv = s.meterValues;
+      const ticker = setInterval(() => {
+        const rate = (s.meterValues - lastMv) / 2;
+        lastMv = s.meterValues;
+        show(`${Math.round((Date.now() - t0) / 1000)} s · online ${s.connected}/${o.chargers} · charging sessions ${s.sessionsStarted - s.sessionsStopped} · MeterValues ${s.meterValues} (${rate.toFixed(0)}/s) · errors ${s.callErrors} · reconnects ${s.reconnects}`);
+      }, 2000);
+      await new Promise<void>((resolve) => {
+        if (o.duration) setTimeout(resolve, o.duration * 1000);
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(ticker);
+      await fleet.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      const summary = {
+        chargers: o.chargers,
+        connects: s.connects,
+        connectFailures: s.connectFailures,
+        reconnects: s.reconnects,
+        rampSeconds: Number(fleet.rampSeconds.toFixed(1)),
+        runSeconds: Number(seconds.toFixed(1)),
+        calls: s.calls,
+        callErrors: s.callErrors,
+        meterValues: s.meterValues,
+        meterValuesPerSecond: Number((s.meterValues / seconds).toFixed(1)),
+        sessionsStarted: s.sessionsStarted,
+        sessionsStopped: s.sessionsStopped,
+        commandsAnswered: s.commandsAnswered,
+        callLatencyMs: { p50: percentile(s.latencies, 50), p95: percentile(s.latencies, 95), p99: percentile(s.latencies, 99), max: Math.max(...s.latencies, 0) },
+        lastError: s.lastError,
+      };
+      if (tty) process.stderr.write('\n');
+      if (o.json) console.log(JSON.stringify(summary));
+      else {
+        const { callLatencyMs: l, ...rest } = summary;
+        console.table({ ...rest, 'CALL→RESULT p50/p95/p99/max ms': [l.p50, l.p95, l.p99, l.max].map((v) => v.toFixed(1)).join(' / ') });
+      }
+      process.exit(s.callErrors > 0 || s.connectFailures > 0 ? 1 : 0);
+    });
+}

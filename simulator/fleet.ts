@@ -1,0 +1,84 @@
+/**
+ * Many simulated chargers in one process: ramped at a fixed rate, spread over several loopback
+ * source addresses (one address gives ~28,000 ephemeral ports), with a mix of DC and AC profiles.
+ */
+import { newStats, SimCharger, type ChargerOptions, type SimStats } from './charger.ts';
+import type { ProfileName } from './profiles.ts';
+
+export interface FleetOptions {
+  url: string;
+  chargers: number;
+  intervalS: number;
+  /** New connections per second. */
+  ramp: number;
+  /** Spread connections over 127.0.0.1 … 127.0.0.N (loopback targets only). */
+  sources: number;
+  /** Fraction of DC fast chargers; the rest are AC wallboxes. */
+  dcShare: number;
+  prefix: string;
+  /** First index: several simulator processes share one identity space. */
+  offset?: number;
+  password?: string | undefined;
+  sessionS?: [number, number];
+  idleS?: [number, number];
+  reconnect?: boolean;
+  onMeterValues?: ChargerOptions['onMeterValues'];
+  onProgress?: (p: { started: number; stats: SimStats }) => void;
+}
+
+export interface Fleet {
+  chargers: SimCharger[];
+  stats: SimStats;
+  rampSeconds: number;
+  stop(): Promise<void>;
+}
+
+export function identityOf(prefix: string, i: number) {
+  return `${prefix}${String(i).padStart(6, '0')}`;
+}
+
+export async function startFleet(o: FleetOptions): Promise<Fleet> {
+  const stats = newStats();
+  const chargers: SimCharger[] = [];
+  const loopback = /^wss?:\/\/(127\.|localhost)/.test(o.url);
+  const t0 = performance.now();
+  const starts: Array<Promise<void>> = [];
+  for (let n = 0; n < o.chargers; n++) {
+    const i = (o.offset ?? 0) + n;
+    const profile: ProfileName = (i * 0.618034) % 1 < o.dcShare ? 'dc' : 'ac';
+    const c = new SimCharger({
+      url: o.url,
+      identity: identityOf(o.prefix, i),
+      profile,
+      intervalS: o.intervalS,
+      password: o.password,
+      localAddress: loopback && o.sources > 1 ? `127.0.0.${1 + (i % o.sources)}` : undefined,
+      sessionS: o.sessionS,
+      idleS: o.idleS,
+      reconnect: o.reconnect,
+      stats,
+      onMeterValues: o.onMeterValues,
+    } as ChargerOptions);
+    chargers.push(c);
+    starts.push(c.start().catch(() => undefined));
+    // Hold the ramp rate: n+1 connections should have started by (n+1)/ramp seconds.
+    const ahead = (n + 1) / o.ramp - (performance.now() - t0) / 1000;
+    if (ahead > 0.005) await new Promise((r) => setTimeout(r, ahead * 1000));
+    o.onProgress?.({ started: n + 1, stats });
+  }
+  await Promise.all(starts);
+  return {
+    chargers,
+    stats,
+    rampSeconds: (performance.now() - t0) / 1000,
+    async stop() {
+      await Promise.all(chargers.map((c) => c.stop()));
+    },
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
