@@ -24,6 +24,8 @@ export interface ChargerOptions {
   /** Idle time between sessions, seconds. */
   idleS?: [number, number];
   reconnect?: boolean;
+  /** Start a new session by itself after one ends (default true; tests drive sessions remotely). */
+  restartSessions?: boolean;
   rand?: () => number;
   stats: SimStats;
   /** Called before each MeterValues CALL (the benchmark matches it on the MQTT side). */
@@ -293,7 +295,7 @@ export class SimCharger {
     this.o.stats.sessionsStopped++;
     con.idTag = null;
     await this.setStatus(index + 1, con.available ? 'Available' : 'Unavailable');
-    if (this.o.idleS !== undefined || reason !== 'Remote') this.later(this.jitter(this.rangeS(this.o.idleS ?? [30, 300]) * 1000), () => this.startSession(index, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
+    if (this.o.restartSessions !== false) this.later(this.jitter(this.rangeS(this.o.idleS ?? [30, 300]) * 1000), () => this.startSession(index, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
   }
 
   private connectorIndex(connectorId: number | undefined): number | null {

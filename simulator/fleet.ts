@@ -22,6 +22,7 @@ export interface FleetOptions {
   sessionS?: [number, number];
   idleS?: [number, number];
   reconnect?: boolean;
+  restartSessions?: boolean;
   onMeterValues?: ChargerOptions['onMeterValues'];
   onProgress?: (p: { started: number; stats: SimStats }) => void;
 }
@@ -56,6 +57,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       sessionS: o.sessionS,
       idleS: o.idleS,
       reconnect: o.reconnect,
+      restartSessions: o.restartSessions,
       stats,
       onMeterValues: o.onMeterValues,
     } as ChargerOptions);
