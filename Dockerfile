@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # chargebridge: one image for every role. The default command runs them all in one process
 # (`start`); `gateway`, `registry`, `history` and `broker` run one role each (docs/scale-out.md).
 # Production use with InfluxDB and Grafana: docs/deploy.md.
@@ -30,6 +29,8 @@ COPY gateway ./gateway
 COPY device-registry ./device-registry
 COPY history ./history
 COPY dashboards ./dashboards
+# `chargebridge simulate` (simulated chargers for load tests) is part of the CLI.
+COPY simulator ./simulator
 # The files stay root-owned (read-only for the program); only the data directory is writable.
 # Created here so a new named volume inherits the node user's ownership.
 RUN mkdir -p /data && chown node:node /data
