@@ -1,39 +1,50 @@
 /**
- * npm run bench — starts the gateway as its own process (embedded broker), ramps N OCPP-J
- * clients, sends MeterValues (eight sampled values each, as a DC fast charger does) for a fixed
- * time, and reports connect rate, MeterValues/s, CALL->CALLRESULT latency, frame-in -> MQTT
- * subscriber latency, lost messages, and gateway CPU and resident memory per charger.
+ * npm run bench — starts the gateway as its own process(es), ramps N simulated chargers
+ * (simulator/, in several simulator processes, over several loopback source addresses), runs a
+ * fixed steady-state window and reports: chargers connected, connect rate, MeterValues/s
+ * sustained (as received by an MQTT subscriber), CALL→CALLRESULT latency, OCPP frame-in → MQTT
+ * subscriber latency, messages lost, gateway CPU and resident memory per connected charger.
  *
- *   npm run bench -- --chargers 500 --interval 10 --duration 30
- *   npm run bench -- --chargers 50 --interval 0.005 --duration 20     (throughput run)
+ *   npm run bench                                               (500 chargers, 10 s, 30 s)
+ *   npm run bench -- --chargers 18000 --sim-procs 3 --sources 8 (the fleet target)
+ *   npm run bench -- --chargers 400 --interval 0.04             (a throughput run: 10k/s)
+ *   npm run bench -- --workers 2 ...                            (2 gateway processes, Mosquitto)
  *
+ * Frame-in → subscriber latency is the subscriber's arrival time minus the sample timestamp the
+ * simulated charger put in the frame just before sending it (same machine, same clock, 1 ms
+ * resolution). Lost = MeterValues the gateway acknowledged − telemetry messages received.
  * Prints a table and writes bench/results/<timestamp>.json. Timing lives here, never in tests.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import mqtt from 'mqtt';
-import { RPCClient } from 'ocpp-rpc';
 
 const opts = new Command()
-  .option('--chargers <n>', 'simulated chargers', '300')
+  .option('--chargers <n>', 'simulated chargers', '500')
   .option('--interval <s>', 'MeterValues interval per charger, seconds', '10')
-  .option('--duration <s>', 'measured run, seconds', '30')
-  .option('--ramp <n>', 'connections opened per second', '500')
+  .option('--duration <s>', 'steady-state window, seconds', '30')
+  .option('--ramp <n>', 'connections opened per second (all simulator processes)', '500')
   .option('--sources <n>', 'loopback source addresses to spread connections over', '4')
+  .option('--sim-procs <n>', 'simulator processes', '1')
+  .option('--workers <n>', 'gateway processes (more than 1: Mosquitto as the shared broker)', '1')
+  .option('--history', 'run the history persister in the gateway process too', false)
+  .option('--out <file>', 'JSON result file (default bench/results/<timestamp>.json)')
   .parse(process.argv)
-  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string }>();
+  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; workers: string; history: boolean; out?: string }>();
 
 const N = Number(opts.chargers);
-const INTERVAL_MS = Number(opts.interval) * 1000;
+const INTERVAL = Number(opts.interval);
 const DURATION_MS = Number(opts.duration) * 1000;
-const RAMP = Number(opts.ramp);
-const SOURCES = Number(opts.sources);
+const SIM_PROCS = Number(opts.simProcs);
+const WORKERS = Number(opts.workers);
 const TOKEN = 'bench-admin-token-0123456789abcdef';
+const children: ChildProcess[] = [];
 let stopping = false;
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -56,170 +67,168 @@ function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   return { cpuSeconds: ticks / 100, rssKiB: rss };
 }
 
-async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cb-bench-'));
-  const ports = { ocpp: await freePort(), http: await freePort(), mqtt: await freePort() };
-  const gw = spawn(process.execPath, ['--import', 'tsx', 'bin/chargebridge.ts', 'start'], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOST: '0.0.0.0',
-      OCPP_PORT: String(ports.ocpp),
-      HTTP_PORT: String(ports.http),
-      MQTT_PORT: String(ports.mqtt),
-      DATA_DIR: dir,
-      API_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-      HEARTBEAT_INTERVAL: '300',
-      WS_PING_INTERVAL: '0',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  gw.on('exit', (c) => {
+function spawnChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
+  const c = spawn(process.execPath, args, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  c.on('exit', (code) => {
     if (!stopping) {
-      process.stderr.write(`gateway exited ${c}\n`);
+      log(`${name} exited ${code}`);
       process.exit(2);
     }
   });
-  for (const deadline = Date.now() + 30_000; ; ) {
-    if ((await fetch(`http://127.0.0.1:${ports.http}/health`).then((r) => r.status, () => 0)) === 200) break;
+  children.push(c);
+  return c;
+}
+
+async function waitHttp(port: number) {
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if ((await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0)) === 200) return;
     if (Date.now() > deadline) throw new Error('gateway did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const base = procStats(gw.pid!);
-  process.stderr.write(`gateway up ${JSON.stringify(ports)}\n`);
+}
+
+async function waitTcp(port: number) {
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const ok = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Gateway process(es). One: the all-in-one start with the embedded broker. Several: Mosquitto. */
+async function startGateways(dir: string) {
+  const common = { HOST: '0.0.0.0', DATA_DIR: dir, API_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
+  const roles = opts.history ? 'broker,gateway,registry,history' : 'broker,gateway,registry';
+  if (WORKERS === 1) {
+    const ports = { ocpp: await freePort(), http: await freePort(), mqtt: await freePort() };
+    const gw = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'start', '--roles', roles], { ...common, OCPP_PORT: String(ports.ocpp), HTTP_PORT: String(ports.http), MQTT_PORT: String(ports.mqtt) }, 'gateway');
+    await waitHttp(ports.http);
+    return { pids: [gw.pid!], ocppUrls: [`ws://127.0.0.1:${ports.ocpp}`], mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, mqttAuth: { username: 'admin', password: TOKEN } };
+  }
+  // Several workers: the stateless design across machines, here on one. Mosquitto is the shared
+  // broker; the registry is PostgreSQL when DATABASE_URL is set, else one SQLite file in WAL mode.
+  const mqttPort = await freePort();
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
+  const mosq = spawn(['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => { try { readFileSync(p); return true; } catch { return false; } }) ?? 'mosquitto', ['-c', conf], { stdio: 'ignore' });
+  children.push(mosq);
+  await waitTcp(mqttPort);
+  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  const dbUrl = process.env['DATABASE_URL'];
+  const db: Record<string, string> = dbUrl ? { DATABASE_URL: dbUrl } : {};
+  const httpPort = await freePort();
+  const reg = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'registry'], { ...common, ...db, MQTT_URL: mqttUrl, HTTP_PORT: String(httpPort) }, 'registry');
+  await waitHttp(httpPort);
+  const pids: number[] = [];
+  const ocppUrls: string[] = [];
+  for (let w = 0; w < WORKERS; w++) {
+    const ocpp = await freePort();
+    const gw = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'gateway'], { ...common, ...db, MQTT_URL: mqttUrl, OCPP_PORT: String(ocpp) }, `gateway ${w}`);
+    pids.push(gw.pid!);
+    ocppUrls.push(`ws://127.0.0.1:${ocpp}`);
+    await waitTcp(ocpp);
+  }
+  void reg;
+  return { pids, ocppUrls, mqttUrl, mqttAuth: {} };
+}
+
+interface SimDone {
+  window: { meterValues: number; callErrors: number; calls: number };
+  totals: { meterValues: number; callErrors: number; connected: number };
+  latencies: number[];
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-bench-'));
+  const gw = await startGateways(dir);
+  const sumStats = () => gw.pids.map(procStats).reduce((a, s) => ({ cpuSeconds: a.cpuSeconds + s.cpuSeconds, rssKiB: a.rssKiB + s.rssKiB }), { cpuSeconds: 0, rssKiB: 0 });
+  const base = sumStats();
+  log(`gateway${WORKERS > 1 ? `s (${WORKERS} workers)` : ''} up: ${gw.ocppUrls.join(' ')}`);
 
   // The platform side: one MQTT subscriber for every charger's telemetry.
-  const sentAt = new Map<string, number>();
-  const deviceOf = new Map<string, string>(); // deviceId -> identity
-  const e2e: number[] = [];
   let received = 0;
-  const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { username: 'admin', password: TOKEN });
-  sub.on('message', (topic, payload) => {
-    const slash = topic.indexOf('/');
-    const deviceId = topic.slice(topic.indexOf(':') + 1, slash);
-    if (topic.endsWith('/state')) {
-      const s = JSON.parse(payload.toString()) as { chargePointId: string };
-      deviceOf.set(deviceId, s.chargePointId);
-      return;
-    }
-    const now = performance.now();
-    const { timestamp } = JSON.parse(payload.toString()) as { timestamp: string };
-    const key = `${deviceOf.get(deviceId)}|${timestamp}`;
-    const t = sentAt.get(key);
-    if (t !== undefined) {
-      e2e.push(now - t);
-      sentAt.delete(key);
-      received++;
+  let measuring = false;
+  const e2e: number[] = [];
+  let windowReceived = 0;
+  const sub = await mqtt.connectAsync(gw.mqttUrl, { ...gw.mqttAuth, clientId: `bench-${process.pid}` });
+  sub.on('message', (_topic, payload) => {
+    const now = Date.now();
+    // Only MeterValues samples (StartTransaction's meterStart is published too, without power).
+    const text = payload.toString();
+    if (!text.includes('"power"')) return;
+    received++;
+    if (measuring) {
+      windowReceived++;
+      const ts = Date.parse(JSON.parse(text).timestamp as string);
+      e2e.push(now - ts);
     }
   });
-  await sub.subscribeAsync(['+/attrs', '+/state'], { qos: 1 });
+  await sub.subscribeAsync('+/attrs', { qos: 1 });
 
-  // Ramp up.
-  const clients: RPCClient[] = [];
+  // Ramp: the simulator processes split the chargers.
   const t0 = performance.now();
-  let failed = 0;
-  for (let i = 0; i < N; i++) {
-    const identity = `BENCH-${String(i).padStart(6, '0')}`;
-    const c = new RPCClient({
-      endpoint: `ws://127.0.0.1:${ports.ocpp}`,
-      identity,
-      protocols: ['ocpp1.6'],
-      strictMode: false,
-      reconnect: false,
-      pingIntervalMs: 0,
-      wsOpts: { localAddress: `127.0.0.${1 + (i % SOURCES)}` },
-    } as ConstructorParameters<typeof RPCClient>[0]);
-    const p = c.connect().then(
-      () => c.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' }),
-      () => {
-        failed++;
-      },
-    );
-    clients.push(c);
-    if ((i + 1) % RAMP === 0) await new Promise((r) => setTimeout(r, 1000));
-    if (i === N - 1) await p;
-    if ((i + 1) % 1000 === 0) process.stderr.write(`ramp: ${i + 1}/${N}\n`);
-  }
-  await new Promise((r) => setTimeout(r, 500));
+  const sims = Array.from({ length: SIM_PROCS }, (_, k) => {
+    const share = Math.floor(N / SIM_PROCS) + (k < N % SIM_PROCS ? 1 : 0);
+    const offset = Array.from({ length: k }, (_, j) => Math.floor(N / SIM_PROCS) + (j < N % SIM_PROCS ? 1 : 0)).reduce((a, b) => a + b, 0);
+    const cfg = { url: gw.ocppUrls, chargers: share, offset, interval: INTERVAL, ramp: Number(opts.ramp) / SIM_PROCS, sources: Number(opts.sources) };
+    return spawnChild(['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
+  });
+  const progress = setInterval(() => log(`ramping… ${Math.round((performance.now() - t0) / 1000)} s, ${received} samples received so far`), 5000);
+  const ramped = await Promise.all(sims.map((s) => new Promise<{ connected: number; failed: number; rampSeconds: number }>((r) => s.once('message', (m: { connected: number; failed: number; rampSeconds: number }) => r(m)))));
+  clearInterval(progress);
   const rampSeconds = (performance.now() - t0) / 1000;
-  process.stderr.write(`ramped ${N - failed}/${N} in ${rampSeconds.toFixed(1)} s\n`);
-  const connected = N - failed;
+  const connected = ramped.reduce((a, r) => a + r.connected, 0);
+  const failed = ramped.reduce((a, r) => a + r.failed, 0);
+  log(`ramped ${connected}/${N} in ${rampSeconds.toFixed(1)} s (${failed} failed)`);
 
-  // Steady state.
-  const rtt: number[] = [];
-  let sent = 0;
-  let errors = 0;
-  const start = procStats(gw.pid!);
+  // Let every charger start its session and reach its sampling rhythm, then measure.
+  await new Promise((r) => setTimeout(r, Math.min(15_000, INTERVAL * 1000 + 2000)));
+  const rampedRss = sumStats().rssKiB;
+  for (const s of sims) s.send('measure');
+  measuring = true;
+  const start = sumStats();
   const runStart = performance.now();
-  let seq = 0;
-  const sample = (ts: string, i: number) => ({
-    timestamp: ts,
-    sampledValue: [
-      { value: String(100 + (i % 20)), measurand: 'Current.Import', unit: 'A' },
-      { value: String(2_000_000 + i), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
-      { value: String(45_000 + (i % 500)), measurand: 'Power.Active.Import', unit: 'W' },
-      { value: String(40 + (i % 50)), measurand: 'SoC', unit: 'Percent', location: 'EV' },
-      { value: '400.2', measurand: 'Voltage', unit: 'V' },
-      { value: '125', measurand: 'Current.Offered', unit: 'A' },
-      { value: '50', measurand: 'Power.Offered', unit: 'kW' },
-      { value: '35.5', measurand: 'Temperature', unit: 'Celsius', location: 'Body' },
-    ],
-  });
-  await new Promise<void>((resolve) => {
-    const active = clients.filter((c) => c.state === 1);
-    let running = active.length;
-    for (const [i, c] of active.entries()) {
-      const identity = c.identity;
-      const loop = async () => {
-        // Spread chargers over the interval so load is even.
-        await new Promise((r) => setTimeout(r, (i / active.length) * INTERVAL_MS));
-        while (performance.now() - runStart < DURATION_MS) {
-          const ts = new Date(Date.UTC(2026, 0, 1) + ++seq).toISOString();
-          const t = performance.now();
-          sentAt.set(`${identity}|${ts}`, t);
-          sent++;
-          try {
-            await c.call('MeterValues', { connectorId: 1, transactionId: 1, meterValue: [sample(ts, seq)] });
-            rtt.push(performance.now() - t);
-          } catch {
-            errors++;
-          }
-          const wait = INTERVAL_MS - (performance.now() - t);
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-        if (--running === 0) resolve();
-      };
-      void loop();
-    }
-  });
+  const ticker = setInterval(() => log(`measuring… ${Math.round((performance.now() - runStart) / 1000)}/${DURATION_MS / 1000} s, ${windowReceived} samples`), 5000);
+  await new Promise((r) => setTimeout(r, DURATION_MS));
+  clearInterval(ticker);
+  measuring = false;
   const runSeconds = (performance.now() - runStart) / 1000;
-  await new Promise((r) => setTimeout(r, 2000)); // let the last publishes arrive
-  const end = procStats(gw.pid!);
+  const end = sumStats();
+  stopping = true; // from here on, children exiting is expected
+  const done = await Promise.all(sims.map((s) => new Promise<SimDone>((r) => { s.once('message', (m: SimDone) => r(m)); s.send('stop'); })));
+  // Let the last publishes arrive.
+  const acked = done.reduce((a, d) => a + d.totals.meterValues, 0);
+  for (const deadline = Date.now() + 10_000; received < acked && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
 
-  rtt.sort((a, b) => a - b);
+  const rtt = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
   e2e.sort((a, b) => a - b);
+  const windowSent = done.reduce((a, d) => a + d.window.meterValues, 0);
   const result = {
-    machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-    params: { chargers: N, intervalSeconds: INTERVAL_MS / 1000, durationSeconds: DURATION_MS / 1000, sources: SOURCES },
+    machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, memGiB: round(os.totalmem() / 2 ** 30) },
+    params: { chargers: N, intervalSeconds: INTERVAL, durationSeconds: DURATION_MS / 1000, sources: Number(opts.sources), simProcs: SIM_PROCS, workers: WORKERS, history: opts.history },
     connected,
     failedConnects: failed,
     connectRatePerSecond: round(connected / rampSeconds),
-    meterValuesSent: sent,
-    meterValuesPerSecond: round(sent / runSeconds),
-    callErrors: errors,
+    meterValuesPerSecond: round(windowReceived / runSeconds),
+    meterValuesAckedPerSecond: round(windowSent / runSeconds),
+    callErrors: done.reduce((a, d) => a + d.totals.callErrors, 0),
     callLatencyMs: { p50: round(pct(rtt, 50)), p95: round(pct(rtt, 95)), p99: round(pct(rtt, 99)), max: round(rtt.at(-1) ?? NaN) },
-    frameToSubscriberMs: { p50: round(pct(e2e, 50)), p95: round(pct(e2e, 95)), p99: round(pct(e2e, 99)), max: round(e2e.at(-1) ?? NaN) },
-    lost: sent - errors - received,
+    frameToSubscriberMs: { p50: pct(e2e, 50), p95: pct(e2e, 95), p99: pct(e2e, 99), max: e2e.at(-1) ?? NaN },
+    meterValuesAcked: acked,
+    telemetryReceived: received,
+    lost: acked - received,
     gateway: {
+      processes: WORKERS,
       cpuPercent: round(((end.cpuSeconds - start.cpuSeconds) / runSeconds) * 100),
       rssMiB: round(end.rssKiB / 1024),
-      rssPerChargerKiB: round((end.rssKiB - base.rssKiB) / Math.max(1, connected)),
+      rssPerChargerKiB: round((rampedRss - base.rssKiB) / Math.max(1, connected)),
     },
   };
   console.table({
     chargers: `${connected}/${N}`,
     'connect rate /s': result.connectRatePerSecond,
-    'MeterValues /s': result.meterValuesPerSecond,
+    'MeterValues /s (received)': result.meterValuesPerSecond,
     'CALL->RESULT p50/p95/p99/max ms': Object.values(result.callLatencyMs).join(' / '),
     'frame->MQTT p50/p95/p99/max ms': Object.values(result.frameToSubscriberMs).join(' / '),
     lost: result.lost,
@@ -228,15 +237,14 @@ async function main() {
     'RSS per charger KiB': result.gateway.rssPerChargerKiB,
   });
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  const file = opts.out ?? `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify(result, null, 2));
-  console.log(`results: ${file}`);
-  for (const c of clients) await c.close({ force: true }).catch(() => undefined);
+  log(`results: ${file}`);
   await sub.endAsync();
   stopping = true;
-  gw.kill('SIGTERM');
-  await new Promise((r) => gw.on('exit', r));
-  process.exit(result.lost === 0 ? 0 : 1);
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  process.exit(result.lost === 0 && failed === 0 ? 0 : 1);
 }
 
 await main();

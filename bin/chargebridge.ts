@@ -3,7 +3,7 @@
  * chargebridge CLI. `start` runs every role in one process (the `npm start` default).
  * Configuration comes from the environment, read here once and nowhere else.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { ALL_ROLES, startRoles, type Role } from './start.ts';
@@ -69,7 +69,13 @@ async function run(roles: readonly Role[]): Promise<void> {
 program
   .command('start', { isDefault: true })
   .description('run broker, gateway, registry and history in one process (embedded defaults)')
-  .action(() => run(ALL_ROLES));
+  .option('--roles <list>', `comma-separated subset of ${ALL_ROLES.join(',')} to run in this process`, (v: string) => {
+    const roles = v.split(',').map((r) => r.trim());
+    const bad = roles.find((r) => !(ALL_ROLES as readonly string[]).includes(r));
+    if (bad) throw new InvalidArgumentError(`unknown role "${bad}" (roles: ${ALL_ROLES.join(', ')})`);
+    return roles as Role[];
+  })
+  .action((o: { roles?: Role[] }) => run(o.roles ?? ALL_ROLES));
 program
   .command('gateway')
   .description('run the OCPP gateway only (needs MQTT_URL; DATABASE_URL to share the registry with other gateways)')

@@ -40,6 +40,7 @@ export interface SimStats {
   connectFailures: number;
   calls: number;
   callErrors: number;
+  /** MeterValues the Central System acknowledged (CALLRESULT). */
   meterValues: number;
   commandsAnswered: number;
   sessionsStarted: number;
@@ -280,8 +281,9 @@ export class SimCharger {
     if (context) sampledValue = sampledValue.map((v) => ({ ...v, context }));
     const timestamp = new Date().toISOString();
     this.o.onMeterValues?.(this.o.identity, timestamp, performance.now());
-    this.o.stats.meterValues++;
     await this.call('MeterValues', { connectorId: index + 1, ...(con.transactionId ? { transactionId: con.transactionId } : {}), meterValue: [{ timestamp, sampledValue }] });
+    // Counted once the Central System answered: each of these must reach MQTT (bench "lost").
+    this.o.stats.meterValues++;
   }
 
   private async stopSession(index: number, reason: string): Promise<void> {

@@ -1,0 +1,34 @@
+/**
+ * One simulator process of `npm run bench`, driven over IPC by bench/run.ts. Several of them
+ * share the chargers: one process may hold at most 20,000 open files here.
+ *   → {type:'ramped'} after its chargers are up; ← 'measure' resets counters for the
+ *   steady-state window; ← 'stop' ends it; → {type:'done', ...} with its counts and latencies.
+ */
+import { startFleet } from '../simulator/fleet.ts';
+
+const o = JSON.parse(process.argv[2]!) as { url: string[]; chargers: number; offset: number; interval: number; ramp: number; sources: number };
+// A load balancer in front of several gateway workers: chargers go round robin over the URLs.
+const fleets = await Promise.all(
+  o.url.map((url, k) => {
+    const share = Math.floor(o.chargers / o.url.length) + (k < o.chargers % o.url.length ? 1 : 0);
+    const offset = o.offset + o.url.slice(0, k).reduce((a, _, j) => a + Math.floor(o.chargers / o.url.length) + (j < o.chargers % o.url.length ? 1 : 0), 0);
+    return startFleet({ url, chargers: share, offset, intervalS: o.interval, ramp: o.ramp / o.url.length, sources: o.sources, dcShare: 0.5, prefix: 'BENCH-', sessionS: [Infinity, Infinity], idleS: [0, o.interval], reconnect: false });
+  }),
+);
+const stats = () => fleets.map((f) => f.stats);
+const sum = (k: 'connected' | 'connectFailures' | 'meterValues' | 'callErrors' | 'calls') => stats().reduce((a, s) => a + s[k], 0);
+process.send!({ type: 'ramped', connected: sum('connected'), failed: sum('connectFailures'), rampSeconds: Math.max(...fleets.map((f) => f.rampSeconds)) });
+
+let base = { meterValues: 0, callErrors: 0, calls: 0 };
+process.on('message', async (m: string) => {
+  if (m === 'measure') {
+    for (const s of stats()) s.latencies.length = 0;
+    base = { meterValues: sum('meterValues'), callErrors: sum('callErrors'), calls: sum('calls') };
+  } else if (m === 'stop') {
+    const window = { meterValues: sum('meterValues') - base.meterValues, callErrors: sum('callErrors') - base.callErrors, calls: sum('calls') - base.calls };
+    const totals = { meterValues: sum('meterValues'), callErrors: sum('callErrors'), connected: sum('connected') };
+    const latencies = stats().flatMap((s) => s.latencies);
+    await Promise.all(fleets.map((f) => f.stop()));
+    process.send!({ type: 'done', window, totals, latencies: latencies.length > 50_000 ? latencies.filter((_, i) => i % Math.ceil(latencies.length / 50_000) === 0) : latencies }, () => process.exit(0));
+  }
+});
