@@ -242,8 +242,15 @@ async function main() {
   log(`results: ${file}`);
   await sub.endAsync();
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  // Newest first: gateways publish their offline shadows before the broker goes.
+  for (const c of [...children].reverse()) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(t);
+  }
   process.exit(result.lost === 0 && failed === 0 ? 0 : 1);
 }
 
