@@ -68,7 +68,9 @@ function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
 }
 
 function spawnChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
-  const c = spawn(process.execPath, args, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_GATEWAY_NODE_OPTIONS (e.g. --trace-gc, --max-semi-space-size=64) go to gateway processes.
+  const extra = name.startsWith('gateway') ? (process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean) : [];
+  const c = spawn(process.execPath, [...extra, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   c.on('exit', (code) => {
     if (!stopping) {
       log(`${name} exited ${code}`);
@@ -188,6 +190,7 @@ async function main() {
   for (const s of sims) s.send('measure');
   measuring = true;
   const start = sumStats();
+  const simStart = sims.map((c) => procStats(c.pid!).cpuSeconds).reduce((a, b) => a + b, 0);
   const runStart = performance.now();
   const ticker = setInterval(() => log(`measuring… ${Math.round((performance.now() - runStart) / 1000)}/${DURATION_MS / 1000} s, ${windowReceived} samples`), 5000);
   await new Promise((r) => setTimeout(r, DURATION_MS));
@@ -195,6 +198,7 @@ async function main() {
   measuring = false;
   const runSeconds = (performance.now() - runStart) / 1000;
   const end = sumStats();
+  const simEnd = sims.map((c) => procStats(c.pid!).cpuSeconds).reduce((a, b) => a + b, 0);
   stopping = true; // from here on, children exiting is expected
   const done = await Promise.all(sims.map((s) => new Promise<SimDone>((r) => { s.once('message', (m: SimDone) => r(m)); s.send('stop'); })));
   // Let the last publishes arrive.
@@ -224,6 +228,9 @@ async function main() {
       rssMiB: round(end.rssKiB / 1024),
       rssPerChargerKiB: round((rampedRss - base.rssKiB) / Math.max(1, connected)),
     },
+    // The simulators share the machine: when gateway + simulators need more than the cores,
+    // tail latency measures the scheduler, not the gateway.
+    simulatorCpuPercent: round(((simEnd - simStart) / runSeconds) * 100),
   };
   console.table({
     chargers: `${connected}/${N}`,
@@ -235,6 +242,7 @@ async function main() {
     'gateway CPU %': result.gateway.cpuPercent,
     'gateway RSS MiB': result.gateway.rssMiB,
     'RSS per charger KiB': result.gateway.rssPerChargerKiB,
+    'simulators CPU %': result.simulatorCpuPercent,
   });
   mkdirSync('bench/results', { recursive: true });
   const file = opts.out ?? `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;

@@ -25,6 +25,7 @@ process.on('message', async (m: string) => {
     for (const s of stats()) s.latencies.length = 0;
     base = { meterValues: sum('meterValues'), callErrors: sum('callErrors'), calls: sum('calls') };
   } else if (m === 'stop') {
+    await Promise.all(fleets.map((f) => f.quiesce()));
     const window = { meterValues: sum('meterValues') - base.meterValues, callErrors: sum('callErrors') - base.callErrors, calls: sum('calls') - base.calls };
     const totals = { meterValues: sum('meterValues'), callErrors: sum('callErrors'), connected: sum('connected') };
     const latencies = stats().flatMap((s) => s.latencies);

@@ -444,6 +444,12 @@ export class SimCharger {
     this.timers.clear();
   }
 
+  /** Sends nothing new from now on (calls in flight still complete): a clean end of a run. */
+  quiesce(): void {
+    this.stopped = true;
+    this.clearTimers();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimers();

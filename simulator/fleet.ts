@@ -31,6 +31,8 @@ export interface Fleet {
   chargers: SimCharger[];
   stats: SimStats;
   rampSeconds: number;
+  /** Stop sending, let calls in flight finish. */
+  quiesce(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     chargers,
     stats,
     rampSeconds: (performance.now() - t0) / 1000,
+    async quiesce() {
+      for (const c of chargers) c.quiesce();
+      // A CALL in flight is answered (or times out) within the call timeout; on loopback, ms.
+      await new Promise((r) => setTimeout(r, 2000));
+    },
     async stop() {
       await Promise.all(chargers.map((c) => c.stop()));
     },
