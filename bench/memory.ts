@@ -13,17 +13,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { Command } from 'commander';
+import ocppRpc from 'ocpp-rpc';
 import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startRoles } from '../bin/start.ts';
 
-const o = new Command().option('--chargers <n>', 'chargers', '3000').option('--top <n>', 'constructors to list', '25').parse(process.argv).opts<{ chargers: string; top: string }>();
+const o = new Command()
+  .option('--chargers <n>', 'chargers', '3000')
+  .option('--top <n>', 'constructors to list', '25')
+  .option('--bare', 'a bare ocpp-rpc RPCServer instead of the gateway: the floor the library and ws set')
+  .parse(process.argv)
+  .opts<{ chargers: string; top: string; bare?: boolean }>();
 const N = Number(o.chargers);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const dir = mkdtempSync(path.join(tmpdir(), 'cb-mem-'));
 const config = loadConfig({ HOST: '127.0.0.1', OCPP_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dir, API_TOKEN: 'memory-bench-token-0123456789', LOG_LEVEL: 'warn', HEARTBEAT_INTERVAL: '3600' });
-const sys = await startRoles(config, createLogger('warn'), ['broker', 'gateway', 'registry']);
+async function bareServer(): Promise<{ ports: { ocpp: number }; close(): Promise<void> }> {
+  const server = new ocppRpc.RPCServer({ protocols: ['ocpp1.6'], strictMode: false, pingIntervalMs: 30_000, deferPingsOnActivity: true });
+  server.on('client', (c: { handle: (m: string, f: () => unknown) => void }) => {
+    c.handle('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 3600 }));
+    c.handle('StatusNotification', () => ({}));
+    c.handle('Authorize', () => ({ idTagInfo: { status: 'Blocked' } }));
+  });
+  const http = await server.listen(0, '127.0.0.1');
+  return { ports: { ocpp: (http.address() as { port: number }).port }, close: () => server.close({ force: true }) };
+}
+const sys = o.bare ? await bareServer() : await startRoles(config, createLogger('warn'), ['broker', 'gateway', 'registry']);
 
 function snapshotBySelf(): Map<string, { count: number; size: number }> {
   const file = v8.writeHeapSnapshot(path.join(dir, `h-${Date.now()}.heapsnapshot`));

@@ -69,7 +69,8 @@ function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
 
 function spawnChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
   // BENCH_GATEWAY_NODE_OPTIONS (e.g. --trace-gc, --max-semi-space-size=64) go to gateway processes.
-  const extra = name.startsWith('gateway') ? (process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean) : [];
+  // The gateway runs as `npm start` runs it: with a 64 MiB young generation (docs/benchmarks.md).
+  const extra = name.startsWith('gateway') ? ['--max-semi-space-size=64', ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)] : [];
   const c = spawn(process.execPath, [...extra, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   c.on('exit', (code) => {
     if (!stopping) {
