@@ -178,12 +178,13 @@ async function main() {
     return spawnChild(['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
   });
   const progress = setInterval(() => log(`ramping… ${Math.round((performance.now() - t0) / 1000)} s, ${received} samples received so far`), 5000);
-  const ramped = await Promise.all(sims.map((s) => new Promise<{ connected: number; failed: number; rampSeconds: number }>((r) => s.once('message', (m: { connected: number; failed: number; rampSeconds: number }) => r(m)))));
+  type Ramped = { connected: number; failed: number; rampSeconds: number; lastError: string | null };
+  const ramped = await Promise.all(sims.map((s) => new Promise<Ramped>((r) => s.once('message', (m: Ramped) => r(m)))));
   clearInterval(progress);
   const rampSeconds = (performance.now() - t0) / 1000;
   const connected = ramped.reduce((a, r) => a + r.connected, 0);
   const failed = ramped.reduce((a, r) => a + r.failed, 0);
-  log(`ramped ${connected}/${N} in ${rampSeconds.toFixed(1)} s (${failed} failed)`);
+  log(`ramped ${connected}/${N} in ${rampSeconds.toFixed(1)} s (${failed} failed${failed ? `; last error: ${ramped.map((r) => r.lastError).find(Boolean)}` : ''})`);
 
   // Let every charger start its session and reach its sampling rhythm, then measure.
   await new Promise((r) => setTimeout(r, Math.min(15_000, INTERVAL * 1000 + 2000)));

@@ -17,7 +17,7 @@ const fleets = await Promise.all(
 );
 const stats = () => fleets.map((f) => f.stats);
 const sum = (k: 'connected' | 'connectFailures' | 'meterValues' | 'callErrors' | 'calls') => stats().reduce((a, s) => a + s[k], 0);
-process.send!({ type: 'ramped', connected: sum('connected'), failed: sum('connectFailures'), rampSeconds: Math.max(...fleets.map((f) => f.rampSeconds)) });
+process.send!({ type: 'ramped', connected: sum('connected'), failed: sum('connectFailures'), rampSeconds: Math.max(...fleets.map((f) => f.rampSeconds)), lastError: stats().map((s) => s.lastError).find(Boolean) ?? null });
 
 let base = { meterValues: 0, callErrors: 0, calls: 0 };
 process.on('message', async (m: string) => {

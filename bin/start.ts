@@ -20,6 +20,7 @@ import { createGateway, type Gateway } from '../gateway/index.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
+import { createLiveFeed } from '../dashboards/live.ts';
 import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
@@ -87,6 +88,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     await commands.start();
     const presence = createPresenceView(bus);
     await presence.start();
+    const live = createLiveFeed(bus);
+    await live.start();
     const gw = gateway;
     // The query side reads the same backend the persister writes (its own client when the
     // history role runs elsewhere).
@@ -98,6 +101,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     const app = await buildApp({
       history: historyBackend,
       commands,
+      live,
       config,
       log,
       store,

@@ -12,6 +12,16 @@ describe('dashboard model', () => {
     expect([m.formatDuration(3725), m.formatDuration(65)]).toEqual(['1 h 02 min', '1 min 05 s']);
   });
 
+  it('splits a server-sent event stream into events, keeping an incomplete tail', () => {
+    const a = m.parseSse(': live\n\ndata: {"topic":"t:d1/state","payload":{"online":true}}\n\ndata: {"topic":"t:d1/att');
+    expect(a.events).toEqual([{ topic: 't:d1/state', payload: { online: true } }]);
+    const b = m.parseSse(a.rest + 'rs","payload":{"power":1}}\n\n: keepalive\n\n');
+    expect(b).toEqual({ events: [{ topic: 't:d1/attrs', payload: { power: 1 } }], rest: '' });
+    const s = m.newStore();
+    expect(m.applyMessage(s, 't:d1/attrs', { timestamp: '2026-01-01T00:00:00Z', power: 5 })).toBe('d1');
+    expect(s.devices.get('d1').attrs.power).toBe(5);
+  });
+
   it('parses Dojot topics', () => {
     expect(m.parseTopic('acme:ab12/config/reply')).toEqual({ tenant: 'acme', deviceId: 'ab12', kind: 'config/reply' });
     expect(m.parseTopic('nonsense')).toBeNull();

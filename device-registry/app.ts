@@ -24,6 +24,7 @@ import { chargingLimitRoutes } from './routes/charging-limit.ts';
 import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
+import type { LiveFeed } from '../dashboards/live.ts';
 
 export interface AppDeps {
   config: Config;
@@ -38,6 +39,8 @@ export interface AppDeps {
   online?: (device: Device) => boolean | null;
   /** A device changed: connected sessions must see it. */
   deviceChanged?: (device: Device) => void;
+  /** The dashboard's live feed (GET /live); absent without a bus. */
+  live?: LiveFeed | undefined;
 }
 
 const PUBLIC = new Set(['/health']);
@@ -71,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   await app.register(dashboardRoutes);
+  if (deps.live) await app.register(deps.live.routes);
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
   );

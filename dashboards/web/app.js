@@ -1,8 +1,8 @@
-// The dashboard shell: sign-in with an API token, the live feed (MQTT over WebSocket at /mqtt,
-// username = the token's tenant), hash routing between the fleet and charger views. Views
-// render from the store in model.js; network and DOM stay here and in the view modules.
-import mqtt from '/ui/vendor/mqtt/mqtt.esm.js';
-import { applyDeviceList, applyMessage, newStore } from './model.js';
+// The dashboard shell: sign-in with an API token, the live feed (server-sent events from
+// GET /live, which works with the embedded broker and with an external one alike), hash routing
+// between the fleet and charger views. Views render from the store in model.js; network and DOM
+// stay here and in the view modules.
+import { applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
 import { renderFleet } from './fleet.js';
 import { openCharger } from './charger.js';
 
@@ -11,7 +11,7 @@ const $ = (sel) => document.querySelector(sel);
 
 export const store = newStore();
 let token = localStorage.getItem(TOKEN_KEY);
-let client = null;
+let feed = null; // AbortController of the live feed
 let view = null; // { deviceChanged(id), close() } of the open charger view
 let dirty = new Set();
 let frame = 0;
@@ -55,20 +55,43 @@ async function start() {
   document.body.dataset.role = who.role;
   applyDeviceList(store, (await api('/devices?limit=1000')).items);
   route();
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
-  client = mqtt.connect(url, { username: who.tenant, password: token, protocolVersion: 4, reconnectPeriod: 2000, clean: true });
-  client.on('connect', () => {
-    setLive('live', 'live');
-    // Retained shadows arrive at once: the fleet view is complete within one round trip.
-    client.subscribe(['+/state', '+/attrs', '+/events'], { qos: 0 });
-  });
-  client.on('reconnect', () => setLive('connecting', 'reconnecting…'));
-  client.on('offline', () => setLive('down', 'live feed down'));
-  client.on('error', (err) => setLive('down', `live feed: ${err.message}`));
-  client.on('message', (topic, payload) => {
-    const id = applyMessage(store, topic, new TextDecoder().decode(payload));
-    if (id) schedule(id);
-  });
+  follow();
+}
+
+/**
+ * The live feed: fetch (not EventSource, which cannot send the Authorization header) reading
+ * text/event-stream; reconnects after 2 s when the stream ends or fails.
+ */
+async function follow() {
+  feed?.abort();
+  const ac = new AbortController();
+  feed = ac;
+  while (!ac.signal.aborted) {
+    try {
+      setLive('connecting', 'connecting…');
+      const res = await fetch('/live', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: ac.signal });
+      if (res.status === 401) return signOut('Your token was refused. Sign in again.');
+      if (!res.ok || !res.body) throw new Error(`live feed: HTTP ${res.status}`);
+      setLive('live', 'live');
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let rest = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const parsed = parseSse(rest + value);
+        rest = parsed.rest;
+        for (const ev of parsed.events) {
+          const id = applyMessage(store, ev.topic, ev.payload);
+          if (id) schedule(id);
+        }
+      }
+      setLive('down', 'live feed ended: reconnecting');
+    } catch (err) {
+      if (ac.signal.aborted) return;
+      setLive('down', `live feed down: ${err.message}`);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 function route() {
@@ -82,8 +105,8 @@ function route() {
 function signOut(message) {
   localStorage.removeItem(TOKEN_KEY);
   token = null;
-  client?.end(true);
-  client = null;
+  feed?.abort();
+  feed = null;
   document.body.dataset.signedIn = 'false';
   $('#signin-error').textContent = message ?? '';
 }

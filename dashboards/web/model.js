@@ -69,16 +69,47 @@ export function applyDeviceList(store, items) {
 
 export const EVENT_RING = 100;
 
-/** One MQTT message into the store; returns the device id it touched, or null. */
+/**
+ * Splits a chunk of a text/event-stream into complete `data:` events ({ topic, payload as JSON
+ * text }) and the incomplete rest, which the caller prepends to the next chunk.
+ */
+export function parseSse(text) {
+  const events = [];
+  const blocks = text.split('\n\n');
+  const rest = blocks.pop();
+  for (const block of blocks) {
+    const data = block
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trimStart())
+      .join('\n');
+    if (!data) continue; // a comment (": keepalive")
+    try {
+      const m = JSON.parse(data);
+      if (typeof m.topic === 'string') events.push({ topic: m.topic, payload: m.payload });
+    } catch {
+      // not ours
+    }
+  }
+  return { events, rest };
+}
+
+/**
+ * One message into the store; returns the device id it touched, or null. The payload is JSON
+ * text (MQTT) or the already parsed object (the live feed).
+ */
 export function applyMessage(store, topic, payloadText, now = Date.now()) {
   const t = parseTopic(topic);
   if (!t) return null;
-  let msg;
-  try {
-    msg = JSON.parse(payloadText);
-  } catch {
-    return null;
+  let msg = payloadText;
+  if (typeof payloadText === 'string') {
+    try {
+      msg = JSON.parse(payloadText);
+    } catch {
+      return null;
+    }
   }
+  if (!msg || typeof msg !== 'object') return null;
   const d = entry(store, t.deviceId);
   if (t.kind === 'state') {
     d.shadow = msg;
