@@ -113,4 +113,28 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
     const list = await api(httpUrl, ADMIN_TOKEN).get('/devices?online=true');
     expect(list.body.items.map((d: { chargePointId: string }) => d.chargePointId).sort()).toEqual(['SCALE-A', 'SCALE-B']);
   });
+
+  it('the registry process serves the dashboard live feed from the external broker, per tenant', async () => {
+    // A token of another tenant, to check confinement.
+    const other = (await api(httpUrl, ADMIN_TOKEN).post('/tokens', { tenant: 'othertenant', role: 'read-only' })).body.token as string;
+    const read = async (token: string, until: (text: string) => boolean, ms = 5000) => {
+      const ac = new AbortController();
+      const res = await fetch(`${httpUrl}/live`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const deadline = Date.now() + ms;
+      while (!until(text) && Date.now() < deadline) {
+        const r = await Promise.race([reader.read(), new Promise<{ value: string }>((ok) => setTimeout(() => ok({ value: '' }), 500))]);
+        text += r.value ?? '';
+      }
+      ac.abort();
+      return text;
+    };
+    const mine = await read(ADMIN_TOKEN, (t) => t.includes(ids['SCALE-A']!) && t.includes(ids['SCALE-B']!));
+    const states = mine.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => JSON.parse(b.slice(6)) as { topic: string; payload: { chargePointId: string; online: boolean } });
+    expect(states.filter((e) => e.topic.endsWith('/state') && e.payload.online).map((e) => e.payload.chargePointId).sort()).toEqual(['SCALE-A', 'SCALE-B']);
+    expect(await read(other, () => false, 1500)).not.toContain('admin:');
+    expect((await fetch(`${httpUrl}/live`)).status).toBe(401);
+  });
 });
