@@ -67,7 +67,18 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT });
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
-    bus = await createClientBus({ url: config.MQTT_URL!, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD, protocolVersion: 5 }, log);
+    bus = await createClientBus(
+      {
+        url: config.MQTT_URL!,
+        username: config.MQTT_USERNAME,
+        password: config.MQTT_PASSWORD,
+        protocolVersion: 5,
+        // History must not miss telemetry while it is down: a persistent session under a stable
+        // id makes the broker queue its QoS 1 messages (issue 4: at-least-once to the persister).
+        ...(has('history') ? { clientId: config.HISTORY_CLIENT_ID, persistentSession: true } : {}),
+      },
+      log,
+    );
   }
 
   let gateway: Gateway | null = null;

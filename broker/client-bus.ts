@@ -28,16 +28,47 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
     protocolVersion: opts.protocolVersion ?? 4,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // MQTT 5 ends a session at disconnect unless it has an expiry (§3.1.2.11.2): a week lets a
+    // stopped history process catch up on everything after maintenance.
+    ...(opts.persistentSession && opts.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 86_400 } } : {}),
   };
-  const client: MqttClient = await mqtt.connectAsync(opts.url, clientOpts);
-  client.on('error', (err) => log.error({ err }, 'mqtt client error'));
-  client.on('reconnect', () => log.warn({ url: opts.url }, 'mqtt reconnecting'));
   const pending = new PendingTracker();
   const handlers: Array<{ match: string; handler: MessageHandler }> = [];
+  // A persistent session's queued messages arrive right after CONNACK, before the roles have
+  // subscribed their handlers (MQTT.js acknowledges them on receipt): hold what no handler takes
+  // yet, and hand it to the first matching handler that subscribes.
+  let early: Array<[string, Buffer]> | null = opts.persistentSession ? [] : null;
+  const EARLY_MAX = 100_000;
+  // The roles subscribe within moments of the connection; after that nothing is early.
+  if (early) setTimeout(() => (early = null), 30_000).unref();
 
+  const client: MqttClient = mqtt.connect(opts.url, clientOpts);
   client.on('message', (topic, payload) => {
-    for (const h of handlers) if (matches(h.match, topic)) h.handler(topic, payload);
+    let taken = false;
+    for (const h of handlers) {
+      if (matches(h.match, topic)) {
+        taken = true;
+        h.handler(topic, payload);
+      }
+    }
+    if (!taken && early) {
+      if (early.length < EARLY_MAX) early.push([topic, payload]);
+      else log.error({ topic }, 'message from the persistent session dropped: no handler subscribed yet');
+    }
   });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => {
+      client.end(true);
+      reject(err);
+    };
+    client.once('error', fail);
+    client.once('connect', () => {
+      client.off('error', fail);
+      resolve();
+    });
+  });
+  client.on('error', (err) => log.error({ err }, 'mqtt client error'));
+  client.on('reconnect', () => log.warn({ url: opts.url }, 'mqtt reconnecting'));
 
   async function publishAsync(topic: string, payload: string | Buffer, o: { qos: 0 | 1; retain?: boolean | undefined }) {
     await pending.track(client.publishAsync(topic, payload, { qos: o.qos, retain: o.retain ?? false }));
@@ -51,7 +82,13 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
     async subscribe(filter, handler, o) {
       // A shared subscription ($share/{group}/{filter}, MQTT 5 §4.8.2) delivers topics that
       // match {filter}.
-      handlers.push({ match: filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter, handler });
+      const match = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
+      handlers.push({ match, handler });
+      if (early?.length) {
+        const mine = early.filter(([t]) => matches(match, t));
+        early = early.filter(([t]) => !matches(match, t));
+        for (const [t, p] of mine) handler(t, p);
+      }
       await client.subscribeAsync(filter, { qos: o?.qos ?? 1 });
     },
     flush: () => pending.drain(),

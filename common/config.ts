@@ -51,6 +51,9 @@ const schema = z
     INFLUX_ORG: z.string().min(1).optional(),
     INFLUX_BUCKET: z.string().min(1).optional(),
     /** Days the embedded time-series store keeps (no InfluxDB configured). */
+    // The history role's MQTT client id against an external broker: a persistent session under a
+    // stable id, so telemetry published while the history process is down waits in the broker.
+    HISTORY_CLIENT_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only').default('chargebridge-history'),
     HISTORY_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres:// URL').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
