@@ -113,6 +113,11 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       history: historyBackend,
       commands,
       live,
+      metrics: {
+        busPending: () => bus.pending,
+        ...(gw ? { gatewayConnections: () => gw.connections } : {}),
+        ...(history ? { history: () => history!.stats() } : {}),
+      },
       config,
       log,
       store,

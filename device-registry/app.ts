@@ -25,6 +25,7 @@ import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 import type { LiveFeed } from '../dashboards/live.ts';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +42,8 @@ export interface AppDeps {
   deviceChanged?: (device: Device) => void;
   /** The dashboard's live feed (GET /live); absent without a bus. */
   live?: LiveFeed | undefined;
+  /** Gauges for GET /metrics from the roles in this process. */
+  metrics?: MetricsSource | undefined;
 }
 
 const PUBLIC = new Set(['/health']);
@@ -75,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   await app.register(dashboardRoutes);
   if (deps.live) await app.register(deps.live.routes);
+  await app.register(metricsRoutes(deps.metrics ?? {}));
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
   );

@@ -10,7 +10,7 @@ import type { Bus } from '../broker/bus.ts';
 import { createEmbeddedHistory } from './backends/embedded.ts';
 import { createInflux1History } from './backends/influx1.ts';
 import { createInflux2History } from './backends/influx2.ts';
-import { createPersister } from './persister.ts';
+import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
 
 export function openHistoryBackend(config: Config): HistoryBackend {
@@ -25,6 +25,8 @@ export function openHistoryBackend(config: Config): HistoryBackend {
 
 export interface History {
   backend: HistoryBackend;
+  /** Persister counters and backlog: the backpressure gauges of GET /metrics. */
+  stats(): PersisterStats;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
   const persister = createPersister({ bus: deps.bus, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
   return {
     backend,
+    stats: () => persister.stats(),
     async start() {
       // A backend that is down at start is not fatal: points wait in the spool.
       await backend.init().catch((err: unknown) => log.warn({ err }, 'history backend not ready; buffering'));

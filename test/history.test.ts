@@ -87,8 +87,14 @@ describe.each(backends)('history on $name', (b) => {
     await sendSamples(cp, txId, 0, 20);
     if (b.outage) await b.outage.stop();
     await sendSamples(cp, txId, 20, 40); // written while the backend is down: spooled
+    const metric = async (name: string) => {
+      const text = (await http().get('/metrics')).text as string;
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    };
     if (b.outage) {
-      await new Promise((r) => setTimeout(r, 1500));
+      // Backpressure is visible: the backend is down and batches wait on disk.
+      await eventually(() => metric('chargebridge_history_backend_up'), (v) => v === 0, 10_000);
+      expect(await metric('chargebridge_history_spool_batches')).toBeGreaterThan(0);
       await b.outage.start();
     }
     await sendSamples(cp, txId, 40, 60);
@@ -101,6 +107,9 @@ describe.each(backends)('history on $name', (b) => {
     expect(res.body.power.map((p: { value: number }) => p.value)).toEqual(Array.from({ length: 60 }, (_, i) => 1000 + i));
     expect(res.body.soc).toHaveLength(60);
     expect(res.body.current_L1[1]).toEqual({ ts: at(10), value: 16.01 });
+    await eventually(() => metric('chargebridge_history_spool_batches'), (v) => v === 0, 10_000);
+    expect(await metric('chargebridge_history_backend_up')).toBe(1);
+    expect(await metric('chargebridge_history_points_written_total')).toBeGreaterThanOrEqual(60 * 2);
   });
 
   it('aggregates, limits and filters', async () => {

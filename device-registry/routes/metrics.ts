@@ -1,0 +1,43 @@
+/**
+ * GET /metrics: Prometheus text exposition (version 0.0.4) of the gauges an operator alerts on —
+ * connected chargers, unacknowledged publishes, and the history persister's backlog (points
+ * received/written/refused, spooled batches and bytes, backend up). Backpressure shows here and
+ * in the logs, never as silent dropping. Installation-admin or admin tokens only: the figures
+ * span tenants.
+ */
+import type { FastifyInstance } from 'fastify';
+import { requireAdmin } from '../http/auth.ts';
+
+export interface MetricsSource {
+  gatewayConnections?: () => number;
+  busPending?: () => number;
+  history?: () => { received: number; written: number; rejected: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
+}
+
+type Metric = [name: string, type: 'counter' | 'gauge', help: string, value: number];
+
+export function renderMetrics(src: MetricsSource): string {
+  const m: Metric[] = [];
+  if (src.gatewayConnections) m.push(['chargebridge_gateway_connections', 'gauge', 'OCPP connections open on this process', src.gatewayConnections()]);
+  if (src.busPending) m.push(['chargebridge_bus_pending_publishes', 'gauge', 'publishes not yet acknowledged by the broker', src.busPending()]);
+  const h = src.history?.();
+  if (h) {
+    m.push(['chargebridge_history_points_received_total', 'counter', 'telemetry points received by the history persister', h.received]);
+    m.push(['chargebridge_history_points_written_total', 'counter', 'points the time-series backend acknowledged', h.written]);
+    m.push(['chargebridge_history_points_rejected_total', 'counter', 'points the backend refused for good (logged with the reason)', h.rejected]);
+    m.push(['chargebridge_history_spool_batches', 'gauge', 'batches waiting on disk for the backend', h.spooledBatches]);
+    m.push(['chargebridge_history_spool_bytes', 'gauge', 'bytes waiting on disk for the backend', h.spoolBytes]);
+    m.push(['chargebridge_history_backend_up', 'gauge', '1 when the last write to the backend succeeded', h.backendUp ? 1 : 0]);
+  }
+  return m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+}
+
+export function metricsRoutes(src: MetricsSource) {
+  return async function register(app: FastifyInstance) {
+    app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (admin)' } }, async (req, reply) => {
+      requireAdmin(req.caller);
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return renderMetrics(src);
+    });
+  };
+}
