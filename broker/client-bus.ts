@@ -67,7 +67,12 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
       resolve();
     });
   });
-  client.on('error', (err) => log.error({ err }, 'mqtt client error'));
+  let closing = false;
+  client.on('error', (err) => {
+    // An acknowledgement for a message that arrived while we disconnect has nowhere to go.
+    if (closing && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_WRITE_AFTER_END') return void log.debug({ err }, 'mqtt ack after disconnect');
+    log.error({ err }, 'mqtt client error');
+  });
   client.on('reconnect', () => log.warn({ url: opts.url }, 'mqtt reconnecting'));
 
   async function publishAsync(topic: string, payload: string | Buffer, o: { qos: 0 | 1; retain?: boolean | undefined }) {
@@ -94,6 +99,7 @@ export async function createClientBus(opts: ClientBusOptions, log: Logger): Prom
     flush: () => pending.drain(),
     async close() {
       await pending.drain();
+      closing = true;
       await client.endAsync();
     },
     get pending() {
