@@ -40,10 +40,13 @@ export function createLiveFeed(bus: Bus): LiveFeed {
   const frame = (topic: string, payload: string) => `data: {"topic":${JSON.stringify(topic)},"payload":${payload.replace(/\r?\n/g, ' ')}}\n\n`;
 
   function onMessage(topic: string, payload: Buffer) {
+    // This runs for every publish of the process: with no page open, only shadows are kept.
+    const isState = topic.endsWith('/state');
+    if (!isState && pages.size === 0) return;
     const text = payload.toString('utf8');
     // Only JSON objects are forwarded: the frame embeds the payload as is.
     if (text.charCodeAt(0) !== 123 /* { */) return;
-    if (topic.endsWith('/state')) states.set(topic, text);
+    if (isState) states.set(topic, text);
     for (const p of pages) if (topic.startsWith(p.prefix)) p.write(frame(topic, text));
   }
 
