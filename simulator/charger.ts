@@ -108,6 +108,8 @@ export class SimCharger {
   }
 
   private later(ms: number, fn: () => unknown) {
+    // After quiesce/stop nothing new is scheduled: a loop in flight must not re-arm itself.
+    if (this.stopped && !this.rebooting) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
       void Promise.resolve(fn()).catch((err: unknown) => this.fail(err));
