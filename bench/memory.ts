@@ -22,8 +22,9 @@ const o = new Command()
   .option('--chargers <n>', 'chargers', '3000')
   .option('--top <n>', 'constructors to list', '25')
   .option('--bare', 'a bare ocpp-rpc RPCServer instead of the gateway: the floor the library and ws set')
+  .option('--bare-ws', 'a bare ws server answering OCPP-J CALLs: the floor ws alone sets')
   .parse(process.argv)
-  .opts<{ chargers: string; top: string; bare?: boolean }>();
+  .opts<{ chargers: string; top: string; bare?: boolean; bareWs?: boolean }>();
 const N = Number(o.chargers);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -39,7 +40,24 @@ async function bareServer(): Promise<{ ports: { ocpp: number }; close(): Promise
   const http = await server.listen(0, '127.0.0.1');
   return { ports: { ocpp: (http.address() as { port: number }).port }, close: () => server.close({ force: true }) };
 }
-const sys = o.bare ? await bareServer() : await startRoles(config, createLogger('warn'), ['broker', 'gateway', 'registry']);
+async function bareWsServer(): Promise<{ ports: { ocpp: number }; close(): Promise<void> }> {
+  const { WebSocketServer } = await import('ws');
+  const { createServer } = await import('node:http');
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: () => 'ocpp1.6' });
+  const answers: Record<string, unknown> = { BootNotification: { status: 'Accepted', currentTime: '', interval: 3600 }, StatusNotification: {}, Authorize: { idTagInfo: { status: 'Blocked' } } };
+  const h = createServer();
+  h.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('message', (data) => {
+        const f = JSON.parse(String(data)) as [number, string, string];
+        ws.send(JSON.stringify([3, f[1], answers[f[2]] ?? {}]));
+      });
+    }),
+  );
+  await new Promise<void>((r) => h.listen(0, '127.0.0.1', r));
+  return { ports: { ocpp: (h.address() as { port: number }).port }, close: async () => void h.close() };
+}
+const sys = o.bareWs ? await bareWsServer() : o.bare ? await bareServer() : await startRoles(config, createLogger('warn'), ['broker', 'gateway', 'registry']);
 
 function snapshotBySelf(): Map<string, { count: number; size: number }> {
   const file = v8.writeHeapSnapshot(path.join(dir, `h-${Date.now()}.heapsnapshot`));

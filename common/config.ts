@@ -43,6 +43,8 @@ const schema = z
     WS_PING_INTERVAL: z.coerce.number().min(0).default(30),
     OCPP_LENIENT: bool.default(true),
     OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Largest OCPP-J frame accepted, bytes; a bigger one closes the socket with 1009. */
+    OCPP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     INFLUX_URL: z.url().optional(),
     INFLUX_DATABASE: z.string().min(1).optional(),
     INFLUX_USERNAME: z.string().min(1).optional(),

@@ -4,8 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { RPCServer } from 'ocpp-rpc';
-type RpcServerClient = import('ocpp-rpc/lib/server-client.js').default;
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
@@ -13,7 +11,9 @@ import type { Device, RegistryStore } from '../device-registry/store/types.ts';
 import type { Command, CommandReply } from './commands/command.ts';
 import { executeCommand } from './commands/execute.ts';
 import { createDispatcher } from './dispatch.ts';
-import { admit, SUPPORTED_PROTOCOLS } from './handshake.ts';
+import { admit } from './handshake.ts';
+import type { OcppConnection } from './ocpp/connection.ts';
+import { createOcppServer } from './ocpp/server.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
 
@@ -26,7 +26,7 @@ export interface GatewayDeps {
 
 interface Connection {
   session: ChargerSession;
-  client: RpcServerClient;
+  client: OcppConnection;
 }
 
 export interface Gateway {
@@ -59,74 +59,58 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let closing = false;
   let http: HttpServer | undefined;
 
-  const server = new RPCServer({
-    protocols: [...SUPPORTED_PROTOCOLS],
-    // Validation is ours (gateway/ocpp/leniency.ts) so that it can be lenient per device;
-    // ocpp-rpc still frames every CALLERROR.
-    strictMode: false,
+  const server = createOcppServer<Device>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
-    // A busy charger proves it is alive with its frames; ping only the quiet ones.
-    deferPingsOnActivity: true,
-    maxBadMessages: Infinity,
-    respondWithDetailedErrors: false,
-  });
-
-  server.auth(async (accept, reject, handshake) => {
-    try {
-      const res = await admit(
-        { identity: handshake.identity, protocols: handshake.protocols, password: handshake.password },
-        { store, config, log },
-      );
-      if (!res.ok) return reject(res.status, res.message);
-      accept({ device: res.device }, res.protocol as string);
-    } catch (err) {
-      log.error({ err, chargePointId: handshake.identity }, 'handshake failed');
-      reject(503, 'Service unavailable');
-    }
-  });
-
-  server.on('client', (client: RpcServerClient) => {
-    const device = (client.session as { device: Device }).device;
-    const cpId = device.chargePointId;
-    const clog = deps.log.child({ chargePointId: cpId, deviceId: device.id });
-    const session = new ChargerSession(device, client.protocol ?? 'ocpp1.6', bus, clog, config.HEARTBEAT_TOLERANCE);
-    const prev = conns.get(cpId);
-    if (prev) {
-      // Same identity again (interface.md "Bad input"): the new connection wins; the old one
-      // is often a zombie socket the charger already gave up on.
-      prev.session.replaced = true;
-      session.shadow = prev.session.shadow;
-      prev.session.event({ type: 'replaced', gateway: id });
-      prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
-      clog.warn('connection replaced by a new one with the same identity');
-    }
-    const conn = { session, client };
-    conns.set(cpId, conn);
-    byDevice.set(device.id, conn);
-    const at = new Date().toISOString();
-    session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
-    session.event({ type: 'connected', remoteAddress: client.handshake.remoteAddress, protocol: session.protocol, gateway: id });
-    clog.info({ remoteAddress: client.handshake.remoteAddress }, 'charger connected');
-
-    client.handle(({ method, params, messageId }) => dispatch(session, { method: method ?? '', params, messageId: messageId ?? '' }) as Promise<Record<string, unknown>>);
-    client.on('badMessage', ({ buffer, error }: { buffer: Buffer; error: Error & { rpcErrorCode?: string } }) => {
-      session.event({
-        type: 'badMessage',
-        error: { code: error.rpcErrorCode ?? 'RpcFrameworkError', message: error.message },
-        frame: buffer.toString('utf8', 0, Math.min(buffer.length, 2048)),
-      });
-      clog.warn({ err: error }, 'bad OCPP frame');
-    });
-    client.once('close', ({ code, reason }: { code?: number; reason?: string }) => {
-      if (conns.get(cpId)?.session === session) conns.delete(cpId);
-      if (byDevice.get(device.id)?.session === session) byDevice.delete(device.id);
-      session.event({ type: 'disconnected', code, reason: String(reason ?? ''), gateway: id });
-      if (!session.replaced) {
-        session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
+    maxPayload: config.OCPP_MAX_FRAME_BYTES,
+    async admit(h) {
+      const res = await admit(h, { store, config, log });
+      return res.ok ? { ok: true, value: res.device, protocol: res.protocol } : res;
+    },
+    onAdmitError(err, identity) {
+      log.error({ err, chargePointId: identity }, 'handshake failed');
+    },
+    onConnection(client, device) {
+      const cpId = device.chargePointId;
+      const clog = deps.log.child({ chargePointId: cpId, deviceId: device.id });
+      const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE);
+      const prev = conns.get(cpId);
+      if (prev) {
+        // Same identity again (interface.md "Bad input"): the new connection wins; the old one
+        // is often a zombie socket the charger already gave up on.
+        prev.session.replaced = true;
+        session.shadow = prev.session.shadow;
+        prev.session.event({ type: 'replaced', gateway: id });
+        prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
+        clog.warn('connection replaced by a new one with the same identity');
       }
-      clog.info({ code, reason: String(reason ?? '') }, 'charger disconnected');
-    });
+      const conn = { session, client };
+      conns.set(cpId, conn);
+      byDevice.set(device.id, conn);
+      const at = new Date().toISOString();
+      session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
+      session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
+      clog.info({ remoteAddress: client.remoteAddress }, 'charger connected');
+
+      client.handler = (call) => dispatch(session, call);
+      client.onBadMessage = (frame, error) => {
+        session.event({
+          type: 'badMessage',
+          error: { code: error.rpcErrorCode ?? 'RpcFrameworkError', message: error.message },
+          frame: frame.toString('utf8', 0, Math.min(frame.length, 2048)),
+        });
+        clog.warn({ err: error }, 'bad OCPP frame');
+      };
+      client.onClose = (code, reason) => {
+        if (conns.get(cpId)?.session === session) conns.delete(cpId);
+        if (byDevice.get(device.id)?.session === session) byDevice.delete(device.id);
+        session.event({ type: 'disconnected', code, reason, gateway: id });
+        if (!session.replaced) {
+          session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
+        }
+        clog.info({ code, reason }, 'charger disconnected');
+      };
+    },
   });
 
   const presence = new PresenceSweeper(function* () {
@@ -136,8 +120,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     id,
     async listen() {
-      // Our own HTTP server feeding ocpp-rpc's documented `handleUpgrade`, for the one thing
-      // RPCServer.listen does not expose: the accept backlog. With thousands of chargers
+      // The accept backlog matters: with thousands of chargers
       // reconnecting at once (a gateway restart, a site power cut) Node's default of 511 overflows
       // and the kernel drops or resets connections (bench: 4.6 % of a 36,000-charger ramp).
       // The kernel caps it at net.core.somaxconn (4096 on many Linux hosts).
@@ -164,11 +147,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       closing = true;
       presence.stop();
       // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
-      // Close clients ourselves and wait: RPCServer.close does not await their close.
       await Promise.all(
         [...conns.values()].map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)),
       );
-      await server.close({ code: 1001, reason: 'Gateway shutting down' });
+      server.close();
       http?.close();
       await bus.flush();
     },

@@ -4,11 +4,11 @@
  * Every command is published as a `command` event (interface.md: events for every exchange).
  */
 import ocppRpc from 'ocpp-rpc';
-import type RpcClientNs from 'ocpp-rpc/lib/client.js';
+import type { OcppConnection } from '../ocpp/connection.ts';
 import type { ChargerSession } from '../session.ts';
 import { checkCommand, errorReply, type Command, type CommandReply } from './command.ts';
 
-type RpcClient = Pick<RpcClientNs.default, 'call'>;
+type RpcClient = Pick<OcppConnection, 'call'>;
 
 // ocpp-rpc spreads its error classes into module.exports, which Node's ESM named-export
 // detection cannot see: take them from the default export.

@@ -1,0 +1,157 @@
+/**
+ * The OCPP-J WebSocket endpoint: the HTTP upgrade (identity from the last path segment, the
+ * offered subprotocols, HTTP Basic password; OCPP-J 1.6 §3.1), admission decided by the caller
+ * before the upgrade so a refused charger is never half-connected, and keepalive pings.
+ *
+ * Keepalive is one sweep over all connections rather than a timer per connection: a charger
+ * that sent nothing (frame, ping or pong) for `pingIntervalMs` gets a WebSocket ping; one that
+ * still has not answered a whole interval later is dropped. A busy charger proves it is alive
+ * with its frames and is never pinged.
+ */
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { OcppConnection } from './connection.ts';
+
+export interface Handshake {
+  identity: string;
+  protocols: Set<string>;
+  password: Buffer | undefined;
+  remoteAddress: string;
+}
+
+export type Admission<T> = { ok: true; value: T; protocol: string | false } | { ok: false; status: number; message: string };
+
+export interface OcppServerOptions<T> {
+  callTimeoutMs: number;
+  /** 0 turns keepalive pings off. */
+  pingIntervalMs: number;
+  /** Largest frame accepted; a bigger one closes the socket with 1009 (RFC 6455 §7.4.1). */
+  maxPayload: number;
+  admit(h: Handshake): Promise<Admission<T>>;
+  /** Called synchronously once the socket is open, before any frame is read. */
+  onConnection(conn: OcppConnection, value: T): void;
+  onAdmitError(err: unknown, identity: string): void;
+}
+
+export interface OcppServer {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  readonly size: number;
+  /** Refuses new upgrades and stops the keepalive; connections are closed by their owner. */
+  close(): void;
+}
+
+export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
+  const chosen = new WeakMap<IncomingMessage, string | false>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: opts.maxPayload,
+    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  });
+  const conns = new Set<OcppConnection>();
+  let open = true;
+
+  const interval = opts.pingIntervalMs;
+  let sweep: NodeJS.Timeout | undefined;
+  if (interval > 0) {
+    // A quarter of the interval: a charger is pinged within 1.25 intervals of going quiet.
+    sweep = setInterval(() => {
+      const now = Date.now();
+      for (const c of conns) {
+        if (c.awaitingPong) {
+          if (now - c.lastActivityMs >= interval) c.terminate();
+        } else if (now - c.lastActivityMs >= interval) {
+          c.ping(now);
+        }
+      }
+    }, Math.max(250, interval / 4));
+    sweep.unref();
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Until the upgrade completes, a socket error must not become an uncaught exception.
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    let identity = '';
+    try {
+      if (!open) return abortHandshake(socket, 503, 'Gateway shutting down');
+      if (req.headers.upgrade?.toLowerCase() !== 'websocket') return abortHandshake(socket, 400, 'Can only upgrade websocket upgrade requests');
+      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      try {
+        identity = decodeURIComponent(pathname.slice(pathname.lastIndexOf('/') + 1));
+      } catch {
+        return abortHandshake(socket, 400, 'Charge point identity is not valid percent-encoding');
+      }
+      const handshake: Handshake = {
+        identity,
+        protocols: parseProtocols(req.headers['sec-websocket-protocol']),
+        password: basicPassword(req.headers.authorization, identity),
+        remoteAddress: req.socket.remoteAddress ?? '',
+      };
+      const res = await opts.admit(handshake);
+      if (!res.ok) return abortHandshake(socket, res.status, res.message);
+      if (socket.destroyed || !open) return abortHandshake(socket, 503, 'Gateway shutting down');
+      chosen.set(req, res.protocol);
+      socket.off('error', onError);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', handshake.remoteAddress, opts.callTimeoutMs);
+        conns.add(conn);
+        ws.once('close', () => conns.delete(conn));
+        opts.onConnection(conn, res.value);
+      });
+    } catch (err) {
+      opts.onAdmitError(err, identity);
+      abortHandshake(socket, 503, 'Service unavailable');
+    }
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      void upgrade(req, socket, head);
+    },
+    get size() {
+      return conns.size;
+    },
+    close() {
+      open = false;
+      clearInterval(sweep);
+    },
+  };
+}
+
+/** Sec-WebSocket-Protocol: comma-separated tokens (RFC 6455 §11.3.4). */
+function parseProtocols(header: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!header) return out;
+  for (const p of header.split(',')) {
+    const t = p.trim();
+    if (t) out.add(t);
+  }
+  return out;
+}
+
+/**
+ * HTTP Basic with the identity as user name (OCPP 1.6 security whitepaper, profile 1). The
+ * password is kept as bytes: the whitepaper recommends random binary keys, and the user part
+ * is matched as `identity:` so an identity may itself contain a colon.
+ */
+function basicPassword(header: string | undefined, identity: string): Buffer | undefined {
+  const m = header?.match(/^ *[Bb][Aa][Ss][Ii][Cc] +([A-Za-z0-9._~+/-]+=*) *$/);
+  if (!m) return undefined;
+  const userPass = Buffer.from(m[1]!, 'base64');
+  const user = Buffer.from(`${identity}:`);
+  if (userPass.length < user.length || user.compare(userPass, 0, user.length) !== 0) return undefined;
+  return userPass.subarray(user.length);
+}
+
+function abortHandshake(socket: Duplex, status: number, message: string): void {
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    );
+  }
+  socket.destroy();
+}
