@@ -164,13 +164,14 @@ export class OcppConnection {
       }
       if (!Array.isArray(frame)) throw createRPCError('RpcFrameworkError', 'Message must be an array', {});
       messageType = frame[0];
+      // Echo the id whenever there is one, so the charger can match the CALLERROR.
+      if (typeof frame[1] === 'string') messageId = frame[1];
       if (typeof messageType !== 'number') throw createRPCError('RpcFrameworkError', 'Message type must be a number', {});
       // OCPP-J 2.0.1 §4.4 (extension fallback): an unknown message type gets a CALLERROR.
       if (messageType !== CALL && messageType !== CALLRESULT && messageType !== CALLERROR) {
         throw createRPCError('MessageTypeNotSupported', 'Unrecognised message type', {});
       }
       if (typeof frame[1] !== 'string') throw createRPCError('RpcFrameworkError', 'Message ID must be a string', {});
-      messageId = frame[1];
       if (messageType === CALL) {
         if (typeof frame[2] !== 'string') throw createRPCError('RpcFrameworkError', 'Method must be a string', {});
         this.answer(messageId, frame[2], frame[3]);
