@@ -12,7 +12,7 @@ import type { Command, CommandReply } from './commands/command.ts';
 import { executeCommand } from './commands/execute.ts';
 import { createDispatcher } from './dispatch.ts';
 import { admit } from './handshake.ts';
-import type { OcppConnection } from './ocpp/connection.ts';
+import type { OcppConnection } from '../common/ocpp-j/connection.ts';
 import { createOcppServer } from './ocpp/server.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';

@@ -1,14 +1,17 @@
 /**
- * One simulated OCPP 1.6J charge point over a real WebSocket (ocpp-rpc client): boot, status,
+ * One simulated OCPP 1.6J charge point over a real WebSocket (the same lean OCPP-J channel as
+ * the gateway's, common/ocpp-j/, so thousands fit in one simulator process): boot, status,
  * heartbeats at the interval the Central System gives, authorize, sessions with MeterValues from
  * simulator/profiles.ts, reconnect with jittered backoff, and a correct answer to every command a
  * Central System can send (OCPP 1.6 §5), with the follow-up messages the spec asks for.
  */
-import ocppRpc, { type RPCClient } from 'ocpp-rpc';
+import ocppRpc from 'ocpp-rpc';
+import WebSocket from 'ws';
+import { OcppConnection } from '../common/ocpp-j/connection.ts';
 import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../gateway/ocpp/v16-types.ts';
 import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from './profiles.ts';
 
-const { RPCClient: Client } = ocppRpc;
+const { createRPCError } = ocppRpc as unknown as { createRPCError: (code: string, message?: string) => Error };
 type SampledValue = MeterValuesRequest['meterValue'][number]['sampledValue'][number];
 
 export interface ChargerOptions {
@@ -65,7 +68,7 @@ interface Connector {
 
 export class SimCharger {
   readonly profile: Profile;
-  private client: RPCClient | null = null;
+  private client: OcppConnection | null = null;
   private stopped = false;
   private heartbeatS = 300;
   private timers = new Set<NodeJS.Timeout>();
@@ -126,32 +129,38 @@ export class SimCharger {
   }
 
   private async connect(): Promise<void> {
-    const c = new Client({
-      endpoint: this.o.url,
-      identity: this.o.identity,
-      protocols: ['ocpp1.6'],
-      strictMode: false,
-      reconnect: false,
-      pingIntervalMs: 0,
-      callTimeoutMs: 30_000,
-      ...(this.o.password ? { password: this.o.password } : {}),
-      ...(this.o.localAddress ? { wsOpts: { localAddress: this.o.localAddress } } : {}),
-    } as ConstructorParameters<typeof Client>[0]);
-    this.client = c;
-    this.registerHandlers(c);
+    const { identity, password, localAddress } = this.o;
+    const ws = new WebSocket(`${this.o.url}/${encodeURIComponent(identity)}`, ['ocpp1.6'], {
+      perMessageDeflate: false,
+      handshakeTimeout: 30_000,
+      ...(password ? { headers: { authorization: `Basic ${Buffer.from(`${identity}:${password}`).toString('base64')}` } } : {}),
+      ...(localAddress ? { localAddress } : {}),
+    });
+    ws.on('error', () => undefined);
     try {
-      await c.connect();
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+        ws.once('close', () => reject(new Error('closed during the handshake')));
+        ws.once('unexpected-response', (_req, res) => {
+          reject(new Error(`Central System refused the connection: HTTP ${res.statusCode} ${res.statusMessage ?? ''}`));
+          ws.terminate();
+        });
+      });
     } catch (err) {
       this.o.stats.connectFailures++;
       this.fail(err);
       this.scheduleReconnect();
       return;
     }
+    const c = new OcppConnection(ws, 'ocpp1.6', '', 30_000);
+    this.client = c;
+    this.registerHandlers(c);
     this.online = true;
     this.backoffMs = 1000;
     this.o.stats.connects++;
     this.o.stats.connected++;
-    c.once('close', () => {
+    c.onClose = () => {
       this.online = false;
       this.o.stats.connected--;
       this.clearTimers();
@@ -161,7 +170,7 @@ export class SimCharger {
         this.backoffMs = 1000;
         this.scheduleReconnect(true);
       }
-    });
+    };
     await this.boot();
   }
 
@@ -307,12 +316,16 @@ export class SimCharger {
     return connectorId >= 1 && connectorId <= this.connectors.length ? connectorId - 1 : null;
   }
 
-  private registerHandlers(c: RPCClient) {
-    const answered = <T>(v: T) => {
+  private registerHandlers(c: OcppConnection) {
+    const table = new Map<string, (p: Record<string, any>) => unknown>();
+    c.handler = async ({ method, params }) => {
+      const fn = table.get(method);
+      if (!fn) throw createRPCError('NotImplemented', `Unable to handle '${method}' calls`);
+      const v = await fn(params as Record<string, any>);
       this.o.stats.commandsAnswered++;
       return v;
     };
-    const h = (action: string, fn: (p: Record<string, any>) => unknown) => c.handle(action, async ({ params }) => answered(await fn(params as Record<string, any>)) as Record<string, unknown>);
+    const h = (action: string, fn: (p: Record<string, any>) => unknown) => table.set(action, fn);
 
     h('Reset', (p) => {
       // §5.14: stop transactions (reason SoftReset/HardReset), then reboot: a new connection and boot.
@@ -455,6 +468,6 @@ export class SimCharger {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimers();
-    await this.client?.close({ force: true }).catch(() => undefined);
+    this.client?.terminate();
   }
 }

@@ -4,7 +4,7 @@
  * Every command is published as a `command` event (interface.md: events for every exchange).
  */
 import ocppRpc from 'ocpp-rpc';
-import type { OcppConnection } from '../ocpp/connection.ts';
+import type { OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
 import { checkCommand, errorReply, type Command, type CommandReply } from './command.ts';
 

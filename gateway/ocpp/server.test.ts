@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import ocppRpc from 'ocpp-rpc';
-import type { OcppConnection } from './connection.ts';
+import type { OcppConnection } from '../../common/ocpp-j/connection.ts';
 import { createOcppServer, type Admission, type Handshake, type OcppServer } from './server.ts';
 
 const { createRPCError, TimeoutError } = ocppRpc as unknown as { createRPCError: (c: string, m?: string) => Error; TimeoutError: new () => Error };

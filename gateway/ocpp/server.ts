@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { OcppConnection } from './connection.ts';
+import { OcppConnection } from '../../common/ocpp-j/connection.ts';
 
 export interface Handshake {
   identity: string;
