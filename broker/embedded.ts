@@ -8,6 +8,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { coalesceWrites } from './coalesce.ts';
 import type { Logger } from '../common/logger.ts';
 import { mayPublish, mayReceive, maySubscribe, type Principal } from './acl.ts';
 
@@ -80,7 +81,7 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
     },
   });
 
-  const tcp = net.createServer(aedes.handle);
+  const tcp = net.createServer((socket) => aedes.handle(coalesceWrites(socket)));
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(deps.port, deps.host, () => resolve());

@@ -45,6 +45,8 @@ const schema = z
     OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Largest OCPP-J frame accepted, bytes; a bigger one closes the socket with 1009. */
     OCPP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    /** Unacknowledged publishes past which answers to chargers wait for the broker (gateway/backpressure.ts). */
+    GATEWAY_MAX_PENDING_PUBLISHES: z.coerce.number().int().positive().default(10_000),
     INFLUX_URL: z.url().optional(),
     INFLUX_DATABASE: z.string().min(1).optional(),
     INFLUX_USERNAME: z.string().min(1).optional(),

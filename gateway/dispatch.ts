@@ -19,6 +19,8 @@ export interface Call {
   method: string;
   params: unknown;
   messageId: string;
+  /** The request's JSON text as received, published in the event as is (payloads.ts). */
+  payloadText?: string | undefined;
 }
 
 interface RpcErrorLike {
@@ -74,16 +76,20 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
       error = { code: 'InternalError', message: 'internal error' };
       throw createRPCError('InternalError', 'internal error');
     } finally {
-      session.event({
-        type: 'ocpp',
-        direction: 'in',
-        action: call.method,
-        messageId: call.messageId,
-        request: call.params,
-        ...(error ? { error } : { response }),
-        receivedAt: new Date(receivedMs).toISOString(),
-        respondedAt: new Date().toISOString(),
-      });
+      const respondedAt = new Date().toISOString();
+      session.ocppEvent(
+        {
+          type: 'ocpp',
+          direction: 'in',
+          action: call.method,
+          messageId: call.messageId,
+          request: call.params,
+          ...(error ? { error } : { response }),
+          receivedAt: new Date(receivedMs).toISOString(),
+          respondedAt,
+        },
+        call.payloadText,
+      );
     }
   };
 }

@@ -10,6 +10,7 @@ import type { Bus } from '../broker/bus.ts';
 import type { Device, RegistryStore } from '../device-registry/store/types.ts';
 import type { Command, CommandReply } from './commands/command.ts';
 import { executeCommand } from './commands/execute.ts';
+import { createBackpressure, type Backpressure } from './backpressure.ts';
 import { createDispatcher } from './dispatch.ts';
 import { admit } from './handshake.ts';
 import type { OcppConnection } from '../common/ocpp-j/connection.ts';
@@ -40,6 +41,8 @@ export interface Gateway {
   deviceChanged(device: Device): void;
   /** Number of open OCPP connections. */
   readonly connections: number;
+  /** Answers held while the broker is behind (backpressure.ts). */
+  readonly backpressure: Pick<Backpressure, 'holding' | 'holds'>;
   /** Runs a command on a charger connected here; null when it is not connected here. */
   execute(deviceId: string, cmd: Command): Promise<CommandReply> | null;
   /**
@@ -56,6 +59,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const conns = new Map<string, Connection>();
   const byDevice = new Map<string, Connection>();
   const dispatch = createDispatcher({ store, config });
+  const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   let closing = false;
   let http: HttpServer | undefined;
 
@@ -92,7 +96,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
       clog.info({ remoteAddress: client.remoteAddress }, 'charger connected');
 
-      client.handler = (call) => dispatch(session, call);
+      client.handler = (call) =>
+        dispatch(session, call).then((response) => {
+          const held = backpressure.hold();
+          return held ? held.then(() => response) : response;
+        });
       client.onBadMessage = (frame, error) => {
         session.event({
           type: 'badMessage',
@@ -163,6 +171,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     get connections() {
       return conns.size;
     },
+    backpressure,
     execute(deviceId, cmd) {
       const c = byDevice.get(deviceId);
       return c ? executeCommand(c.session, c.client, cmd, config.OCPP_CALL_TIMEOUT_MS) : null;

@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Device } from '../device-registry/store/types.ts';
 import type { NormalizedSample } from './meter-values/normalize.ts';
-import { attrsPayload, eventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
+import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
 import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
 import { deviceTopic } from './topics.ts';
 
@@ -53,6 +53,11 @@ export class ChargerSession {
 
   event(e: GatewayEvent, ts = new Date().toISOString()): void {
     this.bus.publish(this.eventsTopic, eventPayload(e, ts), QOS1);
+  }
+
+  /** The event of an inbound exchange, with the request as the charger sent it (payloads.ts). */
+  ocppEvent(e: Extract<GatewayEvent, { type: 'ocpp' }>, requestText: string | undefined): void {
+    this.bus.publish(this.eventsTopic, ocppEventPayload(e, e.respondedAt, requestText), QOS1);
   }
 
   attrs(sample: NormalizedSample, ctx: AttrsContext): void {

@@ -54,7 +54,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real Mosquitto on a free loopback port (Debian's `mosquitto`, installed by .ci/run). */
-export async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startMosquitto(): Promise<{ url: string; stop(): Promise<void>; pause(): void; resume(): void }> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
@@ -78,7 +78,11 @@ export async function startMosquitto(): Promise<{ url: string; stop(): Promise<v
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    // A stalled broker: the process stops, its sockets stay open, nothing is acknowledged.
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.on('exit', r));
     },

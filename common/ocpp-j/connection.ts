@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import ocppRpc from 'ocpp-rpc';
 import type WebSocket from 'ws';
+import { callPayloadText } from './payload-text.ts';
 
 // ocpp-rpc spreads its error classes into module.exports (invisible to ESM named imports).
 const { createRPCError, TimeoutError } = ocppRpc as unknown as {
@@ -36,6 +37,8 @@ export interface InboundCall {
   method: string;
   params: unknown;
   messageId: string;
+  /** The payload's JSON text as the peer sent it (payload-text.ts); absent for a malformed CALL. */
+  payloadText?: string | undefined;
 }
 export type CallHandler = (call: InboundCall) => Promise<unknown>;
 
@@ -177,7 +180,7 @@ export class OcppConnection {
       if (typeof frame[1] !== 'string') throw createRPCError('RpcFrameworkError', 'Message ID must be a string', {});
       if (messageType === CALL) {
         if (typeof frame[2] !== 'string') throw createRPCError('RpcFrameworkError', 'Method must be a string', {});
-        this.answer(messageId, frame[2], frame[3]);
+        this.answer(messageId, frame[2], frame[3], frame.length === 4 ? callPayloadText(text) : undefined);
       } else {
         const c = this.current;
         if (!c || c.id !== messageId) {
@@ -196,7 +199,7 @@ export class OcppConnection {
     }
   }
 
-  private answer(messageId: string, method: string, params: unknown): void {
+  private answer(messageId: string, method: string, params: unknown, payloadText?: string): void {
     const inbound = (this.inbound ??= new Map());
     if (inbound.has(messageId)) {
       const e = createRPCError('RpcFrameworkError', `Already processing a call with message ID: ${messageId}`, {});
@@ -205,7 +208,7 @@ export class OcppConnection {
       return;
     }
     const handler = this.handler;
-    const done = (handler ? handler({ method, params, messageId }) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method}' calls`, {}))).then(
+    const done = (handler ? handler({ method, params, messageId, payloadText }) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method}' calls`, {}))).then(
       (result) => {
         inbound.delete(messageId);
         this.send([CALLRESULT, messageId, result ?? {}]);

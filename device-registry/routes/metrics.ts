@@ -11,6 +11,7 @@ import { requireAdmin } from '../http/auth.ts';
 export interface MetricsSource {
   gatewayConnections?: () => number;
   busPending?: () => number;
+  backpressure?: () => { holding: boolean; holds: number };
   history?: () => { received: number; written: number; rejected: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
 }
 
@@ -20,6 +21,11 @@ export function renderMetrics(src: MetricsSource): string {
   const m: Metric[] = [];
   if (src.gatewayConnections) m.push(['chargebridge_gateway_connections', 'gauge', 'OCPP connections open on this process', src.gatewayConnections()]);
   if (src.busPending) m.push(['chargebridge_bus_pending_publishes', 'gauge', 'publishes not yet acknowledged by the broker', src.busPending()]);
+  const b = src.backpressure?.();
+  if (b) {
+    m.push(['chargebridge_gateway_backpressure_holding', 'gauge', '1 while answers to chargers wait for the broker to catch up', b.holding ? 1 : 0]);
+    m.push(['chargebridge_gateway_backpressure_holds_total', 'counter', 'times answers to chargers waited for the broker', b.holds]);
+  }
   const h = src.history?.();
   if (h) {
     m.push(['chargebridge_history_points_received_total', 'counter', 'telemetry points received by the history persister', h.received]);

@@ -1,0 +1,44 @@
+/**
+ * Backpressure from the broker to the chargers. The gateway answers a CALL once its handler has
+ * queued the publishes; if the broker (or a subscriber it must deliver QoS 1 to) falls behind,
+ * those publishes pile up in memory, and aedes' delivery queue gets slower per message as it
+ * grows (docs/benchmarks.md, "Overload"). Past `maxPending` unacknowledged publishes the gateway
+ * holds its answers until the broker has taken everything queued. OCPP-J lets a charger have one
+ * CALL outstanding (OCPP-J 1.6 §4.1.1), so held answers slow every charger to the rate the broker
+ * takes: nothing is dropped and memory stays bounded. A charger whose call times out meanwhile
+ * retries its transaction messages (OCPP 1.6 §4.10).
+ */
+import type { Logger } from '../common/logger.ts';
+import type { Bus } from '../broker/bus.ts';
+
+export interface Backpressure {
+  /** Undefined when answers may go now; otherwise resolves when they may. */
+  hold(): Promise<void> | undefined;
+  readonly holding: boolean;
+  /** How many times answers were held since the start (a counter for /metrics). */
+  readonly holds: number;
+}
+
+export function createBackpressure(bus: Pick<Bus, 'pending' | 'flush'>, maxPending: number, log: Logger): Backpressure {
+  let waiting: Promise<void> | undefined;
+  let holds = 0;
+  return {
+    hold() {
+      if (waiting || bus.pending <= maxPending) return waiting;
+      holds++;
+      const since = Date.now();
+      log.warn({ pending: bus.pending, maxPending }, 'broker behind: holding answers to chargers until it catches up');
+      waiting = bus.flush().then(() => {
+        waiting = undefined;
+        log.warn({ heldMs: Date.now() - since }, 'broker caught up: answering chargers again');
+      });
+      return waiting;
+    },
+    get holding() {
+      return waiting !== undefined;
+    },
+    get holds() {
+      return holds;
+    },
+  };
+}
