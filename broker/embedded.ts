@@ -39,6 +39,12 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
   const log = deps.log.child({ component: 'broker' });
   const aedes = await Aedes.createBroker({
     drainTimeout: 30_000,
+    // Messages aedes delivers at once (mqemitter). A QoS 1 delivery holds its slot until the
+    // turn after its socket write, so the default 100 caps the broker at ~100 messages per
+    // event-loop turn: at 10k MeterValues/s (20k publishes) a burst of frames queues behind it
+    // and the tail latency grows to hundreds of ms (docs/benchmarks.md). The bound on what is in
+    // flight is the gateway's own (GATEWAY_MAX_PENDING_PUBLISHES, gateway/backpressure.ts).
+    concurrency: 10_000,
     // Retained state shadows and QoS 1 queues live in memory: the all-in-one default. The
     // gateway republishes every shadow on connect, so a restart loses nothing durable.
     authenticate(client, username, password, done) {

@@ -7,12 +7,15 @@ export class PendingTracker {
     return this.count;
   }
 
+  // One settle callback for every tracked promise: a closure per publish costs an allocation
+  // (and, under tsx, a keepNames defineProperty) on the hot path.
+  private readonly done = () => {
+    if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
+  };
+
   track<T>(p: Promise<T>): Promise<T> {
     this.count++;
-    const done = () => {
-      if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
-    };
-    p.then(done, done);
+    p.then(this.done, this.done);
     return p;
   }
 

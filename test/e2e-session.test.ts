@@ -159,6 +159,8 @@ describe('a charging session end to end', () => {
     const ev = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['action'] === 'StopTransaction');
     expect(ev.json).toMatchObject({ type: 'ocpp', direction: 'in', request: { transactionId: txId }, response: stop });
     expect(Date.parse(String(ev.json['receivedAt']))).not.toBeNaN();
+    // The charger has its answer when the platform may not yet have the event: wait for the last.
+    await platform.waitFor((m) => m.topic === `${base}/events` && m.json['action'] === 'StatusNotification' && (m.json['request'] as { status?: string }).status === 'Available');
     const actions = platform.on('/events').filter((m) => m.topic.startsWith(base) && m.json['type'] === 'ocpp').map((m) => m.json['action']);
     expect(actions).toEqual(['BootNotification', 'StatusNotification', 'Authorize', 'StartTransaction', 'StatusNotification', 'MeterValues', 'StopTransaction', 'StatusNotification']);
     expect(platform.on('/events').some((m) => m.topic.startsWith(base) && m.json['type'] === 'connected')).toBe(true);
