@@ -2,11 +2,12 @@
  * Backpressure from the broker to the chargers. The gateway answers a CALL once its handler has
  * queued the publishes; if the broker (or a subscriber it must deliver QoS 1 to) falls behind,
  * those publishes pile up in memory, and aedes' delivery queue gets slower per message as it
- * grows (docs/benchmarks.md, "Overload"). Past `maxPending` unacknowledged publishes the gateway
- * holds its answers until the broker has taken everything queued. OCPP-J lets a charger have one
- * CALL outstanding (OCPP-J 1.6 §4.1.1), so held answers slow every charger to the rate the broker
- * takes: nothing is dropped and memory stays bounded. A charger whose call times out meanwhile
- * retries its transaction messages (OCPP 1.6 §4.10).
+ * grows (docs/benchmarks.md, "Overload collapsed the broker"). Past `maxPending` unacknowledged
+ * publishes the gateway holds its answers until the broker has taken everything queued. A
+ * charger SHOULD NOT send a CALL before the previous one is answered (OCPP-J 1.6 §4.1.1
+ * Synchronicity), so held answers slow every charger to the rate the broker takes: nothing is
+ * dropped and memory stays bounded. A charger whose call times out meanwhile retries its
+ * transaction messages (OCPP 1.6 §4.10).
  */
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
