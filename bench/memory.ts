@@ -23,8 +23,9 @@ const o = new Command()
   .option('--top <n>', 'constructors to list', '25')
   .option('--bare', 'a bare ocpp-rpc RPCServer instead of the gateway: the floor the library and ws set')
   .option('--bare-ws', 'a bare ws server answering OCPP-J CALLs: the floor ws alone sets')
+  .option('--keep-snapshots', 'keep the heap snapshots (before and after connecting) for DevTools')
   .parse(process.argv)
-  .opts<{ chargers: string; top: string; bare?: boolean; bareWs?: boolean }>();
+  .opts<{ chargers: string; top: string; bare?: boolean; bareWs?: boolean; keepSnapshots?: boolean }>();
 const N = Number(o.chargers);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -62,7 +63,8 @@ const sys = o.bareWs ? await bareWsServer() : o.bare ? await bareServer() : awai
 function snapshotBySelf(): Map<string, { count: number; size: number }> {
   const file = v8.writeHeapSnapshot(path.join(dir, `h-${Date.now()}.heapsnapshot`));
   const snap = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: string[][] } }; nodes: number[]; strings: string[] };
-  rmSync(file);
+  if (o.keepSnapshots) console.log(`heap snapshot: ${file}`);
+  else rmSync(file);
   const f = snap.snapshot.meta.node_fields;
   const [iType, iName, iSize] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
   const types = snap.snapshot.meta.node_types[0]!;
@@ -85,8 +87,9 @@ const measure = () => {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 };
 await new Promise((r) => setTimeout(r, 1000));
-const m0 = measure();
+// The baseline snapshot's own summary (a Map) lives on: take the heap figures after it.
 const h0 = snapshotBySelf();
+const m0 = measure();
 const sim = spawn(process.execPath, ['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify({ url: [`ws://127.0.0.1:${sys.ports.ocpp}`], chargers: N, offset: 0, interval: 3600, ramp: 1000, sources: 4 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 await new Promise((r) => sim.once('message', r));
 await new Promise((r) => setTimeout(r, 3000));

@@ -75,7 +75,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.error({ err, chargePointId: identity }, 'handshake failed');
     },
     onConnection(client, device) {
+      // The closures below outlive the handshake: they capture ids, never `device`, which the
+      // session replaces after BootNotification (a captured one would keep a second copy).
       const cpId = device.chargePointId;
+      const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId: device.id });
       const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE);
       const prev = conns.get(cpId);
@@ -90,7 +93,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       const conn = { session, client };
       conns.set(cpId, conn);
-      byDevice.set(device.id, conn);
+      byDevice.set(deviceId, conn);
       const at = new Date().toISOString();
       session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
       session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
@@ -111,7 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       };
       client.onClose = (code, reason) => {
         if (conns.get(cpId)?.session === session) conns.delete(cpId);
-        if (byDevice.get(device.id)?.session === session) byDevice.delete(device.id);
+        if (byDevice.get(deviceId)?.session === session) byDevice.delete(deviceId);
         session.event({ type: 'disconnected', code, reason, gateway: id });
         if (!session.replaced) {
           session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });

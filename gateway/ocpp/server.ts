@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { OcppConnection } from '../../common/ocpp-j/connection.ts';
 
 export interface Handshake {
@@ -96,16 +96,23 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
       if (socket.destroyed || !open) return abortHandshake(socket, 503, 'Gateway shutting down');
       chosen.set(req, res.protocol);
       socket.off('error', onError);
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', handshake.remoteAddress, opts.callTimeoutMs);
-        conns.add(conn);
-        ws.once('close', () => conns.delete(conn));
-        opts.onConnection(conn, res.value);
-      });
+      const { remoteAddress } = handshake;
+      const { value } = res;
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, remoteAddress, value));
     } catch (err) {
       opts.onAdmitError(err, identity);
       abortHandshake(socket, 503, 'Service unavailable');
     }
+  }
+
+  // Outside upgrade(): a listener created there would keep its whole scope (the handshake with
+  // the offered protocols and password, the admission with the device as admitted) alive for
+  // the connection's life. bench:memory, heap snapshot by retainer.
+  function accept(ws: WebSocket, remoteAddress: string, value: T) {
+    const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', remoteAddress, opts.callTimeoutMs);
+    conns.add(conn);
+    ws.once('close', () => conns.delete(conn));
+    opts.onConnection(conn, value);
   }
 
   return {
