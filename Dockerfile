@@ -42,6 +42,7 @@ EXPOSE 9000 8080 1883
 # serve no HTTP: disable this check for them (docs/deploy.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# A 64 MiB young generation: per-frame garbage dies young instead of being promoted, which keeps
-# old-space collections (and their tail latency) rare with thousands of chargers (docs/benchmarks.md).
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "bin/chargebridge.ts", "start"]
+# A 32 MiB young generation: per-frame garbage dies young instead of being promoted, which keeps
+# old-space collections (and their tail latency) rare with thousands of chargers, at ~15 KiB per
+# charger; above ~8,000 MeterValues/s per process use 64 (docs/configuration.md, benchmarks.md).
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "bin/chargebridge.ts", "start"]

@@ -308,7 +308,7 @@ describe('Dockerfile', () => {
 
   it('starts like `npm start`, as the node user, with the data directory as a volume', () => {
     const cmd = JSON.parse(finalOps('CMD').at(-1)!.args) as string[];
-    expect(cmd).toEqual(['node', '--max-semi-space-size=64', '--import', 'tsx', 'bin/chargebridge.ts', 'start']);
+    expect(cmd).toEqual(['node', '--max-semi-space-size=32', '--import', 'tsx', 'bin/chargebridge.ts', 'start']);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
     expect(cmd.join(' ')).toBe(pkg.scripts['start']);
     expect(pkg.dependencies).toHaveProperty('tsx'); // the image has production dependencies only
