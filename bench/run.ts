@@ -68,15 +68,18 @@ function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   return { cpuSeconds: ticks / 100, rssKiB: rss };
 }
 
+// `node <flags> --import tsx bin/chargebridge.ts start`: the flags between `node` and `--import`.
+const startScript = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+const START_NODE_FLAGS = startScript.slice(1, startScript.indexOf('--import'));
+
 function spawnChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
-  // BENCH_GATEWAY_NODE_OPTIONS (e.g. --trace-gc, --max-semi-space-size=64) go to gateway processes,
-  // after the default (the last V8 flag wins). The gateway runs as `npm start` runs it: with a
-  // 32 MiB young generation (docs/configuration.md).
-  // The simulators get a 64 MiB one: with thousands of clients each, their own old-space collections
+  // The gateway runs with the Node flags of `npm start` (package.json, so the two cannot drift),
+  // then BENCH_GATEWAY_NODE_OPTIONS (e.g. --trace-gc, --max-semi-space-size=64; the last V8 flag
+  // wins). The simulators get a 64 MiB young generation: with thousands of clients each, their own old-space collections
   // otherwise stall them for hundreds of ms and the tail latency measures the load generator.
   const extra = [
-    ...(name.startsWith('gateway') ? ['--max-semi-space-size=32'] : name.startsWith('simulator') ? ['--max-semi-space-size=64'] : []),
-    ...(name.startsWith('gateway') ? (process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean) : []),
+    ...(name.startsWith('gateway') ? [...START_NODE_FLAGS, ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)] : []),
+    ...(name.startsWith('simulator') ? ['--max-semi-space-size=64'] : []),
   ];
   // Simulators run at the lowest CPU priority: in the field the chargers are not on the gateway's
   // machine, and a load generator that takes the core V8's concurrent GC needs measures itself.

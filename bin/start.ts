@@ -115,7 +115,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       live,
       metrics: {
         busPending: () => bus.pending,
-        ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => ({ holding: gw.backpressure.holding, holds: gw.backpressure.holds }) } : {}),
+        ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
       },
       config,

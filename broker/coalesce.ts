@@ -4,7 +4,7 @@
  * broker one writev syscall per message. Holding the cork until setImmediate (the check phase,
  * right after the poll phase that read the OCPP frames) sends everything those frames produced in
  * one writev: same bytes, same order, no timer, and at most one loop turn later.
- * (docs/benchmarks.md, "Where the time goes".)
+ * (docs/benchmarks.md, "What was found by profiling".)
  */
 import type { Socket } from 'node:net';
 

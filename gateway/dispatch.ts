@@ -76,7 +76,6 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
       error = { code: 'InternalError', message: 'internal error' };
       throw createRPCError('InternalError', 'internal error');
     } finally {
-      const respondedAt = new Date().toISOString();
       session.ocppEvent(
         {
           type: 'ocpp',
@@ -86,7 +85,7 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
           request: call.params,
           ...(error ? { error } : { response }),
           receivedAt: new Date(receivedMs).toISOString(),
-          respondedAt,
+          respondedAt: new Date().toISOString(),
         },
         call.payloadText,
       );

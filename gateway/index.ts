@@ -79,7 +79,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // session replaces after BootNotification (a captured one would keep a second copy).
       const cpId = device.chargePointId;
       const deviceId = device.id;
-      const clog = deps.log.child({ chargePointId: cpId, deviceId: device.id });
+      const clog = deps.log.child({ chargePointId: cpId, deviceId });
       const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE);
       const prev = conns.get(cpId);
       if (prev) {

@@ -5,13 +5,12 @@
  * simulator/profiles.ts, reconnect with jittered backoff, and a correct answer to every command a
  * Central System can send (OCPP 1.6 §5), with the follow-up messages the spec asks for.
  */
-import ocppRpc from 'ocpp-rpc';
+import { createRPCError } from 'ocpp-rpc';
 import WebSocket from 'ws';
 import { OcppConnection } from '../common/ocpp-j/connection.ts';
 import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../gateway/ocpp/v16-types.ts';
 import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from './profiles.ts';
 
-const { createRPCError } = ocppRpc as unknown as { createRPCError: (code: string, message?: string) => Error };
 type SampledValue = MeterValuesRequest['meterValue'][number]['sampledValue'][number];
 
 export interface ChargerOptions {
