@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
+import { createHealth, type Health } from '../common/health.ts';
 import type { Bus } from '../broker/bus.ts';
 import { createClientBus } from '../broker/client-bus.ts';
 import { createEmbeddedBroker, type EmbeddedBroker, type MqttAuthenticator } from '../broker/embedded.ts';
@@ -32,6 +33,7 @@ export interface Running {
   store: RegistryStore;
   bus: Bus;
   adminToken: string | null;
+  health: Health;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startAll(config: Config, log: Logger): Promise<Running & {
  */
 export async function startRoles(config: Config, log: Logger, roles: readonly Role[]): Promise<Running> {
   const has = (r: Role) => roles.includes(r);
+  const health = createHealth(log);
   if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
   const store = openStore(config);
   await store.migrate();
@@ -117,9 +120,11 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         busPending: () => bus.pending,
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
+        health: () => health.report(),
       },
       config,
       log,
+      health,
       store,
       tokens,
       online: (d) => presence.online(d.id),
@@ -140,6 +145,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     store,
     bus,
     adminToken: admin.generated,
+    health,
     async close() {
       // Order matters: chargers first (their offline shadows are published), then the bus is
       // flushed, then listeners and storage go.

@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
+import type { Health } from '../common/health.ts';
 import { authenticate } from './http/auth.ts';
 import { registerProblemHandler } from './http/problems.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -30,6 +31,8 @@ import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 export interface AppDeps {
   config: Config;
   log: Logger;
+  /** Readiness of the process's components (GET /health, /health/ready). */
+  health?: Health | undefined;
   store: RegistryStore;
   tokens: TokenService;
   /** Time series for the history API. */
@@ -46,7 +49,7 @@ export interface AppDeps {
   metrics?: MetricsSource | undefined;
 }
 
-const PUBLIC = new Set(['/health']);
+const PUBLIC = new Set(['/health', '/health/ready']);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -75,7 +78,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.caller = await authenticate(req, deps.tokens);
   });
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Liveness stays 200 while the process serves; readiness (here and on /health/ready, 503 when
+  // not ready) turns false while a component cannot keep what it would acknowledge, e.g. a full
+  // DATA_DIR (docs/reliability.md).
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', ready: deps.health?.ready ?? true, checks: deps.health?.report() ?? {} }));
+  app.get('/health/ready', { schema: { hide: true } }, async (_req, reply) => {
+    const ready = deps.health?.ready ?? true;
+    reply.status(ready ? 200 : 503);
+    return { ready, checks: deps.health?.report() ?? {} };
+  });
   await app.register(dashboardRoutes);
   if (deps.live) await app.register(deps.live.routes);
   await app.register(metricsRoutes(deps.metrics ?? {}));

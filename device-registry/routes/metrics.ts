@@ -13,6 +13,8 @@ export interface MetricsSource {
   busPending?: () => number;
   backpressure?: () => { holding: boolean; holds: number };
   history?: () => { received: number; written: number; rejected: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
+  /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
+  health?: () => Record<string, { ok: boolean }>;
 }
 
 type Metric = [name: string, type: 'counter' | 'gauge', help: string, value: number];
@@ -35,7 +37,13 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_history_spool_bytes', 'gauge', 'bytes waiting on disk for the backend', h.spoolBytes]);
     m.push(['chargebridge_history_backend_up', 'gauge', '1 when the last write to the backend succeeded', h.backendUp ? 1 : 0]);
   }
-  return m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+  let text = m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+  const checks = src.health?.();
+  if (checks && Object.keys(checks).length) {
+    text += '# HELP chargebridge_health_ok 1 while the component works, 0 while it has a problem (see GET /health)\n# TYPE chargebridge_health_ok gauge\n';
+    for (const [check, s] of Object.entries(checks)) text += `chargebridge_health_ok{check=${JSON.stringify(check)}} ${s.ok ? 1 : 0}\n`;
+  }
+  return text;
 }
 
 export function metricsRoutes(src: MetricsSource) {
