@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
+import { installProcessGuard } from '../common/process-guard.ts';
 import { ALL_ROLES, startRoles, type Role } from './start.ts';
 import { simulateCommand } from '../simulator/cli.ts';
 
@@ -27,9 +28,10 @@ const program = new Command('chargebridge').description('OCPP-to-MQTT gateway fo
 async function run(roles: readonly Role[]): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.LOG_LEVEL);
+  const guard = installProcessGuard(log);
   let running;
   try {
-    running = await startRoles(config, log, roles);
+    running = await startRoles(config, log, roles, { unexpectedErrors: () => guard.caught });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { port?: number };
     if (e.code === 'EADDRINUSE') process.stderr.write(`chargebridge: cannot listen: port ${e.port ?? ''} is already in use (${e.message})\n`);

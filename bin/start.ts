@@ -53,7 +53,12 @@ export async function startAll(config: Config, log: Logger): Promise<Running & {
  * Runs the given roles. Without `broker` the roles talk through MQTT_URL (an external broker);
  * several gateway processes then share one PostgreSQL registry (DATABASE_URL).
  */
-export async function startRoles(config: Config, log: Logger, roles: readonly Role[]): Promise<Running> {
+export interface StartOptions {
+  /** Errors caught by the process guard (common/process-guard.ts), for /metrics. */
+  unexpectedErrors?: () => number;
+}
+
+export async function startRoles(config: Config, log: Logger, roles: readonly Role[], options: StartOptions = {}): Promise<Running> {
   const has = (r: Role) => roles.includes(r);
   const health = createHealth(log);
   if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
@@ -121,6 +126,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         health: () => health.report(),
+        ...(options.unexpectedErrors ? { unexpectedErrors: options.unexpectedErrors } : {}),
       },
       config,
       log,

@@ -19,8 +19,48 @@ const MAX_N = 2 ** 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
-function scrypt(secret: string | Buffer, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scryptCb(secret, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+/**
+ * scrypt runs on libuv's thread pool (4 threads by default), which file I/O shares: the
+ * telemetry journal's fsync among it. A burst of handshakes with passwords (a reconnection storm,
+ * or someone guessing passwords) must not take every thread for seconds, so at most
+ * SCRYPT_CONCURRENCY hashes run at once; up to SCRYPT_QUEUE more wait, and past that the caller
+ * is told to retry (the handshake answers 503) instead of queueing without bound.
+ */
+const SCRYPT_CONCURRENCY = 2;
+const SCRYPT_QUEUE = 512;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+export class HashingBusyError extends Error {
+  readonly code = 'HASHING_BUSY';
+  constructor() {
+    super('too many password checks in progress; retry');
+  }
+}
+
+async function slot(): Promise<void> {
+  if (running < SCRYPT_CONCURRENCY) {
+    running++;
+    return;
+  }
+  if (waiting.length >= SCRYPT_QUEUE) throw new HashingBusyError();
+  // The slot is handed over by release(): running stays counted.
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+async function scrypt(secret: string | Buffer, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  await slot();
+  try {
+    return await new Promise((resolve, reject) => scryptCb(secret, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  } finally {
+    release();
+  }
 }
 
 /** scrypt needs about 128 * N * r bytes; node's default cap (32 MiB) is too low for larger N. */
@@ -56,14 +96,18 @@ function parse(stored: string): Parsed | null {
   return parsed;
 }
 
-/** True when `secret` matches `stored`; false for a wrong secret or a malformed hash (never throws on bad input). */
+/**
+ * True when `secret` matches `stored`; false for a wrong secret or a malformed hash (never throws
+ * on bad input). Throws HashingBusyError when too many checks are already waiting.
+ */
 export async function verifySecret(secret: string | Buffer, stored: string): Promise<boolean> {
   const h = parse(stored);
   if (!h) return false;
   let actual: Buffer;
   try {
     actual = await scrypt(secret, h.salt, h.hash.length, { N: h.n, r: h.r, p: h.p, maxmem: maxmem(h.n, h.r) });
-  } catch {
+  } catch (err) {
+    if (err instanceof HashingBusyError) throw err;
     return false;
   }
   return timingSafeEqual(actual, h.hash);

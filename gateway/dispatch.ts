@@ -5,6 +5,7 @@
  * connection stays up.
  */
 import { createRPCError } from 'ocpp-rpc';
+import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import type { Config } from '../common/config.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { handlers } from './handlers/index.ts';
@@ -32,12 +33,8 @@ function isRpcError(err: unknown): err is RpcErrorLike & Error {
   return err instanceof Error && typeof (err as Partial<RpcErrorLike>).rpcErrorCode === 'string';
 }
 
-// ocpp-rpc rewrites these two codes for 1.6 on the wire (OCPP-J 1.6 errata §5); the event
-// must name the code the charger actually received.
-const WIRE_CODE_16: Record<string, string> = {
-  FormatViolation: 'FormationViolation',
-  OccurenceConstraintViolation: 'OccurrenceConstraintViolation',
-};
+/** A refused request's text larger than this is not repeated in its event (the frame may be MiBs). */
+const MAX_REFUSED_REQUEST_TEXT = 16 * 1024;
 
 export function createDispatcher(deps: { store: RegistryStore; config: Config }) {
   const { store, config } = deps;
@@ -67,15 +64,18 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
       return response;
     } catch (err) {
       if (isRpcError(err)) {
-        error = { code: session.protocol === 'ocpp1.6' ? (WIRE_CODE_16[err.rpcErrorCode] ?? err.rpcErrorCode) : err.rpcErrorCode, message: err.message };
+        // The event names the code the charger actually received.
+        error = { code: wireCode(session.protocol, err.rpcErrorCode), message: err.message.slice(0, 255) };
         throw err;
       }
       // A storage failure during a transaction message: InternalError makes the charger retry
-      // it later (OCPP 1.6 §4.10 transaction-related messages), so nothing is lost.
+      // it later (OCPP 1.6 §3.7 "Transaction-related messages"), so nothing is lost.
       session.log.error({ err, action: call.method }, 'handler failed');
       error = { code: 'InternalError', message: 'internal error' };
       throw createRPCError('InternalError', 'internal error');
     } finally {
+      let requestText = call.payloadText;
+      if (error && requestText !== undefined && requestText.length > MAX_REFUSED_REQUEST_TEXT) requestText = JSON.stringify(`${requestText.slice(0, 1024)}… (${requestText.length} characters)`);
       session.ocppEvent(
         {
           type: 'ocpp',
@@ -87,7 +87,7 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
           receivedAt: new Date(receivedMs).toISOString(),
           respondedAt: new Date().toISOString(),
         },
-        call.payloadText,
+        requestText,
       );
     }
   };

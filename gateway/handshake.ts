@@ -7,7 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import { verifySecret } from '../device-registry/passwords.ts';
+import { HashingBusyError, verifySecret } from '../device-registry/passwords.ts';
+import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
 
 export type HandshakeResult =
@@ -48,6 +49,9 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
   const { store, config, log } = deps;
   const { identity } = input;
   if (!identity) return { ok: false, status: 404, message: 'No charge point identity in the URL' };
+  // Before anything is looked up or provisioned: an identity ends up in logs, events and exports.
+  const bad = chargePointIdProblem(identity);
+  if (bad) return { ok: false, status: 400, message: `Charge point identity ${bad}` };
   let protocol: string | false = false;
   if (input.protocols.size > 0) {
     const p = SUPPORTED_PROTOCOLS.find((sp) => input.protocols.has(sp));
@@ -72,7 +76,14 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     }
   }
   if (device.passwordHash) {
-    if (!input.password || !(await passwordOk(device.id, device.passwordHash, input.password))) {
+    let ok: boolean;
+    try {
+      ok = input.password !== undefined && (await passwordOk(device.id, device.passwordHash, input.password));
+    } catch (err) {
+      if (err instanceof HashingBusyError) return { ok: false, status: 503, message: 'Busy, retry' };
+      throw err;
+    }
+    if (!ok) {
       log.warn({ chargePointId: identity }, 'charger authentication failed');
       return { ok: false, status: 401, message: 'Unauthorized' };
     }

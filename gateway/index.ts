@@ -15,6 +15,8 @@ import { createDispatcher } from './dispatch.ts';
 import { admit } from './handshake.ts';
 import type { OcppConnection } from '../common/ocpp-j/connection.ts';
 import { createOcppServer } from './ocpp/server.ts';
+import { Burst } from '../common/burst.ts';
+import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
 
@@ -104,13 +106,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const held = backpressure.hold();
           return held ? held.then(() => response) : response;
         });
+      // A charger repeating bad frames gets 5 events and log lines a minute, then a count.
+      let badFrames: Burst | undefined;
       client.onBadMessage = (frame, error) => {
-        session.event({
-          type: 'badMessage',
-          error: { code: error.rpcErrorCode ?? 'RpcFrameworkError', message: error.message },
-          frame: frame.toString('utf8', 0, Math.min(frame.length, 2048)),
-        });
-        clog.warn({ err: error }, 'bad OCPP frame');
+        const b = (badFrames ??= new Burst(5, 60_000));
+        const r = b.take(Date.now());
+        if (r.suppressed) clog.warn({ suppressed: r.suppressed }, 'more bad OCPP frames in the last minute were not logged');
+        if (!r.ok) return;
+        const code = wireCode(client.protocol, error.rpcErrorCode ?? 'RpcFrameworkError');
+        session.event({ type: 'badMessage', error: { code, message: error.message.slice(0, 255) }, frame: frame.toString('utf8', 0, Math.min(frame.length, 512)) });
+        // No stack: the fault is the charger's, and a 3-byte frame must not cost a KiB of log.
+        clog.warn({ code, reason: error.message.slice(0, 255), bytes: frame.length }, 'bad OCPP frame');
       };
       client.onClose = (code, reason) => {
         if (conns.get(cpId)?.session === session) conns.delete(cpId);

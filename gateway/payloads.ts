@@ -48,7 +48,17 @@ export type GatewayEvent =
   | { type: 'transactionWarning'; action: string; messageId: string; code: string; message: string; transactionId?: number | undefined };
 
 export function eventPayload(e: GatewayEvent, ts: string): string {
-  return JSON.stringify({ ...e, ts });
+  try {
+    return JSON.stringify({ ...e, ts });
+  } catch {
+    // Only a charger's own data can fail to serialize (a request nested thousands of levels
+    // deep: RangeError): the event goes out without it rather than not at all.
+    try {
+      return JSON.stringify({ ...e, request: '(not serializable)', ts });
+    } catch {
+      return JSON.stringify({ type: e.type, ts, error: { code: 'NOT_SERIALIZABLE', message: 'event could not be serialized' } });
+    }
+  }
 }
 
 /**

@@ -60,7 +60,7 @@ describe('bad input', () => {
 
     // Not JSON at all: OCPP-J 1.6 §4.2.3, no message id to echo.
     const notJson = await cp.send('{"this is not json', '-1');
-    expect(notJson.slice(0, 3)).toEqual([4, '-1', 'RpcFrameworkError']);
+    expect(notJson.slice(0, 3)).toEqual([4, '-1', 'FormationViolation']);
 
     // An action the Central System does not implement.
     const unknown = await cp.send(JSON.stringify([2, 'm1', 'FlyToTheMoon', {}]), 'm1');
@@ -68,7 +68,7 @@ describe('bad input', () => {
 
     // Schema failures, strict mode: the OCPP-J 1.6 error codes (errata §5 spellings).
     const missing = await cp.send(JSON.stringify([2, 'm2', 'Authorize', {}]), 'm2');
-    expect(missing[2]).toBe('OccurrenceConstraintViolation');
+    expect(missing[2]).toBe('OccurenceConstraintViolation');
     const wrongType = await cp.send(JSON.stringify([2, 'm3', 'StatusNotification', { connectorId: '1', errorCode: 'NoError', status: 'Available' }]), 'm3');
     expect(wrongType[2]).toBe('TypeConstraintViolation');
     const extraKey = await cp.send(JSON.stringify([2, 'm4', 'Heartbeat', { surprise: 1 }]), 'm4');
@@ -117,7 +117,7 @@ describe('bad input', () => {
 
     // What cannot be repaired still gets its CALLERROR, and the connection stays up.
     const bad = await cp.send(JSON.stringify([2, 'x1', 'Authorize', {}]), 'x1');
-    expect(bad[2]).toBe('OccurrenceConstraintViolation');
+    expect(bad[2]).toBe('OccurenceConstraintViolation');
     expect((await cp.send(JSON.stringify([2, 'x2', 'Heartbeat', {}]), 'x2'))[0]).toBe(3);
   });
 

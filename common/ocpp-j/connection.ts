@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import ocppRpc from 'ocpp-rpc';
 import type WebSocket from 'ws';
 import { callPayloadText } from './payload-text.ts';
+import { wireCode } from './error-codes.ts';
 
 // ocpp-rpc spreads its error classes into module.exports (invisible to ESM named imports).
 const { createRPCError, TimeoutError } = ocppRpc as unknown as {
@@ -52,14 +53,12 @@ interface OutboundCall {
   reject(e: Error): void;
 }
 
-/**
- * OCPP-J 1.6 errata §5: the 1.6 text misspells two codes; chargers expect the errata's wire
- * spellings (the same rewrite ocpp-rpc applies for ocpp1.6).
- */
-export const WIRE_CODE_16: Readonly<Record<string, string>> = {
-  FormatViolation: 'FormationViolation',
-  OccurenceConstraintViolation: 'OccurrenceConstraintViolation',
-};
+/** Longest message id answered as is (OCPP-J 1.6 §4.1.4 allows 36; some chargers send longer ones). */
+export const MAX_MESSAGE_ID_LENGTH = 128;
+/** ErrorDescription is string[255] in OCPP-J 2.0.1 part 4 §4.2.3; 1.6 sets no bound, we keep the same. */
+const MAX_ERROR_DESCRIPTION = 255;
+/** errorDetails larger than this (as JSON) are replaced by {}: a CALLERROR never echoes a payload back. */
+const MAX_ERROR_DETAILS = 1024;
 
 export interface CloseOptions {
   code?: number;
@@ -161,12 +160,15 @@ export class OcppConnection {
     // Any frame proves the charger alive, pong or not.
     this.awaitingPong = false;
     this.lastActivityMs = Date.now();
-    const text = data.toString('utf8');
-    // Some chargers send empty frames as keepalives (ocpp-rpc ignores them too).
-    if (text.length === 0) return;
+    // Everything from here to the reply is caught: a frame can fail its own exchange, never the
+    // process (issue 13). ws has already bounded the size (maxPayload) and, for text frames,
+    // rejected invalid UTF-8 (RFC 6455 §8.1, close 1007); a binary frame is read as UTF-8 text.
     let messageType: unknown;
     let messageId = '-1';
     try {
+      const text = data.toString('utf8');
+      // Some chargers send empty frames as keepalives (ocpp-rpc ignores them too).
+      if (text.length === 0) return;
       let frame: unknown;
       try {
         frame = JSON.parse(text);
@@ -176,13 +178,15 @@ export class OcppConnection {
       if (!Array.isArray(frame)) throw createRPCError('RpcFrameworkError', 'Message must be an array', {});
       messageType = frame[0];
       // Echo the id whenever there is one, so the charger can match the CALLERROR.
-      if (typeof frame[1] === 'string') messageId = frame[1];
+      if (typeof frame[1] === 'string') messageId = frame[1].length <= MAX_MESSAGE_ID_LENGTH ? frame[1] : frame[1].slice(0, MAX_MESSAGE_ID_LENGTH);
       if (typeof messageType !== 'number') throw createRPCError('RpcFrameworkError', 'Message type must be a number', {});
-      // OCPP-J 2.0.1 §4.4 (extension fallback): an unknown message type gets a CALLERROR.
+      // OCPP-J 1.6 §4.1.3 / 2.0.1 part 4 §4.1.3: the payload of an unknown message type is
+      // ignored; the CALLERROR tells the charger (2.0.1 names it MessageTypeNotSupported).
       if (messageType !== CALL && messageType !== CALLRESULT && messageType !== CALLERROR) {
         throw createRPCError('MessageTypeNotSupported', 'Unrecognised message type', {});
       }
       if (typeof frame[1] !== 'string') throw createRPCError('RpcFrameworkError', 'Message ID must be a string', {});
+      if (frame[1].length > MAX_MESSAGE_ID_LENGTH) throw createRPCError('RpcFrameworkError', `Message ID longer than ${MAX_MESSAGE_ID_LENGTH} characters`, {});
       if (messageType === CALL) {
         if (typeof frame[2] !== 'string') throw createRPCError('RpcFrameworkError', 'Method must be a string', {});
         this.answer(messageId, frame[2], frame[3], frame.length === 4 ? callPayloadText(text) : undefined);
@@ -192,47 +196,75 @@ export class OcppConnection {
           throw createRPCError('RpcFrameworkError', `Received ${messageType === CALLRESULT ? 'CALLRESULT' : 'CALLERROR'} for unrecognised message ID: ${messageId}`, {});
         }
         if (messageType === CALLRESULT) this.settle(c, undefined, frame[2]);
-        else this.settle(c, createRPCError(String(frame[2]), typeof frame[3] === 'string' ? frame[3] : '', frame[4]));
+        else this.settle(c, createRPCError(String(frame[2]), typeof frame[3] === 'string' ? frame[3].slice(0, MAX_ERROR_DESCRIPTION) : '', boundedDetails(frame[4])));
       }
     } catch (err) {
-      const e = err as RpcError;
-      this.onBadMessage?.(data, e);
+      const e = asRpcError(err);
+      this.reportBad(data, e);
       // Never answer a CALLRESULT or CALLERROR (OCPP-J §4.1.3): only a CALL or unknown type.
-      if (messageType !== CALLRESULT && messageType !== CALLERROR) {
-        this.send([CALLERROR, messageId, e.rpcErrorCode ?? 'GenericError', e.message, e.details ?? {}]);
-      }
+      if (messageType !== CALLRESULT && messageType !== CALLERROR) this.sendError(messageId, e);
+    }
+  }
+
+  private reportBad(data: Buffer, e: RpcError): void {
+    try {
+      this.onBadMessage?.(data, e);
+    } catch {
+      // A listener's failure must not turn one bad frame into a lost connection.
     }
   }
 
   private answer(messageId: string, method: string, params: unknown, payloadText?: string): void {
     const inbound = (this.inbound ??= new Map());
     if (inbound.has(messageId)) {
-      const e = createRPCError('RpcFrameworkError', `Already processing a call with message ID: ${messageId}`, {});
-      this.onBadMessage?.(Buffer.from(JSON.stringify([CALL, messageId, method, params])), e);
-      this.send([CALLERROR, messageId, e.rpcErrorCode, e.message, {}]);
+      // A second CALL with the id of one still in handling: answering it would give the charger
+      // two replies for one id, which it cannot tell apart (OCPP-J 1.6 §4.1.4 makes ids unique
+      // per CALL). The call in handling gets its one reply; this copy is reported and dropped.
+      this.reportBad(Buffer.from(`[2,${JSON.stringify(messageId)},${JSON.stringify(method.slice(0, 64))},…]`), createRPCError('RpcFrameworkError', `Already processing a call with message ID: ${messageId}`, {}));
       return;
     }
     const handler = this.handler;
-    const done = (handler ? handler({ method, params, messageId, payloadText }) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method}' calls`, {}))).then(
+    let pending: Promise<unknown>;
+    try {
+      pending = handler ? handler({ method, params, messageId, payloadText }) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method.slice(0, 64)}' calls`, {}));
+    } catch (err) {
+      // A handler that throws instead of rejecting.
+      pending = Promise.reject(err);
+    }
+    const done = pending.then(
       (result) => {
         inbound.delete(messageId);
-        this.send([CALLRESULT, messageId, result ?? {}]);
+        this.sendResult(messageId, result);
       },
       (err: unknown) => {
         inbound.delete(messageId);
-        const e = err as Partial<RpcError> & Error;
-        let code = e.rpcErrorCode ?? 'GenericError';
-        if (this.protocol === 'ocpp1.6') code = WIRE_CODE_16[code] ?? code;
-        this.send([CALLERROR, messageId, code, e.message ?? '', e.details ?? {}]);
+        this.sendError(messageId, asRpcError(err));
       },
     );
     inbound.set(messageId, done);
   }
 
-  private send(frame: unknown[]): void {
+  private sendResult(messageId: string, result: unknown): void {
+    let text: string;
+    try {
+      text = JSON.stringify([CALLRESULT, messageId, result ?? {}]);
+    } catch {
+      // Our own result did not serialize: fail this exchange, not the connection.
+      return this.sendError(messageId, createRPCError('InternalError', 'response could not be serialized', {}));
+    }
+    this.sendText(text);
+  }
+
+  /** A CALLERROR with this connection's wire code, a bounded description and bounded details. */
+  private sendError(messageId: string, e: Partial<RpcError> & { message?: string }): void {
+    const description = typeof e.message === 'string' ? e.message.slice(0, MAX_ERROR_DESCRIPTION) : '';
+    this.sendText(JSON.stringify([CALLERROR, messageId, wireCode(this.protocol, e.rpcErrorCode), description, boundedDetails(e.details)]));
+  }
+
+  private sendText(text: string): void {
     // A reply to a charger that already left has nowhere to go; the exchange was published.
     if (this.state === CLOSED || this.ws.readyState !== OPEN) return;
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
   }
 
   private sendNext(): void {
@@ -269,6 +301,23 @@ export class OcppConnection {
     const queued = this.queue?.splice(0) ?? [];
     if (this.current) this.settle(this.current, new Error(reason));
     for (const c of queued) c.reject(new Error(reason));
+  }
+}
+
+/** Whatever was thrown, as an RpcError; an error without an OCPP code is an InternalError. */
+function asRpcError(err: unknown): RpcError {
+  if (err instanceof Error && typeof (err as Partial<RpcError>).rpcErrorCode === 'string') return err as RpcError;
+  return createRPCError('InternalError', 'internal error', {});
+}
+
+/** errorDetails as a plain object small enough to send back; {} for anything else. */
+function boundedDetails(details: unknown): object {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return {};
+  try {
+    const text = JSON.stringify(details);
+    return text.length <= MAX_ERROR_DETAILS ? details : {};
+  } catch {
+    return {};
   }
 }
 

@@ -1,4 +1,5 @@
 /** Devices: the charger-to-virtual-device mapping (interface.md "HTTP API"). */
+import { chargePointIdProblem } from '../../common/charge-point-id.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -39,7 +40,12 @@ export const deviceView = z.object({
 
 const createBody = z
   .object({
-    chargePointId: z.string().min(1).max(255),
+    // The same rule as the OCPP handshake (common/charge-point-id.ts): a device the API accepts
+    // can connect, and one it refuses could not.
+    chargePointId: z.string().superRefine((v, ctx) => {
+      const problem = chargePointIdProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `charge point identity ${problem}` });
+    }),
     label: z.string().min(1).max(200).optional(),
     tenant: tenantName.optional(),
     ocppPassword: ocppPassword.optional(),

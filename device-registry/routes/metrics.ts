@@ -15,6 +15,8 @@ export interface MetricsSource {
   history?: () => { received: number; written: number; rejected: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
   /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
   health?: () => Record<string, { ok: boolean }>;
+  /** Errors that escaped every handler and reached the process guard. */
+  unexpectedErrors?: () => number;
 }
 
 type Metric = [name: string, type: 'counter' | 'gauge', help: string, value: number];
@@ -28,6 +30,7 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_gateway_backpressure_holding', 'gauge', '1 while answers to chargers wait for the broker to catch up', b.holding ? 1 : 0]);
     m.push(['chargebridge_gateway_backpressure_holds_total', 'counter', 'times answers to chargers waited for the broker', b.holds]);
   }
+  if (src.unexpectedErrors) m.push(['chargebridge_process_unexpected_errors_total', 'counter', 'errors that escaped every handler (caught by the process guard and logged; a bug)', src.unexpectedErrors()]);
   const h = src.history?.();
   if (h) {
     m.push(['chargebridge_history_points_received_total', 'counter', 'telemetry points received by the history persister', h.received]);

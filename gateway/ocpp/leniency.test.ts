@@ -7,7 +7,7 @@ describe('strict validation gives the OCPP-J 1.6 error codes (errata §5)', () =
     ['missing required', 'Authorize', {}, 'OccurrenceConstraintViolation'],
     ['wrong type', 'StatusNotification', { connectorId: '1', errorCode: 'NoError', status: 'Available' }, 'TypeConstraintViolation'],
     ['extra key', 'Heartbeat', { x: 1 }, 'PropertyConstraintViolation'],
-    ['too long', 'Authorize', { idTag: 'X'.repeat(21) }, 'FormationViolation'],
+    ['too long', 'Authorize', { idTag: 'X'.repeat(21) }, 'FormatViolation'],
     ['bad enum', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Dancing' }, 'PropertyConstraintViolation'],
   ])('%s -> %s', (_what, action, params, code) => {
     const r = validateRequest(action, params);

@@ -44,9 +44,10 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
       const result: Record<string, unknown> = {};
       for (const [rawKey, v] of Object.entries(value)) {
         let key = rawKey;
-        if (!(key in props)) {
+        // Own properties only: "constructor" or "__proto__" from a charger are keys like any other.
+        if (!Object.hasOwn(props, key)) {
           const match = Object.keys(props).find((p) => p.toLowerCase() === rawKey.toLowerCase());
-          if (match && !(match in value)) {
+          if (match && !Object.hasOwn(value, match)) {
             out.push({ path: join(path, rawKey), kind: 'keyCase', detail: `"${rawKey}" read as "${match}"` });
             key = match;
           } else if (schema.additionalProperties === false) {
@@ -54,12 +55,13 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
             continue;
           }
         }
-        const sub = props[key];
+        const sub = Object.hasOwn(props, key) ? props[key] : undefined;
         if (sub && !required.has(key) && isNullish(v) && sub.type !== 'null') {
           out.push({ path: join(path, key), kind: 'nullString', detail: `${JSON.stringify(v)} for optional "${key}": treated as absent` });
           continue;
         }
-        result[key] = sub ? repairValue(sub, v, join(path, key), out) : v;
+        // defineProperty: a plain assignment of "__proto__" would set the copy's prototype.
+        Object.defineProperty(result, key, { value: sub ? repairValue(sub, v, join(path, key), out) : v, enumerable: true, writable: true, configurable: true });
       }
       return result;
     }

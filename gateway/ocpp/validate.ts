@@ -1,11 +1,26 @@
 /**
- * Validation with ocpp-rpc's own validator, so the CALLERROR codes are exactly those of its
- * strict mode (ajv keyword -> OCPP error code table in ocpp-rpc lib/validator.js).
+ * JSON-schema validation of OCPP 1.6 payloads with the schemas ocpp-rpc ships, on an ajv
+ * instance of our own so that what a CALLERROR says is bounded and its code is the right one.
+ *
+ * Error codes follow ocpp-rpc's strict mode (its lib/validator.js keyword table) so that a
+ * charger sees the same codes from us as from an ocpp-rpc central system, with three changes:
+ * - a value outside an enumeration or a malformed date-time is "syntactically correct but at
+ *   least one field contains an invalid value": PropertyConstraintViolation (OCPP-J 1.6
+ *   §4.2.3 Table 7), where ocpp-rpc falls back to FormatViolation;
+ * - an integer beyond what a JavaScript number holds exactly (|n| > 2^53 - 1, e.g.
+ *   `meterStart: 1e308`, which JSON Schema's "integer" accepts) "violates data type
+ *   constraints": TypeConstraintViolation. Neither spec gives integers a width, but such a
+ *   value cannot be stored or summed correctly, and a charger retrying it would be refused
+ *   forever with InternalError otherwise;
+ * - codes carry OCPP-J 2.0.1's spelling (OccurrenceConstraintViolation, FormatViolation);
+ *   the wire spelling per version is common/ocpp-j/error-codes.ts's.
+ * Details never carry the payload back (ocpp-rpc puts the whole request in them): only the
+ * first failure's path, keyword and parameters.
  */
-import { createRPCError, createValidator } from 'ocpp-rpc';
-import { OCPP16_SCHEMAS, requestSchema, responseSchema } from './schemas.ts';
-
-const validator = createValidator('ocpp1.6', OCPP16_SCHEMAS);
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { createRPCError } from 'ocpp-rpc';
+import { OCPP16_SCHEMAS, requestSchema, responseSchema, type JsonSchema } from './schemas.ts';
 
 export interface RpcErrorLike extends Error {
   rpcErrorCode: string;
@@ -14,28 +29,89 @@ export interface RpcErrorLike extends Error {
 
 export type Validation = { ok: true } | { ok: false; error: RpcErrorLike };
 
-// OCPP-J 1.6 errata §5 spellings, as ocpp-rpc puts them on the wire for ocpp1.6.
-const CODE_16: Record<string, string> = {
-  FormatViolation: 'FormationViolation',
-  OccurenceConstraintViolation: 'OccurrenceConstraintViolation',
+// ocpp-rpc lib/validator.js errorCodeLUT, in 2.0.1 spelling, plus the changes above.
+const KEYWORD_CODE: Readonly<Record<string, string>> = {
+  maximum: 'FormatViolation',
+  minimum: 'FormatViolation',
+  maxLength: 'FormatViolation',
+  minLength: 'FormatViolation',
+  exclusiveMaximum: 'OccurrenceConstraintViolation',
+  exclusiveMinimum: 'OccurrenceConstraintViolation',
+  multipleOf: 'OccurrenceConstraintViolation',
+  maxItems: 'OccurrenceConstraintViolation',
+  minItems: 'OccurrenceConstraintViolation',
+  maxProperties: 'OccurrenceConstraintViolation',
+  minProperties: 'OccurrenceConstraintViolation',
+  additionalItems: 'OccurrenceConstraintViolation',
+  required: 'OccurrenceConstraintViolation',
+  pattern: 'PropertyConstraintViolation',
+  propertyNames: 'PropertyConstraintViolation',
+  additionalProperties: 'PropertyConstraintViolation',
+  type: 'TypeConstraintViolation',
+  enum: 'PropertyConstraintViolation',
+  format: 'PropertyConstraintViolation',
+  safeInteger: 'TypeConstraintViolation',
 };
 
-// ocpp-rpc has no entry for these ajv keywords and falls back to FormatViolation. A value
-// outside an enumeration or a malformed date-time is "syntactically correct but at least one
-// field contains an invalid value": PropertyConstraintViolation (OCPP-J 1.6 §4.2.3).
-const KEYWORD_CODE: Record<string, string> = { enum: 'PropertyConstraintViolation', format: 'PropertyConstraintViolation' };
+/** Every `"type": "integer"` of the schemas also checked for a safe integer. */
+function withSafeIntegers(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withSafeIntegers);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withSafeIntegers(v);
+  if (out['type'] === 'integer') out['safeInteger'] = true;
+  return out;
+}
+
+// ajv-formats is CommonJS with its function as the default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+const ajv = new Ajv({ strictSchema: false });
+addFormats(ajv);
+// As in ocpp-rpc: JSON numbers like 0.1 are multiples of 0.1 within a small epsilon.
+ajv.removeKeyword('multipleOf');
+ajv.addKeyword({
+  keyword: 'multipleOf',
+  type: 'number',
+  errors: false,
+  metaSchema: { type: 'number' },
+  compile: (m: number) => (data: number) => Math.abs(Math.round(data / m) - data / m) < 1e-6,
+});
+ajv.addKeyword({
+  keyword: 'safeInteger',
+  type: 'number',
+  errors: false,
+  metaSchema: { type: 'boolean' },
+  compile: () => (data: number) => Number.isSafeInteger(data),
+});
+// Added under their ids as keys, without `$id`: the 1.6 ids (`urn:Authorize.req`) are URNs
+// without a namespace identifier, which the URI library of current ajv refuses to resolve
+// (the 1.6 schemas have no `$ref` that would need it).
+for (const schema of OCPP16_SCHEMAS) {
+  const { $id, ...rest } = withSafeIntegers(schema) as JsonSchema;
+  if ($id) ajv.addSchema(rest, $id.replace(/^urn:/, 'ocpp16-'));
+}
+
+const compiled = new Map<string, ValidateFunction | null>();
+function compiledFor(id: string): ValidateFunction | null {
+  let v = compiled.get(id);
+  if (v === undefined) compiled.set(id, (v = ajv.getSchema(id) ?? null));
+  return v;
+}
+
+function failure(errors: ErrorObject[]): RpcErrorLike {
+  const first = errors[0]!;
+  const code = KEYWORD_CODE[first.keyword] ?? 'FormatViolation';
+  const message = first.keyword === 'safeInteger' ? `data${first.instancePath} must be an integer of at most 2^53 - 1 in magnitude` : ajv.errorsText([first]);
+  const details = { errors: [{ instancePath: first.instancePath, keyword: first.keyword, params: first.params }] };
+  return createRPCError(code, message.slice(0, 255), details) as RpcErrorLike;
+}
 
 function run(schemaId: string, data: unknown): Validation {
-  try {
-    validator.validate(schemaId, data);
-    return { ok: true };
-  } catch (err) {
-    const e = err as RpcErrorLike;
-    const keyword = (e.details as { errors?: Array<{ keyword: string }> } | undefined)?.errors?.[0]?.keyword;
-    const base = (keyword && KEYWORD_CODE[keyword]) || e.rpcErrorCode;
-    const code = CODE_16[base] ?? base;
-    return { ok: false, error: code === e.rpcErrorCode ? e : (createRPCError(code, e.message, e.details as object) as RpcErrorLike) };
-  }
+  const validate = compiledFor(schemaId.replace(/^urn:/, 'ocpp16-'));
+  if (!validate) return { ok: false, error: createRPCError('ProtocolError', `no schema ${schemaId}`, {}) as RpcErrorLike };
+  if (validate(data)) return { ok: true };
+  return { ok: false, error: failure(validate.errors ?? [{ keyword: 'type', instancePath: '', schemaPath: '', params: {} } as ErrorObject]) };
 }
 
 export function hasSchema(action: string): boolean {
