@@ -52,7 +52,13 @@ async function run(roles: readonly Role[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutting down');
+    // close() keeps to SHUTDOWN_TIMEOUT step by step; this is the backstop if something still
+    // hangs (what was acknowledged is on disk either way).
+    setTimeout(() => {
+      log.error({ timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutdown overran its deadline: exiting now');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT * 1000 + 2000).unref();
     r.close().then(
       () => {
         log.info('stopped');

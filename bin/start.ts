@@ -23,6 +23,9 @@ import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
 import { createLiveFeed } from '../dashboards/live.ts';
 import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
+import { Journal } from '../common/journal/journal.ts';
+import { within } from '../common/deadline.ts';
+import { brokerAckSink, journalSink } from '../gateway/telemetry-sink.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
@@ -89,15 +92,23 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
+  // The all-in-one layout keeps acknowledged telemetry in the journal until history has it
+  // (gateway/telemetry-sink.ts). With an external broker the gateway waits for its PUBACK and
+  // the history role, wherever it runs, follows the broker (it sees every gateway's telemetry).
+  let journal: Journal | undefined;
+  if (has('gateway') && has('history') && broker) {
+    journal = await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health, maxBytes: config.JOURNAL_MAX_BYTES });
+  }
+
   let gateway: Gateway | null = null;
   if (has('gateway')) {
-    gateway = createGateway({ config, log, store, bus });
+    gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus) });
     await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();
   }
 
   let history: History | null = null;
   if (has('history')) {
-    history = createHistory({ config, bus, log });
+    history = createHistory({ config, bus, log, journal });
     await history.start();
   }
 
@@ -126,6 +137,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         health: () => health.report(),
+        ...(journal ? { journal: () => ({ backlogBytes: journal!.backlogBytes, writable: journal!.writable }) } : {}),
         ...(options.unexpectedErrors ? { unexpectedErrors: options.unexpectedErrors } : {}),
       },
       config,
@@ -153,14 +165,19 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     async close() {
-      // Order matters: chargers first (their offline shadows are published), then the bus is
-      // flushed, then listeners and storage go.
-      await gateway?.close();
-      await history?.stop();
-      await bus.close();
-      for (const c of closers) await c();
-      await broker?.close();
-      await store.close();
+      // Order matters: chargers first (their offline shadows are published), then the journal
+      // is synced, history stores what it can, the bus is flushed, then listeners and storage
+      // go. Each step has its share of SHUTDOWN_TIMEOUT and is left behind when it overruns:
+      // what was acknowledged is in the journal (or the broker) for the next start.
+      const budget = config.SHUTDOWN_TIMEOUT * 1000;
+      const slog = log.child({ component: 'shutdown' });
+      if (gateway) await within(gateway.close(budget * 0.4), budget * 0.45, 'gateway', slog);
+      if (journal) await within(journal.close(), budget * 0.1, 'journal', slog);
+      if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
+      await within(bus.close(), budget * 0.05, 'bus', slog);
+      for (const c of closers) await within(c, budget * 0.05, 'http', slog);
+      if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);
+      await within(store.close(), budget * 0.05, 'store', slog);
     },
   };
 }

@@ -60,6 +60,10 @@ const schema = z
     HISTORY_CLIENT_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only').default('chargebridge-history'),
     HISTORY_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres:// URL').optional(),
+    /** Seconds a SIGTERM/SIGINT shutdown may take (docs/reliability.md); a second signal exits at once. */
+    SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(3600).default(10),
+    /** Most bytes of telemetry the journal keeps for the history role before MeterValues are refused. */
+    JOURNAL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -13,6 +13,9 @@ import type { Handler, HandlerContext } from './handlers/types.ts';
 import { checkRequest } from './ocpp/leniency.ts';
 import type { OcppError } from './payloads.ts';
 import type { ChargerSession } from './session.ts';
+import type { TelemetrySink } from './telemetry-sink.ts';
+import { storageProblem } from '../common/health.ts';
+import { JournalUnavailableError } from '../common/journal/journal.ts';
 
 const table = handlers as unknown as Record<string, Handler<never> | undefined>;
 
@@ -36,8 +39,11 @@ function isRpcError(err: unknown): err is RpcErrorLike & Error {
 /** A refused request's text larger than this is not repeated in its event (the frame may be MiBs). */
 const MAX_REFUSED_REQUEST_TEXT = 16 * 1024;
 
-export function createDispatcher(deps: { store: RegistryStore; config: Config }) {
-  const { store, config } = deps;
+/** The actions whose answer says their telemetry was kept (OCPP 1.6 §3.7 and §4.7). */
+const TELEMETRY_ACTIONS: ReadonlySet<string> = new Set(['MeterValues', 'StartTransaction', 'StopTransaction']);
+
+export function createDispatcher(deps: { store: RegistryStore; config: Config; telemetry: TelemetrySink }) {
+  const { store, config, telemetry } = deps;
 
   return async function dispatch(session: ChargerSession, call: Call): Promise<unknown> {
     const receivedMs = Date.now();
@@ -59,8 +65,17 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
         });
       }
       if (!checked.ok) throw checked.error;
+      // Refused before any work when the telemetry cannot be kept (a full disk): the charger
+      // retries a transaction-related message later (OCPP 1.6 §3.7) and keeps what it sampled.
+      const refusal = TELEMETRY_ACTIONS.has(call.method) ? telemetry.refusal : null;
+      if (refusal) throw createRPCError('InternalError', `telemetry cannot be stored now (${refusal.code}); retry later`);
       const ctx: HandlerContext = { session, store, config, messageId: call.messageId };
+      session.takeTicket();
       response = await (handler as unknown as Handler<'Heartbeat'>)(ctx, checked.params as never);
+      // Acknowledged means durable: the answer waits for the attrs this exchange produced.
+      const ticket = session.takeTicket();
+      const kept = ticket && telemetry.settled(ticket);
+      if (kept) await kept;
       return response;
     } catch (err) {
       if (isRpcError(err)) {
@@ -69,10 +84,15 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config })
         throw err;
       }
       // A storage failure during a transaction message: InternalError makes the charger retry
-      // it later (OCPP 1.6 §3.7 "Transaction-related messages"), so nothing is lost.
-      session.log.error({ err, action: call.method }, 'handler failed');
-      error = { code: 'InternalError', message: 'internal error' };
-      throw createRPCError('InternalError', 'internal error');
+      // it later (OCPP 1.6 §3.7 "Transaction-related messages"), so nothing is lost. A full or
+      // read-only disk is logged once by the component that hit it (common/health.ts), not
+      // once per frame.
+      const storage = storageProblem(err, call.method) ?? (err instanceof JournalUnavailableError ? err.problem : null);
+      if (storage) session.log.debug({ code: storage.code, action: call.method }, 'storage unavailable: answered InternalError');
+      else session.log.error({ err, action: call.method }, 'handler failed');
+      const message = storage ? `storage unavailable (${storage.code}); retry later` : 'internal error';
+      error = { code: 'InternalError', message };
+      throw createRPCError('InternalError', message);
     } finally {
       let requestText = call.payloadText;
       if (error && requestText !== undefined && requestText.length > MAX_REFUSED_REQUEST_TEXT) requestText = JSON.stringify(`${requestText.slice(0, 1024)}… (${requestText.length} characters)`);

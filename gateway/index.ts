@@ -16,15 +16,19 @@ import { admit } from './handshake.ts';
 import type { OcppConnection } from '../common/ocpp-j/connection.ts';
 import { createOcppServer } from './ocpp/server.ts';
 import { Burst } from '../common/burst.ts';
+import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
+import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 
 export interface GatewayDeps {
   config: Config;
   log: Logger;
   store: RegistryStore;
   bus: Bus;
+  /** Where attrs go and when they count as kept; default: after the broker's acknowledgement. */
+  telemetry?: TelemetrySink | undefined;
 }
 
 interface Connection {
@@ -35,7 +39,11 @@ interface Connection {
 export interface Gateway {
   readonly id: string;
   listen(): Promise<{ port: number }>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, answers what is in handling and closes every charger with 1001; chargers
+   * still open after `deadlineMs` are dropped.
+   */
+  close(deadlineMs?: number): Promise<void>;
   /** Live sessions by chargePointId. */
   sessions(): IterableIterator<ChargerSession>;
   session(chargePointId: string): ChargerSession | undefined;
@@ -60,7 +68,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const id = `gw-${randomUUID().slice(0, 8)}`;
   const conns = new Map<string, Connection>();
   const byDevice = new Map<string, Connection>();
-  const dispatch = createDispatcher({ store, config });
+  const telemetry = deps.telemetry ?? brokerAckSink(bus);
+  const dispatch = createDispatcher({ store, config, telemetry });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   let closing = false;
   let http: HttpServer | undefined;
@@ -82,7 +91,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const cpId = device.chargePointId;
       const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId });
-      const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE);
+      const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
       const prev = conns.get(cpId);
       if (prev) {
         // Same identity again (interface.md "Bad input"): the new connection wins; the old one
@@ -160,16 +169,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.info({ port, gateway: id }, 'OCPP endpoint listening');
       return { port };
     },
-    async close() {
+    async close(deadlineMs = 10_000) {
       closing = true;
       presence.stop();
-      // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
-      await Promise.all(
-        [...conns.values()].map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)),
-      );
+      // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
       http?.close();
-      await bus.flush();
+      // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
+      const all = [...conns.values()];
+      const closed = Promise.all(all.map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)));
+      if (!(await within(closed, deadlineMs * 0.8, 'close charger connections', log))) {
+        // Answers held by a stalled broker or disk: what they acknowledge was never kept, so
+        // the chargers resend it after reconnecting.
+        for (const c of all) c.client.terminate();
+      }
+      await within(bus.flush(), deadlineMs * 0.2, 'flush publishes of the gateway', log);
     },
     sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
     session: (cpId) => conns.get(cpId)?.session,

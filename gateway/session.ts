@@ -10,6 +10,7 @@ import type { NormalizedSample } from './meter-values/normalize.ts';
 import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
 import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
 import { deviceTopic } from './topics.ts';
+import type { TelemetrySink, Ticket } from './telemetry-sink.ts';
 
 const QOS1 = { qos: 1 } as const;
 const RETAINED = { qos: 1, retain: true } as const;
@@ -20,6 +21,8 @@ export class ChargerSession {
   lastSeenMs = Date.now();
   /** Set when a newer connection with the same identity took over. */
   replaced = false;
+  /** The last attrs publish of the exchange in handling, for dispatch to wait on (telemetry-sink.ts). */
+  private ticket: Ticket | undefined;
   private readonly attrsTopic: string;
   private readonly eventsTopic: string;
   private readonly stateTopic: string;
@@ -30,6 +33,7 @@ export class ChargerSession {
     private readonly bus: Bus,
     readonly log: Logger,
     private readonly toleranceSeconds: number,
+    private readonly telemetry: TelemetrySink,
   ) {
     this.attrsTopic = deviceTopic(device.tenant, device.id, 'attrs');
     this.eventsTopic = deviceTopic(device.tenant, device.id, 'events');
@@ -61,7 +65,14 @@ export class ChargerSession {
   }
 
   attrs(sample: NormalizedSample, ctx: AttrsContext): void {
-    this.bus.publish(this.attrsTopic, attrsPayload(sample, ctx), QOS1);
+    this.ticket = this.telemetry.publish(this.attrsTopic, attrsPayload(sample, ctx));
+  }
+
+  /** The ticket of the last attrs published since the previous call (one exchange's telemetry). */
+  takeTicket(): Ticket | undefined {
+    const t = this.ticket;
+    this.ticket = undefined;
+    return t;
   }
 
   /** Heartbeat tolerance exceeded (presence.ts). */

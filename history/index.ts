@@ -12,6 +12,7 @@ import { createInflux1History } from './backends/influx1.ts';
 import { createInflux2History } from './backends/influx2.ts';
 import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
+import type { Journal } from '../common/journal/journal.ts';
 
 export function openHistoryBackend(config: Config): HistoryBackend {
   if (config.INFLUX_URL && config.INFLUX_BUCKET) {
@@ -28,13 +29,14 @@ export interface History {
   /** Persister counters and backlog: the backpressure gauges of GET /metrics. */
   stats(): PersisterStats;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stores what it can within `deadlineMs`; the journal or spool keeps the rest. */
+  stop(deadlineMs?: number): Promise<void>;
 }
 
-export function createHistory(deps: { config: Config; bus: Bus; log: Logger; backend?: HistoryBackend }): History {
+export function createHistory(deps: { config: Config; bus: Bus; log: Logger; backend?: HistoryBackend; journal?: Journal | undefined }): History {
   const backend = deps.backend ?? openHistoryBackend(deps.config);
   const log = deps.log.child({ component: 'history', backend: backend.name });
-  const persister = createPersister({ bus: deps.bus, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
+  const persister = createPersister({ bus: deps.bus, journal: deps.journal, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
   return {
     backend,
     stats: () => persister.stats(),
@@ -44,8 +46,8 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
       await persister.start();
       log.info('history persister started');
     },
-    async stop() {
-      await persister.stop();
+    async stop(deadlineMs) {
+      await persister.stop(deadlineMs);
       await backend.close();
     },
   };

@@ -1,11 +1,24 @@
 /**
- * Telemetry from MQTT (`+/attrs`, QoS 1) to the time-series backend, in batches. When the
- * backend fails, batches go to the durable spool and a drain loop writes them back in order
- * with exponential backoff; meanwhile new batches queue behind them. A point is durable within
- * one batch age (maxAgeMs) of its arrival. Replays are harmless: points are idempotent.
+ * Telemetry to the time-series backend, in batches, from one of two sources:
+ *
+ * - the telemetry journal (the all-in-one process, common/journal/): records are read from disk
+ *   at the pace the backend takes them, and a batch's journal position is checkpointed once the
+ *   batch is stored (in the backend or in the spool), so a crash replays at most what was not;
+ * - MQTT (`+/attrs`, QoS 1), when the history role runs against an external broker.
+ *
+ * When the backend fails, batches go to the durable spool and a drain loop writes them back in
+ * order with exponential backoff; meanwhile new batches queue behind them. Replays are harmless:
+ * points are idempotent (the same series and time replace each other).
+ *
+ * Bounds: at most `maxBacklog` points wait in memory. The journal reader waits while the backlog
+ * is full (the journal keeps the rest on disk); from MQTT, a full backlog with a failing spool
+ * drops the newest points with an error log and a counter (the broker has already handed them
+ * over).
  */
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
+import type { Journal } from '../common/journal/journal.ts';
+import { JournalReader } from '../common/journal/reader.ts';
 import { attrsToPoints } from './points.ts';
 import { Spool } from './spool.ts';
 import type { HistoryBackend, Point } from './types.ts';
@@ -14,25 +27,69 @@ export interface PersisterStats {
   received: number;
   written: number;
   rejected: number;
+  /** Points dropped because the in-memory backlog was full and the spool refused them. */
+  dropped: number;
+  /** Points read or received but not yet stored. */
+  backlog: number;
   spooledBatches: number;
   spoolBytes: number;
   backendUp: boolean;
   lastError: string | null;
 }
 
-export function createPersister(deps: { bus: Bus; backend: HistoryBackend; spoolDir: string; log: Logger; batch?: { maxPoints?: number; maxAgeMs?: number }; retry?: { minMs?: number; maxMs?: number } }) {
-  const { backend, log } = deps;
+export interface PersisterDeps {
+  backend: HistoryBackend;
+  spoolDir: string;
+  log: Logger;
+  /** Follow the telemetry journal (all-in-one); otherwise `bus`. */
+  journal?: Journal | undefined;
+  bus?: Bus | undefined;
+  batch?: { maxPoints?: number; maxAgeMs?: number };
+  retry?: { minMs?: number; maxMs?: number };
+  maxBacklog?: number;
+}
+
+interface Batch {
+  points: Point[];
+  /** Journal position after the last record in the batch. */
+  end: number | undefined;
+}
+
+export function createPersister(deps: PersisterDeps) {
+  const { backend, log, journal } = deps;
   const maxPoints = deps.batch?.maxPoints ?? 5000;
   const maxAgeMs = deps.batch?.maxAgeMs ?? 1000;
   const minMs = deps.retry?.minMs ?? 200;
   const maxMs = deps.retry?.maxMs ?? 10_000;
+  const maxBacklog = deps.maxBacklog ?? 50_000;
   const spool = new Spool(deps.spoolDir);
-  const stats: PersisterStats = { received: 0, written: 0, rejected: 0, spooledBatches: 0, spoolBytes: 0, backendUp: true, lastError: null };
+  const stats: PersisterStats = { received: 0, written: 0, rejected: 0, dropped: 0, backlog: 0, spooledBatches: 0, spoolBytes: 0, backendUp: true, lastError: null };
   let pending: Point[] = [];
+  let pendingEnd: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let chain = Promise.resolve();
   let draining: Promise<void> | null = null;
   let stopped = false;
+  const roomWaiters: Array<() => void> = [];
+  let reader: JournalReader | undefined;
+
+  // A stop ends every wait at once.
+  const stopWaiters = new Set<() => void>();
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const wake = () => {
+        clearTimeout(t);
+        stopWaiters.delete(wake);
+        r();
+      };
+      const t = setTimeout(wake, ms);
+      stopWaiters.add(wake);
+    });
+
+  function settled(n: number): void {
+    stats.backlog -= n;
+    if (stats.backlog < maxBacklog && roomWaiters.length) for (const w of roomWaiters.splice(0)) w();
+  }
 
   async function write(points: Point[]): Promise<void> {
     const r = await backend.write(points);
@@ -53,7 +110,7 @@ export function createPersister(deps: { bus: Bus; backend: HistoryBackend; spool
           stats.backendUp = true;
         } catch (err) {
           stats.lastError = (err as Error).message;
-          await new Promise((r) => setTimeout(r, wait));
+          await sleep(wait);
           wait = Math.min(maxMs, wait * 2);
         }
       }
@@ -64,44 +121,64 @@ export function createPersister(deps: { bus: Bus; backend: HistoryBackend; spool
     return draining;
   }
 
-  async function deliver(batch: Point[]): Promise<void> {
-    if (spool.length === 0) {
+  /** Resolves once the batch is stored (backend or spool); never rejects; gives up at stop. */
+  async function deliver(batch: Batch): Promise<void> {
+    let wait = minMs;
+    for (;;) {
+      if (stopped) return; // the journal (or the broker's redelivery) keeps what was not stored
+      if (batch.points.length === 0) break;
+      if (spool.length === 0) {
+        try {
+          await write(batch.points);
+          break;
+        } catch (err) {
+          stats.lastError = (err as Error).message;
+          if (stats.backendUp) log.warn({ err }, 'history backend failing: spooling to disk');
+          stats.backendUp = false;
+        }
+      }
       try {
-        await write(batch);
-        return;
+        spool.append(batch.points);
+        stats.spooledBatches = spool.length;
+        stats.spoolBytes = spool.bytes;
+        void drain();
+        break;
       } catch (err) {
+        // Neither the backend nor the disk takes it: hold the batch (the backlog bound stops
+        // the reading) and try again.
         stats.lastError = (err as Error).message;
-        if (stats.backendUp) log.warn({ err }, 'history backend failing: spooling to disk');
-        stats.backendUp = false;
+        log.error({ err, spoolBytes: spool.bytes }, 'history spool cannot take a batch: holding it');
+        await sleep(wait);
+        wait = Math.min(maxMs, wait * 2);
       }
     }
-    try {
-      spool.append(batch);
-    } catch (err) {
-      // Full spool: say so loudly; the batch is kept in memory by retrying later.
-      log.error({ err, spoolBytes: spool.bytes }, 'history spool full: backpressure');
-      await new Promise((r) => setTimeout(r, maxMs));
-      return deliver(batch);
-    }
-    stats.spooledBatches = spool.length;
-    stats.spoolBytes = spool.bytes;
-    void drain();
+    if (batch.end !== undefined && journal) journal.checkpoint(batch.end);
   }
 
   function flush(): void {
     clearTimeout(timer);
     timer = undefined;
-    if (!pending.length) return;
-    const batch = pending;
+    if (!pending.length && pendingEnd === undefined) return;
+    const batch: Batch = { points: pending, end: pendingEnd };
     pending = [];
-    chain = chain.then(() => deliver(batch)).catch((err: unknown) => log.error({ err }, 'history batch failed'));
+    pendingEnd = undefined;
+    chain = chain.then(() => deliver(batch)).finally(() => settled(batch.points.length));
   }
 
-  function onMessage(topic: string, payload: Buffer): void {
+  function ingest(topic: string, payload: Buffer, end?: number): void {
     const r = attrsToPoints(topic, payload);
-    if (r.error) return void log.warn({ topic, error: r.error }, 'telemetry not stored');
-    stats.received += r.points.length;
-    pending.push(...r.points);
+    if (end !== undefined) pendingEnd = end;
+    if (r.error) log.warn({ topic, error: r.error }, 'telemetry not stored');
+    else {
+      stats.received += r.points.length;
+      if (journal === undefined && stats.backlog >= maxBacklog) {
+        stats.dropped += r.points.length;
+        log.error({ backlog: stats.backlog }, 'history backlog full: telemetry point dropped');
+        return;
+      }
+      stats.backlog += r.points.length;
+      for (const p of r.points) pending.push(p);
+    }
     if (pending.length >= maxPoints) flush();
     else timer ??= setTimeout(flush, maxAgeMs);
   }
@@ -112,15 +189,38 @@ export function createPersister(deps: { bus: Bus; backend: HistoryBackend; spool
         log.info({ batches: spool.length }, 'history spool from a previous run: draining');
         void drain();
       }
-      await deps.bus.subscribe('+/attrs', onMessage, { qos: 1 });
+      if (journal) {
+        if (journal.backlogBytes > 0) log.info({ bytes: journal.backlogBytes }, 'telemetry journal from a previous run: storing it');
+        reader = new JournalReader(
+          journal,
+          {
+            record: (topic, payload, end) => ingest(topic, payload, end),
+            ready: () => (stats.backlog < maxBacklog ? undefined : new Promise<void>((r) => roomWaiters.push(r))),
+          },
+          log,
+        );
+        reader.start();
+      } else {
+        await deps.bus!.subscribe('+/attrs', (t, p) => ingest(t, p), { qos: 1 });
+      }
     },
-    async stop() {
+    /**
+     * Stores what it can within `deadlineMs`; what is left stays in the journal (or the spool)
+     * for the next start. Never waits for a backend or disk that does not answer past it.
+     */
+    async stop(deadlineMs = 10_000) {
+      await reader?.stop();
       flush();
-      await chain;
-      // One last attempt; what the backend does not take stays in the spool for the next start.
+      let timeout: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((r) => (timeout = setTimeout(r, deadlineMs)));
+      await Promise.race([chain, late]);
+      clearTimeout(timeout);
+      // One last attempt at the spool within the deadline, then everything waiting gives up.
       stopped = true;
-      await draining;
+      for (const w of [...stopWaiters]) w();
+      for (const w of roomWaiters.splice(0)) w();
+      await Promise.race([Promise.all([chain, draining]), new Promise((r) => setTimeout(r, 1000).unref())]);
     },
-    stats: () => ({ ...stats }),
+    stats: (): PersisterStats => ({ ...stats, spooledBatches: spool.length, spoolBytes: spool.bytes }),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Backpressure (gateway/backpressure.ts): a gateway process against a real Mosquitto that stalls
- * (SIGSTOP: sockets open, nothing acknowledged). Past GATEWAY_MAX_PENDING_PUBLISHES the gateway
- * holds its answers, so the charger stops sending; when the broker comes back every held
+ * A gateway process against a real Mosquitto that stalls (SIGSTOP: sockets open, nothing
+ * acknowledged). With an external broker a MeterValues is answered only after the broker's
+ * PUBACK of its attrs (issue 13, "acknowledged means durable": gateway/telemetry-sink.ts), so
+ * the charger (one CALL at a time) stops sending; when the broker comes back every held
  * MeterValues is answered and every sample reaches the platform exactly once.
  */
 import { mkdtempSync } from 'node:fs';
@@ -39,33 +40,30 @@ describe('backpressure from a stalled broker to the chargers', () => {
     await mosquitto?.stop();
   }, 30_000);
 
-  it('holds answers while the broker is stalled and loses nothing when it resumes', async () => {
+  it('answers only once the broker has the telemetry, and loses nothing when it resumes', async () => {
     await platform.client.publishAsync('probe', '1', { qos: 1 }); // the platform is live
     mosquitto.pause();
     const N = 40;
-    let answered = 0;
+    const answeredAt: number[] = [];
     const calls = Array.from({ length: N }, (_, i) =>
       charger
         .call('MeterValues', {
           connectorId: 1,
           meterValue: [{ timestamp: new Date(Date.UTC(2026, 10, 23, 12, 0, i)).toISOString(), sampledValue: [{ value: String(1000 + i), measurand: 'Power.Active.Import', unit: 'W' }] }],
         })
-        .then(() => answered++),
+        .then(() => answeredAt.push(Date.now())),
     );
-    // Each MeterValues makes two publishes (attrs and the exchange's event): past 20 pending the
-    // gateway stops answering, so the charger (one CALL at a time) stops sending.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(answered).toBeGreaterThanOrEqual(5);
-    expect(answered).toBeLessThan(N);
-    expect(gateway.out()).toContain('broker behind: holding answers to chargers');
-
+    // The window in which an early answer would show up; the assertion below is on times.
+    await new Promise((r) => setTimeout(r, 1500));
+    const resumedAt = Date.now();
     mosquitto.resume();
     await Promise.all(calls);
-    expect(answered).toBe(N);
+    expect(answeredAt).toHaveLength(N);
+    // No answer went out while the broker could not acknowledge: all came after it resumed.
+    expect(Math.min(...answeredAt)).toBeGreaterThanOrEqual(resumedAt);
     await platform.waitFor(() => platform.messages.filter((m) => m.topic.endsWith('/attrs')).length >= N, 10_000, `${N} attrs`);
     await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive right behind
     const powers = platform.messages.filter((m) => m.topic.endsWith('/attrs')).map((m) => m.json['power']);
     expect(powers).toEqual(Array.from({ length: N }, (_, i) => 1000 + i));
-    expect(gateway.out()).toContain('broker caught up: answering chargers again');
   }, 30_000);
 });

@@ -12,7 +12,9 @@ export interface MetricsSource {
   gatewayConnections?: () => number;
   busPending?: () => number;
   backpressure?: () => { holding: boolean; holds: number };
-  history?: () => { received: number; written: number; rejected: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
+  history?: () => { received: number; written: number; rejected: number; dropped: number; backlog: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
+  /** The telemetry journal of the all-in-one process (common/journal/). */
+  journal?: () => { backlogBytes: number; writable: boolean };
   /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
   health?: () => Record<string, { ok: boolean }>;
   /** Errors that escaped every handler and reached the process guard. */
@@ -30,12 +32,19 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_gateway_backpressure_holding', 'gauge', '1 while answers to chargers wait for the broker to catch up', b.holding ? 1 : 0]);
     m.push(['chargebridge_gateway_backpressure_holds_total', 'counter', 'times answers to chargers waited for the broker', b.holds]);
   }
+  const j = src.journal?.();
+  if (j) {
+    m.push(['chargebridge_journal_backlog_bytes', 'gauge', 'telemetry kept in the journal that the history role has not stored yet', j.backlogBytes]);
+    m.push(['chargebridge_journal_writable', 'gauge', '1 while the journal takes telemetry; 0 while MeterValues are refused (full disk, journal full)', j.writable ? 1 : 0]);
+  }
   if (src.unexpectedErrors) m.push(['chargebridge_process_unexpected_errors_total', 'counter', 'errors that escaped every handler (caught by the process guard and logged; a bug)', src.unexpectedErrors()]);
   const h = src.history?.();
   if (h) {
     m.push(['chargebridge_history_points_received_total', 'counter', 'telemetry points received by the history persister', h.received]);
     m.push(['chargebridge_history_points_written_total', 'counter', 'points the time-series backend acknowledged', h.written]);
     m.push(['chargebridge_history_points_rejected_total', 'counter', 'points the backend refused for good (logged with the reason)', h.rejected]);
+    m.push(['chargebridge_history_points_dropped_total', 'counter', 'points dropped because the in-memory backlog was full and the spool refused them (logged)', h.dropped]);
+    m.push(['chargebridge_history_backlog_points', 'gauge', 'points received or read from the journal, not yet stored', h.backlog]);
     m.push(['chargebridge_history_spool_batches', 'gauge', 'batches waiting on disk for the backend', h.spooledBatches]);
     m.push(['chargebridge_history_spool_bytes', 'gauge', 'bytes waiting on disk for the backend', h.spoolBytes]);
     m.push(['chargebridge_history_backend_up', 'gauge', '1 when the last write to the backend succeeded', h.backendUp ? 1 : 0]);

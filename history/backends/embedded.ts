@@ -23,7 +23,9 @@ export function createEmbeddedHistory(opts: { file: string; retentionDays?: numb
   mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  // FULL: the telemetry journal is checkpointed once a batch is written here, so a commit must
+  // survive a power cut, not only a crash (NORMAL in WAL mode may lose the last commits).
+  db.pragma('synchronous = FULL');
   const retentionMs = (opts.retentionDays ?? 30) * 86_400_000;
   let timer: NodeJS.Timeout | undefined;
   let insert: Database.Statement | undefined;

@@ -1,0 +1,395 @@
+/**
+ * The telemetry journal: an append-only log under DATA_DIR in which the all-in-one process keeps
+ * every telemetry message it acknowledges to a charger, until the history role has stored it.
+ * "Acknowledged means durable" (issue 13): a MeterValues.conf goes out only once the attrs it
+ * produced are on disk here, so kill -9 or a power cut loses nothing a charger was told was
+ * received; at the next start the history role reads on from its checkpoint.
+ *
+ * Group commit: appends of one event-loop turn (and of every turn while a write is in flight)
+ * go to disk in one writev + fdatasync for all chargers together, never one fsync per frame.
+ * The disk work runs on libuv's thread pool, off the event loop.
+ *
+ * Bounds: the journal holds at most `maxBytes` not yet checkpointed; past that, and while the
+ * disk refuses writes (full, read-only), `writable` is false and the gateway refuses what it
+ * cannot keep with a CALLERROR the charger retries later, instead of buffering it in memory. A
+ * failed write is reported once to `health`, truncated away, and probed until the disk takes
+ * writes again; then the journal recovers by itself.
+ */
+import { mkdirSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { storageProblem, type Health, type Problem } from '../health.ts';
+import type { Logger } from '../logger.ts';
+import { decodeAt, encodeInto, position, recordBytes, SEGMENT_RE, segmentName, segmentOf, offsetOf } from './format.ts';
+
+export interface JournalOptions {
+  dir: string;
+  log: Logger;
+  health?: Health | undefined;
+  /** A segment is closed and a new one started past this size. Default 64 MiB. */
+  segmentBytes?: number | undefined;
+  /** Most bytes kept before the consumer checkpoints them. Default 1 GiB. */
+  maxBytes?: number | undefined;
+  /** While failing, how often a write is tried again. Default 1 s. */
+  probeMs?: number | undefined;
+}
+
+/** Opaque: what `append` returns and `wait` takes. */
+export type JournalTicket = object;
+
+export class JournalUnavailableError extends Error {
+  readonly code = 'JOURNAL_UNAVAILABLE';
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
+interface Group {
+  chunks: Buffer[];
+  done?: boolean;
+  /** Bytes used in the last chunk. */
+  used: number;
+  bytes: number;
+  promise?: Promise<void>;
+  resolve?: () => void;
+  reject?: (err: Error) => void;
+  failed?: Error;
+}
+
+const CHUNK_BYTES = 256 * 1024;
+const CHECKPOINT_FILE = 'checkpoint';
+const COMPONENT = 'journal';
+
+export class Journal {
+  private fh!: FileHandle;
+  private segment = 1;
+  /** Bytes of the current segment on disk and synced. */
+  private size = 0;
+  private group: Group | undefined;
+  private flushing = false;
+  private scheduled = false;
+  private closed = false;
+  private problem: Problem | null = null;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private listeners: Array<() => void> = [];
+  /** Segment number -> bytes, for every segment on disk. */
+  private readonly segments = new Map<number, number>();
+  private checkpointPos = 0;
+  private savedCheckpoint = 0;
+  private saving: Promise<void> | undefined;
+  private readonly segmentBytes: number;
+  private readonly maxBytes: number;
+  private readonly probeMs: number;
+  private readonly log: Logger;
+
+  private constructor(private readonly opts: JournalOptions) {
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = opts.maxBytes ?? 1024 * 1024 * 1024;
+    this.probeMs = opts.probeMs ?? 1000;
+    this.log = opts.log.child({ component: 'journal' });
+  }
+
+  /** Opens (or creates) the journal in `dir`, truncating a torn last record. */
+  static async open(opts: JournalOptions): Promise<Journal> {
+    const j = new Journal(opts);
+    await j.init();
+    return j;
+  }
+
+  private async init(): Promise<void> {
+    mkdirSync(this.opts.dir, { recursive: true });
+    const saved = await readFile(path.join(this.opts.dir, CHECKPOINT_FILE), 'utf8').then(
+      (t) => Number((JSON.parse(t) as { position?: unknown }).position ?? 0),
+      () => 0,
+    );
+    this.checkpointPos = this.savedCheckpoint = Number.isSafeInteger(saved) && saved >= 0 ? saved : 0;
+    const found = (await readdir(this.opts.dir)).map((f) => SEGMENT_RE.exec(f)).filter((m) => m !== null).map((m) => Number(m![1])).sort((a, b) => a - b);
+    for (const s of found) {
+      if (s < segmentOf(this.checkpointPos)) await rm(path.join(this.opts.dir, segmentName(s)), { force: true });
+      else this.segments.set(s, (await stat(path.join(this.opts.dir, segmentName(s)))).size);
+    }
+    const last = [...this.segments.keys()].at(-1);
+    if (last === undefined) {
+      this.segment = Math.max(1, segmentOf(this.checkpointPos));
+      this.fh = await open(this.file(this.segment), 'w');
+      this.segments.set(this.segment, 0);
+      this.size = 0;
+      this.checkpointPos = position(this.segment, 0);
+      return;
+    }
+    // Reading resumes at the checkpoint, or at the oldest segment there is.
+    this.checkpointPos = Math.max(this.checkpointPos, position([...this.segments.keys()][0]!, 0));
+    this.segment = last;
+    const good = await this.validEnd(last);
+    if (good < this.segments.get(last)!) {
+      this.log.warn({ segment: last, truncatedBytes: this.segments.get(last)! - good }, 'journal: torn record at the end of the last segment (a crash during a write) truncated');
+    }
+    this.fh = await open(this.file(last), 'r+');
+    await this.fh.truncate(good);
+    this.size = good;
+    this.segments.set(last, good);
+  }
+
+  /** Offset after the last whole record of a segment. */
+  private async validEnd(segment: number): Promise<number> {
+    const data = await readFile(this.file(segment));
+    let off = 0;
+    for (;;) {
+      const r = decodeAt(data, off);
+      if (typeof r === 'string') return off;
+      off = r.end;
+    }
+  }
+
+  file(segment: number): string {
+    return path.join(this.opts.dir, segmentName(segment));
+  }
+
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** Position after the last record on disk and synced: readers may read up to here. */
+  get committed(): number {
+    return position(this.segment, this.size);
+  }
+
+  /** Position the consumer has stored everything before; where reading resumes after a restart. */
+  get checkpointed(): number {
+    return this.checkpointPos;
+  }
+
+  /** Bytes on disk not yet checkpointed. */
+  get backlogBytes(): number {
+    let total = 0;
+    for (const [s, bytes] of this.segments) total += s === segmentOf(this.checkpointPos) ? bytes - offsetOf(this.checkpointPos) : bytes;
+    return Math.max(0, total);
+  }
+
+  /** False while a write failed and until a probe succeeds, or while the journal is full. */
+  get writable(): boolean {
+    return this.problem === null && !this.closed;
+  }
+
+  /** Why it is not writable, when it is not. */
+  get unavailable(): Problem | null {
+    return this.closed ? { code: 'CLOSED', message: 'journal closed' } : this.problem;
+  }
+
+  /** Called after every commit (for a reader following the journal). */
+  onCommit(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Adds a record to the current group and returns that group as a ticket for `wait`. Throws
+   * JournalUnavailableError when the journal cannot keep it (check `writable` first to refuse
+   * the charger before doing any work).
+   */
+  append(topic: string, payload: string | Buffer): JournalTicket {
+    if (!this.writable) throw new JournalUnavailableError(this.unavailable!);
+    const need = recordBytes(topic, payload);
+    const g = (this.group ??= { chunks: [], used: 0, bytes: 0 });
+    let chunk = g.chunks.at(-1);
+    if (!chunk || chunk.length - g.used < need) {
+      if (chunk) g.chunks[g.chunks.length - 1] = chunk.subarray(0, g.used);
+      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
+      g.chunks.push(chunk);
+      g.used = 0;
+    }
+    g.used = encodeInto(chunk, g.used, topic, payload);
+    g.bytes += need;
+    if (this.backlogBytes + g.bytes > this.maxBytes) {
+      this.setProblem({ code: 'JOURNAL_FULL', message: `telemetry journal holds ${this.maxBytes} bytes the history role has not stored yet (is the history backend down?); chargers' MeterValues are refused until it catches up` });
+    }
+    if (!this.scheduled && !this.flushing) {
+      this.scheduled = true;
+      // After this event-loop turn's frames: they all go in one write.
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
+    return g;
+  }
+
+  /**
+   * Resolves once the ticket's record is synced to disk, rejects if that write failed; undefined
+   * when it is already synced.
+   */
+  wait(ticket: JournalTicket): Promise<void> | undefined {
+    const g = ticket as Group;
+    if (g.done) return undefined;
+    if (g.failed) return Promise.reject(g.failed);
+    return (g.promise ??= new Promise<void>((resolve, reject) => {
+      g.resolve = resolve;
+      g.reject = reject;
+    }));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    const g = this.group;
+    if (!g) return;
+    this.group = undefined;
+    this.flushing = true;
+    g.chunks[g.chunks.length - 1] = g.chunks.at(-1)!.subarray(0, g.used);
+    try {
+      await this.fh.writev(g.chunks);
+      await this.fh.datasync();
+      this.size += g.bytes;
+      this.segments.set(this.segment, this.size);
+      g.done = true;
+      // A ticket may outlive its group (a session keeps its last one): drop the data now.
+      g.chunks = [];
+      g.resolve?.();
+      for (const l of this.listeners) l();
+      if (this.size >= this.segmentBytes) await this.rotate();
+    } catch (err) {
+      g.chunks = [];
+      await this.fail(g, err);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.group && !this.closed) void this.flush();
+  }
+
+  private async fail(g: Group, err: unknown): Promise<void> {
+    const e = err instanceof Error ? err : new Error(String(err));
+    g.failed = e;
+    g.reject?.(e);
+    // Whatever part of the group reached the file is cut off: a reader never sees a record
+    // that was refused to its charger, and the next write starts at a record boundary.
+    await this.fh.truncate(this.size).catch(() => undefined);
+    // Appends made while this write was in flight would fail alike: their chargers are told now.
+    const next = this.group;
+    if (next) {
+      this.group = undefined;
+      next.failed = e;
+      next.chunks = [];
+      next.reject?.(e);
+    }
+    this.setProblem(storageProblem(err, 'telemetry journal') ?? { code: 'IO_ERROR', message: `telemetry journal: write failed (${e.message})` });
+  }
+
+  private setProblem(p: Problem): void {
+    if (!this.problem) this.problem = p;
+    this.opts.health?.fail(COMPONENT, p);
+    this.probeTimer ??= setInterval(() => void this.probe(), this.probeMs);
+    this.probeTimer.unref();
+  }
+
+  /** While failing: can the disk take a write again, is there room again? */
+  private async probe(): Promise<void> {
+    if (this.flushing || this.closed || !this.problem) return;
+    if (this.problem.code === 'JOURNAL_FULL') {
+      if (this.backlogBytes > this.maxBytes * 0.9) return;
+    } else {
+      // A record-sized write where the next record goes, synced, then cut off again.
+      this.flushing = true;
+      try {
+        await this.fh.write(Buffer.alloc(4096), 0, 4096, this.size);
+        await this.fh.datasync();
+        await this.fh.truncate(this.size);
+      } catch {
+        await this.fh.truncate(this.size).catch(() => undefined);
+        return;
+      } finally {
+        this.flushing = false;
+      }
+    }
+    this.problem = null;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.opts.health?.ok(COMPONENT);
+  }
+
+  private async rotate(): Promise<void> {
+    const next = this.segment + 1;
+    const fh = await open(this.file(next), 'w');
+    await this.syncDir();
+    await this.fh.close();
+    this.fh = fh;
+    this.segment = next;
+    this.size = 0;
+    this.segments.set(next, 0);
+  }
+
+  private async syncDir(): Promise<void> {
+    // A new or renamed file survives a power cut only once its directory entry is synced.
+    const d = await open(this.opts.dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  /**
+   * The consumer has stored everything before `pos`. Whole segments before it are deleted; the
+   * position itself is saved at most once a second (a replay after a crash repeats at most that
+   * much, and stored points are idempotent).
+   */
+  checkpoint(pos: number): void {
+    if (pos <= this.checkpointPos) return;
+    this.checkpointPos = Math.min(pos, this.committed);
+    if (this.problem?.code === 'JOURNAL_FULL' && this.backlogBytes < this.maxBytes * 0.9) void this.probe();
+    if (!this.saving && (segmentOf(this.checkpointPos) > segmentOf(this.savedCheckpoint) || !this.saveTimer)) {
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = undefined;
+        void this.saveCheckpoint();
+      }, 1000);
+      this.saveTimer.unref();
+    }
+  }
+
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  private saveCheckpoint(): Promise<void> {
+    this.saving ??= (async () => {
+      try {
+        const pos = this.checkpointPos;
+        if (pos === this.savedCheckpoint) return;
+        const file = path.join(this.opts.dir, CHECKPOINT_FILE);
+        const tmp = `${file}.tmp`;
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(JSON.stringify({ position: pos, segment: segmentOf(pos), offset: offsetOf(pos) }));
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, file);
+        await this.syncDir();
+        this.savedCheckpoint = pos;
+        for (const s of [...this.segments.keys()]) {
+          if (s < segmentOf(pos) && s !== this.segment) {
+            await rm(this.file(s), { force: true });
+            this.segments.delete(s);
+          }
+        }
+      } catch (err) {
+        // Not fatal: the segments stay and are read again after a restart.
+        this.log.warn({ err }, 'journal checkpoint not saved');
+      } finally {
+        this.saving = undefined;
+      }
+    })();
+    return this.saving;
+  }
+
+  /** Writes what is pending, saves the checkpoint and closes. Appends are refused from now on. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearInterval(this.probeTimer);
+    clearTimeout(this.saveTimer);
+    while (this.flushing || (this.group && !this.problem)) {
+      if (!this.flushing) await this.flush();
+      else await new Promise((r) => setImmediate(r));
+    }
+    this.closed = true;
+    await this.saving;
+    await this.saveCheckpoint();
+    await this.fh.close().catch(() => undefined);
+  }
+}
