@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       HEARTBEAT_INTERVAL: 60,
       HEARTBEAT_TOLERANCE: 150,
       OCPP_LENIENT: true,
+      OCPP_MAX_QUEUED_COMMANDS: 100,
     });
   });
 
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     [{ INFLUX_URL: 'http://influx:8086', INFLUX_BUCKET: 'b' }, 'INFLUX_TOKEN'],
     [{ API_TOKEN: 'short' }, 'API_TOKEN'],
     [{ OCPP_PORT: '70000' }, 'OCPP_PORT'],
+    [{ OCPP_MAX_QUEUED_COMMANDS: '-1' }, 'OCPP_MAX_QUEUED_COMMANDS'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
   });

@@ -13,6 +13,7 @@ export const ERRORS = {
   NOT_ACCEPTABLE: { status: 406, title: 'Unsupported Accept type' },
   CHARGER_OFFLINE: { status: 409, title: 'The charger is not connected' },
   CHARGER_TIMEOUT: { status: 504, title: 'The charger did not answer in time' },
+  CHARGER_BUSY: { status: 429, title: 'Too many commands are already waiting for this charger' },
   CHARGER_ERROR: { status: 502, title: 'The charger answered with an OCPP error' },
   UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' },
@@ -32,6 +33,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message?: string,
     readonly problems: FieldProblem[] = [],
+    /** Extension members of the problem object (RFC 9457), e.g. a command's `sent`. */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(message ?? ERRORS[code].title);
     this.name = 'AppError';
@@ -48,5 +51,6 @@ export function problemJson(err: AppError, instance?: string) {
     detail: err.message,
     ...(instance ? { instance } : {}),
     ...(err.problems.length ? { errors: err.problems } : {}),
+    ...err.extensions,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../broker/bus.ts';
-import type { CommandReply } from '../gateway/commands/command.ts';
+import { MAX_TIMEOUT_MS, type CommandReply } from '../gateway/commands/command.ts';
 import { deviceTopic, parseDeviceTopic } from '../gateway/topics.ts';
 
 export interface CommandClient {
@@ -13,8 +13,13 @@ export interface CommandClient {
   send(tenant: string, deviceId: string, cmd: { action: string; payload: unknown; timeoutMs?: number | undefined }): Promise<CommandReply>;
 }
 
-// The gateway's own call timeout answers first; this margin only covers a lost reply.
-const REPLY_MARGIN_MS = 5_000;
+/**
+ * How long past the command's own timeout this side waits for the gateway. The gateway answers
+ * by the deadline it counts from taking the command (queue and forwarding included,
+ * gateway/commands/router.ts), so a reply later than this means no gateway is answering
+ * (gone, or the broker lost the reply): the margin covers the broker hops and a busy event loop.
+ */
+export const REPLY_MARGIN_MS = 5_000;
 
 export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }): CommandClient {
   const pending = new Map<string, (r: CommandReply) => void>();
@@ -36,17 +41,22 @@ export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }
     },
     send(tenant, deviceId, cmd) {
       const id = `http-${randomUUID()}`;
+      // Explicit, so the gateway's deadline is the one waited for here even if its default
+      // differs; within what a command may ask for.
+      const timeoutMs = cmd.timeoutMs ?? Math.min(deps.defaultTimeoutMs, MAX_TIMEOUT_MS);
       return new Promise<CommandReply>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          resolve({ id, action: cmd.action, status: 'error', error: { code: 'timeout', message: 'no reply from any gateway' } });
-        }, (cmd.timeoutMs ?? deps.defaultTimeoutMs) + REPLY_MARGIN_MS);
+          // No `sent`: nobody here knows whether a gateway sent it to the charger.
+          const message = `no reply from any gateway within ${timeoutMs + REPLY_MARGIN_MS} ms: the outcome is unknown, the charger may or may not have received the command`;
+          resolve({ id, action: cmd.action, status: 'error', error: { code: 'timeout', message } });
+        }, timeoutMs + REPLY_MARGIN_MS);
         pending.set(id, (r) => {
           clearTimeout(timer);
           pending.delete(id);
           resolve(r);
         });
-        deps.bus.publish(deviceTopic(tenant, deviceId, 'config'), JSON.stringify({ id, action: cmd.action, payload: cmd.payload, timeoutMs: cmd.timeoutMs }), { qos: 1 });
+        deps.bus.publish(deviceTopic(tenant, deviceId, 'config'), JSON.stringify({ id, action: cmd.action, payload: cmd.payload, timeoutMs }), { qos: 1 });
       });
     },
   };

@@ -53,8 +53,11 @@ export interface Gateway {
   readonly connections: number;
   /** Answers held while the broker is behind (backpressure.ts). */
   readonly backpressure: Pick<Backpressure, 'holding' | 'holds'>;
-  /** Runs a command on a charger connected here; null when it is not connected here. */
-  execute(deviceId: string, cmd: Command): Promise<CommandReply> | null;
+  /**
+   * Runs a command on a charger connected here; null when it is not connected here. Its
+   * deadline counts from `acceptedAt` (Date.now() when it was taken off `config`; default now).
+   */
+  execute(deviceId: string, cmd: Command, acceptedAt?: number): Promise<CommandReply> | null;
   /**
    * Another gateway announced a newer connection of a charger this one still holds (the
    * charger moved, the old socket is a zombie): drop ours without publishing it offline.
@@ -195,9 +198,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return conns.size;
     },
     backpressure,
-    execute(deviceId, cmd) {
+    execute(deviceId, cmd, acceptedAt = Date.now()) {
       const c = byDevice.get(deviceId);
-      return c ? executeCommand(c.session, c.client, cmd, config.OCPP_CALL_TIMEOUT_MS) : null;
+      return c ? executeCommand(c.session, c.client, cmd, { defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS, maxQueued: config.OCPP_MAX_QUEUED_COMMANDS, acceptedAt }) : null;
     },
     takenOver(deviceId, byGateway, connectedAt) {
       const c = byDevice.get(deviceId);

@@ -44,7 +44,7 @@ export type GatewayEvent =
   | { type: 'protocolWarning'; action: string; messageId: string; deviations: unknown[]; error?: OcppError }
   | { type: 'badMessage'; error: OcppError; frame: string }
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
-  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined }; sentAt: string; answeredAt: string }
+  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string }
   | { type: 'transactionWarning'; action: string; messageId: string; code: string; message: string; transactionId?: number | undefined };
 
 export function eventPayload(e: GatewayEvent, ts: string): string {

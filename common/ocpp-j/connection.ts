@@ -46,7 +46,10 @@ export type CallHandler = (call: InboundCall) => Promise<unknown>;
 interface OutboundCall {
   method: string;
   params: unknown;
+  /** The caller's whole budget, waiting in the queue included. */
   timeoutMs: number;
+  /** Date.now() at which the caller is answered `timeout`, sent or not; Infinity for none. */
+  deadline: number;
   id: string;
   timer: NodeJS.Timeout | undefined;
   resolve(v: unknown): void;
@@ -59,6 +62,38 @@ export const MAX_MESSAGE_ID_LENGTH = 128;
 const MAX_ERROR_DESCRIPTION = 255;
 /** errorDetails larger than this (as JSON) are replaced by {}: a CALLERROR never echoes a payload back. */
 const MAX_ERROR_DETAILS = 1024;
+
+/**
+ * How an outbound call that got no answer ended: `sent` says whether its CALL went out (the
+ * peer may have acted on it) or never will (it was still queued, or refused).
+ */
+export type CallFailure = Error & { sent: boolean };
+
+function failure<E extends Error>(e: E, sent: boolean): E & { sent: boolean } {
+  return Object.assign(e, { sent });
+}
+
+/** Calls that may wait behind the one on the wire unless the caller says otherwise. */
+export const MAX_QUEUED_CALLS = 100;
+
+/** call() refused at once: `maxQueued` calls already wait behind the one on the wire. */
+export class CallQueueFullError extends Error {
+  readonly sent = false;
+  constructor(readonly maxQueued: number) {
+    super(`${maxQueued} calls already waiting for this connection`);
+    this.name = 'CallQueueFullError';
+  }
+}
+
+/**
+ * A queued call is sent only with at least this much of its budget left: sent with a few ms to
+ * go, the peer cannot answer in time and the caller learns only "sent, outcome unknown" where
+ * "not sent" was still true. A tenth of the budget, at most a second.
+ */
+export function minTimeLeftToSend(timeoutMs: number): number {
+  return Math.min(1000, timeoutMs / 10);
+}
+
 
 export interface CloseOptions {
   code?: number;
@@ -120,11 +155,27 @@ export class OcppConnection {
     return this.state === OPEN;
   }
 
-  /** Sends a CALL and resolves with the charger's CALLRESULT payload. */
-  call(method: string, params: unknown, options: { callTimeoutMs?: number } = {}): Promise<unknown> {
-    if (this.state !== OPEN) return Promise.reject(new Error('Cannot make call while socket not open'));
+  /**
+   * Sends a CALL and resolves with the charger's CALLRESULT payload. The timeout counts from
+   * this call, time spent waiting behind earlier calls included: the caller is answered by its
+   * deadline whatever the queue holds, and a call still queued then is dropped, never sent
+   * (TimeoutError with `sent: false`; on the wire: `sent: true`). At most `maxQueued` calls
+   * wait (default MAX_QUEUED_CALLS); past that a call is refused at once (CallQueueFullError).
+   */
+  call(method: string, params: unknown, options: { callTimeoutMs?: number; maxQueued?: number } = {}): Promise<unknown> {
+    if (this.state !== OPEN) return Promise.reject(failure(new Error('Cannot make call while socket not open'), false));
+    const queue = (this.queue ??= []);
+    const maxQueued = options.maxQueued ?? MAX_QUEUED_CALLS;
+    // The call on the wire is not waiting: with none, this one goes out at once.
+    if (this.current && queue.length >= maxQueued) return Promise.reject(new CallQueueFullError(maxQueued));
+    const timeoutMs = options.callTimeoutMs ?? this.defaultTimeoutMs;
     return new Promise((resolve, reject) => {
-      (this.queue ??= []).push({ method, params, timeoutMs: options.callTimeoutMs ?? this.defaultTimeoutMs, id: '', timer: undefined, resolve, reject });
+      const c: OutboundCall = { method, params, timeoutMs, deadline: Infinity, id: '', timer: undefined, resolve, reject };
+      if (timeoutMs > 0 && timeoutMs < 2_147_483_647) {
+        c.deadline = Date.now() + timeoutMs;
+        c.timer = setTimeout(() => this.expire(c), timeoutMs);
+      }
+      queue.push(c);
       this.sendNext();
     });
   }
@@ -133,6 +184,8 @@ export class OcppConnection {
     if (this.state !== OPEN) return this.whenClosed();
     this.state = CLOSING;
     if (opts.awaitPending) {
+      // Only the call on the wire is waited for: a queued one would never go out now.
+      this.failQueued('Client going away');
       const pending: Promise<unknown>[] = [...(this.inbound?.values() ?? [])];
       if (this.current) pending.push(new Promise<void>((r) => this.whenSettled(r)));
       await Promise.allSettled(pending);
@@ -268,18 +321,33 @@ export class OcppConnection {
   }
 
   private sendNext(): void {
-    if (this.current || !this.queue?.length) return;
-    const c = this.queue.shift()!;
-    if (this.state !== OPEN) {
-      c.reject(new Error('Cannot make call while socket not open'));
-      return this.sendNext();
+    while (!this.current && this.queue?.length) {
+      const c = this.queue.shift()!;
+      // The socket may be closing before our 'close' event: a CALL written now goes nowhere.
+      if (this.state !== OPEN || this.ws.readyState !== OPEN) {
+        clearTimeout(c.timer);
+        c.reject(failure(new Error('Cannot make call while socket not open'), false));
+        continue;
+      }
+      if (c.deadline - Date.now() < minTimeLeftToSend(c.timeoutMs)) {
+        clearTimeout(c.timer);
+        c.reject(failure(new TimeoutError('Call timeout while queued'), false));
+        continue;
+      }
+      c.id = randomUUID();
+      this.current = c;
+      // §4.1.1: this CALL times out (and the next may go) at the caller's deadline.
+      this.ws.send(JSON.stringify([CALL, c.id, c.method, c.params]));
     }
-    c.id = randomUUID();
-    this.current = c;
-    if (c.timeoutMs > 0 && c.timeoutMs < 2_147_483_647) {
-      c.timer = setTimeout(() => this.settle(c, new TimeoutError('Call timeout')), c.timeoutMs);
-    }
-    this.ws.send(JSON.stringify([CALL, c.id, c.method, c.params]));
+  }
+
+  /** The caller's deadline: answered now, whether its CALL went out or not. */
+  private expire(c: OutboundCall): void {
+    if (this.current === c) return this.settle(c, failure(new TimeoutError('Call timeout'), true));
+    const i = this.queue?.indexOf(c) ?? -1;
+    if (i < 0) return;
+    this.queue!.splice(i, 1);
+    c.reject(failure(new TimeoutError('Call timeout while queued'), false));
   }
 
   private settle(c: OutboundCall, err: Error | undefined, result?: unknown): void {
@@ -298,9 +366,15 @@ export class OcppConnection {
   }
 
   private failOutbound(reason: string): void {
-    const queued = this.queue?.splice(0) ?? [];
-    if (this.current) this.settle(this.current, new Error(reason));
-    for (const c of queued) c.reject(new Error(reason));
+    this.failQueued(reason);
+    if (this.current) this.settle(this.current, failure(new Error(reason), true));
+  }
+
+  private failQueued(reason: string): void {
+    for (const c of this.queue?.splice(0) ?? []) {
+      clearTimeout(c.timer);
+      c.reject(failure(new Error(reason), false));
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import { AppError } from '../../common/errors.ts';
 import { acceptedUnits, buildChargingProfile, profileIdFor, type RateUnit } from '../../gateway/commands/charging-limit.ts';
 import type { CommandReply } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
+import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../http/auth.ts';
 import type { Device, RegistryStore } from '../store/types.ts';
 
@@ -25,11 +26,7 @@ const body = z
   .strict();
 
 function fail(r: Extract<CommandReply, { status: 'error' }>): never {
-  const { code, message } = r.error;
-  if (code === 'offline') throw new AppError('CHARGER_OFFLINE', message);
-  if (code === 'timeout') throw new AppError('CHARGER_TIMEOUT', message);
-  if (code === 'invalid') throw new AppError('VALIDATION_FAILED', message, [{ field: 'body', message }]);
-  throw new AppError('CHARGER_ERROR', `${code}: ${message}`, [{ field: 'ocppErrorCode', message: code }]);
+  throw commandProblem(r.error, () => 'body');
 }
 
 export function chargingLimitRoutes(deps: { store: RegistryStore; commands: CommandClient }) {

@@ -7,6 +7,7 @@ import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
 import { CENTRAL_SYSTEM_ACTIONS } from '../../gateway/ocpp/v16-types.ts';
 import { failedPath, validateRequest } from '../../gateway/ocpp/validate.ts';
 import type { CommandClient } from '../command-client.ts';
+import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../http/auth.ts';
 import type { RegistryStore } from '../store/types.ts';
 
@@ -36,11 +37,7 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
         }
         const reply = await deps.commands.send(device.tenant, device.id, req.body);
         if (reply.status === 'ok') return reply;
-        const { code, message, field } = reply.error;
-        if (code === 'offline') throw new AppError('CHARGER_OFFLINE', message);
-        if (code === 'timeout') throw new AppError('CHARGER_TIMEOUT', message);
-        if (code === 'invalid') throw new AppError('VALIDATION_FAILED', message, [{ field: field ? `body.${field}` : 'body', message }]);
-        throw new AppError('CHARGER_ERROR', `${code}: ${message}`, [{ field: 'ocppErrorCode', message: code }]);
+        throw commandProblem(reply.error, (field) => (field ? `body.${field}` : 'body'));
       },
     );
   };

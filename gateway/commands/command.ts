@@ -13,7 +13,11 @@ export interface Command {
   timeoutMs?: number | undefined;
 }
 
-export type ReplyError = { code: string; message: string; field?: string | undefined };
+/**
+ * `sent` (on `timeout`, `offline`, `busy`): whether the CALL went out to the charger, which may
+ * then have acted on it; absent where nobody knows (docs/commands.md).
+ */
+export type ReplyError = { code: string; message: string; field?: string | undefined; sent?: boolean | undefined };
 
 export type CommandReply =
   | { id: string; action: string; status: 'ok'; response: unknown }
@@ -29,8 +33,11 @@ export function isCentralSystemAction(action: unknown): action is CentralSystemA
 
 export type ErrorReply = Extract<CommandReply, { status: 'error' }>;
 
-export function errorReply(id: string, action: string, code: string, message: string, field?: string): ErrorReply {
-  return { id, action, status: 'error', error: field ? { code, message, field } : { code, message } };
+export function errorReply(id: string, action: string, code: string, message: string, more: { field?: string | undefined; sent?: boolean | undefined } = {}): ErrorReply {
+  const error: ReplyError = { code, message };
+  if (more.field) error.field = more.field;
+  if (more.sent !== undefined) error.sent = more.sent;
+  return { id, action, status: 'error', error };
 }
 
 /** Parses a `config` message; a malformed one gets an `invalid` reply (id '' when absent). */
@@ -45,13 +52,13 @@ export function parseCommand(raw: Buffer | string): { ok: true; command: Command
   const o = m as Record<string, unknown>;
   const id = typeof o['id'] === 'string' || typeof o['id'] === 'number' ? String(o['id']) : '';
   const action = typeof o['action'] === 'string' ? o['action'] : '';
-  if (!id) return { ok: false, reply: errorReply('', action, 'invalid', 'id is required', 'id') };
-  if (!isCentralSystemAction(action)) return { ok: false, reply: errorReply(id, action, 'invalid', `unknown action ${JSON.stringify(o['action'])}`, 'action') };
+  if (!id) return { ok: false, reply: errorReply('', action, 'invalid', 'id is required', { field: 'id' }) };
+  if (!isCentralSystemAction(action)) return { ok: false, reply: errorReply(id, action, 'invalid', `unknown action ${JSON.stringify(o['action'])}`, { field: 'action' }) };
   const payload = o['payload'] ?? {};
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, reply: errorReply(id, action, 'invalid', 'payload must be an object', 'payload') };
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, reply: errorReply(id, action, 'invalid', 'payload must be an object', { field: 'payload' }) };
   const t = o['timeoutMs'];
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_TIMEOUT_MS)) {
-    return { ok: false, reply: errorReply(id, action, 'invalid', `timeoutMs must be an integer 1..${MAX_TIMEOUT_MS}`, 'timeoutMs') };
+    return { ok: false, reply: errorReply(id, action, 'invalid', `timeoutMs must be an integer 1..${MAX_TIMEOUT_MS}`, { field: 'timeoutMs' }) };
   }
   return { ok: true, command: { id, action, payload: payload as Record<string, unknown>, timeoutMs: t as number | undefined } };
 }

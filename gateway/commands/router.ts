@@ -6,6 +6,10 @@
  * which name the gateway holding each charger. A command for a charger held elsewhere is
  * forwarded to that gateway's own topic; one for a charger held nowhere is answered `offline`
  * at once. The reply goes to `{tenant}:{deviceId}/config/reply`.
+ *
+ * A command's deadline counts from when a gateway first took it off `config`: forwarded, it
+ * carries the time already spent (`elapsedMs`, not an absolute time, so two hosts' clocks need
+ * not agree), and the holding gateway's deadline is what was left.
  */
 import type { Logger } from '../../common/logger.ts';
 import type { Bus } from '../../broker/bus.ts';
@@ -16,6 +20,15 @@ import { errorReply, parseCommand, type Command, type CommandReply } from './com
 
 const QOS1 = { qos: 1 } as const;
 export const forwardTopic = (gatewayId: string) => `chargebridge/gateways/${gatewayId}/commands`;
+
+/** A command on its way to the gateway that holds the charger. */
+interface Forwarded {
+  tenant: string;
+  deviceId: string;
+  command: Command;
+  /** Time since the forwarding gateway accepted the command: it counts against its timeout. */
+  elapsedMs?: number;
+}
 
 interface Holder {
   online: boolean;
@@ -36,21 +49,23 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
     bus.publish(deviceTopic(tenant, deviceId, 'config/reply'), JSON.stringify(r), QOS1);
   }
 
-  async function run(tenant: string, deviceId: string, cmd: Command): Promise<void> {
-    const local = gateway.execute(deviceId, cmd);
+  async function run(tenant: string, deviceId: string, cmd: Command, acceptedAt: number): Promise<void> {
+    const local = gateway.execute(deviceId, cmd, acceptedAt);
     if (local) return reply(tenant, deviceId, await local);
     const h = holders.get(deviceId);
     if (h && h.online && h.gateway && h.gateway !== gateway.id && h.tenant === tenant) {
-      bus.publish(forwardTopic(h.gateway), JSON.stringify({ tenant, deviceId, command: cmd }), QOS1);
+      const forwarded: Forwarded = { tenant, deviceId, command: cmd, elapsedMs: Date.now() - acceptedAt };
+      bus.publish(forwardTopic(h.gateway), JSON.stringify(forwarded), QOS1);
       return;
     }
-    const r = errorReply(cmd.id, cmd.action, 'offline', 'the charger is not connected');
+    const r = errorReply(cmd.id, cmd.action, 'offline', 'the charger is not connected', { sent: false });
     reply(tenant, deviceId, r);
     const ts = new Date().toISOString();
     bus.publish(deviceTopic(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: cmd.payload, error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
   }
 
   function onCommand(topic: string, payload: Buffer): void {
+    const acceptedAt = Date.now();
     const t = parseDeviceTopic(topic);
     if (!t || t.kind !== 'config') return;
     const parsed = parseCommand(payload);
@@ -58,16 +73,18 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
     // A tenant can only publish on its own topics (broker ACL); a device of another tenant
     // under this tenant's name is "not connected" here, and nothing is sent.
     const h = holders.get(t.deviceId);
-    if (h && h.tenant !== t.tenant) return reply(t.tenant, t.deviceId, errorReply(parsed.command.id, parsed.command.action, 'offline', 'the charger is not connected'));
-    run(t.tenant, t.deviceId, parsed.command).catch((err: unknown) => log.error({ err, topic }, 'command failed'));
+    if (h && h.tenant !== t.tenant) return reply(t.tenant, t.deviceId, errorReply(parsed.command.id, parsed.command.action, 'offline', 'the charger is not connected', { sent: false }));
+    run(t.tenant, t.deviceId, parsed.command, acceptedAt).catch((err: unknown) => log.error({ err, topic }, 'command failed'));
   }
 
   function onForward(_topic: string, payload: Buffer): void {
     try {
-      const { tenant, deviceId, command } = JSON.parse(payload.toString()) as { tenant: string; deviceId: string; command: Command };
-      const local = gateway.execute(deviceId, command);
+      const { tenant, deviceId, command, elapsedMs } = JSON.parse(payload.toString()) as Forwarded;
+      // From a gateway that predates elapsedMs: its time in the broker is all that is lost.
+      const acceptedAt = Date.now() - (typeof elapsedMs === 'number' && elapsedMs > 0 ? elapsedMs : 0);
+      const local = gateway.execute(deviceId, command, acceptedAt);
       // The charger left between the lookup and now: it is offline.
-      (local ?? Promise.resolve(errorReply(command.id, command.action, 'offline', 'the charger is not connected'))).then(
+      (local ?? Promise.resolve(errorReply(command.id, command.action, 'offline', 'the charger is not connected', { sent: false }))).then(
         (r) => reply(tenant, deviceId, r),
         (err: unknown) => log.error({ err }, 'forwarded command failed'),
       );
