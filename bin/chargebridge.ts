@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config.ts';
+import { DataDirError } from '../common/data-dir.ts';
 import { createLogger } from '../common/logger.ts';
 import { installProcessGuard } from '../common/process-guard.ts';
 import { ALL_ROLES, startRoles, type Role } from './start.ts';
@@ -34,6 +35,11 @@ async function run(roles: readonly Role[]): Promise<void> {
     running = await startRoles(config, log, roles, { unexpectedErrors: () => guard.caught });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { port?: number };
+    if (err instanceof DataDirError) {
+      // Like bad configuration: one line naming DATA_DIR and what is wrong, exit code 2.
+      process.stderr.write(`chargebridge: ${err.message}\n`);
+      process.exit(2);
+    }
     if (e.code === 'EADDRINUSE') process.stderr.write(`chargebridge: cannot listen: port ${e.port ?? ''} is already in use (${e.message})\n`);
     else if (e.code === 'ECONNREFUSED') process.stderr.write(`chargebridge: cannot reach a required service: ${e.message}\n`);
     else log.fatal({ err }, 'start failed');

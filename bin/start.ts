@@ -2,9 +2,9 @@
  * Composition root: builds the roles from the configuration and wires them through their
  * small interfaces. `npm start` runs them all in one process on embedded defaults.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../common/config.ts';
+import { checkDataDir } from '../common/data-dir.ts';
 import type { Logger } from '../common/logger.ts';
 import { createHealth, type Health } from '../common/health.ts';
 import type { Bus } from '../broker/bus.ts';
@@ -17,6 +17,7 @@ import { createTokenService } from '../device-registry/tokens.ts';
 import { createPostgresStore } from '../device-registry/store/postgres.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { StoreHealth } from '../device-registry/store/storage-guard.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
@@ -40,10 +41,19 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export function openStore(config: Config): RegistryStore {
-  if (config.DATABASE_URL) return createPostgresStore({ url: config.DATABASE_URL });
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  return createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db') });
+/** The registry backend; its storage failures and recoveries are reported to `health` as check `registry`. */
+export function openStore(config: Config, health?: StoreHealth, log?: Logger): RegistryStore {
+  if (config.DATABASE_URL) return createPostgresStore({ url: config.DATABASE_URL, health, log: log?.child({ component: 'registry' }) });
+  return createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health });
+}
+
+/**
+ * Whether these roles keep files under DATA_DIR: the embedded registry, the admin token hash,
+ * the history spool and the embedded time series. A scale-out gateway on PostgreSQL with
+ * API_TOKEN set needs none, and may run on a read-only root file system.
+ */
+export function usesDataDir(config: Config, roles: readonly Role[]): boolean {
+  return !config.DATABASE_URL || !config.API_TOKEN || roles.includes('history') || (roles.includes('registry') && !config.INFLUX_URL);
 }
 
 /** Everything in one process: `npm start`. */
@@ -65,7 +75,10 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   const has = (r: Role) => roles.includes(r);
   const health = createHealth(log);
   if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
-  const store = openStore(config);
+  // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
+  // stops the start (DataDirError: one line, exit code 2) rather than acknowledging nothing.
+  if (usesDataDir(config, roles)) checkDataDir(config.DATA_DIR);
+  const store = openStore(config, health, log);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
   const tokens = createTokenService({ store, admin, defaultTenant: config.DEFAULT_TENANT });

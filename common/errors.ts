@@ -1,7 +1,7 @@
 /**
  * The registry of application errors (the fastify model): each has a stable code, an HTTP
  * status and a title. HTTP answers them as application/problem+json (RFC 9457); tests assert
- * the code, never the message. Listed for users in docs/errors.md.
+ * the code, never the message. Listed for users in docs/api.md (Errors).
  */
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
@@ -16,6 +16,9 @@ export const ERRORS = {
   CHARGER_BUSY: { status: 429, title: 'Too many commands are already waiting for this charger' },
   CHARGER_ERROR: { status: 502, title: 'The charger answered with an OCPP error' },
   UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
+  // The registry's storage refused the write (full, read-only, I/O error, database unreachable):
+  // nothing was acknowledged, the client retries later. Distinct from UNAVAILABLE (history).
+  STORAGE_UNAVAILABLE: { status: 503, title: 'The registry cannot store writes right now' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

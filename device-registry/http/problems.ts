@@ -8,6 +8,9 @@ import { AppError, problemJson, type FieldProblem } from '../../common/errors.ts
 import { StoreError } from '../store/types.ts';
 
 function fromStore(err: StoreError): AppError {
+  // Not logged here: the store reported the outage to health once (common/health.ts), and a
+  // line per refused request would bury it.
+  if (err.code === 'UNAVAILABLE') return new AppError('STORAGE_UNAVAILABLE', err.message);
   const problems = err.field ? [{ field: `body.${err.field}`, message: err.message }] : [];
   if (err.code === 'DUPLICATE') return new AppError('DUPLICATE', err.message, problems);
   if (err.code === 'NOT_FOUND') return new AppError('NOT_FOUND', err.message);

@@ -407,6 +407,25 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
         }
       });
 
+      it('refuses numbers the columns cannot hold exactly, before writing anything (OCPP 1.6 JSON "integer" has no bound)', async () => {
+        const store = await open();
+        const t = await store.startTransaction(aTransaction('dev00001', { meterStart: 10 }));
+        for (const bad of [{ meterStart: 1e308 }, { meterStart: 2 ** 53 }, { meterStart: 1.5 }, { connectorId: 2 ** 31 }, { reservationId: -(2 ** 31) - 1 }]) {
+          const err = await rejection(store.startTransaction(aTransaction('dev00001', bad)));
+          expect(err, JSON.stringify(bad)).toBeInstanceOf(RangeError);
+        }
+        // Nothing stored can match such a start: the idempotency lookup finds nothing, no error.
+        expect(await store.findTransactionByStart('dev00001', 1, '2024-05-01T10:00:00.000Z', 1e308)).toBeNull();
+        expect(await store.findTransactionByStart('dev00001', 2 ** 31, '2024-05-01T10:00:00.000Z', 10)).toBeNull();
+        expect(await rejection(store.stopTransaction(t.id, { meterStop: 1e308, stoppedAt: '2024-05-01T11:00:00.000Z' }))).toBeInstanceOf(RangeError);
+        expect(await store.getTransaction(t.id)).toEqual(t);
+        expect((await store.listTransactions({})).total).toBe(1);
+        // The largest exact values are kept as given.
+        const big = await store.startTransaction(aTransaction('dev00001', { meterStart: 2 ** 53 - 1, connectorId: INT32_MAX }));
+        expect(await store.getTransaction(big.id)).toMatchObject({ meterStart: 2 ** 53 - 1, connectorId: INT32_MAX });
+        expect(big.id).toBeGreaterThan(t.id);
+      });
+
       it('lists by tenant, device, time range and status, in id order, with paging and total', async () => {
         const store = await open();
         const mk = (deviceId: string, tenant: string, startedAt: string) => store.startTransaction(aTransaction(deviceId, { tenant, startedAt }));

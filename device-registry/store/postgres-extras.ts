@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { newDeviceId } from '../ids.ts';
+import type { PgRead, PgWrite } from './postgres.ts';
 import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
 
 type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
@@ -28,52 +29,61 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function postgresExtras(pool: pg.Pool): Extras {
+/** Every write is one statement (its own committed transaction), through `write`. */
+export function postgresExtras(deps: { pool: pg.Pool; write: PgWrite; read: PgRead }): Extras {
+  const { pool, write, read } = deps;
   const rows = async <R>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as R[];
+  const changed = async (text: string, params: unknown[]) => ((await write(() => pool.query(text, params))).rowCount ?? 0) > 0;
   return {
     async listIdTags(tenant, p = {}) {
-      const n = (await rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM id_tags WHERE tenant = $1', [tenant]))[0]!.n;
-      const items = await rows<IdTagRow>('SELECT * FROM id_tags WHERE tenant = $1 ORDER BY lower(id_tag) LIMIT $2 OFFSET $3', [tenant, p.limit ?? null, p.offset ?? 0]);
+      const n = (await read(() => rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM id_tags WHERE tenant = $1', [tenant])))[0]!.n;
+      const items = await read(() => rows<IdTagRow>('SELECT * FROM id_tags WHERE tenant = $1 ORDER BY lower(id_tag) LIMIT $2 OFFSET $3', [tenant, p.limit ?? null, p.offset ?? 0]));
       return { items: items.map(toIdTag), total: n };
     },
     async deleteIdTag(tenant, idTag) {
-      return ((await pool.query('DELETE FROM id_tags WHERE tenant = $1 AND lower(id_tag) = lower($2)', [tenant, idTag])).rowCount ?? 0) > 0;
+      return changed('DELETE FROM id_tags WHERE tenant = $1 AND lower(id_tag) = lower($2)', [tenant, idTag]);
     },
     async createToken(t) {
-      const [r] = await guarded(() => rows<TokenRow>('INSERT INTO api_tokens (id, tenant, role, label, digest) VALUES ($1, $2, $3, $4, $5) RETURNING *', [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest]));
+      const [r] = await write(() =>
+        guarded(() => rows<TokenRow>('INSERT INTO api_tokens (id, tenant, role, label, digest) VALUES ($1, $2, $3, $4, $5) RETURNING *', [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest])),
+      );
       return toToken(r!);
     },
     async findTokenByDigest(digest) {
-      const [r] = await rows<TokenRow>('SELECT * FROM api_tokens WHERE digest = $1', [digest]);
+      const [r] = await read(() => rows<TokenRow>('SELECT * FROM api_tokens WHERE digest = $1', [digest]));
       return r ? toToken(r) : null;
     },
     async listTokens(tenant) {
-      return (await rows<TokenRow>('SELECT * FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id', [tenant])).map(toToken);
+      return (await read(() => rows<TokenRow>('SELECT * FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toToken);
     },
     async deleteToken(tenant, id) {
-      return ((await pool.query('DELETE FROM api_tokens WHERE tenant = $1 AND id = $2', [tenant, id])).rowCount ?? 0) > 0;
+      return changed('DELETE FROM api_tokens WHERE tenant = $1 AND id = $2', [tenant, id]);
     },
     async createTemplate(t) {
-      const [r] = await guarded(() => rows<TemplateRow>('INSERT INTO templates (id, tenant, label, attrs) VALUES ($1, $2, $3, $4::jsonb) RETURNING *', [t.id ?? newDeviceId(), t.tenant, t.label, JSON.stringify(t.attrs)]));
+      const [r] = await write(() =>
+        guarded(() => rows<TemplateRow>('INSERT INTO templates (id, tenant, label, attrs) VALUES ($1, $2, $3, $4::jsonb) RETURNING *', [t.id ?? newDeviceId(), t.tenant, t.label, JSON.stringify(t.attrs)])),
+      );
       return toTemplate(r!);
     },
     async getTemplate(tenant, id) {
-      const [r] = await rows<TemplateRow>('SELECT * FROM templates WHERE tenant = $1 AND id = $2', [tenant, id]);
+      const [r] = await read(() => rows<TemplateRow>('SELECT * FROM templates WHERE tenant = $1 AND id = $2', [tenant, id]));
       return r ? toTemplate(r) : null;
     },
     async listTemplates(tenant, p = {}) {
-      const n = (await rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM templates WHERE tenant = $1', [tenant]))[0]!.n;
-      const items = await rows<TemplateRow>('SELECT * FROM templates WHERE tenant = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3', [tenant, p.limit ?? null, p.offset ?? 0]);
+      const n = (await read(() => rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM templates WHERE tenant = $1', [tenant])))[0]!.n;
+      const items = await read(() => rows<TemplateRow>('SELECT * FROM templates WHERE tenant = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3', [tenant, p.limit ?? null, p.offset ?? 0]));
       return { items: items.map(toTemplate), total: n };
     },
     async updateTemplate(tenant, id, patch) {
-      const [r] = await guarded(() =>
-        rows<TemplateRow>('UPDATE templates SET label = COALESCE($3, label), attrs = COALESCE($4::jsonb, attrs), updated_at = now() WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, patch.label ?? null, patch.attrs ? JSON.stringify(patch.attrs) : null]),
+      const [r] = await write(() =>
+        guarded(() =>
+          rows<TemplateRow>('UPDATE templates SET label = COALESCE($3, label), attrs = COALESCE($4::jsonb, attrs), updated_at = now() WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, patch.label ?? null, patch.attrs ? JSON.stringify(patch.attrs) : null]),
+        ),
       );
       return r ? toTemplate(r) : null;
     },
     async deleteTemplate(tenant, id) {
-      return ((await pool.query('DELETE FROM templates WHERE tenant = $1 AND id = $2', [tenant, id])).rowCount ?? 0) > 0;
+      return changed('DELETE FROM templates WHERE tenant = $1 AND id = $2', [tenant, id]);
     },
   };
 }

@@ -7,12 +7,36 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
+import { registryFaultContract } from './contract-faults.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
-import type { RegistryStore } from './types.ts';
+import { StoreError, type RegistryStore } from './types.ts';
+import { freePort } from '../../test/processes.ts';
 
 const url = process.env['TEST_DATABASE_URL'];
 const ci = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0';
+
+/**
+ * A fault at COMMIT time, in the test's own schema only (the database is shared): a deferred
+ * constraint trigger on every table raises SQLSTATE 53100 disk_full while the switch is on, so
+ * the error arrives after the statement ran and its RETURNING row was sent, the way a failed
+ * WAL write at commit does.
+ */
+function faultDdl(schema: string): string {
+  const tables = ['devices', 'transactions', 'id_tags', 'api_tokens', 'templates', 'schema_migrations'];
+  return `
+    CREATE TABLE ${schema}.fault_switch (on_ boolean NOT NULL);
+    INSERT INTO ${schema}.fault_switch VALUES (false);
+    CREATE FUNCTION ${schema}.fault() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF (SELECT on_ FROM ${schema}.fault_switch) THEN
+        RAISE EXCEPTION 'injected: could not extend file: No space left on device' USING ERRCODE = '53100';
+      END IF;
+      RETURN NULL;
+    END $$;
+    ${tables.map((t) => `CREATE CONSTRAINT TRIGGER fault AFTER INSERT OR UPDATE OR DELETE ON ${schema}.${t} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${schema}.fault();`).join('\n')}
+  `;
+}
 
 /** The same database, with `schema` first on the search_path. */
 function urlWithSchema(base: string, schema: string): string {
@@ -55,6 +79,15 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
 
   registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryFaultContract('postgres, disk full at COMMIT (deferred trigger, SQLSTATE 53100)', async ({ health, probeIntervalMs }) => {
+    const store = createPostgresStore({ url: schemaUrl, health, probeIntervalMs });
+    await store.migrate();
+    await admin.query(faultDdl(schema));
+    const set = async (on: boolean) => {
+      await admin.query(`UPDATE ${schema}.fault_switch SET on_ = $1`, [on]);
+    };
+    return { store, fault: { code: 'DISK_FULL', inject: () => set(true), clear: () => set(false) } };
+  });
 
   describe('postgres specifics', () => {
     let store: RegistryStore | undefined;
@@ -101,5 +134,22 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
       );
       expect(seq.rows).toEqual([{ data_type: 'integer', cycle: false, max_value: String(2 ** 31 - 1) }]);
     });
+  });
+});
+
+// Needs no server: nothing listens on the port.
+describe('PostgreSQL registry store, database unreachable', () => {
+  it('a write raises UNAVAILABLE and the outage is reported as check registry', async () => {
+    const events: string[] = [];
+    const health = { fail: (c: string, p: { code: string }) => void events.push(`fail ${c} ${p.code}`), ok: (c: string) => void events.push(`ok ${c}`) };
+    const store = createPostgresStore({ url: `postgres://nobody:secret@127.0.0.1:${await freePort()}/none`, health, probeIntervalMs: 60_000 });
+    try {
+      const err = await store.createDevice(aDevice()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect(err).toMatchObject({ code: 'UNAVAILABLE', problem: 'UNAVAILABLE' });
+      expect(events).toEqual(['ok registry', 'fail registry UNAVAILABLE']);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -6,12 +6,22 @@
  * UPDATE, so concurrent updates of different keys all land), and migrate() runs in one
  * transaction behind an advisory lock. The schema lives in whatever schema the connection's
  * search_path names first (tests use `?options=-c search_path=...`).
+ *
+ * Acknowledged means durable (issue 13): a single statement outside BEGIN is its own
+ * transaction, committed by the server before it answers the statement (with the default
+ * synchronous_commit = on, after the WAL flush), and an error at commit (a deferred constraint,
+ * disk full) is that statement's error; node-postgres settles the query only on ReadyForQuery,
+ * so an awaited pool.query() that resolved has committed. migrate() awaits its COMMIT and
+ * checks that it was one. Storage failures go through storage-guard.ts.
  */
 import pg from 'pg';
+import type { Problem } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
+import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
 import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type Site, type Transaction } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -23,7 +33,16 @@ export interface PostgresStoreOptions {
   log?: Pick<Logger, 'warn'> | undefined;
   /** Device id generator; tests use it to force a collision. Default `newDeviceId`. */
   newId?: (() => string) | undefined;
+  /** Where storage failures and recoveries are reported (common/health.ts), as check `registry`. */
+  health?: StoreHealth | undefined;
+  /** While the storage fails, how often a probe write checks whether it works again. Default 5000 ms. */
+  probeIntervalMs?: number | undefined;
 }
+
+/** Runs one write (one statement, or a transaction whose COMMIT is awaited) through the storage guard. */
+export type PgWrite = <T>(fn: () => Promise<T>) => Promise<T>;
+/** Runs a read through the storage guard. */
+export type PgRead = <T>(fn: () => Promise<T>) => Promise<T>;
 
 interface DeviceRow {
   id: string;
@@ -75,6 +94,19 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
   // Without a listener an idle client's error (server restart) would crash the process.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL connection failed'));
   const newId = opts.newId ?? newDeviceId;
+  const guard = createStorageGuard({
+    health: opts.health,
+    component: 'registry',
+    where: `registry (PostgreSQL ${serverName(opts.url)})`,
+    classify: (err) => pgProblem(err, serverName(opts.url)),
+    probeIntervalMs: opts.probeIntervalMs ?? 5000,
+    // A committed no-op update: fails while the database is read-only, full or unreachable.
+    async probe() {
+      await pool.query('UPDATE schema_migrations SET applied_at = applied_at WHERE version = 1');
+    },
+  });
+  const write: PgWrite = (fn) => guard.write(fn);
+  const read: PgRead = (fn) => guard.read(fn);
 
   async function one<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R | null> {
     const r = await pool.query<R>(text, params);
@@ -86,7 +118,9 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     try {
       await client.query('BEGIN');
       const result = await fn(client);
-      await client.query('COMMIT');
+      // COMMIT of a transaction that failed earlier answers ROLLBACK, without an error.
+      const done = await client.query('COMMIT');
+      if (done.command !== 'COMMIT') throw new Error(`transaction not committed: the server answered ${done.command}`);
       client.release();
       return result;
     } catch (err) {
@@ -116,7 +150,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
   let closing: Promise<void> | undefined;
 
   return {
-    ...postgresExtras(pool),
+    ...postgresExtras({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.
@@ -130,6 +164,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       });
     },
     async close() {
+      guard.close();
       closing ??= pool.end();
       await closing;
     },
@@ -139,7 +174,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       for (let attempt = 1; ; attempt++) {
         const id = input.id ?? newId();
         try {
-          const row = await one<DeviceRow>(
+          const row = await write(() => one<DeviceRow>(
             `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11) RETURNING *`,
             [
@@ -155,7 +190,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
               json(input.site ?? null),
               now,
             ],
-          );
+          ));
           return toDevice(row!);
         } catch (err) {
           const dup = duplicate(err);
@@ -165,11 +200,11 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       }
     },
     async getDevice(id) {
-      const row = await one<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]);
+      const row = await read(() => one<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]));
       return row ? toDevice(row) : null;
     },
     async getDeviceByChargePointId(chargePointId) {
-      const row = await one<DeviceRow>('SELECT * FROM devices WHERE charge_point_id = $1', [chargePointId]);
+      const row = await read(() => one<DeviceRow>('SELECT * FROM devices WHERE charge_point_id = $1', [chargePointId]));
       return row ? toDevice(row) : null;
     },
     async listDevices(filter) {
@@ -177,7 +212,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
       if (filter.chargePointId !== undefined) where.add('charge_point_id = ?', filter.chargePointId);
       const { limit, offset } = paging(filter);
-      const { rows, total } = await page<DeviceRow>('devices', where, 'created_at, id', limit, offset);
+      const { rows, total } = await read(() => page<DeviceRow>('devices', where, 'created_at, id', limit, offset));
       return { items: rows.map(toDevice), total } satisfies Page<Device>;
     },
     async updateDevice(id, patch: DevicePatch) {
@@ -196,7 +231,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       // updatedAt moves forward on every update, even two in the same millisecond (usable as an ETag).
       sets.push(`updated_at = GREATEST(${p(new Date().toISOString())}::timestamptz, updated_at + interval '1 millisecond')`);
       try {
-        const row = await one<DeviceRow>(`UPDATE devices SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+        const row = await write(() => one<DeviceRow>(`UPDATE devices SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params));
         return row ? toDevice(row) : null;
       } catch (err) {
         throw duplicate(err) ?? err;
@@ -204,22 +239,41 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      const r = await pool.query('DELETE FROM devices WHERE id = $1', [id]);
+      const r = await write(() => pool.query('DELETE FROM devices WHERE id = $1', [id]));
       return (r.rowCount ?? 0) > 0;
     },
 
     async startTransaction(input) {
-      const row = await one<TransactionRow>(
-        `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active') RETURNING *`,
-        [input.deviceId, input.tenant, input.connectorId, input.idTag, utc(input.startedAt, 'startedAt'), input.meterStart, input.reservationId ?? null],
+      // Checked before the write: a value the column cannot hold is refused with a clear error.
+      const params = [
+        input.deviceId,
+        input.tenant,
+        int32(input.connectorId, 'connectorId'),
+        input.idTag,
+        utc(input.startedAt, 'startedAt'),
+        meterWh(input.meterStart, 'meterStart'),
+        input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
+      ];
+      // The identity sequence may skip a value a failed insert drew, but never hands one out twice.
+      const row = await write(() =>
+        one<TransactionRow>(
+          `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active') RETURNING *`,
+          params,
+        ),
       );
       return toTransaction(row!);
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
-      const row = await one<TransactionRow>(
-        'SELECT * FROM transactions WHERE device_id = $1 AND connector_id = $2 AND started_at = $3 AND meter_start = $4 ORDER BY id LIMIT 1',
-        [deviceId, connectorId, utc(startedAt, 'startedAt'), meterStart],
+      if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
+      const at = utc(startedAt, 'startedAt');
+      const row = await read(() =>
+        one<TransactionRow>('SELECT * FROM transactions WHERE device_id = $1 AND connector_id = $2 AND started_at = $3 AND meter_start = $4 ORDER BY id LIMIT 1', [
+          deviceId,
+          connectorId,
+          at,
+          meterStart,
+        ]),
       );
       return row ? toTransaction(row) : null;
     },
@@ -227,17 +281,20 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (!isTransactionId(id)) return null;
       // First stop wins. Two statements on purpose: the SELECT takes a fresh snapshot, so after
       // losing a race to another stop it reads the winner's values, not the row as it was.
-      await pool.query(
-        `UPDATE transactions SET meter_stop = $2, stopped_at = $3, stop_reason = $4, stop_id_tag = $5, status = 'completed'
-         WHERE id = $1 AND status = 'active'`,
-        [id, stop.meterStop, utc(stop.stoppedAt, 'stoppedAt'), stop.stopReason ?? null, stop.stopIdTag ?? null],
+      const params = [id, meterWh(stop.meterStop, 'meterStop'), utc(stop.stoppedAt, 'stoppedAt'), stop.stopReason ?? null, stop.stopIdTag ?? null];
+      await write(() =>
+        pool.query(
+          `UPDATE transactions SET meter_stop = $2, stopped_at = $3, stop_reason = $4, stop_id_tag = $5, status = 'completed'
+           WHERE id = $1 AND status = 'active'`,
+          params,
+        ),
       );
-      const row = await one<TransactionRow>('SELECT * FROM transactions WHERE id = $1', [id]);
+      const row = await read(() => one<TransactionRow>('SELECT * FROM transactions WHERE id = $1', [id]));
       return row ? toTransaction(row) : null;
     },
     async getTransaction(id) {
       if (!isTransactionId(id)) return null;
-      const row = await one<TransactionRow>('SELECT * FROM transactions WHERE id = $1', [id]);
+      const row = await read(() => one<TransactionRow>('SELECT * FROM transactions WHERE id = $1', [id]));
       return row ? toTransaction(row) : null;
     },
     async listTransactions(filter) {
@@ -248,22 +305,25 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
       if (filter.status !== undefined) where.add('status = ?', filter.status);
       const { limit, offset } = paging(filter);
-      const { rows, total } = await page<TransactionRow>('transactions', where, 'id', limit, offset);
+      const { rows, total } = await read(() => page<TransactionRow>('transactions', where, 'id', limit, offset));
       return { items: rows.map(toTransaction), total } satisfies Page<Transaction>;
     },
 
     async getIdTag(tenant, idTag) {
       // lower(): OCPP 1.6 §7.28, an IdToken is case-insensitive (matches the id_tags_key index).
-      const row = await one<IdTagRow>('SELECT * FROM id_tags WHERE tenant = $1 AND lower(id_tag) = lower($2)', [tenant, idTag]);
+      const row = await read(() => one<IdTagRow>('SELECT * FROM id_tags WHERE tenant = $1 AND lower(id_tag) = lower($2)', [tenant, idTag]));
       return row ? toIdTag(row) : null;
     },
     async upsertIdTag(tag) {
-      const row = await one<IdTagRow>(
-        `INSERT INTO id_tags (tenant, id_tag, status, expiry_date, parent_id_tag) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant, (lower(id_tag))) DO UPDATE SET
-           id_tag = EXCLUDED.id_tag, status = EXCLUDED.status, expiry_date = EXCLUDED.expiry_date, parent_id_tag = EXCLUDED.parent_id_tag
-         RETURNING *`,
-        [tag.tenant, tag.idTag, tag.status, tag.expiryDate === null ? null : utc(tag.expiryDate, 'expiryDate'), tag.parentIdTag],
+      const params = [tag.tenant, tag.idTag, tag.status, tag.expiryDate === null ? null : utc(tag.expiryDate, 'expiryDate'), tag.parentIdTag];
+      const row = await write(() =>
+        one<IdTagRow>(
+          `INSERT INTO id_tags (tenant, id_tag, status, expiry_date, parent_id_tag) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, (lower(id_tag))) DO UPDATE SET
+             id_tag = EXCLUDED.id_tag, status = EXCLUDED.status, expiry_date = EXCLUDED.expiry_date, parent_id_tag = EXCLUDED.parent_id_tag
+           RETURNING *`,
+          params,
+        ),
       );
       return toIdTag(row!);
     },
@@ -339,6 +399,41 @@ function paging(filter: { limit?: number | undefined; offset?: number | undefine
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${limit}`);
   if (!(Number.isInteger(offset) && offset >= 0)) throw new RangeError(`offset must be a non-negative integer: ${offset}`);
   return { limit: limit ?? null, offset };
+}
+
+/** host:port/database of a connection URL, without the credentials, for the operator's message. */
+function serverName(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+/**
+ * What a PostgreSQL failure means for the operator. The server's disk is full (SQLSTATE 53100
+ * disk_full) or the database is read-only (25006 read_only_sql_transaction: a standby, or
+ * default_transaction_read_only); or the database cannot be reached: the connection failed or
+ * was lost (node-postgres' own errors carry no code), or the server refuses connections (class
+ * 08 connection_exception, 57P01-57P03 shutdown / cannot_connect_now, 53300
+ * too_many_connections). Anything else is left to common/health.ts storageProblem.
+ */
+function pgProblem(err: unknown, server: string): Problem | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = String(e?.code ?? '');
+  const message = String(e?.message ?? '');
+  const where = `registry (PostgreSQL ${server})`;
+  if (code === '53100') return { code: 'DISK_FULL', message: `${where}: the database server's disk is full (53100); free space there, the process recovers by itself` };
+  if (code === '25006') return { code: 'READ_ONLY', message: `${where}: the database is read-only (25006: a standby, or default_transaction_read_only); point DATABASE_URL at the primary, the process recovers by itself` };
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(code);
+  const refused = code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
+  const lost = !code && /Connection terminated|timeout exceeded when trying to connect/.test(message);
+  if (!network && !refused && !lost) return null;
+  return {
+    code: 'UNAVAILABLE',
+    message: `${where}: the database cannot be reached (${code || message}); check DATABASE_URL and the server, the process recovers by itself`,
+  };
 }
 
 /** 23505 unique_violation, told apart by the constraint names migration 1 spells out. */

@@ -1,11 +1,25 @@
 /**
  * The SQLite half of migration 2: API tokens, templates, and the ID-tag list/delete. Kept apart
- * from sqlite.ts so each file stays readable; both are one store.
+ * from sqlite.ts so each file stays readable; both are one store, with the same rules: writes
+ * through `write` (one checked transaction each), RETURNING rows through `returning()`.
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { newDeviceId } from '../ids.ts';
 import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
+
+/** Runs a function in one BEGIN IMMEDIATE transaction, through the storage guard. */
+export type SqliteWrite = <T>(fn: () => T) => Promise<T>;
+/** Runs a read through the storage guard (its storage errors become StoreError UNAVAILABLE). */
+export type SqliteRead = <T>(fn: () => T) => Promise<T>;
+
+/**
+ * The rows of a statement with RETURNING, run to completion with `.all()` (never `.get()`: see
+ * the top of sqlite.ts); the first one, for the single-row writes here.
+ */
+export function returning<R>(statement: Database.Statement, ...params: unknown[]): R | undefined {
+  return statement.all(...params)[0] as R | undefined;
+}
 
 type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
 
@@ -26,6 +40,7 @@ function dup(err: unknown): StoreError | null {
   return new StoreError('DUPLICATE', 'this id exists', 'id');
 }
 
+/** Inside a write: a unique violation becomes StoreError DUPLICATE (and rolls the transaction back). */
 function run<T>(fn: () => T): T {
   try {
     return fn();
@@ -34,61 +49,62 @@ function run<T>(fn: () => T): T {
   }
 }
 
-export function sqliteExtras(sql: (text: string) => Database.Statement): Extras {
+export function sqliteExtras(deps: { sql: (text: string) => Database.Statement; write: SqliteWrite; read: SqliteRead }): Extras {
+  const { sql, write, read } = deps;
   const page = (limit?: number, offset?: number) => [limit ?? -1, offset ?? 0];
   return {
     async listIdTags(tenant, p = {}) {
-      const total = (sql('SELECT COUNT(*) AS n FROM id_tags WHERE tenant = ?').get(tenant) as { n: number }).n;
-      const rows = sql('SELECT * FROM id_tags WHERE tenant = ? ORDER BY id_tag LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as IdTagRow[];
-      return { items: rows.map(toIdTag), total };
+      return read(() => {
+        const total = (sql('SELECT COUNT(*) AS n FROM id_tags WHERE tenant = ?').get(tenant) as { n: number }).n;
+        const rows = sql('SELECT * FROM id_tags WHERE tenant = ? ORDER BY id_tag LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as IdTagRow[];
+        return { items: rows.map(toIdTag), total };
+      });
     },
     async deleteIdTag(tenant, idTag) {
-      return sql('DELETE FROM id_tags WHERE tenant = ? AND id_tag = ?').run(tenant, idTag).changes > 0;
+      return write(() => sql('DELETE FROM id_tags WHERE tenant = ? AND id_tag = ?').run(tenant, idTag).changes > 0);
     },
     async createToken(t) {
-      const row = run(() => sql('INSERT INTO api_tokens (id, tenant, role, label, digest, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *').get(t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, new Date().toISOString()) as TokenRow);
-      return toToken(row);
+      const params = [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, new Date().toISOString()];
+      const row = await write(() => run(() => returning<TokenRow>(sql('INSERT INTO api_tokens (id, tenant, role, label, digest, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *'), ...params)));
+      return toToken(row!);
     },
     async findTokenByDigest(digest) {
-      const row = sql('SELECT * FROM api_tokens WHERE digest = ?').get(digest) as TokenRow | undefined;
+      const row = await read(() => sql('SELECT * FROM api_tokens WHERE digest = ?').get(digest) as TokenRow | undefined);
       return row ? toToken(row) : null;
     },
     async listTokens(tenant) {
-      return (sql('SELECT * FROM api_tokens WHERE tenant = ? ORDER BY created_at, id').all(tenant) as TokenRow[]).map(toToken);
+      return (await read(() => sql('SELECT * FROM api_tokens WHERE tenant = ? ORDER BY created_at, id').all(tenant) as TokenRow[])).map(toToken);
     },
     async deleteToken(tenant, id) {
-      return sql('DELETE FROM api_tokens WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return write(() => sql('DELETE FROM api_tokens WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0);
     },
     async createTemplate(t) {
       const now = new Date().toISOString();
-      const row = run(() => sql('INSERT INTO templates (id, tenant, label, attrs, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *').get(t.id ?? newDeviceId(), t.tenant, t.label, JSON.stringify(t.attrs), now, now) as TemplateRow);
-      return toTemplate(row);
+      const params = [t.id ?? newDeviceId(), t.tenant, t.label, JSON.stringify(t.attrs), now, now];
+      const row = await write(() => run(() => returning<TemplateRow>(sql('INSERT INTO templates (id, tenant, label, attrs, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *'), ...params)));
+      return toTemplate(row!);
     },
     async getTemplate(tenant, id) {
-      const row = sql('SELECT * FROM templates WHERE tenant = ? AND id = ?').get(tenant, id) as TemplateRow | undefined;
+      const row = await read(() => sql('SELECT * FROM templates WHERE tenant = ? AND id = ?').get(tenant, id) as TemplateRow | undefined);
       return row ? toTemplate(row) : null;
     },
     async listTemplates(tenant, p = {}) {
-      const total = (sql('SELECT COUNT(*) AS n FROM templates WHERE tenant = ?').get(tenant) as { n: number }).n;
-      const rows = sql('SELECT * FROM templates WHERE tenant = ? ORDER BY created_at, id LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as TemplateRow[];
-      return { items: rows.map(toTemplate), total };
+      return read(() => {
+        const total = (sql('SELECT COUNT(*) AS n FROM templates WHERE tenant = ?').get(tenant) as { n: number }).n;
+        const rows = sql('SELECT * FROM templates WHERE tenant = ? ORDER BY created_at, id LIMIT ? OFFSET ?').all(tenant, ...page(p.limit, p.offset)) as TemplateRow[];
+        return { items: rows.map(toTemplate), total };
+      });
     },
     async updateTemplate(tenant, id, patch) {
       // One statement: atomic; COALESCE keeps what the patch leaves out.
-      const row = run(
-        () =>
-          sql('UPDATE templates SET label = COALESCE(?, label), attrs = COALESCE(?, attrs), updated_at = ? WHERE tenant = ? AND id = ? RETURNING *').get(
-            patch.label ?? null,
-            patch.attrs ? JSON.stringify(patch.attrs) : null,
-            new Date().toISOString(),
-            tenant,
-            id,
-          ) as TemplateRow | undefined,
+      const params = [patch.label ?? null, patch.attrs ? JSON.stringify(patch.attrs) : null, new Date().toISOString(), tenant, id];
+      const row = await write(() =>
+        run(() => returning<TemplateRow>(sql('UPDATE templates SET label = COALESCE(?, label), attrs = COALESCE(?, attrs), updated_at = ? WHERE tenant = ? AND id = ? RETURNING *'), ...params)),
       );
       return row ? toTemplate(row) : null;
     },
     async deleteTemplate(tenant, id) {
-      return sql('DELETE FROM templates WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return write(() => sql('DELETE FROM templates WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0);
     },
   };
 }

@@ -5,13 +5,26 @@
  * the next starts: Promise.all of many updates cannot interleave. Read-modify-write methods
  * still run in BEGIN IMMEDIATE transactions so that a second process on the same file (a CLI,
  * a backup tool) cannot slip in between the read and the write; busy_timeout makes it wait.
+ *
+ * Acknowledged means durable (issue 13). Every write is one BEGIN IMMEDIATE transaction whose
+ * COMMIT better-sqlite3 runs and checks, and rows of `RETURNING` are read with `.all()`, never
+ * `.get()`. In autocommit mode SQLite hands out the first RETURNING row on the first
+ * sqlite3_step and commits when the statement completes; a failed commit (SQLITE_FULL on a
+ * full disk) is then reported by the last step or by sqlite3_reset, and better-sqlite3's
+ * `.get()` (src/objects/statement.cpp, Statement::JS_get) resets after one row and ignores what
+ * the reset returns. A write that never committed looked like a success: on a full tmpfs five
+ * chargers got the same transactionId. synchronous = FULL makes each commit reach the disk
+ * before it is acknowledged. Storage failures go through storage-guard.ts.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { probeWrite } from '../../common/data-dir.ts';
 import { newDeviceId } from '../ids.ts';
-import { sqliteExtras } from './sqlite-extras.ts';
+import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
+import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
 import {
   StoreError,
   type Device,
@@ -31,6 +44,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
   /** Device id generator; tests use it to force a collision. Default `newDeviceId`. */
   newId?: (() => string) | undefined;
+  /** Where storage failures and recoveries are reported (common/health.ts), as check `registry`. */
+  health?: StoreHealth | undefined;
+  /** While the storage fails, how often a probe write checks whether it works again. Default 5000 ms. */
+  probeIntervalMs?: number | undefined;
+  /** Test seam: called with the open connection; the contract suite injects storage faults with it. */
+  onConnection?: ((db: Database.Database) => void) | undefined;
 }
 
 interface DeviceRow {
@@ -79,9 +98,13 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
   const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts the file.
-  db.pragma('synchronous = NORMAL');
+  // FULL, not NORMAL: in WAL mode NORMAL skips the WAL fsync at commit, so a power cut may lose
+  // the last acknowledged StartTransaction/StopTransaction (SQLite docs, PRAGMA synchronous: "A
+  // transaction committed in WAL mode with synchronous=NORMAL might roll back following a power
+  // loss or system crash"). The cost, one fsync per write, is in docs/api.md (Storage).
+  db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  opts.onConnection?.(db);
   const newId = opts.newId ?? newDeviceId;
 
   // Statements are prepared on first use (the tables exist only after migrate()) and kept.
@@ -95,6 +118,22 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   const deviceRow = (id: string) => sql('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
   const transactionRow = (id: number) => sql('SELECT * FROM transactions WHERE id = ?').get(id) as TransactionRow | undefined;
 
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
+  const guard = createStorageGuard({
+    health: opts.health,
+    component: 'registry',
+    where: `registry (${opts.file})`,
+    probeIntervalMs: opts.probeIntervalMs ?? 5000,
+    // The directory takes a file that reaches the disk, and the database itself takes a
+    // commit (a no-op update: SQLITE_READONLY_DBMOVED and the like pass a file probe).
+    async probe() {
+      probeWrite(path.dirname(path.resolve(opts.file)));
+      inTransaction.immediate(() => sql('UPDATE schema_migrations SET applied_at = applied_at WHERE version = 1').run());
+    },
+  });
+  const write: SqliteWrite = (fn) => guard.write(() => inTransaction.immediate(fn) as ReturnType<typeof fn>);
+  const read: SqliteRead = (fn) => guard.read(fn);
+
   const migrate = db.transaction(() => {
     db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
     const applied = (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version);
@@ -104,29 +143,35 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     }
   });
 
-  const insertDevice = (input: NewDevice): Device => {
+  const insertDevice = async (input: NewDevice): Promise<Device> => {
     const now = new Date().toISOString();
     for (let attempt = 1; ; attempt++) {
       const id = input.id ?? newId();
+      const params = [
+        id,
+        input.tenant,
+        input.chargePointId,
+        input.label ?? input.chargePointId,
+        flag(input.enabled ?? true),
+        input.passwordHash ?? null,
+        flag(input.lenient ?? null),
+        JSON.stringify(input.templates ?? []),
+        JSON.stringify(input.attrs ?? {}),
+        json(input.site ?? null),
+        now,
+        now,
+      ];
       try {
-        const row = sql(
-          `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        ).get(
-          id,
-          input.tenant,
-          input.chargePointId,
-          input.label ?? input.chargePointId,
-          flag(input.enabled ?? true),
-          input.passwordHash ?? null,
-          flag(input.lenient ?? null),
-          JSON.stringify(input.templates ?? []),
-          JSON.stringify(input.attrs ?? {}),
-          json(input.site ?? null),
-          now,
-          now,
-        ) as DeviceRow;
-        return toDevice(row);
+        const row = await write(() =>
+          returning<DeviceRow>(
+            sql(
+              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+            ),
+            ...params,
+          ),
+        );
+        return toDevice(row!);
       } catch (err) {
         const dup = duplicate(err);
         if (dup?.field === 'id' && input.id === undefined && attempt < ID_ATTEMPTS) continue;
@@ -135,7 +180,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     }
   };
 
-  const updateDevice = db.transaction((id: string, patch: DevicePatch): Device | null => {
+  const updateDevice = (id: string, patch: DevicePatch): Device | null => {
     const row = deviceRow(id);
     if (!row) return null;
     const cur = toDevice(row);
@@ -152,10 +197,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       site: patch.site === undefined ? cur.site : patch.site,
       updatedAt: bumped(cur.updatedAt),
     };
-    const updated = sql(
-      `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
-       WHERE id = ? RETURNING *`,
-    ).get(
+    const updated = returning<DeviceRow>(
+      sql(
+        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
+         WHERE id = ? RETURNING *`,
+      ),
       next.chargePointId,
       next.label,
       flag(next.enabled),
@@ -166,18 +212,18 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       json(next.site),
       next.updatedAt,
       id,
-    ) as DeviceRow;
-    return toDevice(updated);
-  });
+    );
+    return toDevice(updated!);
+  };
 
   // First stop wins: a second StopTransaction (a resend after a reconnect) changes nothing.
-  const stopTransaction = db.transaction((id: number, stoppedAt: string, meterStop: number, stopReason: string | null, stopIdTag: string | null) => {
+  const stopTransaction = (id: number, stoppedAt: string, meterStop: number, stopReason: string | null, stopIdTag: string | null) => {
     sql(
       `UPDATE transactions SET meter_stop = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?, status = 'completed'
        WHERE id = ? AND status = 'active'`,
     ).run(meterStop, stoppedAt, stopReason, stopIdTag, id);
     return transactionRow(id);
-  });
+  };
 
   /** Count and page in one read transaction, so total and items agree. */
   const readPage = db.transaction((from: string, where: Where, order: string, limit: number | null, offset: number) => {
@@ -187,18 +233,19 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     return { rows, total: n };
   });
   const page = <R>(from: string, where: Where, order: string, limit: number | null, offset: number) =>
-    readPage(from, where, order, limit, offset) as { rows: R[]; total: number };
+    read(() => readPage(from, where, order, limit, offset) as { rows: R[]; total: number });
 
   let closed = false;
 
   return {
-    ...sqliteExtras(sql),
+    ...sqliteExtras({ sql, write, read }),
     async migrate() {
       migrate.immediate();
     },
     async close() {
       if (closed) return;
       closed = true;
+      guard.close();
       statements.clear();
       db.close();
     },
@@ -207,11 +254,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       return insertDevice(input);
     },
     async getDevice(id) {
-      const row = deviceRow(id);
+      const row = await read(() => deviceRow(id));
       return row ? toDevice(row) : null;
     },
     async getDeviceByChargePointId(chargePointId) {
-      const row = sql('SELECT * FROM devices WHERE charge_point_id = ?').get(chargePointId) as DeviceRow | undefined;
+      const row = await read(() => sql('SELECT * FROM devices WHERE charge_point_id = ?').get(chargePointId) as DeviceRow | undefined);
       return row ? toDevice(row) : null;
     },
     async listDevices(filter) {
@@ -219,42 +266,70 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
       if (filter.chargePointId !== undefined) where.add('charge_point_id = ?', filter.chargePointId);
       const { limit, offset } = paging(filter);
-      const { rows, total } = page<DeviceRow>('devices', where, 'created_at, id', limit, offset);
+      const { rows, total } = await page<DeviceRow>('devices', where, 'created_at, id', limit, offset);
       return { items: rows.map(toDevice), total } satisfies Page<Device>;
     },
     async updateDevice(id, patch) {
-      try {
-        return updateDevice.immediate(id, patch);
-      } catch (err) {
-        throw duplicate(err) ?? err;
-      }
+      return write(() => {
+        try {
+          return updateDevice(id, patch);
+        } catch (err) {
+          throw duplicate(err) ?? err;
+        }
+      });
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+      return write(() => sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0);
     },
 
     async startTransaction(input) {
-      const row = sql(
-        `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
-      ).get(input.deviceId, input.tenant, input.connectorId, input.idTag, utc(input.startedAt, 'startedAt'), input.meterStart, input.reservationId ?? null) as TransactionRow;
-      return toTransaction(row);
+      // Checked before the write: a value the column cannot hold exactly is refused, not rounded.
+      const params = [
+        input.deviceId,
+        input.tenant,
+        int32(input.connectorId, 'connectorId'),
+        input.idTag,
+        utc(input.startedAt, 'startedAt'),
+        meterWh(input.meterStart, 'meterStart'),
+        input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
+      ];
+      // The id is handed out only once the row has committed (AUTOINCREMENT, migration 1: the
+      // sqlite_sequence update commits or rolls back with the row, so an id is never reused).
+      const row = await write(() =>
+        returning<TransactionRow>(
+          sql(
+            `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
+          ),
+          ...params,
+        ),
+      );
+      return toTransaction(row!);
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
-      const row = sql(
-        'SELECT * FROM transactions WHERE device_id = ? AND connector_id = ? AND started_at = ? AND meter_start = ? ORDER BY id LIMIT 1',
-      ).get(deviceId, connectorId, utc(startedAt, 'startedAt'), meterStart) as TransactionRow | undefined;
+      if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
+      const at = utc(startedAt, 'startedAt');
+      const row = await read(
+        () =>
+          sql('SELECT * FROM transactions WHERE device_id = ? AND connector_id = ? AND started_at = ? AND meter_start = ? ORDER BY id LIMIT 1').get(
+            deviceId,
+            connectorId,
+            at,
+            meterStart,
+          ) as TransactionRow | undefined,
+      );
       return row ? toTransaction(row) : null;
     },
     async stopTransaction(id, stop) {
       if (!isTransactionId(id)) return null;
-      const row = stopTransaction.immediate(id, utc(stop.stoppedAt, 'stoppedAt'), stop.meterStop, stop.stopReason ?? null, stop.stopIdTag ?? null);
+      const args = [id, utc(stop.stoppedAt, 'stoppedAt'), meterWh(stop.meterStop, 'meterStop'), stop.stopReason ?? null, stop.stopIdTag ?? null] as const;
+      const row = await write(() => stopTransaction(...args));
       return row ? toTransaction(row) : null;
     },
     async getTransaction(id) {
       if (!isTransactionId(id)) return null;
-      const row = transactionRow(id);
+      const row = await read(() => transactionRow(id));
       return row ? toTransaction(row) : null;
     },
     async listTransactions(filter) {
@@ -266,22 +341,32 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
       if (filter.status !== undefined) where.add('status = ?', filter.status);
       const { limit, offset } = paging(filter);
-      const { rows, total } = page<TransactionRow>('transactions', where, 'id', limit, offset);
+      const { rows, total } = await page<TransactionRow>('transactions', where, 'id', limit, offset);
       return { items: rows.map(toTransaction), total } satisfies Page<Transaction>;
     },
 
     async getIdTag(tenant, idTag) {
-      const row = sql('SELECT * FROM id_tags WHERE tenant = ? AND id_tag = ?').get(tenant, idTag) as IdTagRow | undefined;
+      const row = await read(() => sql('SELECT * FROM id_tags WHERE tenant = ? AND id_tag = ?').get(tenant, idTag) as IdTagRow | undefined);
       return row ? toIdTag(row) : null;
     },
     async upsertIdTag(tag) {
-      const row = sql(
-        `INSERT INTO id_tags (tenant, id_tag, status, expiry_date, parent_id_tag) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, id_tag) DO UPDATE SET
-           id_tag = excluded.id_tag, status = excluded.status, expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag
-         RETURNING *`,
-      ).get(tag.tenant, tag.idTag, tag.status, tag.expiryDate === null ? null : utc(tag.expiryDate, 'expiryDate'), tag.parentIdTag) as IdTagRow;
-      return toIdTag(row);
+      const expiry = tag.expiryDate === null ? null : utc(tag.expiryDate, 'expiryDate');
+      const row = await write(() =>
+        returning<IdTagRow>(
+          sql(
+            `INSERT INTO id_tags (tenant, id_tag, status, expiry_date, parent_id_tag) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (tenant, id_tag) DO UPDATE SET
+               id_tag = excluded.id_tag, status = excluded.status, expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag
+             RETURNING *`,
+          ),
+          tag.tenant,
+          tag.idTag,
+          tag.status,
+          expiry,
+          tag.parentIdTag,
+        ),
+      );
+      return toIdTag(row!);
     },
   };
 }

@@ -6,6 +6,10 @@
  * Every method is async even on SQLite so that callers cannot come to rely on synchronous
  * storage; none of them is on the MeterValues hot path (the gateway reads devices through
  * its cache at connect time).
+ *
+ * A write resolves only once it has committed (durably: SQLite synchronous = FULL). When the
+ * storage cannot take it (full, read-only, I/O error, database unreachable) it rejects with
+ * StoreError('UNAVAILABLE') and nothing of it is stored (`contract-faults.ts`).
  */
 
 export type AttrValue = string | number | boolean | null;
@@ -218,15 +222,25 @@ export interface RegistryStore {
   deleteTemplate(tenant: string, id: string): Promise<boolean>;
 }
 
-export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT';
+/**
+ * DUPLICATE, NOT_FOUND, CONFLICT: the request itself cannot be stored. UNAVAILABLE: the storage
+ * cannot take it now (full, read-only, I/O error, database unreachable); nothing was stored, or
+ * for a PostgreSQL connection lost during the commit, nothing acknowledged. Retrying later is right.
+ */
+export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
 export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
     readonly field?: string,
+    options?: { cause?: unknown; problem?: string | undefined },
   ) {
-    super(message);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
+    this.problem = options?.problem;
   }
+
+  /** For UNAVAILABLE: what the storage reported, as common/health.ts names it (`DISK_FULL`, `READ_ONLY`, `IO_ERROR`, `UNAVAILABLE`). */
+  readonly problem: string | undefined;
 }
