@@ -235,7 +235,9 @@ export class Journal {
     this.flushing = true;
     g.chunks[g.chunks.length - 1] = g.chunks.at(-1)!.subarray(0, g.used);
     try {
-      await this.fh.writev(g.chunks);
+      // At the explicit offset: after a truncate (a failed write, a torn tail cut off at open)
+      // the file position is not where the next record goes.
+      await this.writeAll(g.chunks, this.size, g.bytes);
       await this.fh.datasync();
       this.size += g.bytes;
       this.segments.set(this.segment, this.size);
@@ -254,13 +256,24 @@ export class Journal {
     if (this.group && !this.closed) void this.flush();
   }
 
+  /** writev reports a short write (a disk filling up) as success: write the rest, or fail. */
+  private async writeAll(chunks: Buffer[], at: number, total: number): Promise<void> {
+    let written = (await this.fh.writev(chunks, at)).bytesWritten;
+    if (written >= total) return;
+    const all = Buffer.concat(chunks);
+    while (written < total) {
+      const n = (await this.fh.write(all, written, total - written, at + written)).bytesWritten;
+      if (n === 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+      written += n;
+    }
+  }
+
   private async fail(g: Group, err: unknown): Promise<void> {
     const e = err instanceof Error ? err : new Error(String(err));
+    // Refuse new appends first, then tell the waiting chargers.
+    this.setProblem(storageProblem(err, 'telemetry journal') ?? { code: 'IO_ERROR', message: `telemetry journal: write failed (${e.message})` });
     g.failed = e;
     g.reject?.(e);
-    // Whatever part of the group reached the file is cut off: a reader never sees a record
-    // that was refused to its charger, and the next write starts at a record boundary.
-    await this.fh.truncate(this.size).catch(() => undefined);
     // Appends made while this write was in flight would fail alike: their chargers are told now.
     const next = this.group;
     if (next) {
@@ -269,7 +282,9 @@ export class Journal {
       next.chunks = [];
       next.reject?.(e);
     }
-    this.setProblem(storageProblem(err, 'telemetry journal') ?? { code: 'IO_ERROR', message: `telemetry journal: write failed (${e.message})` });
+    // Whatever part of the group reached the file is cut off: a reader never sees a record
+    // that was refused to its charger, and the next write starts at a record boundary.
+    await this.fh.truncate(this.size).catch(() => undefined);
   }
 
   private setProblem(p: Problem): void {
@@ -288,7 +303,7 @@ export class Journal {
       // A record-sized write where the next record goes, synced, then cut off again.
       this.flushing = true;
       try {
-        await this.fh.write(Buffer.alloc(4096), 0, 4096, this.size);
+        await this.writeAll([Buffer.alloc(64 * 1024)], this.size, 64 * 1024);
         await this.fh.datasync();
         await this.fh.truncate(this.size);
       } catch {
@@ -331,6 +346,9 @@ export class Journal {
    * much, and stored points are idempotent).
    */
   checkpoint(pos: number): void {
+    // The end of a closed segment is the start of the next one: the closed one can go.
+    const seg = segmentOf(pos);
+    if (seg < this.segment && offsetOf(pos) >= (this.segments.get(seg) ?? 0)) pos = position(seg + 1, 0);
     if (pos <= this.checkpointPos) return;
     this.checkpointPos = Math.min(pos, this.committed);
     if (this.problem?.code === 'JOURNAL_FULL' && this.backlogBytes < this.maxBytes * 0.9) void this.probe();
