@@ -93,6 +93,14 @@ describe.skipIf(!!noTmpfs)('a full DATA_DIR', () => {
     }
     expect((await http.get('/transactions')).body.total).toBe(0);
 
+    // MeterValues the telemetry journal cannot keep are refused (the charger keeps and resends
+    // them), never acknowledged and buffered in memory. The first one finds out the disk is full;
+    // from then on they are refused before any work, until the journal's probe sees space again.
+    const mv = (s: number) => ({ connectorId: 1, meterValue: [{ timestamp: `2026-03-01T10:10:${String(s).padStart(2, '0')}.000Z`, sampledValue: [{ value: String(100 + s), measurand: 'Power.Active.Import', unit: 'W' }] }] });
+    for (let s = 0; s < 3; s++) await expect(chargers[0]!.call('MeterValues', mv(s))).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
+    expect((await http.get('/health')).body.checks.journal).toMatchObject({ ok: false, code: 'DISK_FULL' });
+    expect((await http.get('/metrics')).text).toContain('chargebridge_journal_writable 0');
+
     const health = await http.get('/health');
     expect(health.body.ready).toBe(false);
     expect(health.body.checks.registry).toMatchObject({ ok: false, code: 'DISK_FULL' });
@@ -100,6 +108,8 @@ describe.skipIf(!!noTmpfs)('a full DATA_DIR', () => {
     expect((await http.get('/metrics')).text).toContain('chargebridge_health_ok{check="registry"} 0');
 
     fs.free();
+    // The journal and the registry probe the disk and recover by themselves (no restart).
+    await until(() => http.get('/health'), (r) => r.body.checks.journal?.ok === true, 'journal writable again');
 
     // The same requests, now stored: the chargers' retries get distinct transactionIds.
     const again = await Promise.all(chargers.map((cp, i) => cp.call('StartTransaction', start(i)) as Promise<{ transactionId: number }>));
@@ -118,6 +128,15 @@ describe.skipIf(!!noTmpfs)('a full DATA_DIR', () => {
 
     expect((await http.get('/health')).body.checks.registry).toEqual({ ok: true });
     await until(() => http.get('/health'), (r) => r.body.ready === true, 'ready again');
+    // The charger's resent MeterValues are acknowledged now and reach history exactly once.
+    for (let s = 0; s < 3; s++) await chargers[0]!.call('MeterValues', mv(s));
+    const dev = (await http.get(`/devices?chargePointId=${CHARGERS[0]}`)).body.items[0];
+    const stored = await until(
+      () => http.get(`/devices/${dev.id}/history?attr=power&from=2026-03-01T10:10:00.000Z&to=2026-03-01T10:11:00.000Z`),
+      (r) => (r.body.power ?? []).length >= 3,
+      'resent MeterValues in history',
+    );
+    expect(stored.body.power.map((p: { value: number }) => p.value)).toEqual([100, 101, 102]);
     expect((await http.get('/health/ready')).status).toBe(200);
     expect((await http.get('/metrics')).text).toContain('chargebridge_health_ok{check="registry"} 1');
   });
