@@ -51,13 +51,16 @@ async function run(roles: readonly Role[]): Promise<void> {
     process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
   }
   log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
-  let stopping = false;
+  let stoppingSince = 0;
   const stop = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // Ctrl-C under `npm start` reaches node twice within milliseconds (the terminal signals
+      // the whole process group, and npm forwards it too): that is one request, not two.
+      if (Date.now() - stoppingSince < 1000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutting down');
     // close() keeps to SHUTDOWN_TIMEOUT step by step; this is the backstop if something still
     // hangs (what was acknowledged is on disk either way).

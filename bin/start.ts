@@ -178,15 +178,16 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     async close() {
-      // Order matters: chargers first (their offline shadows are published), then the journal
-      // is synced, history stores what it can, the bus is flushed, then listeners and storage
-      // go. Each step has its share of SHUTDOWN_TIMEOUT and is left behind when it overruns:
+      // Order matters: chargers first (their offline shadows are published; every answer sent
+      // was synced to the journal), history stores what it can, the journal saves its checkpoint,
+      // the bus is flushed, then listeners and storage go. Each step has its share of SHUTDOWN_TIMEOUT and is left behind when it overruns:
       // what was acknowledged is in the journal (or the broker) for the next start.
       const budget = config.SHUTDOWN_TIMEOUT * 1000;
       const slog = log.child({ component: 'shutdown' });
       if (gateway) await within(gateway.close(budget * 0.4), budget * 0.45, 'gateway', slog);
-      if (journal) await within(journal.close(), budget * 0.1, 'journal', slog);
+      // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
+      if (journal) await within(journal.close(), budget * 0.1, 'journal', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);
       if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);

@@ -15,7 +15,8 @@ import { ADMIN_TOKEN, connectCharger } from './harness.ts';
 import { api } from './http.ts';
 import { runRole, type Proc } from './processes.ts';
 
-const T0 = Date.parse('2026-09-01T00:00:00.000Z');
+// Recent: the embedded store prunes points older than HISTORY_RETENTION_DAYS at start.
+const T0 = Date.now() - 3_600_000;
 const CHARGERS = 5;
 const PER_CHARGER = 200;
 

@@ -11,7 +11,10 @@ export interface Proc {
   child: ChildProcess;
   out(): string;
   ready: Promise<{ ocpp: number | null; http: number | null; mqtt: number | null }>;
+  /** Sends SIGTERM (unless it already exited) and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code, sending nothing. */
+  exited: Promise<number | null>;
 }
 
 /** `chargebridge <role>` as a child process; resolves `ready` with the ports it printed. */
@@ -38,6 +41,7 @@ export function runRole(role: string, env: Record<string, string>): Proc {
     child,
     out: () => out,
     ready,
+    exited,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
