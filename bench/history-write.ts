@@ -17,10 +17,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { createEmbeddedBroker } from '../broker/embedded.ts';
+import { brokerLimits, createEmbeddedBroker } from '../broker/embedded.ts';
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { principal } from '../broker/acl.ts';
 import { createLogger } from '../common/logger.ts';
+import { loadConfig } from '../common/config.ts';
 import { createEmbeddedHistory } from '../history/backends/embedded.ts';
 import { createInflux1History } from '../history/backends/influx1.ts';
 import { createPersister } from '../history/persister.ts';
@@ -76,7 +77,7 @@ async function backendRate(b: HistoryBackend, batch: number) {
 }
 
 async function pipelineRate(b: HistoryBackend, batch: number) {
-  const broker = await createEmbeddedBroker({ log, auth: { authenticate: async () => principal('bench', 'admin') }, host: '127.0.0.1', port: 0 });
+  const broker = await createEmbeddedBroker({ log, auth: { authenticate: async () => principal('bench', 'admin') }, host: '127.0.0.1', port: 0, limits: brokerLimits(loadConfig({})) });
   const bus = createEmbeddedBus(broker.aedes, log);
   const persister = createPersister({ bus, backend: b, spoolDir: mkdtempSync(path.join(tmpdir(), 'hspool-')), log, batch: { maxPoints: batch, maxAgeMs: 1000 } });
   await persister.start();

@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger.ts';
 import { createHealth, type Health } from '../common/health.ts';
 import type { Bus } from '../broker/bus.ts';
 import { createClientBus } from '../broker/client-bus.ts';
-import { createEmbeddedBroker, type EmbeddedBroker, type MqttAuthenticator } from '../broker/embedded.ts';
+import { brokerLimits, createEmbeddedBroker, type EmbeddedBroker, type MqttAuthenticator } from '../broker/embedded.ts';
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { buildApp } from '../device-registry/app.ts';
 import { createAdminToken } from '../device-registry/admin-token.ts';
@@ -88,7 +88,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config) });
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
     bus = await createClientBus(
@@ -134,6 +134,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     const live = createLiveFeed(bus);
     await live.start();
     const gw = gateway;
+    const mqttBroker = broker;
     // The query side reads the same backend the persister writes (its own client when the
     // history role runs elsewhere).
     const historyBackend = history?.backend ?? openHistoryBackend(config);
@@ -149,6 +150,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         busPending: () => bus.pending,
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
+        ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
         health: () => health.report(),
         ...(journal ? { journal: () => ({ backlogBytes: journal!.backlogBytes, writable: journal!.writable }) } : {}),
         ...(options.unexpectedErrors ? { unexpectedErrors: options.unexpectedErrors } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayPublish, mayReceive, maySubscribe, principal } from './acl.ts';
+import { mayPublish, mayReceive, maySubscribe, principal, sessionId, sessionMayReceive } from './acl.ts';
 
 const acme = principal('acme', 'operator');
 const reader = principal('acme', 'read-only');
@@ -35,5 +35,33 @@ describe('tenant ACL', () => {
     expect(mayReceive(acme, 'acme:d/attrs')).toBe(true);
     expect(mayReceive(acme, 'acmex:d/attrs')).toBe(false);
     expect(mayReceive(acme, 'other:d/attrs')).toBe(false);
+  });
+});
+
+describe('sessions per tenant', () => {
+  it('namespaces client ids by tenant, so tenants never share a session', () => {
+    expect(sessionId(acme, 'x')).toBe('acme:x');
+    expect(sessionId(principal('beta', 'read-only'), 'x')).toBe('beta:x');
+    expect(sessionId(principal('beta', 'read-only'), 'acme:x')).toBe('beta:acme:x');
+    expect(sessionId(service, 'x')).toBe('*:x');
+  });
+
+  it.each([
+    ['acme:x', 'acme:d/attrs', true],
+    ['acme:x', 'acmex:d/attrs', false],
+    ['acme:x', 'acm:d/attrs', false],
+    ['acme:x', 'other:d/attrs', false],
+    ['acme:x', 'acme', false],
+    ['acme:x', '$SYS/x/heartbeat', false],
+    ['beta:acme:x', 'acme:d/attrs', false],
+    ['*:x', 'other:d/attrs', true],
+    ['*:x', '$SYS/x', true],
+    ['nocolon', 'nocolon:d/attrs', false],
+  ])('session %s may receive %s -> %s', (s, t, ok) => expect(sessionMayReceive(s, t)).toBe(ok));
+
+  it('agrees with mayReceive for the session of a tenant client', () => {
+    for (const topic of ['acme:d/attrs', 'acmex:d/attrs', 'other:d/state', 'acme:']) {
+      expect(sessionMayReceive(sessionId(acme, 'c'), topic)).toBe(mayReceive(acme, topic));
+    }
   });
 });

@@ -1,20 +1,41 @@
 /**
  * The embedded broker: aedes on TCP (MQTT_PORT) and on WebSocket at `/mqtt` of the HTTP
  * server. Authentication and the tenant ACL are delegated to a small port so the broker does
- * not know where tokens live.
+ * not know where tokens live. What one tenant's clients may cost the others is bounded here
+ * (docs/mqtt.md): each client's outgoing bytes (outbox.ts), each persistent session's queue
+ * (session-queues.ts), failed logins (login-throttle.ts), and client ids live per tenant.
  */
 import net from 'node:net';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { Config } from '../common/config.ts';
 import { coalesceWrites } from './coalesce.ts';
 import type { Logger } from '../common/logger.ts';
-import { mayPublish, mayReceive, maySubscribe, type Principal } from './acl.ts';
+import { mayPublish, mayReceive, maySubscribe, sessionId, sessionMayReceive, type Principal } from './acl.ts';
+import { createLoginThrottle, type LoginLimits } from './login-throttle.ts';
+import { guardClient, Outbox, outboxVerdict, type OutboxLimits } from './outbox.ts';
+import { boundSessionQueues, type SessionLimits, type SessionPersistence } from './session-queues.ts';
 
 export interface MqttAuthenticator {
   /** Resolves the principal for username/password, or null to refuse (CONNACK 4/5). */
   authenticate(username: string | undefined, password: Buffer | undefined): Promise<Principal | null>;
+}
+
+export interface BrokerLimits {
+  outbox: OutboxLimits;
+  sessions: SessionLimits;
+  logins: LoginLimits;
+}
+
+/** The limits from the configuration (docs/configuration.md, MQTT_*). */
+export function brokerLimits(c: Config): BrokerLimits {
+  return {
+    outbox: { qos0DropBytes: c.MQTT_QOS0_DROP_BYTES, maxBytes: c.MQTT_MAX_CLIENT_QUEUE_BYTES },
+    sessions: { maxMessages: c.MQTT_MAX_OFFLINE_MESSAGES, maxTenantMessages: c.MQTT_MAX_TENANT_OFFLINE_MESSAGES },
+    logins: { maxFailures: c.MQTT_AUTH_MAX_FAILURES, maxFailuresPerAddress: c.MQTT_AUTH_MAX_FAILURES_PER_ADDRESS, windowMs: c.MQTT_AUTH_WINDOW_MS, lockoutMs: c.MQTT_AUTH_LOCKOUT_MS },
+  };
 }
 
 export interface EmbeddedBrokerDeps {
@@ -22,6 +43,19 @@ export interface EmbeddedBrokerDeps {
   auth: MqttAuthenticator;
   host: string;
   port: number;
+  limits: BrokerLimits;
+}
+
+/** Counters and gauges for /metrics. */
+export interface BrokerStats {
+  clients: number;
+  qos0Dropped: number;
+  overflowDisconnects: number;
+  sessionMessages: number;
+  offlineDropped: number;
+  authFailures: number;
+  authLockouts: number;
+  authThrottled: number;
 }
 
 export interface EmbeddedBroker {
@@ -30,42 +64,67 @@ export interface EmbeddedBroker {
   port: number;
   /** Serves MQTT over WebSocket on `path` of an existing HTTP server. */
   attachWebSocket(server: HttpServer, path?: string): void;
+  stats(): BrokerStats;
   close(): Promise<void>;
 }
 
-const principals = new WeakMap<Client, Principal>();
+/** What the broker knows of one connection. */
+interface ClientState {
+  /** Set once authenticated. */
+  principal: Principal | null;
+  outbox: Outbox;
+  address: string;
+  /** Dropping QoS 0 deliveries since the connection last drained (logged once per episode). */
+  dropping: boolean;
+}
+
+const refusal = (returnCode: 3 | 4 | 5, message: string) => Object.assign(new Error(message), { returnCode });
 
 export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<EmbeddedBroker> {
   const log = deps.log.child({ component: 'broker' });
+  const { limits } = deps;
+  const logins = createLoginThrottle(limits.logins, log);
+  const counts = { qos0Dropped: 0, overflowDisconnects: 0 };
+  const clients = new WeakMap<Client, ClientState>();
+
   const aedes = await Aedes.createBroker({
-    drainTimeout: 30_000,
-    // Messages aedes delivers at once (mqemitter). A QoS 1 delivery holds its slot until the
-    // turn after its socket write, so the default 100 caps the broker at ~100 messages per
-    // event-loop turn: at 10k MeterValues/s (20k publishes) a burst of frames queues behind it
-    // and the tail latency grows to hundreds of ms (docs/benchmarks.md). The bound on what is in
-    // flight is the gateway's own (GATEWAY_MAX_PENDING_PUBLISHES, gateway/backpressure.ts).
-    concurrency: 10_000,
+    // No limit on the messages mqemitter delivers at once, and so no queue in it: its queue had
+    // no bound, and once a stalled subscriber held its slots it queued every publish and
+    // recursed through the backlog (RangeError: Maximum call stack size exceeded). Deliveries
+    // now finish the turn after their write (outbox.ts), so what is in flight is bounded by the
+    // publishers: the gateway's GATEWAY_MAX_PENDING_PUBLISHES (gateway/backpressure.ts) and, for
+    // an MQTT client, the packets of one socket read (aedes reads on only once they are done).
+    concurrency: 0,
     // Retained state shadows and QoS 1 queues live in memory: the all-in-one default. The
     // gateway republishes every shadow on connect, so a restart loses nothing durable.
     authenticate(client, username, password, done) {
+      const s = clients.get(client);
+      const address = s?.address ?? '';
+      // Refused without looking at the token while the username or address backs off or is
+      // locked out: CONNACK 5, not authorized (MQTT 3.1.1 §3.2.2.3).
+      if (!logins.admit(username, address).allowed) return done(refusal(5, 'too many failed logins'), false);
       deps.auth.authenticate(username, password).then(
         (p) => {
           if (!p) {
-            const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
-            log.warn({ clientId: client.id, username }, 'mqtt client refused');
-            return done(err, false);
+            logins.failed(username, address);
+            return done(refusal(4, 'bad username or password'), false);
           }
-          principals.set(client, p);
+          logins.succeeded(username);
+          if (s) s.principal = p;
+          // Client ids are per tenant: aedes takes over (MQTT 3.1.1 §3.1.4 step 2) and resumes
+          // sessions by client.id, which it reads only after this hook (lib/handlers/connect.js:
+          // fetchSubs, registerClient), so from here on the id is the tenant's session id.
+          (client as { id: string }).id = sessionId(p, client.id);
           done(null, true);
         },
         (err: unknown) => {
           log.error({ err }, 'mqtt authentication failed');
-          done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+          done(refusal(3, 'server unavailable'), false);
         },
       );
     },
     authorizeSubscribe(client, sub, done) {
-      const p = principals.get(client);
+      const p = clients.get(client)?.principal;
       if (p && maySubscribe(p, sub.topic)) return done(null, sub);
       log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe denied');
       // A null subscription answers SUBACK 0x80 (MQTT 3.1.1 §3.9.3) and keeps the connection.
@@ -74,20 +133,75 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
     authorizePublish(client, packet, done) {
       // client is null for publishes made by this process (the gateway itself).
       if (!client) return done(null);
-      const p = principals.get(client);
+      const p = clients.get(client)?.principal;
       if (p && mayPublish(p, packet.topic)) return done(null);
       // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection of a client that
       // publishes outside what its token allows (the message goes nowhere).
       log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish denied: disconnecting client');
       done(new Error(`not allowed: ${packet.topic}`));
     },
+    // Runs for every message and every subscriber: no allocation.
     authorizeForward(client, packet) {
-      const p = principals.get(client);
-      return p && mayReceive(p, packet.topic) ? packet : null;
+      const s = clients.get(client);
+      if (s === undefined || s.principal === null || !mayReceive(s.principal, packet.topic) || client.closed) return null;
+      if (outboxVerdict(s.outbox.queued, 1, limits.outbox) === 'disconnect') {
+        overflow(client, s);
+        return null; // a persistent session keeps it (session-queues.ts) for the next connection
+      }
+      return packet;
+    },
+  });
+  // Persistence errors; no listener would make them end the process.
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.error({ err }, 'mqtt broker error'));
+  aedes.on('clientError', (client: Client, err: Error) => log.debug({ err, clientId: client.id }, 'mqtt client error'));
+
+  function overflow(client: Client, s: ClientState) {
+    if (client.closed) return;
+    counts.overflowDisconnects++;
+    log.warn({ clientId: client.id, queuedBytes: s.outbox.queued, maxBytes: limits.outbox.maxBytes }, 'mqtt client disconnected: its connection does not take what is sent to it');
+    client.close();
+    // Frees the buffered bytes now rather than once aedes has unsubscribed the client.
+    client.conn.destroy();
+  }
+
+  const persistence = (aedes as unknown as { persistence: SessionPersistence }).persistence;
+  // A full session keeps no new messages, whether its client is away or connected and not
+  // acknowledging (a connected one is still sent them). It is not disconnected for it: a client
+  // resuming a full session while telemetry flows would be disconnected before it could
+  // acknowledge anything, again and again. One that stops reading altogether is disconnected by
+  // its byte limit (outbox.ts).
+  const sessions = boundSessionQueues(persistence, limits.sessions, {
+    mayQueue: sessionMayReceive,
+    full(id, first) {
+      if (first) log.warn({ session: id, ...limits.sessions }, 'mqtt session full: new messages are not kept for it until its client has acknowledged some');
     },
   });
 
-  const tcp = net.createServer((socket) => aedes.handle(coalesceWrites(socket)));
+  const outboxHooks = {
+    dropped(client: Client, packet: { topic: string }) {
+      const s = clients.get(client);
+      if (!s?.principal || !mayReceive(s.principal, packet.topic)) return;
+      counts.qos0Dropped++;
+      if (!s.dropping) {
+        s.dropping = true;
+        log.warn({ clientId: client.id, queuedBytes: s.outbox.queued, qos0DropBytes: limits.outbox.qos0DropBytes }, 'mqtt client behind: dropping its QoS 0 messages until it catches up');
+      }
+    },
+    overflow(client: Client) {
+      const s = clients.get(client);
+      if (s) overflow(client, s);
+    },
+  };
+
+  function accept(conn: Duplex, ws: WebSocket | null, address: string, req?: IncomingMessage) {
+    const client = aedes.handle(conn, req);
+    const s: ClientState = { principal: null, outbox: new Outbox(conn, ws), address, dropping: false };
+    clients.set(client, s);
+    guardClient(client, s.outbox, limits.outbox, outboxHooks);
+    conn.on('drain', () => (s.dropping = false));
+  }
+
+  const tcp = net.createServer((socket) => accept(coalesceWrites(socket), null, socket.remoteAddress ?? ''));
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(deps.port, deps.host, () => resolve());
@@ -100,7 +214,7 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
   wss.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', () => ws.terminate());
-    aedes.handle(stream, req);
+    accept(stream, ws, req.socket.remoteAddress ?? '', req);
   });
 
   return {
@@ -112,6 +226,15 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
         wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       });
     },
+    stats: () => ({
+      clients: aedes.connectedClients,
+      ...counts,
+      sessionMessages: sessions.queued,
+      offlineDropped: sessions.dropped,
+      authFailures: logins.stats.failures,
+      authLockouts: logins.stats.lockouts,
+      authThrottled: logins.stats.throttled,
+    }),
     async close() {
       // aedes first: it closes its clients, or net.Server.close would wait for them forever.
       const tcpClosed = new Promise<void>((r) => tcp.close(() => r()));

@@ -14,6 +14,14 @@ describe('loadConfig', () => {
       HEARTBEAT_TOLERANCE: 150,
       OCPP_LENIENT: true,
       OCPP_MAX_QUEUED_COMMANDS: 100,
+      MQTT_MAX_CLIENT_QUEUE_BYTES: 8 * 1024 * 1024,
+      MQTT_QOS0_DROP_BYTES: 1024 * 1024,
+      MQTT_MAX_OFFLINE_MESSAGES: 10_000,
+      MQTT_MAX_TENANT_OFFLINE_MESSAGES: 100_000,
+      MQTT_AUTH_MAX_FAILURES: 10,
+      MQTT_AUTH_MAX_FAILURES_PER_ADDRESS: 50,
+      MQTT_AUTH_WINDOW_MS: 60_000,
+      MQTT_AUTH_LOCKOUT_MS: 300_000,
     });
   });
 
@@ -40,6 +48,9 @@ describe('loadConfig', () => {
     [{ API_TOKEN: 'short' }, 'API_TOKEN'],
     [{ OCPP_PORT: '70000' }, 'OCPP_PORT'],
     [{ OCPP_MAX_QUEUED_COMMANDS: '-1' }, 'OCPP_MAX_QUEUED_COMMANDS'],
+    [{ MQTT_QOS0_DROP_BYTES: String(2 << 20), MQTT_MAX_CLIENT_QUEUE_BYTES: String(1 << 20) }, 'MQTT_QOS0_DROP_BYTES'],
+    [{ MQTT_MAX_CLIENT_QUEUE_BYTES: '1000' }, 'MQTT_MAX_CLIENT_QUEUE_BYTES'],
+    [{ MQTT_AUTH_MAX_FAILURES: '0' }, 'MQTT_AUTH_MAX_FAILURES'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
   });

@@ -49,6 +49,20 @@ const schema = z
     OCPP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     /** Unacknowledged publishes past which answers to chargers wait for the broker (gateway/backpressure.ts). */
     GATEWAY_MAX_PENDING_PUBLISHES: z.coerce.number().int().positive().default(10_000),
+    /** Bytes waiting for one MQTT client past which it is disconnected (broker/outbox.ts). */
+    MQTT_MAX_CLIENT_QUEUE_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+    /** Bytes waiting for one MQTT client past which its QoS 0 deliveries are dropped. */
+    MQTT_QOS0_DROP_BYTES: z.coerce.number().int().min(16 * 1024).default(1024 * 1024),
+    /** QoS 1 messages one persistent MQTT session holds, queued or unacknowledged (broker/session-queues.ts). */
+    MQTT_MAX_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(10_000),
+    /** The same, summed over all persistent sessions of one tenant. */
+    MQTT_MAX_TENANT_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(100_000),
+    /** Failed MQTT logins per username within MQTT_AUTH_WINDOW_MS that lock it out (broker/login-throttle.ts). */
+    MQTT_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+    /** The same per remote address; 0 disables the limit per address. */
+    MQTT_AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(50),
+    MQTT_AUTH_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+    MQTT_AUTH_LOCKOUT_MS: z.coerce.number().int().positive().default(300_000),
     INFLUX_URL: z.url().optional(),
     INFLUX_DATABASE: z.string().min(1).optional(),
     INFLUX_USERNAME: z.string().min(1).optional(),
@@ -69,6 +83,9 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.MQTT_QOS0_DROP_BYTES > c.MQTT_MAX_CLIENT_QUEUE_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_QOS0_DROP_BYTES'], message: 'must not exceed MQTT_MAX_CLIENT_QUEUE_BYTES (QoS 0 is dropped before a client is disconnected)' });
+    }
     if (c.INFLUX_URL && !c.INFLUX_DATABASE && !c.INFLUX_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_DATABASE'], message: 'INFLUX_URL needs INFLUX_DATABASE (1.x) or INFLUX_BUCKET (2.x)' });
     }

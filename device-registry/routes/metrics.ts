@@ -15,6 +15,17 @@ export interface MetricsSource {
   history?: () => { received: number; written: number; rejected: number; dropped: number; backlog: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
   /** The telemetry journal of the all-in-one process (common/journal/). */
   journal?: () => { backlogBytes: number; writable: boolean };
+  /** The embedded MQTT broker (broker/embedded.ts): what slow clients and failed logins cost. */
+  broker?: () => {
+    clients: number;
+    qos0Dropped: number;
+    overflowDisconnects: number;
+    sessionMessages: number;
+    offlineDropped: number;
+    authFailures: number;
+    authLockouts: number;
+    authThrottled: number;
+  };
   /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
   health?: () => Record<string, { ok: boolean }>;
   /** Errors that escaped every handler and reached the process guard. */
@@ -48,6 +59,17 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_history_spool_batches', 'gauge', 'batches waiting on disk for the backend', h.spooledBatches]);
     m.push(['chargebridge_history_spool_bytes', 'gauge', 'bytes waiting on disk for the backend', h.spoolBytes]);
     m.push(['chargebridge_history_backend_up', 'gauge', '1 when the last write to the backend succeeded', h.backendUp ? 1 : 0]);
+  }
+  const q = src.broker?.();
+  if (q) {
+    m.push(['chargebridge_mqtt_clients', 'gauge', 'MQTT clients connected to the embedded broker', q.clients]);
+    m.push(['chargebridge_mqtt_qos0_dropped_total', 'counter', 'QoS 0 deliveries dropped for clients behind by more than MQTT_QOS0_DROP_BYTES', q.qos0Dropped]);
+    m.push(['chargebridge_mqtt_overflow_disconnects_total', 'counter', 'clients disconnected with more than MQTT_MAX_CLIENT_QUEUE_BYTES waiting for them', q.overflowDisconnects]);
+    m.push(['chargebridge_mqtt_session_messages', 'gauge', 'QoS 1 messages held by persistent sessions (queued or unacknowledged)', q.sessionMessages]);
+    m.push(['chargebridge_mqtt_offline_dropped_total', 'counter', 'QoS 1 messages not kept for a full persistent session (MQTT_MAX_OFFLINE_MESSAGES, MQTT_MAX_TENANT_OFFLINE_MESSAGES)', q.offlineDropped]);
+    m.push(['chargebridge_mqtt_auth_failures_total', 'counter', 'MQTT logins refused: wrong credentials, or attempted during a backoff or lockout', q.authFailures]);
+    m.push(['chargebridge_mqtt_auth_lockouts_total', 'counter', 'lockouts of a username or remote address after repeated failed MQTT logins', q.authLockouts]);
+    m.push(['chargebridge_mqtt_auth_throttled_total', 'counter', 'MQTT logins refused without checking the token (backoff or lockout)', q.authThrottled]);
   }
   let text = m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
   const checks = src.health?.();

@@ -1,0 +1,83 @@
+/**
+ * Failed MQTT logins, throttled per username and per remote address (docs/mqtt.md "Failed
+ * logins"): the policy is common/failure-limiter.ts, this is its shell for the broker: two
+ * limiters, the counters for /metrics, and one log line per key and window instead of one per
+ * attempt.
+ */
+import { createFailureLimiter, type FailureLimiter, type FailureReport } from '../common/failure-limiter.ts';
+import { tenantName } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+
+export interface LoginLimits {
+  /** Failures per username within the window that lock the username out. */
+  maxFailures: number;
+  /** Failures per remote address within the window that lock the address out; 0: no limit per address. */
+  maxFailuresPerAddress: number;
+  windowMs: number;
+  lockoutMs: number;
+}
+
+export interface LoginStats {
+  /** Logins refused: wrong credentials, or attempted during a backoff or lockout. */
+  readonly failures: number;
+  /** Lockouts begun (of a username or an address). */
+  readonly lockouts: number;
+  /** Logins refused without checking the credentials (backoff or lockout). */
+  readonly throttled: number;
+}
+
+export interface LoginThrottle {
+  /** Whether the credentials of this attempt may be checked at all. */
+  admit(username: string | undefined, address: string): { allowed: boolean; retryAfterMs: number };
+  failed(username: string | undefined, address: string): void;
+  succeeded(username: string | undefined): void;
+  readonly stats: LoginStats;
+}
+
+// Usernames are tenant names; anything else can never log in and shares one key, so that
+// neither the number nor the length of tracked keys is the client's to choose.
+const OTHER_USERNAME = '\0not-a-tenant';
+const userKey = (u: string | undefined) => (u !== undefined && tenantName.safeParse(u).success ? u : OTHER_USERNAME);
+
+export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () => number = Date.now): LoginThrottle {
+  const opts = { windowMs: limits.windowMs, lockoutMs: limits.lockoutMs, now };
+  const users = createFailureLimiter({ ...opts, maxFailures: limits.maxFailures });
+  // No backoff per address: one client's wrong password must not slow the others behind the
+  // same address (a NAT, a platform's egress); only a lockout past many failures.
+  const addresses: FailureLimiter | null = limits.maxFailuresPerAddress > 0 ? createFailureLimiter({ ...opts, maxFailures: limits.maxFailuresPerAddress, backoffMs: 0 }) : null;
+  const stats = { failures: 0, lockouts: 0, throttled: 0 };
+
+  function report(r: FailureReport, key: Record<string, string>) {
+    if (r.lockedOut) {
+      stats.lockouts++;
+      log.warn({ ...key, failures: r.failures, lockoutMs: limits.lockoutMs }, 'mqtt logins locked out after repeated failures');
+    } else if (r.first) {
+      log.warn({ ...key, windowMs: limits.windowMs }, 'mqtt login failed (further failures within the window are counted in /metrics, not logged)');
+    }
+  }
+
+  const throttle: LoginThrottle = {
+    admit(username, address) {
+      const u = users.check(userKey(username));
+      const a = addresses?.check(address) ?? u;
+      if (u.allowed && a.allowed) return { allowed: true, retryAfterMs: 0 };
+      stats.throttled++;
+      // An attempt that did not wait out its backoff is one more failure; one during a lockout
+      // is not (it would extend the lockout for whoever holds the right token).
+      if (!u.locked && !a.locked) throttle.failed(username, address);
+      else stats.failures++;
+      return { allowed: false, retryAfterMs: Math.max(u.retryAfterMs, a.retryAfterMs) };
+    },
+    failed(username, address) {
+      stats.failures++;
+      const key = userKey(username);
+      report(users.fail(key), { username: key === OTHER_USERNAME ? '(not a tenant name)' : key });
+      if (addresses) report(addresses.fail(address), { address });
+    },
+    succeeded(username) {
+      users.succeed(userKey(username));
+    },
+    stats,
+  };
+  return throttle;
+}
