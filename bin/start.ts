@@ -148,7 +148,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       live,
       metrics: {
         busPending: () => bus.pending,
-        ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure } : {}),
+        ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure, ocppAuth: () => gw.auth } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
         health: () => health.report(),

@@ -14,7 +14,7 @@ import type { Config } from '../common/config.ts';
 import { coalesceWrites } from './coalesce.ts';
 import type { Logger } from '../common/logger.ts';
 import { mayPublish, mayReceive, maySubscribe, sessionId, sessionMayReceive, type Principal } from './acl.ts';
-import { createLoginThrottle, type LoginLimits } from './login-throttle.ts';
+import { createLoginThrottle, type LoginLimits } from '../common/login-throttle.ts';
 import { guardClient, Outbox, outboxVerdict, type OutboxLimits } from './outbox.ts';
 import { boundSessionQueues, type SessionLimits, type SessionPersistence } from './session-queues.ts';
 

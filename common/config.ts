@@ -57,7 +57,13 @@ const schema = z
     MQTT_MAX_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(10_000),
     /** The same, summed over all persistent sessions of one tenant. */
     MQTT_MAX_TENANT_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(100_000),
-    /** Failed MQTT logins per username within MQTT_AUTH_WINDOW_MS that lock it out (broker/login-throttle.ts). */
+    /** Failed charger authentications per identity within OCPP_AUTH_WINDOW_MS that lock it out (gateway/handshake.ts). */
+    OCPP_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+    /** The same per remote address (refused passwords and unknown identities); 0: no limit per address. */
+    OCPP_AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(50),
+    OCPP_AUTH_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+    OCPP_AUTH_LOCKOUT_MS: z.coerce.number().int().positive().default(300_000),
+    /** Failed MQTT logins per username within MQTT_AUTH_WINDOW_MS that lock it out (common/login-throttle.ts). */
     MQTT_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
     /** The same per remote address; 0 disables the limit per address. */
     MQTT_AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(50),

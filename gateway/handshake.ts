@@ -9,11 +9,12 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import { HashingBusyError, verifySecret } from '../device-registry/passwords.ts';
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
+import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
 
 export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
-  | { ok: false; status: 400 | 401 | 404 | 503; message: string };
+  | { ok: false; status: 400 | 401 | 404 | 429 | 503; message: string };
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
@@ -43,15 +44,31 @@ export interface HandshakeInput {
   identity: string;
   protocols: Set<string>;
   password: Buffer | undefined;
+  remoteAddress?: string | undefined;
 }
 
-export async function admit(input: HandshakeInput, deps: { store: RegistryStore; config: Config; log: Logger }): Promise<HandshakeResult> {
-  const { store, config, log } = deps;
+/** Failed charger authentications, per identity and per address (common/login-throttle.ts). */
+export function createHandshakeThrottle(config: Config, log: Logger): LoginThrottle {
+  return createLoginThrottle(
+    { maxFailures: config.OCPP_AUTH_MAX_FAILURES, maxFailuresPerAddress: config.OCPP_AUTH_MAX_FAILURES_PER_ADDRESS, windowMs: config.OCPP_AUTH_WINDOW_MS, lockoutMs: config.OCPP_AUTH_LOCKOUT_MS },
+    log.child({ component: 'handshake' }),
+    Date.now,
+    { what: 'charger authentication', isUser: (id) => chargePointIdProblem(id) === null },
+  );
+}
+
+export async function admit(input: HandshakeInput, deps: { store: RegistryStore; config: Config; log: Logger; throttle?: LoginThrottle | undefined }): Promise<HandshakeResult> {
+  const { store, config, log, throttle } = deps;
   const { identity } = input;
+  const address = input.remoteAddress ?? '';
   if (!identity) return { ok: false, status: 404, message: 'No charge point identity in the URL' };
   // Before anything is looked up or provisioned: an identity ends up in logs, events and exports.
   const bad = chargePointIdProblem(identity);
   if (bad) return { ok: false, status: 400, message: `Charge point identity ${bad}` };
+  // Someone guessing passwords (or a charger with a wrong one, retrying in a loop) is refused
+  // without a lookup or a password check: scrypt is the expensive part of a handshake.
+  const gate = throttle?.admit(identity, address);
+  if (gate && !gate.allowed) return { ok: false, status: 429, message: `Too many failed authentications; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s` };
   let protocol: string | false = false;
   if (input.protocols.size > 0) {
     const p = SUPPORTED_PROTOCOLS.find((sp) => input.protocols.has(sp));
@@ -64,7 +81,11 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
 
   let device = await store.getDeviceByChargePointId(identity);
   if (!device) {
-    if (!config.AUTO_PROVISION) return { ok: false, status: 404, message: 'Unknown charge point' };
+    if (!config.AUTO_PROVISION) {
+      // Probing identities counts against the address (not the identity: those are unbounded).
+      throttle?.failed(undefined, address);
+      return { ok: false, status: 404, message: 'Unknown charge point' };
+    }
     try {
       device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity });
       log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant }, 'auto-provisioned device');
@@ -84,9 +105,12 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       throw err;
     }
     if (!ok) {
-      log.warn({ chargePointId: identity }, 'charger authentication failed');
+      // Logged once per identity and window by the throttle, with the address.
+      if (throttle) throttle.failed(identity, address);
+      else log.warn({ chargePointId: identity, remoteAddress: address }, 'charger authentication failed');
       return { ok: false, status: 401, message: 'Unauthorized' };
     }
+    throttle?.succeeded(identity);
   }
   return { ok: true, device, protocol };
 }

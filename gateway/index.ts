@@ -12,10 +12,11 @@ import type { Command, CommandReply } from './commands/command.ts';
 import { executeCommand } from './commands/execute.ts';
 import { createBackpressure, type Backpressure } from './backpressure.ts';
 import { createDispatcher } from './dispatch.ts';
-import { admit } from './handshake.ts';
+import { admit, createHandshakeThrottle } from './handshake.ts';
 import type { OcppConnection } from '../common/ocpp-j/connection.ts';
 import { createOcppServer } from './ocpp/server.ts';
 import { Burst } from '../common/burst.ts';
+import type { LoginStats } from '../common/login-throttle.ts';
 import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
@@ -51,6 +52,8 @@ export interface Gateway {
   deviceChanged(device: Device): void;
   /** Number of open OCPP connections. */
   readonly connections: number;
+  /** Failed charger authentications (common/login-throttle.ts), for /metrics. */
+  readonly auth: LoginStats;
   /** Answers held while the broker is behind (backpressure.ts). */
   readonly backpressure: Pick<Backpressure, 'holding' | 'holds'>;
   /**
@@ -72,6 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const conns = new Map<string, Connection>();
   const byDevice = new Map<string, Connection>();
   const telemetry = deps.telemetry ?? brokerAckSink(bus);
+  const authThrottle = createHandshakeThrottle(config, log);
   const dispatch = createDispatcher({ store, config, telemetry });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   let closing = false;
@@ -82,7 +86,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
     async admit(h) {
-      const res = await admit(h, { store, config, log });
+      const res = await admit(h, { store, config, log, throttle: authThrottle });
       return res.ok ? { ok: true, value: res.device, protocol: res.protocol } : res;
     },
     onAdmitError(err, identity) {
@@ -198,6 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return conns.size;
     },
     backpressure,
+    auth: authThrottle.stats,
     execute(deviceId, cmd, acceptedAt = Date.now()) {
       const c = byDevice.get(deviceId);
       return c ? executeCommand(c.session, c.client, cmd, { defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS, maxQueued: config.OCPP_MAX_QUEUED_COMMANDS, acceptedAt }) : null;

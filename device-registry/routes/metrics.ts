@@ -13,6 +13,8 @@ export interface MetricsSource {
   busPending?: () => number;
   backpressure?: () => { holding: boolean; holds: number };
   history?: () => { received: number; written: number; rejected: number; dropped: number; backlog: number; spooledBatches: number; spoolBytes: number; backendUp: boolean };
+  /** Failed charger authentications at the OCPP handshake (common/login-throttle.ts). */
+  ocppAuth?: () => { failures: number; lockouts: number; throttled: number };
   /** The telemetry journal of the all-in-one process (common/journal/). */
   journal?: () => { backlogBytes: number; writable: boolean };
   /** The embedded MQTT broker (broker/embedded.ts): what slow clients and failed logins cost. */
@@ -70,6 +72,12 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_mqtt_auth_failures_total', 'counter', 'MQTT logins refused: wrong credentials, or attempted during a backoff or lockout', q.authFailures]);
     m.push(['chargebridge_mqtt_auth_lockouts_total', 'counter', 'lockouts of a username or remote address after repeated failed MQTT logins', q.authLockouts]);
     m.push(['chargebridge_mqtt_auth_throttled_total', 'counter', 'MQTT logins refused without checking the token (backoff or lockout)', q.authThrottled]);
+  }
+  const oa = src.ocppAuth?.();
+  if (oa) {
+    m.push(['chargebridge_ocpp_auth_failures_total', 'counter', 'charger handshakes refused for a wrong or missing password, an unknown identity (AUTO_PROVISION=false), or during a backoff or lockout', oa.failures]);
+    m.push(['chargebridge_ocpp_auth_lockouts_total', 'counter', 'lockouts of a charge point identity or remote address after repeated failed authentications', oa.lockouts]);
+    m.push(['chargebridge_ocpp_auth_throttled_total', 'counter', 'charger handshakes answered 429 without checking the password (backoff or lockout)', oa.throttled]);
   }
   let text = m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
   const checks = src.health?.();

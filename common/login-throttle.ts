@@ -1,12 +1,11 @@
 /**
- * Failed MQTT logins, throttled per username and per remote address (docs/mqtt.md "Failed
- * logins"): the policy is common/failure-limiter.ts, this is its shell for the broker: two
- * limiters, the counters for /metrics, and one log line per key and window instead of one per
- * attempt.
+ * Failed logins, throttled per user (an MQTT username, a charge point identity) and per remote
+ * address (docs/mqtt.md "Failed logins", docs/chargers.md "Failed authentications"): the policy
+ * is failure-limiter.ts, this is its shell for the broker and the OCPP handshake: two limiters,
+ * the counters for /metrics, and one log line per key and window instead of one per attempt.
  */
-import { createFailureLimiter, type FailureLimiter, type FailureReport } from '../common/failure-limiter.ts';
-import { tenantName } from '../common/config.ts';
-import type { Logger } from '../common/logger.ts';
+import { createFailureLimiter, type FailureLimiter, type FailureReport } from './failure-limiter.ts';
+import type { Logger } from './logger.ts';
 
 export interface LoginLimits {
   /** Failures per username within the window that lock the username out. */
@@ -34,12 +33,21 @@ export interface LoginThrottle {
   readonly stats: LoginStats;
 }
 
-// Usernames are tenant names; anything else can never log in and shares one key, so that
-// neither the number nor the length of tracked keys is the client's to choose.
-const OTHER_USERNAME = '\0not-a-tenant';
-const userKey = (u: string | undefined) => (u !== undefined && tenantName.safeParse(u).success ? u : OTHER_USERNAME);
+export interface ThrottleNaming {
+  /** What is logged in: 'mqtt login', 'charger authentication'. */
+  what: string;
+  /**
+   * Users that can exist map to themselves; anything else can never log in and must map to
+   * one shared key, so that neither the number nor the length of tracked keys is the client's
+   * to choose.
+   */
+  isUser(u: string): boolean;
+}
 
-export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () => number = Date.now): LoginThrottle {
+const OTHER_USERNAME = '\0not-a-user';
+
+export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () => number = Date.now, naming: ThrottleNaming = MQTT_NAMING): LoginThrottle {
+  const userKey = (u: string | undefined) => (u !== undefined && naming.isUser(u) ? u : OTHER_USERNAME);
   const opts = { windowMs: limits.windowMs, lockoutMs: limits.lockoutMs, now };
   const users = createFailureLimiter({ ...opts, maxFailures: limits.maxFailures });
   // No backoff per address: one client's wrong password must not slow the others behind the
@@ -50,9 +58,9 @@ export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () =>
   function report(r: FailureReport, key: Record<string, string>) {
     if (r.lockedOut) {
       stats.lockouts++;
-      log.warn({ ...key, failures: r.failures, lockoutMs: limits.lockoutMs }, 'mqtt logins locked out after repeated failures');
+      log.warn({ ...key, failures: r.failures, lockoutMs: limits.lockoutMs }, `${naming.what}s locked out after repeated failures`);
     } else if (r.first) {
-      log.warn({ ...key, windowMs: limits.windowMs }, 'mqtt login failed (further failures within the window are counted in /metrics, not logged)');
+      log.warn({ ...key, windowMs: limits.windowMs }, `${naming.what} failed (further failures within the window are counted in /metrics, not logged)`);
     }
   }
 
@@ -71,7 +79,7 @@ export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () =>
     failed(username, address) {
       stats.failures++;
       const key = userKey(username);
-      report(users.fail(key), { username: key === OTHER_USERNAME ? '(not a tenant name)' : key });
+      report(users.fail(key), { username: key === OTHER_USERNAME ? '(not a valid name)' : key });
       if (addresses) report(addresses.fail(address), { address });
     },
     succeeded(username) {
@@ -81,3 +89,7 @@ export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () =>
   };
   return throttle;
 }
+
+// MQTT usernames are tenant names (interface.md "MQTT").
+const TENANT = /^[A-Za-z0-9_.-]{1,64}$/;
+export const MQTT_NAMING: ThrottleNaming = { what: 'mqtt login', isUser: (u) => TENANT.test(u) };

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../common/logger.ts';
+import { createLogger } from './logger.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.ts';
 
 function aThrottle(overrides: Partial<LoginLimits> = {}) {
