@@ -1,13 +1,16 @@
 /**
- * Backpressure from the broker to the chargers. The gateway answers a CALL once its handler has
- * queued the publishes; if the broker (or a subscriber it must deliver QoS 1 to) falls behind,
- * those publishes pile up in memory, and aedes' delivery queue gets slower per message as it
- * grows (docs/benchmarks.md, "Overload collapsed the broker"). Past `maxPending` unacknowledged
- * publishes the gateway holds its answers until the broker has taken everything queued. A
- * charger SHOULD NOT send a CALL before the previous one is answered (OCPP-J 1.6 §4.1.1
- * Synchronicity), so held answers slow every charger to the rate the broker takes: nothing is
- * dropped and memory stays bounded. A charger whose call times out meanwhile retries its
- * transaction messages (OCPP 1.6 §4.10).
+ * Backpressure from the broker to the chargers. Telemetry is answered only once it is kept
+ * (gateway/telemetry-sink.ts); the other publishes of an exchange (events, shadows) are fire and
+ * forget, and if the broker falls behind they pile up in memory (docs/benchmarks.md, "Overload
+ * collapsed the broker"). Past `maxPending` unacknowledged publishes the gateway holds its
+ * answers until the broker has taken everything queued. A charger SHOULD NOT send a CALL before
+ * the previous one is answered (OCPP-J 1.6 §4.1.1 Synchronicity), so held answers slow every
+ * charger to the rate the broker takes: nothing is dropped and memory stays bounded. A charger
+ * whose call times out meanwhile retries its transaction messages (OCPP 1.6 §3.7).
+ *
+ * A slow or stopped MQTT subscriber does not count here: the embedded broker never waits for one
+ * (broker/outbox.ts bounds what each subscriber may have pending and disconnects it past that),
+ * so one tenant's platform cannot hold every charger's answers.
  */
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
