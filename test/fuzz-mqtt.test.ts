@@ -14,6 +14,7 @@ import mqtt from 'mqtt';
 // A dependency of mqtt and aedes (hoisted), not one of ours: docs/reliability.md "Fuzzing".
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ADMIN_TOKEN, corpus, expectNothingEscaped, expectServing, fuzzParams, fuzzTimeout, metric, startGateway, tcpExchange, type Gateway } from './hostile.ts';
 
 const ESCAPED = 'chargebridge_process_unexpected_errors_total';
@@ -289,6 +290,58 @@ describe('hostile MQTT packets (test/corpus/mqtt)', () => {
       await mqttServes();
     });
   }
+});
+
+/**
+ * The same bytes as MQTT over WebSocket (HTTP_PORT, /mqtt): one binary frame (or a text frame,
+ * which MQTT over WebSocket does not allow: MQTT 3.1.1 §6.0), then a close frame. The broker
+ * must close, and what it sent before must parse.
+ */
+async function overWebSocket(bytes: Buffer, text: boolean): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${gw.ports.http}/mqtt`, ['mqtt']);
+  const chunks: Buffer[] = [];
+  ws.on('message', (d: Buffer) => chunks.push(d));
+  ws.on('error', () => undefined);
+  const closed = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the broker did not close the WebSocket')), 5000);
+    ws.on('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_q, r) => reject(new Error(`upgrade refused: ${r.statusCode}`)));
+  });
+  ws.send(bytes, { binary: !text });
+  ws.close(1000);
+  await closed;
+  const { problems } = parseServer(Buffer.concat(chunks), 4);
+  if (problems.length) throw new Error(problems.join('; '));
+}
+
+describe('hostile MQTT packets over WebSocket (test/corpus/mqtt, HTTP_PORT /mqtt)', () => {
+  for (const c of corpus('mqtt')) {
+    it(c.name, async () => {
+      const before = await metric(gw, ESCAPED);
+      await overWebSocket(c.bytes, false);
+      await overWebSocket(c.bytes, true);
+      expect(gw.alive()).toBe(true);
+      expect(await metric(gw, ESCAPED)).toBe(before);
+    });
+  }
+  it('a fresh MQTT-over-WebSocket client is served afterwards', async () => {
+    const client = await mqtt.connectAsync(`ws://127.0.0.1:${gw.ports.http}/mqtt`, { username: 'admin', password: ADMIN_TOKEN, reconnectPeriod: 0, connectTimeout: 5000 });
+    try {
+      const topic = 'admin:ws-witness/config';
+      await client.subscribeAsync(topic, { qos: 1 });
+      const got = new Promise<string>((resolve) => client.on('message', (_t, p) => resolve(p.toString())));
+      await client.publishAsync(topic, 'over ws', { qos: 0 });
+      expect(await got).toBe('over ws');
+    } finally {
+      await client.endAsync(true);
+    }
+  });
 });
 
 const RUNS = { random: 200, mutated: 300, odd: 400 };

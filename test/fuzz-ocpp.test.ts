@@ -90,7 +90,7 @@ function knownBug(data: Buffer): boolean {
 }
 
 /** Runs per property in CI (FUZZ_RUNS overrides every one). */
-const RUNS = { json: 300, bytes: 300, calls: 800, sessions: 200, identities: 300 };
+const RUNS = { json: 300, bytes: 300, calls: 600, sessions: 150, identities: 200 };
 
 /** A valid CALL of a charge point action with a short unique id: what a session is mostly made of. */
 let callSeq = 0;
