@@ -2,7 +2,7 @@
  * Issue 13: the HTTP API under hostile input, against the real process. The corpus
  * (test/corpus/http, raw requests) is replayed, then request bodies, content types and query
  * strings of the main routes are fuzzed with the admin token (fixed seed, bounded count;
- * FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH).
+ * FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH; docs/reliability-fuzzing.md).
  *
  * Property, for every request: never a 5xx (no backing service is down here, so not even 503);
  * every 4xx is application/problem+json with a `code` from the registry (docs/api.md "Errors")

@@ -2,7 +2,8 @@
  * Issue 13: the embedded MQTT broker (MQTT_PORT, raw TCP) under hostile input, against the real
  * process. The corpus (test/corpus/mqtt) is replayed, then random bytes, byte-level mutations of
  * valid MQTT 3.1.1 sequences, and well-framed packets with odd fields (CONNECT, PUBLISH,
- * SUBSCRIBE, ...) are fuzzed (fixed seed, bounded count; FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH).
+ * SUBSCRIBE, ...) are fuzzed (fixed seed, bounded count; FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH;
+ * docs/reliability-fuzzing.md). The corpus is also replayed as MQTT over WebSocket (/mqtt).
  *
  * Property, for every connection: the broker answers (PINGREQ gets PINGRESP) or closes it, and
  * everything it sent parses as MQTT packets a server may send; afterwards a fresh real MQTT
@@ -11,7 +12,7 @@
  */
 import fc from 'fast-check';
 import mqtt from 'mqtt';
-// A dependency of mqtt and aedes (hoisted), not one of ours: docs/reliability.md "Fuzzing".
+// A dependency of mqtt and aedes (hoisted), not a direct one of ours: docs/reliability-fuzzing.md.
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

@@ -1,6 +1,6 @@
 /**
  * Issue 13: OCPP-J frames fuzzed against the real process, fixed seed, bounded count
- * (FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH to replay or widen; docs/reliability.md "Fuzzing").
+ * (FUZZ_SEED / FUZZ_RUNS / FUZZ_PATH to replay or widen; docs/reliability-fuzzing.md).
  *
  * Property, for every frame: the connection answers as the specs say (expectationFor in
  * test/hostile.ts: exactly one well-formed answer for the frame's id, a CALLERROR code from
@@ -14,10 +14,25 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromSchema, hostileValue, mutate, mutation, numberMutation, PROTO_KEYS, RAW, requestSchema, spliceText } from './fuzz-values.ts';
-import { ADMIN_TOKEN, CHARGE_POINT_ACTIONS, CORPUS, httpStatus, tcpExchange, checkFrame, expectNothingEscaped, expectServing, fuzzParams, fuzzTimeout, RawCharger, schemaValid, startGateway, type Gateway } from './hostile.ts';
+import {
+  ADMIN_TOKEN,
+  CHARGE_POINT_ACTIONS,
+  checkFrame,
+  CORPUS,
+  expectNothingEscaped,
+  expectServing,
+  fuzzParams,
+  fuzzTimeout,
+  httpStatus,
+  RawCharger,
+  schemaValid,
+  startGateway,
+  tcpExchange,
+  type Gateway,
+} from './hostile.ts';
 
+/** Actions the Central System sends, never receives: a charger sending one gets NotImplemented. */
 const CENTRAL_SYSTEM_ACTIONS = ['Reset', 'RemoteStartTransaction', 'GetConfiguration', 'TriggerMessage', 'SetChargingProfile'];
-
 
 const action = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...CHARGE_POINT_ACTIONS) },

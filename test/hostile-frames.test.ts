@@ -1,16 +1,18 @@
 /**
  * Issue 13 "Trust under faults and hostile input": the malicious OCPP corpus
- * (test/corpus/ocpp-frames, test/corpus/ocpp-handshake; README there) replayed against the real
- * process. No input ends the process or another charger's connection; each frame gets what the
- * specs say (expectationFor in test/hostile.ts), every CALLERROR carries a Table 7 code and is
- * small; refused identities create no device; afterwards the gateway serves a well-behaved
- * charger and nothing reached the process guard.
+ * (test/corpus/ocpp-frames, ocpp-answers, ocpp-handshake; README there) replayed against the real
+ * process (docs/reliability-fuzzing.md). No input ends the process or another charger's
+ * connection; each frame gets what the specs say (expectationFor in test/hostile.ts), every
+ * CALLERROR carries a Table 7 code and is small; a command answered with hostile bytes gets the
+ * right HTTP answer; refused identities create no device; afterwards the gateway serves a
+ * well-behaved charger and nothing reached the process guard.
  */
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
+  answerProblems,
   checkOutcome,
   corpus,
   CORPUS,
@@ -27,7 +29,6 @@ import {
   RawCharger,
   startGateway,
   tcpExchange,
-  answerProblems,
   type CorpusCase,
   type FrameExpectation,
   type Gateway,
@@ -214,7 +215,7 @@ function commandOutcome(data: Buffer, binary: boolean, callId: string): { status
   return { status: [504, ...closed], why: 'nothing answers the CALL: it times out' };
 }
 
-describe("hostile answers to a command (test/corpus/ocpp-answers)", () => {
+describe('hostile answers to a command (test/corpus/ocpp-answers)', () => {
   let n = 0;
   for (const c of corpus('ocpp-answers')) {
     it(c.name, async () => {
