@@ -26,6 +26,8 @@ import { createLiveFeed } from '../dashboards/live.ts';
 import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
 import { Journal } from '../common/journal/journal.ts';
 import { within } from '../common/deadline.ts';
+import { refuseUpgrade } from '../common/http-upgrade.ts';
+import type { Duplex } from 'node:stream';
 import { brokerAckSink, journalSink } from '../gateway/telemetry-sink.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
@@ -164,7 +166,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       deviceChanged: (d) => gw?.deviceChanged(d),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
-    broker?.attachWebSocket(app.server, '/mqtt');
+    if (broker) broker.attachWebSocket(app.server, '/mqtt');
+    // No WebSocket on this port without the broker: an upgrade is answered, never left open.
+    else app.server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'No WebSocket on this port', { code: 'NOT_FOUND' }));
     const addr = app.server.address();
     httpPort = typeof addr === 'object' && addr ? addr.port : config.HTTP_PORT;
     closers.push(() => app.close());

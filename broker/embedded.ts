@@ -10,6 +10,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { refuseUpgrade, requestPath } from '../common/http-upgrade.ts';
 import type { Config } from '../common/config.ts';
 import { coalesceWrites } from './coalesce.ts';
 import type { Logger } from '../common/logger.ts';
@@ -109,7 +110,7 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
             logins.failed(username, address);
             return done(refusal(4, 'bad username or password'), false);
           }
-          logins.succeeded(username);
+          logins.succeeded(username, address);
           if (s) s.principal = p;
           // Client ids are per tenant: aedes takes over (MQTT 3.1.1 §3.1.4 step 2) and resumes
           // sessions by client.id, which it reads only after this hook (lib/handlers/connect.js:
@@ -201,7 +202,9 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
     conn.on('drain', () => (s.dropping = false));
   }
 
-  const tcp = net.createServer((socket) => accept(coalesceWrites(socket), null, socket.remoteAddress ?? ''));
+  // noDelay: without it Nagle holds a small packet (a PUBACK, a delivery) until the peer's
+  // delayed ACK, ~40 ms on Linux; writes are already coalesced per event-loop turn (coalesce.ts).
+  const tcp = net.createServer({ noDelay: true }, (socket) => accept(coalesceWrites(socket), null, socket.remoteAddress ?? ''));
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(deps.port, deps.host, () => resolve());
@@ -222,7 +225,9 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
     port,
     attachWebSocket(server, path = '/mqtt') {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (!req.url || new URL(req.url, 'http://x').pathname !== path) return;
+        // The only WebSocket of the HTTP port: any other upgrade is answered and closed, never
+        // left open (it would also hold the server's close forever).
+        if (requestPath(req.url) !== path) return refuseUpgrade(socket, 404, `No WebSocket at ${requestPath(req.url).slice(0, 200)}`, { code: 'NOT_FOUND' });
         wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       });
     },

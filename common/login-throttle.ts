@@ -29,7 +29,7 @@ export interface LoginThrottle {
   /** Whether the credentials of this attempt may be checked at all. */
   admit(username: string | undefined, address: string): { allowed: boolean; retryAfterMs: number };
   failed(username: string | undefined, address: string): void;
-  succeeded(username: string | undefined): void;
+  succeeded(username: string | undefined, address: string): void;
   readonly stats: LoginStats;
 }
 
@@ -48,6 +48,11 @@ const OTHER_USERNAME = '\0not-a-user';
 
 export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () => number = Date.now, naming: ThrottleNaming = MQTT_NAMING): LoginThrottle {
   const userKey = (u: string | undefined) => (u !== undefined && naming.isUser(u) ? u : OTHER_USERNAME);
+  // Per user *from one address*: failures from elsewhere (someone else, maybe another tenant,
+  // trying a tenant's name or a charger's identity) must not lock out the rightful client at its
+  // own address, or anyone could shut a tenant or a charger out. Guessing from many addresses is
+  // bounded by the per-address limit of each.
+  const pairKey = (u: string | undefined, address: string) => `${userKey(u)}\u0000${address}`;
   const opts = { windowMs: limits.windowMs, lockoutMs: limits.lockoutMs, now };
   const users = createFailureLimiter({ ...opts, maxFailures: limits.maxFailures });
   // No backoff per address: one client's wrong password must not slow the others behind the
@@ -66,7 +71,7 @@ export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () =>
 
   const throttle: LoginThrottle = {
     admit(username, address) {
-      const u = users.check(userKey(username));
+      const u = users.check(pairKey(username, address));
       const a = addresses?.check(address) ?? u;
       if (u.allowed && a.allowed) return { allowed: true, retryAfterMs: 0 };
       stats.throttled++;
@@ -79,11 +84,11 @@ export function createLoginThrottle(limits: LoginLimits, log: Logger, now: () =>
     failed(username, address) {
       stats.failures++;
       const key = userKey(username);
-      report(users.fail(key), { username: key === OTHER_USERNAME ? '(not a valid name)' : key });
+      report(users.fail(pairKey(username, address)), { username: key === OTHER_USERNAME ? '(not a valid name)' : key, address });
       if (addresses) report(addresses.fail(address), { address });
     },
-    succeeded(username) {
-      users.succeed(userKey(username));
+    succeeded(username, address) {
+      users.succeed(pairKey(username, address));
     },
     stats,
   };

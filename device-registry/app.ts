@@ -11,7 +11,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Health } from '../common/health.ts';
 import { authenticate } from './http/auth.ts';
-import { registerProblemHandler } from './http/problems.ts';
+import { frameworkError, registerProblemHandler } from './http/problems.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { idTagRoutes } from './routes/id-tags.ts';
@@ -56,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request lines only when debugging: at info they would drown the charger logs.
     loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

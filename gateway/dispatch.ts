@@ -51,7 +51,8 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
     let response: unknown;
     let error: OcppError | undefined;
     try {
-      const handler = table[call.method];
+      // Own keys only: an action named "constructor" or "__proto__" is just unknown.
+      const handler = Object.hasOwn(table, call.method) ? table[call.method] : undefined;
       if (!handler) throw createRPCError('NotImplemented', `Unable to handle '${call.method}' calls`);
       const lenient = session.device.lenient ?? config.OCPP_LENIENT;
       const checked = checkRequest(call.method, call.params, lenient);

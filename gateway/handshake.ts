@@ -110,7 +110,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       else log.warn({ chargePointId: identity, remoteAddress: address }, 'charger authentication failed');
       return { ok: false, status: 401, message: 'Unauthorized' };
     }
-    throttle?.succeeded(identity);
+    throttle?.succeeded(identity, address);
   }
   return { ok: true, device, protocol };
 }

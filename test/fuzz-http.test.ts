@@ -294,30 +294,7 @@ const request = fc.record({ req: fc.oneof(bodyRequest, query), device: fc.consta
  * (`input`) or lets their symptom pass (`problem`), so that it keeps looking for new ones.
  * Delete an entry once its corpus case passes.
  */
-export const KNOWN_BUGS: Array<{ corpus: string; bug: string; input?(url: string): boolean; problem?(p: string): boolean }> = [
-  {
-    corpus: 'http/path-bad-percent.http',
-    bug: "a path with broken percent-encoding gets fastify's own 400 (application/json, code FST_ERR_BAD_URL), not problem+json",
-    input: (url) => {
-      try {
-        decodeURIComponent(url.split('?')[0]!);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-  },
-  {
-    corpus: 'http/devices-patch-unknown-id-deep.http',
-    bug: "fastify's router errors (FST_ERR_MAX_PARAM_LENGTH 414, FST_ERR_BAD_URL 400) bypass the problem handler",
-    problem: (p) => p.includes('FST_ERR_'),
-  },
-  {
-    corpus: 'http/devices-query-duplicated-keys.http',
-    bug: 'query-string validation errors name fields "querystring.x", where docs/api.md promises "query.x"',
-    problem: (p) => /errors\[\]\.field "querystring/.test(p),
-  },
-];
+export const KNOWN_BUGS: Array<{ corpus: string; bug: string; input?(url: string): boolean; problem?(p: string): boolean }> = [];
 
 let seq = 0;
 

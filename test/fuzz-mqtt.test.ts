@@ -228,7 +228,13 @@ afterAll(async () => {
 /** A fresh real MQTT client connects with the admin token and receives a message. */
 async function mqttServes(): Promise<void> {
   const n = ++witnesses;
-  const client = await mqtt.connectAsync(gw.mqttUrl, { username: 'admin', password: ADMIN_TOKEN, reconnectPeriod: 0, connectTimeout: 5000, clientId: `fuzz-witness-${n}` });
+  const connect = () => mqtt.connectAsync(gw.mqttUrl, { username: 'admin', password: ADMIN_TOKEN, reconnectPeriod: 0, connectTimeout: 5000, clientId: `fuzz-witness-${n}` });
+  // A wrong password the fuzzer sent a moment ago still holds its (1 ms) backoff: wait it out.
+  const client = await connect().catch(async (err: { code?: number }) => {
+    if (err.code !== 5) throw err;
+    await new Promise((r) => setTimeout(r, 20));
+    return connect();
+  });
   try {
     const topic = `admin:witness${n}/config`;
     const marker = JSON.stringify({ id: `witness-${n}`, action: 'Heartbeat', payload: {} });

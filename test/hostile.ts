@@ -98,7 +98,18 @@ export interface Gateway {
 /** `chargebridge start` as a child process (all roles, embedded broker and storage, auto-provisioning on). */
 export async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'chargebridge-hostile-'));
-  const proc = runRole('start', { DATA_DIR: dir, API_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', ...env });
+  // The failed-login throttles (tested in test/handshake-abuse.test.ts, test/broker-isolation.test.ts)
+  // would otherwise lock the fuzzer's own address out after its first bad passwords: here they
+  // are reduced to a 1 ms backoff so that every input reaches the protocol handling.
+  const throttlesOff = {
+    MQTT_AUTH_MAX_FAILURES: '1000000000',
+    MQTT_AUTH_LOCKOUT_MS: '1',
+    MQTT_AUTH_MAX_FAILURES_PER_ADDRESS: '0',
+    OCPP_AUTH_MAX_FAILURES: '1000000000',
+    OCPP_AUTH_LOCKOUT_MS: '1',
+    OCPP_AUTH_MAX_FAILURES_PER_ADDRESS: '0',
+  };
+  const proc = runRole('start', { DATA_DIR: dir, API_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', ...throttlesOff, ...env });
   const ready = await proc.ready;
   const ports = { ocpp: ready.ocpp!, http: ready.http!, mqtt: ready.mqtt! };
   return {
@@ -453,13 +464,19 @@ export function schemaValid(schemaId: string, params: unknown): boolean {
 }
 
 /** An integer no JavaScript number holds exactly (1e308, 2^53): no store can keep it. */
+/** Ids the registry stores in 32 bits (gateway/ocpp/validate.ts): beyond that, TypeConstraintViolation too. */
+const INT32_FIELDS = new Set(['connectorId', 'transactionId', 'reservationId']);
+
 function hasUnsafeInteger(root: unknown): boolean {
   // Iterative: a payload may be nested thousands deep.
-  const stack = [root];
+  const stack: Array<[unknown, string]> = [[root, '']];
   while (stack.length) {
-    const v = stack.pop();
-    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
-    if (typeof v === 'object' && v !== null) stack.push(...(Array.isArray(v) ? v : Object.values(v)));
+    const [v, key] = stack.pop()!;
+    if (typeof v === 'number' && Number.isInteger(v) && (!Number.isSafeInteger(v) || (INT32_FIELDS.has(key) && (v > 2 ** 31 - 1 || v < -(2 ** 31))))) return true;
+    if (typeof v === 'object' && v !== null) {
+      if (Array.isArray(v)) for (const x of v) stack.push([x, '']);
+      else for (const [k, x] of Object.entries(v)) stack.push([x, k]);
+    }
   }
   return false;
 }
@@ -528,7 +545,7 @@ function textExpectation(text: string): Expectation {
   if (hasUnsafeInteger(payload)) {
     return longId
       ? { kind: 'answer', id, why: 'an unsafe integer and an over-long id' }
-      : { kind: 'answer', id, codes: ['TypeConstraintViolation'], why: `an integer beyond 2^53 - 1${extra}: violates data type constraints (issue 13)` };
+      : { kind: 'answer', id, codes: ['TypeConstraintViolation'], why: `an integer beyond 2^53 - 1 (or an id beyond 32 bits)${extra}: violates data type constraints (issue 13)` };
   }
   if (longId || extra) return { kind: 'answer', id, result: action, why: `a valid request${extra}${longId ? ' with an over-long id' : ''}: its CALLRESULT or a CALLERROR` };
   return { kind: 'answer', id, codes: [], result: action, why: 'a valid request: its CALLRESULT' };

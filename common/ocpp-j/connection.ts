@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import ocppRpc from 'ocpp-rpc';
 import type WebSocket from 'ws';
 import { callPayloadText } from './payload-text.ts';
-import { wireCode } from './error-codes.ts';
+import { OCPP16_ERROR_CODES, OCPP201_ERROR_CODES, wireCode } from './error-codes.ts';
 
 // ocpp-rpc spreads its error classes into module.exports (invisible to ESM named imports).
 const { createRPCError, TimeoutError } = ocppRpc as unknown as {
@@ -248,8 +248,12 @@ export class OcppConnection {
         if (!c || c.id !== messageId) {
           throw createRPCError('RpcFrameworkError', `Received ${messageType === CALLRESULT ? 'CALLRESULT' : 'CALLERROR'} for unrecognised message ID: ${messageId}`, {});
         }
-        if (messageType === CALLRESULT) this.settle(c, undefined, frame[2]);
-        else this.settle(c, createRPCError(String(frame[2]), typeof frame[3] === 'string' ? frame[3].slice(0, MAX_ERROR_DESCRIPTION) : '', boundedDetails(frame[4])));
+        if (messageType === CALLRESULT) {
+          // OCPP-J 1.6 §4.2.2: a CALLRESULT has a payload (an object, possibly empty).
+          if (frame.length < 3 || typeof frame[2] !== 'object' || frame[2] === null || Array.isArray(frame[2])) {
+            this.settle(c, createRPCError('FormatViolation', 'CALLRESULT without a payload object', {}));
+          } else this.settle(c, undefined, frame[2]);
+        } else this.settle(c, peerError(frame[2], frame[3], frame[4]));
       }
     } catch (err) {
       const e = asRpcError(err);
@@ -376,6 +380,20 @@ export class OcppConnection {
       c.reject(failure(new Error(reason), false));
     }
   }
+}
+
+/**
+ * The peer's CALLERROR as an error carrying the peer's own code (a string of at most 64
+ * characters; anything else is GenericError). ocpp-rpc's createRPCError picks the error class
+ * from a plain object by that code, where `__proto__` or `constructor` would find the wrong
+ * thing: unknown codes get the generic class, with the peer's code kept.
+ */
+function peerError(code: unknown, description: unknown, details: unknown): RpcError {
+  const c = typeof code === 'string' && code.length > 0 ? code.slice(0, 64) : 'GenericError';
+  const known = (OCPP16_ERROR_CODES as readonly string[]).includes(c) || (OCPP201_ERROR_CODES as readonly string[]).includes(c);
+  const e = createRPCError(known ? c : 'GenericError', typeof description === 'string' ? description.slice(0, MAX_ERROR_DESCRIPTION) : '', boundedDetails(details));
+  e.rpcErrorCode = c;
+  return e;
 }
 
 /** Whatever was thrown, as an RpcError; an error without an OCPP code is an InternalError. */

@@ -2,7 +2,7 @@
  * One error handler for the whole HTTP API: every failure leaves as application/problem+json
  * with a stable `code` and, for validation failures, the offending fields by name.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, problemJson, type FieldProblem } from '../../common/errors.ts';
 import { StoreError } from '../store/types.ts';
@@ -17,17 +17,33 @@ function fromStore(err: StoreError): AppError {
   return new AppError('CONFLICT', err.message, problems);
 }
 
+/**
+ * Errors fastify's router raises before any route or hook (a path that is not valid
+ * percent-encoding, a path parameter over maxParamLength): `frameworkErrors` of the instance.
+ */
+export function frameworkError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  // The path (its parameters) is what is wrong: named `params` as the route's own validation would.
+  const err = new AppError('VALIDATION_FAILED', error.message, [{ field: 'params', message: error.message }]);
+  reply.status(status).type('application/problem+json').send({ ...problemJson(err, req.url), status });
+}
+
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | StoreError | Error, req, reply) => {
     let appErr: AppError;
     if (error instanceof AppError) appErr = error;
     else if (error instanceof StoreError) appErr = fromStore(error);
     else if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = (error as FastifyError).validationContext ?? 'body';
+      // docs/api.md names fields `body.x`, `query.x`, `params.x`; fastify says `querystring`.
+      const context = (error as FastifyError).validationContext ?? 'body';
+      const where = context === 'querystring' ? 'query' : context;
       const problems: FieldProblem[] = error.validation.map((v) => {
         const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
-        const missing = (v.params as { issue?: { path?: PropertyKey[] } })?.issue?.path;
-        const field = path || (missing?.length ? missing.join('.') : '');
+        const issue = (v.params as { issue?: { path?: PropertyKey[]; keys?: string[] } })?.issue;
+        const missing = issue?.path?.length ? issue.path.map(String) : [];
+        // An unknown key (a strict object) is named by the key itself.
+        if (issue?.keys?.length) missing.push(String(issue.keys[0]));
+        const field = path || missing.join('.');
         return { field: field ? `${where}.${field}` : where, message: v.message ?? 'invalid' };
       });
       appErr = new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);

@@ -46,7 +46,15 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
   const holders = new Map<string, Holder>();
 
   function reply(tenant: string, deviceId: string, r: CommandReply): void {
-    bus.publish(deviceTopic(tenant, deviceId, 'config/reply'), JSON.stringify(r), QOS1);
+    let text: string;
+    try {
+      text = JSON.stringify(r);
+    } catch {
+      // The charger's answer itself (nested thousands of levels deep): the caller still gets
+      // one reply, saying the answer was unusable, instead of waiting for its timeout.
+      text = JSON.stringify(errorReply(r.id, r.action, 'FormatViolation', "the charger's answer could not be serialized (nested too deep)"));
+    }
+    bus.publish(deviceTopic(tenant, deviceId, 'config/reply'), text, QOS1);
   }
 
   async function run(tenant: string, deviceId: string, cmd: Command, acceptedAt: number): Promise<void> {

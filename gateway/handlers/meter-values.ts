@@ -11,7 +11,9 @@ export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of normalizeMeterValues(req.meterValue)) {
     session.attrs(sample, attrsCtx);
-    if (sample.warnings.length) (warnings ??= []).push(...sample.warnings);
+    // A loop, not push(...): a frame may carry 100,000s of samples (a spread of that many
+    // arguments overflows the stack).
+    if (sample.warnings.length) for (const w of sample.warnings) (warnings ??= []).push(w);
   }
   if (warnings) session.event({ type: 'telemetryWarning', action: 'MeterValues', messageId: ctx.messageId, warnings });
   return {};

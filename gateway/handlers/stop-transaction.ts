@@ -37,7 +37,9 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of normalizeMeterValues(req.transactionData ?? [])) {
     session.attrs(sample, attrsCtx);
-    if (sample.warnings.length) (warnings ??= []).push(...sample.warnings);
+    // A loop, not push(...): a frame may carry 100,000s of samples (a spread of that many
+    // arguments overflows the stack).
+    if (sample.warnings.length) for (const w of sample.warnings) (warnings ??= []).push(w);
   }
   if (warnings) session.event({ type: 'telemetryWarning', action: 'StopTransaction', messageId: ctx.messageId, warnings });
   session.attrs({ timestamp: stoppedAt, context: 'Transaction.End', values: { energy: req.meterStop }, warnings: [] }, attrsCtx);

@@ -9,10 +9,10 @@
  * with its frames and is never pinged.
  */
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { OcppConnection } from '../../common/ocpp-j/connection.ts';
+import { refuseUpgrade, requestPath } from '../../common/http-upgrade.ts';
 
 export interface Handshake {
   identity: string;
@@ -79,7 +79,7 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
     try {
       if (!open) return abortHandshake(socket, 503, 'Gateway shutting down');
       if (req.headers.upgrade?.toLowerCase() !== 'websocket') return abortHandshake(socket, 400, 'Can only upgrade websocket upgrade requests');
-      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const pathname = requestPath(req.url);
       try {
         identity = decodeURIComponent(pathname.slice(pathname.lastIndexOf('/') + 1));
       } catch {
@@ -155,10 +155,5 @@ function basicPassword(header: string | undefined, identity: string): Buffer | u
 }
 
 function abortHandshake(socket: Duplex, status: number, message: string): void {
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
-    );
-  }
-  socket.destroy();
+  refuseUpgrade(socket, status, message);
 }

@@ -11,7 +11,9 @@
  *   `meterStart: 1e308`, which JSON Schema's "integer" accepts) "violates data type
  *   constraints": TypeConstraintViolation. Neither spec gives integers a width, but such a
  *   value cannot be stored or summed correctly, and a charger retrying it would be refused
- *   forever with InternalError otherwise;
+ *   forever with InternalError otherwise; the same for a connectorId, transactionId or
+ *   reservationId beyond a 32-bit integer, the width the registry stores them in (and every
+ *   OCPP implementation we know of);
  * - codes carry OCPP-J 2.0.1's spelling (OccurrenceConstraintViolation, FormatViolation);
  *   the wire spelling per version is common/ocpp-j/error-codes.ts's.
  * Details never carry the payload back (ocpp-rpc puts the whole request in them): only the
@@ -51,15 +53,22 @@ const KEYWORD_CODE: Readonly<Record<string, string>> = {
   enum: 'PropertyConstraintViolation',
   format: 'PropertyConstraintViolation',
   safeInteger: 'TypeConstraintViolation',
+  int32: 'TypeConstraintViolation',
 };
 
+/** Ids stored as 32-bit integers (device-registry/store/numbers.ts). */
+const INT32_FIELDS: ReadonlySet<string> = new Set(['connectorId', 'transactionId', 'reservationId']);
+
 /** Every `"type": "integer"` of the schemas also checked for a safe integer. */
-function withSafeIntegers(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withSafeIntegers);
+function withSafeIntegers(node: unknown, name = ''): unknown {
+  if (Array.isArray(node)) return node.map((n) => withSafeIntegers(n));
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = withSafeIntegers(v);
-  if (out['type'] === 'integer') out['safeInteger'] = true;
+  for (const [k, v] of Object.entries(node)) {
+    // Under `properties`, each key names the property its schema is for.
+    out[k] = k === 'properties' && typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([p, sub]) => [p, withSafeIntegers(sub, p)])) : withSafeIntegers(v);
+  }
+  if (out['type'] === 'integer') out[INT32_FIELDS.has(name) ? 'int32' : 'safeInteger'] = true;
   return out;
 }
 
@@ -76,6 +85,13 @@ ajv.addKeyword({
   errors: false,
   metaSchema: { type: 'number' },
   compile: (m: number) => (data: number) => Math.abs(Math.round(data / m) - data / m) < 1e-6,
+});
+ajv.addKeyword({
+  keyword: 'int32',
+  type: 'number',
+  errors: false,
+  metaSchema: { type: 'boolean' },
+  compile: () => (data: number) => Number.isInteger(data) && data >= -(2 ** 31) && data <= 2 ** 31 - 1,
 });
 ajv.addKeyword({
   keyword: 'safeInteger',
@@ -102,7 +118,12 @@ function compiledFor(id: string): ValidateFunction | null {
 function failure(errors: ErrorObject[]): RpcErrorLike {
   const first = errors[0]!;
   const code = KEYWORD_CODE[first.keyword] ?? 'FormatViolation';
-  const message = first.keyword === 'safeInteger' ? `data${first.instancePath} must be an integer of at most 2^53 - 1 in magnitude` : ajv.errorsText([first]);
+  const message =
+    first.keyword === 'safeInteger'
+      ? `data${first.instancePath} must be an integer of at most 2^53 - 1 in magnitude`
+      : first.keyword === 'int32'
+        ? `data${first.instancePath} must be a 32-bit integer`
+        : ajv.errorsText([first]);
   const details = { errors: [{ instancePath: first.instancePath, keyword: first.keyword, params: first.params }] };
   return createRPCError(code, message.slice(0, 255), details) as RpcErrorLike;
 }
