@@ -45,6 +45,8 @@ const schema = z
     OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Commands that may wait per charger behind the one on the wire; past it a command is answered `busy`. */
     OCPP_MAX_QUEUED_COMMANDS: z.coerce.number().int().min(0).default(100),
+    /** CALLs of one charger in handling at once (OCPP-J 1.6 §4.1.1: 1); past it its socket is not read until an answer is sent. */
+    OCPP_MAX_INFLIGHT_CALLS: z.coerce.number().int().min(1).max(100).default(1),
     /** Largest OCPP-J frame accepted, bytes; a bigger one closes the socket with 1009. */
     OCPP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     /** Unacknowledged publishes past which answers to chargers wait for the broker (gateway/backpressure.ts). */

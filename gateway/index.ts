@@ -83,6 +83,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const server = createOcppServer<Device>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
+    maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
     async admit(h) {

@@ -120,11 +120,21 @@ export class OcppConnection {
   private closeResult: { code: number; reason: string } | undefined;
   private closeWaiters: Array<(r: { code: number; reason: string }) => void> | undefined;
 
+  /**
+   * CALLs that arrived while `maxInbound` were in handling, in order, with the socket paused
+   * (made on demand). What the peer sends beyond stays in its own TCP send buffer: a charger that
+   * pipelines CALLs (against OCPP-J 1.6 §4.1.1) throttles itself, and costs us only what `ws` had
+   * read before the pause.
+   */
+  private held: InboundCall[] | undefined;
+
   constructor(
     readonly ws: WebSocket,
     readonly protocol: string,
     readonly remoteAddress: string,
     private readonly defaultTimeoutMs: number,
+    /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one at a time); past it, reading pauses. */
+    private readonly maxInbound = 1,
   ) {
     ws.once('close', (code: number, reason: Buffer) => {
       this.state = CLOSED;
@@ -242,7 +252,10 @@ export class OcppConnection {
       if (frame[1].length > MAX_MESSAGE_ID_LENGTH) throw createRPCError('RpcFrameworkError', `Message ID longer than ${MAX_MESSAGE_ID_LENGTH} characters`, {});
       if (messageType === CALL) {
         if (typeof frame[2] !== 'string') throw createRPCError('RpcFrameworkError', 'Method must be a string', {});
-        this.answer(messageId, frame[2], frame[3], frame.length === 4 ? callPayloadText(text) : undefined);
+        const call: InboundCall = { messageId, method: frame[2], params: frame[3], payloadText: frame.length === 4 ? callPayloadText(text) : undefined };
+        if (this.inbound?.has(messageId) || this.held?.some((h) => h.messageId === messageId)) this.duplicate(messageId, call.method);
+        else if (this.held?.length || (this.inbound?.size ?? 0) >= this.maxInbound) this.hold(call);
+        else this.answer(call.messageId, call.method, call.params, call.payloadText);
       } else {
         const c = this.current;
         if (!c || c.id !== messageId) {
@@ -273,13 +286,7 @@ export class OcppConnection {
 
   private answer(messageId: string, method: string, params: unknown, payloadText?: string): void {
     const inbound = (this.inbound ??= new Map());
-    if (inbound.has(messageId)) {
-      // A second CALL with the id of one still in handling: answering it would give the charger
-      // two replies for one id, which it cannot tell apart (OCPP-J 1.6 §4.1.4 makes ids unique
-      // per CALL). The call in handling gets its one reply; this copy is reported and dropped.
-      this.reportBad(Buffer.from(`[2,${JSON.stringify(messageId)},${JSON.stringify(method.slice(0, 64))},…]`), createRPCError('RpcFrameworkError', `Already processing a call with message ID: ${messageId}`, {}));
-      return;
-    }
+    if (inbound.has(messageId)) return this.duplicate(messageId, method);
     const handler = this.handler;
     let pending: Promise<unknown>;
     try {
@@ -292,13 +299,56 @@ export class OcppConnection {
       (result) => {
         inbound.delete(messageId);
         this.sendResult(messageId, result);
+        this.next();
       },
       (err: unknown) => {
         inbound.delete(messageId);
         this.sendError(messageId, asRpcError(err));
+        this.next();
       },
     );
     inbound.set(messageId, done);
+  }
+
+  /**
+   * A second CALL with the id of one still in handling or waiting: answering it would give the
+   * charger two replies for one id, which it cannot tell apart (OCPP-J 1.6 §4.1.4 makes ids
+   * unique per CALL). The first gets its one reply; this copy is reported and dropped.
+   */
+  private duplicate(messageId: string, method: string): void {
+    this.reportBad(Buffer.from(`[2,${JSON.stringify(messageId)},${JSON.stringify(method.slice(0, 64))},…]`), createRPCError('RpcFrameworkError', `Already processing a call with message ID: ${messageId}`, {}));
+  }
+
+  /** A CALL beyond `maxInbound`: kept in order, and the socket stops being read. */
+  private hold(call: InboundCall): void {
+    (this.held ??= []).push(call);
+    if (!this.ws.isPaused) this.ws.pause();
+  }
+
+  /** After an answer: the next held CALL, or reading again when none is left. */
+  private next(): void {
+    const held = this.held;
+    // Closing: what is held is not answered (the peer resends it after reconnecting).
+    while (held?.length && (this.inbound?.size ?? 0) < this.maxInbound && this.state === OPEN) {
+      const c = held.shift()!;
+      this.answer(c.messageId, c.method, c.params, c.payloadText);
+    }
+    if (!held?.length && this.ws.isPaused && this.state !== CLOSED) {
+      // We were not reading: the silence meanwhile was ours, not the peer's.
+      this.lastActivityMs = Date.now();
+      this.awaitingPong = false;
+      this.ws.resume();
+    }
+  }
+
+  /** True while reading is paused because `maxInbound` CALLs are in handling. */
+  get readingPaused(): boolean {
+    return this.ws.isPaused;
+  }
+
+  /** CALLs read but waiting for their turn. */
+  get heldCalls(): number {
+    return this.held?.length ?? 0;
   }
 
   private sendResult(messageId: string, result: unknown): void {

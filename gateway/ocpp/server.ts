@@ -25,6 +25,8 @@ export type Admission<T> = { ok: true; value: T; protocol: string | false } | { 
 
 export interface OcppServerOptions<T> {
   callTimeoutMs: number;
+  /** CALLs of one charger handled at once; past it, its socket is not read (flow control). */
+  maxInFlightCalls?: number;
   /** 0 turns keepalive pings off. */
   pingIntervalMs: number;
   /** Largest frame accepted; a bigger one closes the socket with 1009 (RFC 6455 §7.4.1). */
@@ -61,6 +63,8 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
     sweep = setInterval(() => {
       const now = Date.now();
       for (const c of conns) {
+        // Not read while its CALLs are in handling (flow control): a pong would wait unread.
+        if (c.readingPaused) continue;
         if (c.awaitingPong) {
           if (now - c.lastActivityMs >= interval) c.terminate();
         } else if (now - c.lastActivityMs >= interval) {
@@ -109,7 +113,7 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
   // the offered protocols and password, the admission with the device as admitted) alive for
   // the connection's life. bench:memory, heap snapshot by retainer.
   function accept(ws: WebSocket, remoteAddress: string, value: T) {
-    const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', remoteAddress, opts.callTimeoutMs);
+    const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', remoteAddress, opts.callTimeoutMs, opts.maxInFlightCalls ?? 1);
     conns.add(conn);
     ws.once('close', () => conns.delete(conn));
     opts.onConnection(conn, value);
