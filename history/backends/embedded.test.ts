@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEmbeddedHistory } from './embedded.ts';
@@ -8,4 +10,75 @@ describeBackendContract('embedded (SQLite)', async () => {
   const b = createEmbeddedHistory({ file: path.join(mkdtempSync(path.join(tmpdir(), 'hist-')), 'h.db') });
   await b.init();
   return b;
+});
+
+describe('embedded store layout (issue 14)', () => {
+  const tmp = () => path.join(mkdtempSync(path.join(tmpdir(), 'hist-')), 'h.db');
+  const pt = (time: number, fields: Record<string, number>) => ({ tags: { tenant: 't', device: 'd', connector: '1' }, fields, time });
+  const DAY = 86_400_000;
+
+  it('keeps one table per UTC day and retention drops whole days', async () => {
+    const file = tmp();
+    const b = createEmbeddedHistory({ file, retentionDays: 2 });
+    await b.init();
+    const now = Date.UTC(2026, 5, 10, 12);
+    await b.write([pt(now - 5 * DAY, { power: 1 }), pt(now - 2.6 * DAY, { power: 2 }), pt(now - 1 * DAY, { power: 3 }), pt(now, { power: 4 })]);
+    const db = new Database(file, { readonly: true });
+    const tables = () => (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'p_*' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables()).toEqual(['p_20260605', 'p_20260607', 'p_20260609', 'p_20260610']);
+    // Days wholly older than 2 days before now: 06-05 and 06-07 (06-07 ends 06-08 00:00 < 06-08 12:00).
+    expect(b.prune(now)).toBe(2);
+    expect(tables()).toEqual(['p_20260609', 'p_20260610']);
+    expect((await b.query({ tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }] }))['power']!.map((p) => p.value)).toEqual([3, 4]);
+    db.close();
+    await b.close();
+  });
+
+  it('one row per point: fields of the same point merge, a replay changes nothing', async () => {
+    const file = tmp();
+    const b = createEmbeddedHistory({ file });
+    await b.init();
+    const t = Date.UTC(2026, 5, 10);
+    await b.write([pt(t, { power: 1 }), pt(t, { energy: 10 })]);
+    await b.write([pt(t, { power: 1 })]);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT fields FROM p_20260610').all()).toEqual([{ fields: '{"power":1,"energy":10}' }]);
+    db.close();
+    await b.close();
+  });
+
+  it('a reader connection sees what the writer committed, and nothing before the file exists', async () => {
+    const file = tmp();
+    const reader = createEmbeddedHistory({ file, readOnly: true });
+    await reader.init();
+    const q = { tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }] };
+    expect(await reader.query(q)).toEqual({ power: [] });
+    const writer = createEmbeddedHistory({ file });
+    await writer.init();
+    await writer.write([pt(Date.UTC(2026, 5, 10), { power: 5 })]);
+    expect((await reader.query(q))['power']!.map((p) => p.value)).toEqual([5]);
+    await expect(reader.write([pt(Date.UTC(2026, 5, 11), { power: 6 })])).rejects.toThrow();
+    await reader.close();
+    await writer.close();
+  });
+
+  it('converts the older layout (one row per field) at start', async () => {
+    const file = tmp();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE points (tenant TEXT NOT NULL, device TEXT NOT NULL, connector TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '', field TEXT NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (tenant, device, field, phase, location, time, connector, tx)) WITHOUT ROWID`);
+    const t = Date.now() - 60_000;
+    const ins = old.prepare('INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    ins.run('t', 'd', '1', '', '', '', 'power', t, 7);
+    ins.run('t', 'd', '1', '', '', '', 'energy', t, 70);
+    ins.run('t', 'd', '1', 'L1', '', '', 'current', t, 16);
+    old.close();
+    const b = createEmbeddedHistory({ file });
+    await b.init();
+    const r = await b.query({ tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }, { key: 'energy', field: 'energy' }, { key: 'current_L1', field: 'current', phase: 'L1' }] });
+    expect(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map((p) => p.value)]))).toEqual({ power: [7], energy: [70], current_L1: [16] });
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'points'").get()).toBeUndefined();
+    db.close();
+    await b.close();
+  });
 });

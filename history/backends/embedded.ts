@@ -1,54 +1,156 @@
 /**
- * The embedded time-series store (no InfluxDB configured): SQLite under DATA_DIR. One row per
- * (series, field, time); the primary key makes a replayed point replace itself. Retention:
- * rows older than `retentionDays` are deleted at start and hourly.
+ * The embedded time-series store (no InfluxDB configured): SQLite under DATA_DIR, laid out for
+ * time series (issue 14):
+ *
+ * - one table per UTC day (`p_YYYYMMDD`), so that retention drops whole days (`DROP TABLE`, no
+ *   scan, no delete of rows one by one) and a query reads only the days of its range;
+ * - one row per point with all its fields (a JSON object: `{"power":7400,"energy":12345}`), the
+ *   primary key (tenant, device, time, connector, phase, location, transaction) keeps a device's
+ *   rows in time order; a point written again with the same key merges its fields into the row
+ *   (`json_patch`), which is InfluxDB's semantics for points with the same series and time, so a
+ *   replayed point never duplicates.
+ *
+ * In the all-in-one process the writer runs on the history worker thread (history/worker.ts) and
+ * queries on another connection (`readOnly`), so that neither waits for the other beyond SQLite's
+ * WAL locking, and neither runs on the thread that answers chargers. Writes use
+ * `synchronous = FULL`: the telemetry journal is checkpointed once a batch is committed here, so a
+ * commit must survive a power cut (NORMAL in WAL mode may lose the last commits).
+ *
+ * An older database with the layout of one row per field (`points`) is converted at start.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AggregateFn, HistoryBackend, Point, SeriesQuery, SeriesResult } from '../types.ts';
 
-const DDL = `
-  CREATE TABLE IF NOT EXISTS points (
-    tenant TEXT NOT NULL, device TEXT NOT NULL, connector TEXT NOT NULL,
-    phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '',
-    field TEXT NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL,
-    PRIMARY KEY (tenant, device, field, phase, location, time, connector, tx)
-  ) WITHOUT ROWID;
-`;
-
+const DAY_MS = 86_400_000;
+const TABLE_RE = /^p_(\d{8})$/;
 const AGG: Record<Exclude<AggregateFn, 'first' | 'last'>, string> = { mean: 'AVG', min: 'MIN', max: 'MAX', sum: 'SUM', count: 'COUNT' };
 
-export function createEmbeddedHistory(opts: { file: string; retentionDays?: number }): HistoryBackend {
-  mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-  const db = new Database(opts.file);
-  db.pragma('journal_mode = WAL');
-  // FULL: the telemetry journal is checkpointed once a batch is written here, so a commit must
-  // survive a power cut, not only a crash (NORMAL in WAL mode may lose the last commits).
-  db.pragma('synchronous = FULL');
-  const retentionMs = (opts.retentionDays ?? 30) * 86_400_000;
+/** `p_20261201` for a time in ms. */
+export function dayTable(time: number): string {
+  const d = new Date(Math.floor(time / DAY_MS) * DAY_MS);
+  return `p_${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+const dayStart = (table: string): number => {
+  const m = TABLE_RE.exec(table)!;
+  return Date.UTC(Number(m[1]!.slice(0, 4)), Number(m[1]!.slice(4, 6)) - 1, Number(m[1]!.slice(6, 8)));
+};
+
+const ddl = (table: string) => `
+  CREATE TABLE IF NOT EXISTS ${table} (
+    tenant TEXT NOT NULL, device TEXT NOT NULL, time INTEGER NOT NULL, connector TEXT NOT NULL,
+    phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL,
+    PRIMARY KEY (tenant, device, time, connector, phase, location, tx)
+  ) WITHOUT ROWID`;
+
+/** A JSON path for one field: field names are attribute base names, quoted all the same. */
+const fieldPath = (field: string) => `$."${field.replace(/["\\]/g, '')}"`;
+
+export interface EmbeddedHistoryOptions {
+  file: string;
+  retentionDays?: number;
+  /** Queries only: no tables created, nothing pruned or converted (the writer does that). */
+  readOnly?: boolean;
+}
+
+export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBackend & { prune(now?: number): number } {
+  const retentionMs = (opts.retentionDays ?? 30) * DAY_MS;
+  let db: Database.Database | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let insert: Database.Statement | undefined;
+  const known = new Set<string>();
+  const inserts = new Map<string, Database.Statement>();
 
-  const prune = () => db.prepare('DELETE FROM points WHERE time < ?').run(Date.now() - retentionMs);
+  function open(): Database.Database | undefined {
+    if (db) return db;
+    if (opts.readOnly && !existsSync(opts.file)) return undefined; // nothing written yet
+    mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+    db = new Database(opts.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(opts.readOnly ? 'query_only = ON' : 'synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    return db;
+  }
 
-  const writeBatch = db.transaction((rows: unknown[][]) => {
-    for (const r of rows) insert!.run(...r);
-  });
+  function tables(): string[] {
+    const d = open();
+    if (!d) return [];
+    return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'p_[0-9]*'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => TABLE_RE.test(n)).sort();
+  }
+
+  function insertInto(table: string): Database.Statement {
+    let s = inserts.get(table);
+    if (s) return s;
+    if (!known.has(table)) {
+      db!.exec(ddl(table));
+      known.add(table);
+    }
+    s = db!.prepare(
+      `INSERT INTO ${table} (tenant, device, time, connector, phase, location, tx, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, device, time, connector, phase, location, tx) DO UPDATE SET fields = json_patch(fields, excluded.fields)`,
+    );
+    inserts.set(table, s);
+    return s;
+  }
+
+  /** Drops the days wholly older than the retention. Returns how many. */
+  function prune(now = Date.now()): number {
+    const cutoff = now - retentionMs;
+    let dropped = 0;
+    for (const t of tables()) {
+      if (dayStart(t) + DAY_MS <= cutoff) {
+        db!.exec(`DROP TABLE IF EXISTS ${t}`);
+        known.delete(t);
+        inserts.delete(t);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** The layout of one row per field (before issue 14) into day tables, once. */
+  function convertOldLayout(): void {
+    const d = db!;
+    if (!d.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'points'").get()) return;
+    const days = d.prepare('SELECT DISTINCT time / ? AS day FROM points').all(DAY_MS) as Array<{ day: number }>;
+    d.transaction(() => {
+      for (const { day } of days) {
+        const table = dayTable(day * DAY_MS);
+        d.exec(ddl(table));
+        known.add(table);
+        d.prepare(
+          `INSERT INTO ${table} (tenant, device, time, connector, phase, location, tx, fields)
+           SELECT tenant, device, time, connector, phase, location, tx, json_group_object(field, value) FROM points
+           WHERE time >= ? AND time < ? GROUP BY tenant, device, time, connector, phase, location, tx
+           ON CONFLICT DO UPDATE SET fields = json_patch(fields, excluded.fields)`,
+        ).run(day * DAY_MS, (day + 1) * DAY_MS);
+      }
+      d.exec('DROP TABLE points');
+    })();
+  }
+
+  const writeBatch = (rows: Array<[string, unknown[]]>) =>
+    db!.transaction(() => {
+      for (const [table, r] of rows) insertInto(table).run(...r);
+    })();
 
   return {
     name: 'embedded',
+    prune,
     async init() {
-      db.exec(DDL);
-      insert = db.prepare('INSERT OR REPLACE INTO points (tenant, device, connector, phase, location, tx, field, time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      if (opts.readOnly) return;
+      open();
+      convertOldLayout();
+      for (const t of tables()) known.add(t);
       prune();
       timer = setInterval(prune, 3_600_000);
       timer.unref();
     },
     async write(points: Point[]) {
-      const rows: unknown[][] = [];
+      const rows: Array<[string, unknown[]]> = [];
       const rejected: Array<{ point: Point; reason: string }> = [];
-      let written = 0;
       for (const p of points) {
         const bad = Object.entries(p.fields).find(([, v]) => !Number.isFinite(v));
         if (bad || !Number.isFinite(p.time)) {
@@ -56,41 +158,54 @@ export function createEmbeddedHistory(opts: { file: string; retentionDays?: numb
           continue;
         }
         const t = p.tags;
-        for (const [field, value] of Object.entries(p.fields)) rows.push([t.tenant, t.device, t.connector, t.phase ?? '', t.location ?? '', t.transaction ?? '', field, p.time, value]);
-        written++;
+        rows.push([dayTable(p.time), [t.tenant, t.device, p.time, t.connector, t.phase ?? '', t.location ?? '', t.transaction ?? '', JSON.stringify(p.fields)]]);
       }
-      writeBatch(rows);
-      return { written, rejected };
+      open();
+      if (rows.length) writeBatch(rows);
+      return { written: rows.length, rejected };
     },
     async query(q: SeriesQuery): Promise<SeriesResult> {
       const out: SeriesResult = {};
+      // The days of the range only.
+      const from = q.from ?? Number.NEGATIVE_INFINITY;
+      const to = q.to ?? Number.POSITIVE_INFINITY;
+      const days = tables().filter((t) => dayStart(t) + DAY_MS > from && dayStart(t) < to);
       for (const s of q.series) {
-        const where = ['tenant = ?', 'device = ?', 'field = ?', 'phase = ?', 'location = ?'];
-        const params: unknown[] = [q.tenant, q.device, s.field, s.phase ?? '', s.location ?? ''];
+        if (days.length === 0) {
+          out[s.key] = [];
+          continue;
+        }
+        const where = ['tenant = ?', 'device = ?', 'phase = ?', 'location = ?'];
+        const params: unknown[] = [q.tenant, q.device, s.phase ?? '', s.location ?? ''];
         if (q.from !== undefined) (where.push('time >= ?'), params.push(q.from));
         if (q.to !== undefined) (where.push('time < ?'), params.push(q.to));
         if (q.transaction !== undefined) (where.push('tx = ?'), params.push(q.transaction));
         if (q.connector !== undefined) (where.push('connector = ?'), params.push(q.connector));
         const w = where.join(' AND ');
+        const union = days.map((t) => `SELECT time, json_extract(fields, '${fieldPath(s.field)}') AS value FROM ${t} WHERE ${w}`).join(' UNION ALL ');
+        const allParams = days.flatMap(() => params);
+        const points = `SELECT time, value FROM (${union}) WHERE value IS NOT NULL`;
         let sql: string;
         if (q.every && q.fn) {
-          const win = `(time / ${Math.trunc(q.every)}) * ${Math.trunc(q.every)}`;
+          const every = Math.trunc(q.every);
+          const win = `(time / ${every}) * ${every}`;
           sql =
             q.fn === 'first' || q.fn === 'last'
-              ? `SELECT t, value AS v FROM (SELECT ${win} AS t, value, ROW_NUMBER() OVER (PARTITION BY ${win} ORDER BY time ${q.fn === 'first' ? 'ASC' : 'DESC'}) AS rn FROM points WHERE ${w}) WHERE rn = 1 ORDER BY t`
-              : `SELECT ${win} AS t, ${AGG[q.fn]}(value) AS v FROM points WHERE ${w} GROUP BY t ORDER BY t`;
+              ? `SELECT t, value AS v FROM (SELECT ${win} AS t, value, ROW_NUMBER() OVER (PARTITION BY ${win} ORDER BY time ${q.fn === 'first' ? 'ASC' : 'DESC'}) AS rn FROM (${points})) WHERE rn = 1 ORDER BY t`
+              : `SELECT ${win} AS t, ${AGG[q.fn]}(value) AS v FROM (${points}) GROUP BY t ORDER BY t`;
         } else {
-          sql = `SELECT time AS t, value AS v FROM points WHERE ${w} ORDER BY time`;
+          sql = `SELECT time AS t, value AS v FROM (${points}) ORDER BY time`;
         }
         if (q.lastN !== undefined) sql = `SELECT * FROM (SELECT * FROM (${sql}) ORDER BY t DESC LIMIT ${Math.trunc(q.lastN)}) ORDER BY t`;
-        const rows = db.prepare(sql).all(...params) as Array<{ t: number; v: number }>;
+        const rows = open()!.prepare(sql).all(...allParams) as Array<{ t: number; v: number }>;
         out[s.key] = rows.map((r) => ({ ts: new Date(r.t).toISOString(), value: r.v }));
       }
       return out;
     },
     async close() {
       clearInterval(timer);
-      db.close();
+      db?.close();
+      db = undefined;
     },
   };
 }
