@@ -40,6 +40,8 @@ export interface Running {
   bus: Bus;
   adminToken: string | null;
   health: Health;
+  /** The history role when it runs in this process. */
+  history: History | null;
   close(): Promise<void>;
 }
 
@@ -139,7 +141,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     const mqttBroker = broker;
     // The query side reads the same backend the persister writes (its own client when the
     // history role runs elsewhere).
-    const historyBackend = history?.backend ?? openHistoryBackend(config);
+    const historyBackend = history?.backend ?? openHistoryBackend(config, { readOnly: true });
     if (!history) {
       await historyBackend.init().catch((err: unknown) => log.warn({ err }, 'history backend not ready'));
       closers.push(() => historyBackend.close());
@@ -183,6 +185,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     bus,
     adminToken: admin.generated,
     health,
+    history,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
       // was synced to the journal), history stores what it can, the journal saves its checkpoint,

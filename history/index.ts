@@ -7,22 +7,13 @@ import path from 'node:path';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
-import { createEmbeddedHistory } from './backends/embedded.ts';
-import { createInflux1History } from './backends/influx1.ts';
-import { createInflux2History } from './backends/influx2.ts';
+import { openHistoryBackend } from './backends/open.ts';
+import { createHistoryWriterThread } from './worker-host.ts';
 import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
 import type { Journal } from '../common/journal/journal.ts';
 
-export function openHistoryBackend(config: Config): HistoryBackend {
-  if (config.INFLUX_URL && config.INFLUX_BUCKET) {
-    return createInflux2History({ url: config.INFLUX_URL, token: config.INFLUX_TOKEN!, org: config.INFLUX_ORG!, bucket: config.INFLUX_BUCKET, retentionDays: config.HISTORY_RETENTION_DAYS });
-  }
-  if (config.INFLUX_URL && config.INFLUX_DATABASE) {
-    return createInflux1History({ url: config.INFLUX_URL, database: config.INFLUX_DATABASE, username: config.INFLUX_USERNAME, password: config.INFLUX_PASSWORD });
-  }
-  return createEmbeddedHistory({ file: path.join(config.DATA_DIR, 'history.db'), retentionDays: config.HISTORY_RETENTION_DAYS });
-}
+export { openHistoryBackend };
 
 export interface History {
   backend: HistoryBackend;
@@ -33,7 +24,14 @@ export interface History {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/**
+ * Two shapes of the role. With the telemetry journal (the all-in-one process) the writer runs on
+ * a thread of its own (history/worker.ts) and this thread keeps only a read connection for the
+ * history API. Without it (the role in its own process against an external broker) the persister
+ * follows MQTT on this thread: nothing else shares it there.
+ */
 export function createHistory(deps: { config: Config; bus: Bus; log: Logger; backend?: HistoryBackend; journal?: Journal | undefined }): History {
+  if (deps.journal && !deps.backend) return historyOnItsThread(deps.config, deps.journal, deps.log);
   const backend = deps.backend ?? openHistoryBackend(deps.config);
   const log = deps.log.child({ component: 'history', backend: backend.name });
   const persister = createPersister({ bus: deps.bus, journal: deps.journal, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
@@ -49,6 +47,28 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
     async stop(deadlineMs) {
       await persister.stop(deadlineMs);
       await backend.close();
+    },
+  };
+}
+
+function historyOnItsThread(config: Config, journal: Journal, log: Logger): History & { readonly writerThreadId: number | null } {
+  const writer = createHistoryWriterThread({ config, journal, log });
+  // Queries on their own connection: they never wait for the writer's transactions beyond
+  // SQLite's WAL locking, and the writer never waits for them.
+  const reader = openHistoryBackend(config, { readOnly: true });
+  return {
+    backend: reader,
+    stats: () => writer.stats(),
+    async start() {
+      await reader.init();
+      await writer.start();
+    },
+    async stop(deadlineMs = 10_000) {
+      await writer.stop(deadlineMs);
+      await reader.close();
+    },
+    get writerThreadId() {
+      return writer.threadId;
     },
   };
 }

@@ -18,6 +18,9 @@
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Journal } from '../common/journal/journal.ts';
+
+/** What the persister needs of the journal: the writer itself, or its view from another thread (common/journal/remote.ts). */
+export type JournalSource = Pick<Journal, 'committed' | 'checkpointed' | 'file' | 'onCommit' | 'checkpoint' | 'backlogBytes'>;
 import { JournalReader } from '../common/journal/reader.ts';
 import { attrsToPoints } from './points.ts';
 import { Spool } from './spool.ts';
@@ -42,7 +45,7 @@ export interface PersisterDeps {
   spoolDir: string;
   log: Logger;
   /** Follow the telemetry journal (all-in-one); otherwise `bus`. */
-  journal?: Journal | undefined;
+  journal?: JournalSource | undefined;
   bus?: Bus | undefined;
   batch?: { maxPoints?: number; maxAgeMs?: number };
   retry?: { minMs?: number; maxMs?: number };
