@@ -24,18 +24,26 @@ import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
 import { createLiveFeed } from '../dashboards/live.ts';
 import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
-import { Journal } from '../common/journal/journal.ts';
+import { startGatewayThread, type GatewayThread } from '../gateway/worker-host.ts';
 import { within } from '../common/deadline.ts';
 import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
-import { brokerAckSink, journalSink } from '../gateway/telemetry-sink.ts';
+import { threadId } from 'node:worker_threads';
+import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
 
+/** What the composition tells of the gateway, wherever it runs (this thread or its own). */
+export interface GatewayView {
+  readonly id: string;
+  /** Open OCPP connections (from the gateway thread's latest report, four times a second). */
+  readonly connections: number;
+}
+
 export interface Running {
   ports: { ocpp: number | null; http: number | null; mqtt: number | null };
-  gateway: Gateway | null;
+  gateway: GatewayView | null;
   store: RegistryStore;
   bus: Bus;
   adminToken: string | null;
@@ -61,9 +69,9 @@ export function usesDataDir(config: Config, roles: readonly Role[]): boolean {
 }
 
 /** Everything in one process: `npm start`. */
-export async function startAll(config: Config, log: Logger): Promise<Running & { gateway: Gateway; ports: { ocpp: number; http: number } }> {
+export async function startAll(config: Config, log: Logger): Promise<Running & { gateway: GatewayView; ports: { ocpp: number; http: number } }> {
   const r = await startRoles(config, log, ALL_ROLES);
-  return r as Running & { gateway: Gateway; ports: { ocpp: number; http: number } };
+  return r as Running & { gateway: GatewayView; ports: { ocpp: number; http: number } };
 }
 
 /**
@@ -109,23 +117,25 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
-  // The all-in-one layout keeps acknowledged telemetry in the journal until history has it
-  // (gateway/telemetry-sink.ts). With an external broker the gateway waits for its PUBACK and
-  // the history role, wherever it runs, follows the broker (it sees every gateway's telemetry).
-  let journal: Journal | undefined;
-  if (has('gateway') && has('history') && broker) {
-    journal = await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health, maxBytes: config.JOURNAL_MAX_BYTES });
-  }
-
+  // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
+  // (gateway/worker.ts), and keeps acknowledged telemetry in the journal until history, on its
+  // own thread too, has stored it (gateway/telemetry-sink.ts). With an external broker the
+  // gateway is its process's only busy role and stays on this thread; it waits for the broker's
+  // PUBACK, and the history role, wherever it runs, follows the broker (it sees every gateway's
+  // telemetry).
+  let gatewayThread: GatewayThread | null = null;
   let gateway: Gateway | null = null;
-  if (has('gateway')) {
-    gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus) });
+  if (has('gateway') && broker) {
+    gatewayThread = await startGatewayThread({ config, bus, health, log, journal: has('history') });
+  } else if (has('gateway')) {
+    gateway = createGateway({ config, log, store, bus, telemetry: brokerAckSink(bus) });
     await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();
   }
+  const journal = gatewayThread?.journal ?? null;
 
   let history: History | null = null;
   if (has('history')) {
-    history = createHistory({ config, bus, log, journal });
+    history = createHistory({ config, bus, log, journalHandle: journal ?? undefined });
     await history.start();
   }
 
@@ -138,6 +148,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     const live = createLiveFeed(bus);
     await live.start();
     const gw = gateway;
+    const gt = gatewayThread;
     const mqttBroker = broker;
     // The query side reads the same backend the persister writes (its own client when the
     // history role runs elsewhere).
@@ -151,13 +162,20 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       commands,
       live,
       metrics: {
-        busPending: () => bus.pending,
+        busPending: () => bus.pending + (gt?.stats.busPending ?? 0),
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure, ocppAuth: () => gw.auth } : {}),
+        ...(gt ? { gatewayConnections: () => gt.stats.connections, backpressure: () => gt.stats.backpressure, ocppAuth: () => gt.stats.auth, registryCalls: () => gt.stats.registryCalls } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
         health: () => health.report(),
-        ...(journal ? { journal: () => ({ backlogBytes: journal!.backlogBytes, writable: journal!.writable }) } : {}),
-        ...(options.unexpectedErrors ? { unexpectedErrors: options.unexpectedErrors } : {}),
+        threads: () => ({
+          http: threadId,
+          broker: broker ? threadId : null,
+          gateway: gt ? gt.threadId : gw ? threadId : null,
+          history: history ? ((history as { writerThreadId?: number | null }).writerThreadId ?? threadId) : null,
+        }),
+        ...(journal ? { journal: () => ({ backlogBytes: journal.backlogBytes, writable: journal.writable }) } : {}),
+        ...(options.unexpectedErrors ? { unexpectedErrors: () => options.unexpectedErrors!() + (gt?.stats.unexpectedErrors ?? 0) } : {}),
       },
       config,
       log,
@@ -165,7 +183,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       store,
       tokens,
       online: (d) => presence.online(d.id),
-      deviceChanged: (d) => gw?.deviceChanged(d),
+      deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');
@@ -176,11 +194,14 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     closers.push(() => app.close());
   }
 
-  const ocppPort = gateway ? (await gateway.listen()).port : null;
+  const ocppPort = gatewayThread ? gatewayThread.port : gateway ? (await gateway.listen()).port : null;
+  const view: GatewayView | null = gatewayThread
+    ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
+    : gateway;
 
   return {
     ports: { ocpp: ocppPort, http: httpPort, mqtt: broker?.port ?? null },
-    gateway,
+    gateway: view,
     store,
     bus,
     adminToken: admin.generated,
@@ -194,9 +215,10 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       const budget = config.SHUTDOWN_TIMEOUT * 1000;
       const slog = log.child({ component: 'shutdown' });
       if (gateway) await within(gateway.close(budget * 0.4), budget * 0.45, 'gateway', slog);
+      if (gatewayThread) await within(gatewayThread.closeGateway(budget * 0.4), budget * 0.45, 'gateway', slog);
       // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
-      if (journal) await within(journal.close(), budget * 0.1, 'journal', slog);
+      if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);
       if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);

@@ -93,6 +93,9 @@ export function storageProblem(err: unknown, where: string): Problem | null {
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY') || code === '25006') {
     return { code: 'READ_ONLY', message: `${where}: storage is read-only or not writable by this user (${code}); fix the mount or permissions, the process recovers by itself` };
   }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
+    return { code: 'BUSY', message: `${where}: the database is locked by another program (${code}: a backup, a second process or a sqlite3 shell holding a write transaction); writes resume when it lets go` };
+  }
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_CORRUPT') {
     return { code: 'IO_ERROR', message: `${where}: input/output error (${code}); check the disk` };
   }

@@ -12,6 +12,7 @@ import { createHistoryWriterThread } from './worker-host.ts';
 import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
 import type { Journal } from '../common/journal/journal.ts';
+import type { JournalHandle } from '../gateway/worker-host.ts';
 
 export { openHistoryBackend };
 
@@ -30,8 +31,9 @@ export interface History {
  * history API. Without it (the role in its own process against an external broker) the persister
  * follows MQTT on this thread: nothing else shares it there.
  */
-export function createHistory(deps: { config: Config; bus: Bus; log: Logger; backend?: HistoryBackend; journal?: Journal | undefined }): History {
-  if (deps.journal && !deps.backend) return historyOnItsThread(deps.config, deps.journal, deps.log);
+export function createHistory(deps: { config: Config; bus: Bus; log: Logger; backend?: HistoryBackend; journal?: Journal | undefined; journalHandle?: JournalHandle | undefined }): History {
+  const handle = deps.journalHandle ?? (deps.backend ? undefined : deps.journal);
+  if (handle) return historyOnItsThread(deps.config, handle, deps.log);
   const backend = deps.backend ?? openHistoryBackend(deps.config);
   const log = deps.log.child({ component: 'history', backend: backend.name });
   const persister = createPersister({ bus: deps.bus, journal: deps.journal, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
@@ -51,7 +53,7 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
   };
 }
 
-function historyOnItsThread(config: Config, journal: Journal, log: Logger): History & { readonly writerThreadId: number | null } {
+function historyOnItsThread(config: Config, journal: JournalHandle, log: Logger): History & { readonly writerThreadId: number | null } {
   const writer = createHistoryWriterThread({ config, journal, log });
   // Queries on their own connection: they never wait for the writer's transactions beyond
   // SQLite's WAL locking, and the writer never waits for them.

@@ -8,7 +8,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import type { Journal } from '../common/journal/journal.ts';
+import type { JournalHandle } from '../gateway/worker-host.ts';
 import { spawnWorker } from '../common/threads/spawn.ts';
 import type { PersisterStats } from './persister.ts';
 import type { HistoryWorkerData, HostMessage, WorkerMessage } from './worker.ts';
@@ -24,7 +24,7 @@ export interface HistoryWriterThread {
   readonly threadId: number | null;
 }
 
-export function createHistoryWriterThread(deps: { config: Config; journal: Journal; log: Logger }): HistoryWriterThread {
+export function createHistoryWriterThread(deps: { config: Config; journal: JournalHandle; log: Logger }): HistoryWriterThread {
   const { config, journal } = deps;
   const log = deps.log.child({ component: 'history' });
   let worker: Worker | undefined;

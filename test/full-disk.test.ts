@@ -99,7 +99,8 @@ describe.skipIf(!!noTmpfs)('a full DATA_DIR', () => {
     const mv = (s: number) => ({ connectorId: 1, meterValue: [{ timestamp: `2026-03-01T10:10:${String(s).padStart(2, '0')}.000Z`, sampledValue: [{ value: String(100 + s), measurand: 'Power.Active.Import', unit: 'W' }] }] });
     for (let s = 0; s < 3; s++) await expect(chargers[0]!.call('MeterValues', mv(s))).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
     expect((await http.get('/health')).body.checks.journal).toMatchObject({ ok: false, code: 'DISK_FULL' });
-    expect((await http.get('/metrics')).text).toContain('chargebridge_journal_writable 0');
+    // The gateway thread reports its journal's state four times a second.
+    await until(() => http.get('/metrics'), (r) => String(r.text).includes('chargebridge_journal_writable 0'), 'journal not writable in /metrics');
 
     const health = await http.get('/health');
     expect(health.body.ready).toBe(false);

@@ -11,12 +11,12 @@ import { RPCClient } from 'ocpp-rpc';
 import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startAll, type Running } from '../bin/start.ts';
-import type { Gateway } from '../gateway/index.ts';
+import type { GatewayView } from '../bin/start.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface System extends Running {
-  gateway: Gateway;
+  gateway: GatewayView;
   dir: string;
   ocppUrl: string;
   mqttUrl: string;

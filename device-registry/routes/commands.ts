@@ -36,7 +36,16 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
           throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);
         }
         const reply = await deps.commands.send(device.tenant, device.id, req.body);
-        if (reply.status === 'ok') return reply;
+        if (reply.status === 'ok') {
+          // The charger's answer is its data: one nested too deep to serialize here is its error,
+          // not ours (a thread with a larger stack may have passed it on).
+          try {
+            JSON.stringify(reply.response);
+          } catch {
+            throw new AppError('CHARGER_ERROR', "FormatViolation: the charger's answer could not be serialized (nested too deep)", [{ field: 'ocppErrorCode', message: 'FormatViolation' }]);
+          }
+          return reply;
+        }
         throw commandProblem(reply.error, (field) => (field ? `body.${field}` : 'body'));
       },
     );

@@ -30,6 +30,10 @@ export interface MetricsSource {
   };
   /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
   health?: () => Record<string, { ok: boolean }>;
+  /** Registry calls of the gateway by method. */
+  registryCalls?: () => Record<string, number>;
+  /** The thread each role runs on (worker_threads threadId; 0 is the main thread). */
+  threads?: () => Record<string, number | null>;
   /** Errors that escaped every handler and reached the process guard. */
   unexpectedErrors?: () => number;
 }
@@ -80,6 +84,16 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_ocpp_auth_throttled_total', 'counter', 'charger handshakes answered 429 without checking the password (backoff or lockout)', oa.throttled]);
   }
   let text = m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+  const threads = src.threads?.();
+  if (threads) {
+    text += '# HELP chargebridge_thread_id the thread a role runs on (0: the main thread; docs/architecture: threads)\n# TYPE chargebridge_thread_id gauge\n';
+    for (const [role, id] of Object.entries(threads)) if (id !== null) text += `chargebridge_thread_id{role=${JSON.stringify(role)}} ${id}\n`;
+  }
+  const calls = src.registryCalls?.();
+  if (calls) {
+    text += '# HELP chargebridge_gateway_registry_calls_total registry calls of the gateway by method (none on the MeterValues hot path)\n# TYPE chargebridge_gateway_registry_calls_total counter\n';
+    for (const [method, n] of Object.entries(calls)) text += `chargebridge_gateway_registry_calls_total{method=${JSON.stringify(method)}} ${n}\n`;
+  }
   const checks = src.health?.();
   if (checks && Object.keys(checks).length) {
     text += '# HELP chargebridge_health_ok 1 while the component works, 0 while it has a problem (see GET /health)\n# TYPE chargebridge_health_ok gauge\n';

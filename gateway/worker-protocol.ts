@@ -1,0 +1,41 @@
+/** The messages between the OCPP gateway's thread (worker.ts) and the main thread (worker-host.ts). */
+import type { Config } from '../common/config.ts';
+import type { Problem } from '../common/health.ts';
+
+export interface GatewayWorkerData {
+  config: Config;
+  /** Keep acknowledged telemetry in the journal (history runs in this process). */
+  journal: boolean;
+}
+
+export interface JournalState {
+  dir: string;
+  committed: number;
+  checkpointed: number;
+  backlogBytes: number;
+}
+
+export interface GatewayStats {
+  connections: number;
+  busPending: number;
+  backpressure: { holding: boolean; holds: number };
+  auth: { failures: number; lockouts: number; throttled: number };
+  journal: (Omit<JournalState, 'dir'> & { writable: boolean }) | null;
+  unexpectedErrors: number;
+  /** Registry calls of the gateway by method. */
+  registryCalls: Record<string, number>;
+}
+
+export type GatewayWorkerMessage =
+  | { type: 'ready'; threadId: number; id: string; port: number; journal: JournalState | null }
+  | { type: 'stats'; stats: GatewayStats }
+  | { type: 'health'; component: string; problem: Problem | null }
+  | { type: 'committed'; position: number }
+  | { type: 'gatewayClosed' }
+  | { type: 'closed' };
+
+export type GatewayHostMessage =
+  | { type: 'deviceChanged'; device: unknown }
+  | { type: 'checkpoint'; position: number }
+  | { type: 'closeGateway'; deadlineMs: number }
+  | { type: 'closeRest' };

@@ -1,0 +1,121 @@
+/**
+ * The OCPP gateway's thread in the all-in-one process (issue 14): the charger connections, the
+ * handlers, the telemetry journal's writer and the command router run here, and nothing else
+ * does — the HTTP API, the dashboard feed and the broker's fan-out to MQTT subscribers run on the
+ * main thread, the history writer on its own. Heavy HTTP requests or a slow subscriber cannot
+ * delay a charger's answer.
+ *
+ * It talks to the main thread through one MessagePort (the parent port): the bus (broker/port-bus.ts),
+ * and the messages of worker-host.ts: its state for /metrics, health changes, journal commits and
+ * checkpoints, device changes, and the two-step shutdown.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import path from 'node:path';
+import type { Config } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { installProcessGuard } from '../common/process-guard.ts';
+import type { Health, Problem } from '../common/health.ts';
+import { Journal } from '../common/journal/journal.ts';
+import { createPortBus, type ToWorker } from '../broker/port-bus.ts';
+import { createPostgresStore } from '../device-registry/store/postgres.ts';
+import { createSqliteStore } from '../device-registry/store/sqlite.ts';
+import type { Device } from '../device-registry/store/types.ts';
+import { createCommandRouter } from './commands/router.ts';
+import { createGateway } from './index.ts';
+import { brokerAckSink, journalSink } from './telemetry-sink.ts';
+import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorkerMessage } from './worker-protocol.ts';
+
+const port = parentPort!;
+const data = (workerData as { data: GatewayWorkerData }).data;
+const config: Config = data.config;
+const log = createLogger(config.LOG_LEVEL).child({ thread: 'ocpp' });
+const guard = installProcessGuard(log);
+const post = (m: GatewayWorkerMessage) => port.postMessage(m);
+
+// Health problems of this thread's components go to the process's one Health on the main thread.
+const health: Pick<Health, 'fail' | 'ok'> = {
+  fail: (component: string, problem: Problem) => post({ type: 'health', component, problem }),
+  ok: (component: string) => post({ type: 'health', component, problem: null }),
+};
+
+const bus = createPortBus(port);
+
+/**
+ * Registry calls the gateway makes, by method (`chargebridge_gateway_registry_calls_total`): the
+ * hot path (MeterValues) makes none, since the device travels with the connection; handshakes,
+ * boots and transactions do.
+ */
+const registryCalls: Record<string, number> = {};
+function countCalls<T extends object>(store: T): T {
+  for (const [name, fn] of Object.entries(store)) {
+    if (typeof fn !== 'function' || name === 'close' || name === 'migrate') continue;
+    (store as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      registryCalls[name] = (registryCalls[name] ?? 0) + 1;
+      return (fn as (...a: unknown[]) => unknown).apply(store, args);
+    };
+  }
+  return store;
+}
+const store = countCalls(config.DATABASE_URL ? createPostgresStore({ url: config.DATABASE_URL, health, log: log.child({ component: 'registry' }) }) : createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health }));
+const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
+const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus) });
+
+// Journal commits to the main thread (which tells the history writer): once per turn at most.
+let committedPosted = -1;
+let commitScheduled = false;
+journal?.onCommit(() => {
+  if (commitScheduled) return;
+  commitScheduled = true;
+  setImmediate(() => {
+    commitScheduled = false;
+    if (journal.committed !== committedPosted) {
+      committedPosted = journal.committed;
+      post({ type: 'committed', position: committedPosted });
+    }
+  });
+});
+
+const stats = (): GatewayStats => ({
+  connections: gateway.connections,
+  busPending: bus.pending,
+  backpressure: { holding: gateway.backpressure.holding, holds: gateway.backpressure.holds },
+  auth: { failures: gateway.auth.failures, lockouts: gateway.auth.lockouts, throttled: gateway.auth.throttled },
+  journal: journal ? { backlogBytes: journal.backlogBytes, writable: journal.writable, committed: journal.committed, checkpointed: journal.checkpointed } : null,
+  unexpectedErrors: guard.caught,
+  registryCalls: { ...registryCalls },
+});
+const statsTimer = setInterval(() => post({ type: 'stats', stats: stats() }), 250);
+
+port.on('message', (m: ToWorker | GatewayHostMessage) => {
+  if (bus.receive(m as ToWorker)) return;
+  const h = m as GatewayHostMessage;
+  if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
+  else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
+  else if (h.type === 'closeGateway') {
+    void gateway.close(h.deadlineMs).then(async () => {
+      // Everything answered is synced; the rest of the journal's work waits for history.
+      post({ type: 'stats', stats: stats() });
+      post({ type: 'gatewayClosed' });
+    });
+  } else if (h.type === 'closeRest') {
+    void (async () => {
+      clearInterval(statsTimer);
+      await journal?.close().catch((err: unknown) => log.warn({ err }, 'journal close failed'));
+      await bus.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      guard.uninstall();
+      post({ type: 'closed' });
+      port.close();
+    })();
+  }
+});
+
+await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
+const { port: ocppPort } = await gateway.listen();
+post({
+  type: 'ready',
+  threadId,
+  id: gateway.id,
+  port: ocppPort,
+  journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
+});
