@@ -31,9 +31,9 @@ describe('history writer on its own thread', () => {
     expect(history.writerThreadId).not.toBe(threadId);
 
     cp = await connectCharger(sys, 'LOCKED-HISTORY');
-    // A short call timeout: the writer blocks 5 s per attempt (busy_timeout); an answer that
+    // A call timeout under the writer's 5 s busy_timeout per attempt: an answer that
     // had to wait for it would fail the call.
-    const call = (i: number) => cp.call('MeterValues', sample(i), { callTimeoutMs: 2000 });
+    const call = (i: number) => cp.call("MeterValues", sample(i), { callTimeoutMs: 4000 });
     await cp.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
     const http = api(sys.httpUrl, ADMIN_TOKEN);
     const dev = (await http.get('/devices?chargePointId=LOCKED-HISTORY')).body.items[0];
@@ -47,7 +47,7 @@ describe('history writer on its own thread', () => {
     other.exec('BEGIN EXCLUSIVE');
     let n = 1;
     try {
-      const until = Date.now() + 7000; // longer than one busy timeout of the writer
+      const until = Date.now() + 12_000; // longer than two busy timeouts of the writer
       for (; Date.now() < until; n++) await call(n);
       // The writer was held: nothing new is stored while the lock is ours.
       expect(await stored()).toBe(1);

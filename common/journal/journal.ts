@@ -270,8 +270,12 @@ export class Journal {
 
   private async fail(g: Group, err: unknown): Promise<void> {
     const e = err instanceof Error ? err : new Error(String(err));
-    // Refuse new appends first, then tell the waiting chargers.
+    // Refuse new appends first.
     this.setProblem(storageProblem(err, 'telemetry journal') ?? { code: 'IO_ERROR', message: `telemetry journal: write failed (${e.message})` });
+    // Whatever part of the group reached the file is cut off before anyone is told: a reader
+    // never sees a record that was refused to its charger, and the next write starts at a record
+    // boundary.
+    await this.fh.truncate(this.size).catch(() => undefined);
     g.failed = e;
     g.reject?.(e);
     // Appends made while this write was in flight would fail alike: their chargers are told now.
@@ -282,9 +286,6 @@ export class Journal {
       next.chunks = [];
       next.reject?.(e);
     }
-    // Whatever part of the group reached the file is cut off: a reader never sees a record
-    // that was refused to its charger, and the next write starts at a record boundary.
-    await this.fh.truncate(this.size).catch(() => undefined);
   }
 
   private setProblem(p: Problem): void {
