@@ -16,7 +16,8 @@ import { ADMIN_TOKEN, connectCharger, Platform } from './harness.ts';
 import { api } from './http.ts';
 import { runRole, type Proc } from './processes.ts';
 
-const T0 = Date.now() - 600_000;
+// Recent (retention), and far enough back for one sample a second of a fast test run.
+const T0 = Date.now() - 86_400_000;
 const sample = (i: number) => ({ connectorId: 1, meterValue: [{ timestamp: new Date(T0 + i * 1000).toISOString(), sampledValue: [{ value: String(i), measurand: 'Power.Active.Import', unit: 'W' }] }] });
 
 describe('the gateway on its own thread', () => {
@@ -73,7 +74,7 @@ describe('the gateway on its own thread', () => {
     const dev = (await http.get('/devices?chargePointId=MAIN-HELD')).body.items[0];
     let got = 0;
     for (let t = Date.now(); Date.now() - t < 20_000; await new Promise((r) => setTimeout(r, 200))) {
-      got = ((await http.get(`/devices/${dev.id}/history?attr=power&from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3_600_000).toISOString()}`)).body.power ?? []).length;
+      got = ((await http.get(`/devices/${dev.id}/history?attr=power&from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}`)).body.power ?? []).length;
       if (got >= n) break;
     }
     expect(got).toBe(n);

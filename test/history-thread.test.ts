@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, connectCharger, startSystem, type System } from './harness.ts';
 import { api } from './http.ts';
 
-const T0 = Date.now() - 600_000;
+// Recent (retention), and far enough back for one sample a second of a fast test run.
+const T0 = Date.now() - 86_400_000;
 const sample = (i: number) => ({ connectorId: 1, meterValue: [{ timestamp: new Date(T0 + i * 1000).toISOString(), sampledValue: [{ value: String(i), measurand: 'Power.Active.Import', unit: 'W' }] }] });
 
 describe('history writer on its own thread', () => {
@@ -37,7 +38,7 @@ describe('history writer on its own thread', () => {
     await cp.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
     const http = api(sys.httpUrl, ADMIN_TOKEN);
     const dev = (await http.get('/devices?chargePointId=LOCKED-HISTORY')).body.items[0];
-    const stored = async () => ((await http.get(`/devices/${dev.id}/history?attr=power&from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3_600_000).toISOString()}`)).body.power ?? []).length;
+    const stored = async () => ((await http.get(`/devices/${dev.id}/history?attr=power&from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}`)).body.power ?? []).length;
     await call(0);
     for (let t = Date.now(); (await stored()) < 1 && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 100));
     expect(await stored()).toBe(1);
