@@ -13,10 +13,15 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Bus, MessageHandler, PublishOptions } from './bus.ts';
 
-type Item = [topic: string, payload: string, qos: 0 | 1, retain: boolean];
+/**
+ * A batch is one flat array, [topic, payload, flags, topic, payload, flags, ...] (flags: QoS in
+ * bit 0, retain in bit 1): structured cloning walks one array of strings and small integers,
+ * not an array per publish.
+ */
+type Flat = Array<string | number>;
 
 export type ToMain =
-  | { type: 'publish'; batch: number; items: Item[] }
+  | { type: 'publish'; batch: number; items: Flat }
   | { type: 'subscribe'; id: number; filter: string; qos: 0 | 1 }
   | { type: 'unsubscribe'; id: number };
 
@@ -25,7 +30,7 @@ export type ToWorker = { type: 'ack'; batch: number; failed?: string } | { type:
 /** The worker's end. */
 export function createPortBus(port: MessagePort): Bus & { receive(m: ToWorker): boolean } {
   let batch = 0;
-  let items: Item[] = [];
+  let items: Flat = [];
   let waiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
   const inflight = new Map<number, { count: number; waiters: Array<{ resolve(): void; reject(e: Error): void }> }>();
   let pending = 0;
@@ -39,14 +44,14 @@ export function createPortBus(port: MessagePort): Bus & { receive(m: ToWorker): 
     scheduled = false;
     if (!items.length) return;
     const id = ++batch;
-    inflight.set(id, { count: items.length, waiters });
+    inflight.set(id, { count: items.length / 3, waiters });
     port.postMessage({ type: 'publish', batch: id, items } satisfies ToMain);
     items = [];
     waiters = [];
   };
 
   function enqueue(topic: string, payload: string | Buffer, opts: PublishOptions): void {
-    items.push([topic, typeof payload === 'string' ? payload : payload.toString('utf8'), opts.qos, opts.retain === true]);
+    items.push(topic, typeof payload === 'string' ? payload : payload.toString('utf8'), opts.qos | (opts.retain ? 2 : 0));
     pending++;
     if (!scheduled) {
       scheduled = true;
@@ -129,7 +134,11 @@ export function bridgePortBus(port: MessagePort, bus: Bus, onError: (err: unknow
     receive(m) {
       if (m.type === 'publish') {
         const done: Array<Promise<void>> = [];
-        for (const [topic, payload, qos, retain] of m.items) done.push(bus.publishAsync(topic, payload, { qos, retain }));
+        const it = m.items;
+        for (let i = 0; i < it.length; i += 3) {
+          const flags = it[i + 2] as number;
+          done.push(bus.publishAsync(it[i] as string, it[i + 1] as string, { qos: (flags & 1) as 0 | 1, retain: (flags & 2) !== 0 }));
+        }
         Promise.all(done).then(
           () => !closed && port.postMessage({ type: 'ack', batch: m.batch } satisfies ToWorker),
           (err: unknown) => {

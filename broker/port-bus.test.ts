@@ -1,0 +1,86 @@
+/**
+ * The bus across threads (port-bus.ts) over a real MessageChannel, against a recording bus on
+ * the other end: order, batching per event-loop turn, pending until the other side has taken
+ * them, failures reported to the publisher, subscriptions forwarded.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus, MessageHandler } from './bus.ts';
+import { bridgePortBus, createPortBus, type ToMain, type ToWorker } from './port-bus.ts';
+
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  for (const c of channels.splice(0)) {
+    c.port1.close();
+    c.port2.close();
+  }
+});
+
+function setup(opts: { fail?: (topic: string) => boolean } = {}) {
+  const ch = new MessageChannel();
+  channels.push(ch);
+  const published: Array<{ topic: string; payload: string; qos: number; retain: boolean }> = [];
+  const subs: Array<{ filter: string; h: MessageHandler }> = [];
+  let release: (() => void) | undefined;
+  let holding = false;
+  const main: Bus = {
+    publish() {},
+    publishAsync: async (topic, payload, o) => {
+      published.push({ topic, payload: String(payload), qos: o.qos, retain: o.retain === true });
+      if (opts.fail?.(topic)) throw new Error(`refused ${topic}`);
+      if (holding) await new Promise<void>((r) => (release = r));
+    },
+    subscribe: async (filter, h) => void subs.push({ filter, h }),
+    flush: async () => {},
+    close: async () => {},
+    pending: 0,
+  };
+  const bridge = bridgePortBus(ch.port1 as never, main, () => undefined);
+  ch.port1.on('message', (m: ToMain) => bridge.receive(m));
+  const bus = createPortBus(ch.port2 as never);
+  const batches: number[] = [];
+  ch.port2.on('message', (m: ToWorker) => bus.receive(m));
+  ch.port1.on('message', (m: ToMain) => m.type === 'publish' && batches.push(m.items.length / 3));
+  return { bus, published, subs, batches, hold: () => (holding = true), release: () => ((holding = false), release?.()) };
+}
+
+describe('port bus', () => {
+  it('sends one turn of publishes as one batch, in order, and counts them pending until taken', async () => {
+    const { bus, published, batches } = setup();
+    for (let i = 0; i < 100; i++) bus.publish(`t/${i}`, `p${i}`, { qos: i % 2 ? 1 : 0, retain: i === 7 });
+    expect(bus.pending).toBe(100);
+    await bus.flush();
+    expect(bus.pending).toBe(0);
+    expect(batches).toEqual([100]);
+    expect(published.map((p) => p.topic)).toEqual(Array.from({ length: 100 }, (_, i) => `t/${i}`));
+    expect(published[7]).toEqual({ topic: 't/7', payload: 'p7', qos: 1, retain: true });
+    expect(published[8]).toMatchObject({ qos: 0, retain: false });
+  });
+
+  it('resolves publishAsync once the other side took it, and rejects when it refused', async () => {
+    const s = setup({ fail: (t) => t === 'bad' });
+    s.hold();
+    const ok = s.bus.publishAsync('good', 'x', { qos: 1 });
+    let settled = false;
+    void ok.then(() => (settled = true));
+    // Barrier: the batch reached the other side (it is holding it).
+    while (s.published.length === 0) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(s.bus.pending).toBe(1);
+    s.release();
+    await ok;
+    expect(s.bus.pending).toBe(0);
+    await expect(s.bus.publishAsync('bad', 'y', { qos: 1 })).rejects.toThrow(/refused bad/);
+  });
+
+  it('subscribes through the other side and delivers what matches, bytes intact', async () => {
+    const { bus, subs } = setup();
+    const got: Array<[string, string]> = [];
+    await bus.subscribe('+/state', (t, p) => got.push([t, p.toString()]), { qos: 1 });
+    expect(subs.map((x) => x.filter)).toEqual(['+/state']);
+    subs[0]!.h('a:1/state', Buffer.from('{"é":1}'));
+    subs[0]!.h('a:2/state', Buffer.from('{}'));
+    while (got.length < 2) await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([['a:1/state', '{"é":1}'], ['a:2/state', '{}']]);
+  });
+});
