@@ -105,8 +105,8 @@ function report(runs: RunResult[], verdicts: Verdict[]): string {
   const parts: string[] = [];
   parts.push(
     table(
-      ['config', 'chargers', 'delivered /s', 'answered /s', 'CALL→RESULT p50 / p95 / p99 / max ms', 'frame→MQTT p50 / p95 / p99 / max ms', 'lost', 'system CPU %', 'system RSS MiB', 'RSS per charger KiB', 'simulators CPU %', 'subscriber CPU %', 'subscriber disconnected'],
-      runs.map((r) => [r.config, `${r.connected}/${load.chargers}`, fmt(r.meterValuesPerSecond), fmt(r.meterValuesAckedPerSecond), four(r.callLatencyMs), four(r.frameToSubscriberMs), String(r.lost), fmt(r.gateway.cpuPercent), fmt(r.gateway.rssMiB), fmt(r.gateway.rssPerChargerKiB), fmt(r.simulatorCpuPercent), fmt(r.subscriberCpuPercent), String(r.subscriberDisconnects)]),
+      ['config', 'chargers', 'delivered /s', 'answered /s', 'CALL→RESULT p50 / p95 / p99 / max ms', 'frame→MQTT p50 / p95 / p99 / max ms', 'lost', 'system CPU %', 'system RSS MiB', 'RSS per charger KiB', 'simulators CPU %', 'subscriber CPU %', 'subscriber disconnected', 'load avg at start'],
+      runs.map((r) => [r.config, `${r.connected}/${load.chargers}`, fmt(r.meterValuesPerSecond), fmt(r.meterValuesAckedPerSecond), four(r.callLatencyMs), four(r.frameToSubscriberMs), String(r.lost), fmt(r.gateway.cpuPercent), fmt(r.gateway.rssMiB), fmt(r.gateway.rssPerChargerKiB), fmt(r.simulatorCpuPercent), fmt(r.subscriberCpuPercent), String(r.subscriberDisconnects), r.loadAverageAtStart.map(fmt).join(' ')]),
     ),
   );
   const bare = runs.find((r) => r.config === 'bare');

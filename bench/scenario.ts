@@ -48,6 +48,8 @@ interface HttpDone { seconds: number; requests: number; bytes: number; statuses:
 
 export interface RunResult {
   config: string;
+  /** The machine's 1/5/15-minute load averages when the run started: others share it. */
+  loadAverageAtStart: number[];
   system: SystemKind;
   connected: number;
   failedConnects: number;
@@ -113,6 +115,7 @@ async function registerDevices(httpUrl: string, n: number) {
 }
 
 export async function runScenario(config: string, sys: SystemKind, load: Load): Promise<RunResult> {
+  const loadAverageAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const p = new Processes(load.niceSims);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-bench-'));
   const system: System = await startSystem(p, sys, dir);
@@ -224,6 +227,7 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   const received = sub.received;
   const result: RunResult = {
     config,
+    loadAverageAtStart,
     system: sys,
     connected,
     failedConnects: failed,

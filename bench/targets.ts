@@ -2,7 +2,7 @@
  * The targets of issue 14 ("as fast as shipped as the bare pipeline"), checked against the
  * runs of one `npm run bench` invocation. Pure: results in, verdicts out. Which targets apply
  * follows from the load: the offered rate (chargers ÷ interval) within 10 % of 2,000, 5,000 or
- * 10,000/s, 18,000 chargers or more, `--flood`, `--http-load`.
+ * 10,000/s (below 18,000 chargers), 18,000 chargers or more, `--flood`, `--http-load`.
  *
  * "p99 frame→MQTT ≤ 2× the bare pass-through's (≤ 30 ms where that is lower)" is read as
  * min(2 × bare, 30 ms): 30 ms caps the bound when twice the bare p99 is above it.
@@ -62,7 +62,8 @@ export function checkTargets(runs: RunResult[], load: TargetLoad): Verdict[] {
       v(c, 'heavy HTTP: samples lost', r.lost, '0', r.lost === 0);
     }
     if (scenario) continue;
-    if (band && bare) {
+    // The 18,000-charger fleet offers 1,800/s: it has targets of its own, not the 2,000/s ones.
+    if (band && bare && load.chargers < 18_000) {
       const ratio = r.meterValuesPerSecond / bare.meterValuesPerSecond;
       v(c, `${band}/s: delivered ÷ bare`, ratio, '≥ 0.95', ratio >= 0.95);
       if (band === 10000) {
@@ -74,6 +75,7 @@ export function checkTargets(runs: RunResult[], load: TargetLoad): Verdict[] {
       v(c, `${band}/s: lost`, r.lost, '0', r.lost === 0);
     }
     if (load.chargers >= 18_000) {
+      v(c, `${load.chargers} chargers: connected`, r.connected, `${load.chargers}`, r.connected === load.chargers);
       v(c, `${load.chargers} chargers: frame→MQTT p99, ms`, r.frameToSubscriberMs.p99, '< 50', r.frameToSubscriberMs.p99 < 50);
       v(c, `${load.chargers} chargers: RSS per charger, KiB`, r.gateway.rssPerChargerKiB, '≤ 16', r.gateway.rssPerChargerKiB <= 16);
       v(c, `${load.chargers} chargers: lost`, r.lost, '0', r.lost === 0);
