@@ -25,7 +25,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { runScenario, type Load, type RunResult } from './scenario.ts';
 import type { SystemKind } from './system.ts';
-import { log } from './system.ts';
+import { log, machineBusySeconds } from './system.ts';
 import { checkTargets, offeredPerSecond, type Verdict } from './targets.ts';
 
 const opts = new Command()
@@ -45,10 +45,11 @@ const opts = new Command()
   .option('--http-load <n>', 'keep N heavy HTTP requests in flight during the window', '0')
   .option('--http-devices <n>', 'devices registered (POST /devices) before --http-load', '1000')
   .option('--http-path <path>', 'what --http-load requests', '/devices?limit=1000')
+  .option('--wait-quiet <s>', 'before each run, wait up to this long for the machine to be idle (others below 15 % of a core over 3 s)', '0')
   .option('--fail-on-targets', 'exit 3 when a target is not met', false)
   .option('--out <file>', 'JSON result file (default bench/results/<timestamp>.json)')
   .parse(process.argv)
-  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; configs: string; bare: boolean; history: boolean; roles?: string; workers: string; niceSims: boolean; flood: string; httpLoad: string; httpDevices: string; httpPath: string; failOnTargets: boolean; out?: string }>();
+  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; configs: string; bare: boolean; history: boolean; roles?: string; workers: string; niceSims: boolean; flood: string; httpLoad: string; httpDevices: string; httpPath: string; failOnTargets: boolean; waitQuiet: string; out?: string }>();
 
 const load: Load = {
   chargers: Number(opts.chargers),
@@ -105,8 +106,8 @@ function report(runs: RunResult[], verdicts: Verdict[]): string {
   const parts: string[] = [];
   parts.push(
     table(
-      ['config', 'chargers', 'delivered /s', 'answered /s', 'CALL→RESULT p50 / p95 / p99 / max ms', 'frame→MQTT p50 / p95 / p99 / max ms', 'lost', 'system CPU %', 'system RSS MiB', 'RSS per charger KiB', 'simulators CPU %', 'subscriber CPU %', 'subscriber disconnected', 'load avg at start'],
-      runs.map((r) => [r.config, `${r.connected}/${load.chargers}`, fmt(r.meterValuesPerSecond), fmt(r.meterValuesAckedPerSecond), four(r.callLatencyMs), four(r.frameToSubscriberMs), String(r.lost), fmt(r.gateway.cpuPercent), fmt(r.gateway.rssMiB), fmt(r.gateway.rssPerChargerKiB), fmt(r.simulatorCpuPercent), fmt(r.subscriberCpuPercent), String(r.subscriberDisconnects), r.loadAverageAtStart.map(fmt).join(' ')]),
+      ['config', 'chargers', 'delivered /s', 'answered /s', 'CALL→RESULT p50 / p95 / p99 / max ms', 'frame→MQTT p50 / p95 / p99 / max ms', 'lost', 'system CPU %', 'system RSS MiB', 'RSS per charger KiB', 'simulators CPU %', 'subscriber CPU %', 'subscriber disconnected', 'others CPU %'],
+      runs.map((r) => [r.config, `${r.connected}/${load.chargers}`, fmt(r.meterValuesPerSecond), fmt(r.meterValuesAckedPerSecond), four(r.callLatencyMs), four(r.frameToSubscriberMs), String(r.lost), fmt(r.gateway.cpuPercent), fmt(r.gateway.rssMiB), fmt(r.gateway.rssPerChargerKiB), fmt(r.simulatorCpuPercent), fmt(r.subscriberCpuPercent), String(r.subscriberDisconnects), fmt(r.othersCpuPercent)]),
     ),
   );
   const bare = runs.find((r) => r.config === 'bare');
@@ -142,10 +143,10 @@ function report(runs: RunResult[], verdicts: Verdict[]): string {
   if (httped.length) {
     parts.push(
       table(
-        ['config', 'in flight', 'request', 'requests /s', 'MiB/s', 'latency p50 / p95 / p99 / max ms', 'statuses'],
+        ['config', 'in flight', 'request', 'requests /s', 'MiB/s', 'latency p50 / p95 / p99 / max ms', 'statuses', 'client CPU %'],
         httped.map((r) => {
           const h = r.http!;
-          return [r.config, String(h.concurrency), `GET ${h.path} (${h.devices} devices)`, fmt(h.requestsPerSecond), fmt(h.mibPerSecond), four(h.latencyMs), Object.entries(h.statuses).map(([k, n]) => `${k}: ${n}`).join(', ')];
+          return [r.config, String(h.concurrency), `GET ${h.path} (${h.devices} devices registered, plus the chargers)`, fmt(h.requestsPerSecond), fmt(h.mibPerSecond), four(h.latencyMs), Object.entries(h.statuses).map(([k, n]) => `${k}: ${n}`).join(', '), fmt(h.clientCpuPercent)];
         }),
       ),
     );
@@ -157,7 +158,21 @@ function report(runs: RunResult[], verdicts: Verdict[]): string {
 const configs = configurations();
 log(`bench: ${load.chargers} chargers × 1/${load.intervalS} s = ${fmt(offeredPerSecond(load))} MeterValues/s offered, ${load.durationS} s windows; runs: ${configs.map(([n]) => n).join(' → ')}; simulators ${load.niceSims ? 'at nice 19' : 'at normal priority'}; all on this machine's ${os.cpus().length} cores`);
 const runs: RunResult[] = [];
+/** This machine is shared: wait (up to --wait-quiet seconds) until nobody else keeps it busy. */
+async function waitQuiet() {
+  const deadline = Date.now() + Number(opts.waitQuiet) * 1000;
+  for (;;) {
+    const t = machineBusySeconds();
+    await new Promise((r) => setTimeout(r, 3000));
+    const busy = ((machineBusySeconds() - t) / 3) * 100;
+    if (busy < 15) return;
+    if (Date.now() > deadline) return log(`machine still busy (${Math.round(busy)} % of a core by others): running anyway`);
+    log(`machine busy (${Math.round(busy)} % of a core by others): waiting`);
+  }
+}
+
 for (const [name, sys] of configs) {
+  if (Number(opts.waitQuiet) > 0) await waitQuiet();
   runs.push(await runScenario(name, sys, load));
   // A breath between runs: the previous run's sockets in TIME_WAIT, its processes' exit.
   await new Promise((r) => setTimeout(r, 2000));

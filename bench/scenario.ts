@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { log, procStats, Processes, startSystem, TOKEN, type System, type SystemKind } from './system.ts';
+import { log, machineBusySeconds, procStats, Processes, startSystem, TOKEN, type System, type SystemKind } from './system.ts';
 import { subscribe } from './subscriber.ts';
 
 export interface Load {
@@ -70,6 +70,8 @@ export interface RunResult {
   simulatorCpuPercent: number;
   /** The bench process itself (the MQTT subscriber), on the same cores. */
   subscriberCpuPercent: number;
+  /** CPU (100 % = one core) used during the window by what is not this run's: other work on the machine. */
+  othersCpuPercent: number;
   /** Times the system closed the subscriber's connection (it reconnects; what was queued for it is gone). */
   subscriberDisconnects: number;
   flood?: {
@@ -92,7 +94,7 @@ export interface RunResult {
     flooderCpuPercent: number;
     lastError: string | null;
   };
-  http?: { concurrency: number; devices: number; path: string; requests: number; requestsPerSecond: number; mibPerSecond: number; statuses: Record<string, number>; latencyMs: Percentiles; lastError: string | null };
+  http?: { clientCpuPercent: number; concurrency: number; devices: number; path: string; requests: number; requestsPerSecond: number; mibPerSecond: number; statuses: Record<string, number>; latencyMs: Percentiles; lastError: string | null };
 }
 
 const once = <T>(c: ChildProcess, send?: string) =>
@@ -172,6 +174,9 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   const simStart = simCpu();
   const benchStart = process.cpuUsage();
   const flooderStart = flooder ? procStats(flooder.pid!).cpuSeconds : 0;
+  const httpCpu = () => (httpLoad ? procStats(httpLoad.pid!).cpuSeconds : 0);
+  const httpStart = httpCpu();
+  const machineStart = machineBusySeconds();
   let peakRss = rampedRss;
   const sampler = setInterval(() => {
     try {
@@ -192,6 +197,8 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   const simEnd = simCpu();
   const benchCpu = process.cpuUsage(benchStart);
   const flooderEnd = flooder ? procStats(flooder.pid!).cpuSeconds : 0;
+  const httpEnd = httpCpu();
+  const machineEnd = machineBusySeconds();
   const floodAtEnd = flooder ? await once<FloodReport>(flooder, 'report') : null;
   if (httpLoad) p.expectExit(httpLoad);
   const httpDone = httpLoad ? await once<HttpDone>(httpLoad, 'stop') : null;
@@ -254,6 +261,9 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
     simulatorCpuPercent: round(((simEnd - simStart) / runSeconds) * 100),
     subscriberCpuPercent: round(((benchCpu.user + benchCpu.system) / 1e6 / runSeconds) * 100),
     subscriberDisconnects,
+    // Everything else that ran on the cores meanwhile: other people's work on this shared
+    // machine, and kernel time no process was charged with.
+    othersCpuPercent: round(((machineEnd - machineStart - (end.cpuSeconds - start.cpuSeconds) - (simEnd - simStart) - (flooderEnd - flooderStart) - (httpEnd - httpStart) - (benchCpu.user + benchCpu.system) / 1e6) / runSeconds) * 100),
   };
   if (floodAtEnd && floodFinal) {
     result.flood = {
@@ -278,6 +288,7 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   }
   if (httpDone) {
     result.http = {
+      clientCpuPercent: round(((httpEnd - httpStart) / runSeconds) * 100),
       concurrency: load.httpLoad,
       devices: load.httpDevices,
       path: load.httpPath,

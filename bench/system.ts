@@ -47,6 +47,12 @@ export function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
   return { cpuSeconds: ticks / 100, rssKiB: rss };
 }
 
+/** CPU seconds the whole machine spent busy (all cores; /proc/stat: user nice system irq softirq steal). */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
+}
+
 // `node <flags> --import tsx bin/chargebridge.ts start`: the flags between `node` and `--import`.
 const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
 export const START_NODE_FLAGS = startScript.slice(1, startScript.indexOf('--import'));
