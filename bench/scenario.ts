@@ -61,6 +61,8 @@ export interface RunResult {
   callErrors: number;
   callLatencyMs: Percentiles;
   frameToSubscriberMs: Percentiles;
+  /** How many samples frameToSubscriberMs is over (compliant samples taken in the window and received). */
+  frameToSubscriberSamples: number;
   meterValuesAcked: number;
   /** Calls the chargers still had unanswered 35 s after they stopped sending. */
   callsUnanswered: number;
@@ -244,6 +246,7 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
     callErrors: done.reduce((a, d) => a + d.totals.callErrors, 0),
     callLatencyMs: percentiles(rtt),
     frameToSubscriberMs: percentiles(sub.e2e),
+    frameToSubscriberSamples: sub.e2e.length,
     meterValuesAcked: acked,
     callsUnanswered: done.reduce((a, d) => a + d.inFlight, 0),
     telemetryReceived: received,

@@ -53,7 +53,8 @@ export function checkTargets(runs: RunResult[], load: TargetLoad): Verdict[] {
       const f = r.flood;
       v(c, 'flood: gateway RSS growth (peak − before), MB', f.rssGrowthMiB / MB, '≤ 300', f.rssGrowthMiB <= 300 * MB);
       v(c, 'flood: compliant CALL→RESULT p99, ms', r.callLatencyMs.p99, '< 100', r.callLatencyMs.p99 < 100);
-      v(c, 'flood: compliant frame→MQTT p99, ms', r.frameToSubscriberMs.p99, '< 100', r.frameToSubscriberMs.p99 < 100);
+      // Over the samples that arrived: a starved charger takes few samples, a lost one has no latency.
+      v(c, `flood: compliant frame→MQTT p99, ms (over ${r.frameToSubscriberSamples ?? '?'} samples)`, r.frameToSubscriberMs.p99, '< 100', r.frameToSubscriberMs.p99 < 100);
       v(c, 'flood: compliant samples lost', r.lost, '0', r.lost === 0);
       v(c, 'flood: SIGTERM to exit, s', f.sigtermExitSeconds ?? Infinity, '≤ 10', f.sigtermExitSeconds !== null && f.sigtermExitSeconds <= 10);
     }
