@@ -1,27 +1,32 @@
 /**
- * npm run bench — starts the gateway as its own process(es), ramps N simulated chargers
- * (simulator/, in several simulator processes, over several loopback source addresses), runs a
- * fixed steady-state window and reports: chargers connected, connect rate, MeterValues/s
- * sustained (as received by an MQTT subscriber), CALL→CALLRESULT latency, OCPP frame-in → MQTT
- * subscriber latency, messages lost, gateway CPU and resident memory per connected charger.
+ * npm run bench — the same load against the bare pass-through pipeline (bench/bare.ts) and
+ * against chargebridge as `npm start` runs it (all roles, history into the embedded store, the
+ * Node flags of package.json's start script), one after the other in one invocation; prints
+ * both side by side with the ratios and the issue-14 targets each run meets (bench/targets.ts).
  *
- *   npm run bench                                               (500 chargers, 10 s, 30 s)
- *   npm run bench -- --chargers 18000 --sim-procs 3 --sources 8 (the fleet target)
- *   npm run bench -- --chargers 400 --interval 0.04             (a throughput run: 10k/s)
- *   npm run bench -- --workers 2 ...                            (2 gateway processes, Mosquitto)
+ *   npm run bench                                                  (500 chargers, 10 s, 30 s)
+ *   npm run bench -- --chargers 1000 --interval 0.2               (5,000 MeterValues/s offered)
+ *   npm run bench -- --configs bare,no-history,shipped ...         (history on vs off too)
+ *   npm run bench -- --chargers 500 --interval 0.5 --flood 20      (pipelining chargers beside)
+ *   npm run bench -- --chargers 500 --interval 0.5 --http-load 1000 (heavy HTTP requests)
+ *   npm run bench -- --chargers 18000 --sim-procs 2 --sources 8 --ramp 600 --duration 60
+ *   npm run bench -- --no-bare --no-history --nice-sims ...        (the earlier figures' setup)
+ *   npm run bench -- --workers 2 ...                               (2 gateway processes, Mosquitto)
  *
- * Frame-in → subscriber latency is the subscriber's arrival time minus the sample timestamp the
- * simulated charger put in the frame just before sending it (same machine, same clock, 1 ms
- * resolution). Lost = MeterValues the gateway acknowledged − telemetry messages received.
- * Prints a table and writes bench/results/<timestamp>.json. Timing lives here, never in tests.
+ * Each run: the system starts, N simulated chargers (simulator/, in --sim-procs processes over
+ * --sources loopback addresses) ramp up and reach their rhythm, then a fixed window is measured
+ * with a real MQTT subscriber on `+/attrs` (bench/subscriber.ts): MeterValues/s delivered,
+ * CALL→CALLRESULT at the chargers, frame-in → subscriber latency, lost (answered − received,
+ * after the calls in flight completed), CPU and RSS of the system. Writes
+ * bench/results/<timestamp>.json. Timing lives here, never in tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Command } from 'commander';
-import mqtt from 'mqtt';
+import { runScenario, type Load, type RunResult } from './scenario.ts';
+import type { SystemKind } from './system.ts';
+import { log, machineBusySeconds } from './system.ts';
+import { checkTargets, offeredPerSecond, type Verdict } from './targets.ts';
 
 const opts = new Command()
   .option('--chargers <n>', 'simulated chargers', '500')
@@ -30,253 +35,159 @@ const opts = new Command()
   .option('--ramp <n>', 'connections opened per second (all simulator processes)', '500')
   .option('--sources <n>', 'loopback source addresses to spread connections over', '4')
   .option('--sim-procs <n>', 'simulator processes', '1')
-  .option('--workers <n>', 'gateway processes (more than 1: Mosquitto as the shared broker)', '1')
-  .option('--history', 'run the history persister in the gateway process too', false)
-  .option('--no-nice-sims', 'run the simulators at normal CPU priority (default: nice 19)')
+  .option('--configs <list>', 'systems to run the load against: bare, shipped (`chargebridge start`, as `npm start`), no-history (--roles broker,gateway,registry)', 'bare,shipped')
+  .option('--no-bare', 'skip the bare pass-through pipeline')
+  .option('--no-history', 'the real system without the history role (replaces shipped by no-history)')
+  .option('--roles <list>', 'the real system as `chargebridge start --roles <list>` (replaces shipped)')
+  .option('--workers <n>', 'gateway processes (more than 1: Mosquitto as the shared broker, a registry process, no history)', '1')
+  .option('--nice-sims', 'run the simulators at nice 19 (default: normal priority, as a separate machine would)', false)
+  .option('--flood <n>', 'also run N chargers that pipeline MeterValues as fast as they can (OCPP-J 1.6 §4.1.1 violated), then SIGTERM during the flood', '0')
+  .option('--http-load <n>', 'keep N heavy HTTP requests in flight during the window', '0')
+  .option('--http-devices <n>', 'devices registered (POST /devices) before --http-load', '1000')
+  .option('--http-path <path>', 'what --http-load requests', '/devices?limit=1000')
+  .option('--wait-quiet <s>', 'before each run, wait up to this long for the machine to be idle (others below 15 % of a core over 3 s)', '0')
+  .option('--fail-on-targets', 'exit 3 when a target is not met', false)
   .option('--out <file>', 'JSON result file (default bench/results/<timestamp>.json)')
   .parse(process.argv)
-  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; workers: string; history: boolean; niceSims: boolean; out?: string }>();
+  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; configs: string; bare: boolean; history: boolean; roles?: string; workers: string; niceSims: boolean; flood: string; httpLoad: string; httpDevices: string; httpPath: string; failOnTargets: boolean; waitQuiet: string; out?: string }>();
 
-const N = Number(opts.chargers);
-const INTERVAL = Number(opts.interval);
-const DURATION_MS = Number(opts.duration) * 1000;
-const SIM_PROCS = Number(opts.simProcs);
-const WORKERS = Number(opts.workers);
-const TOKEN = 'bench-admin-token-0123456789abcdef';
-const children: ChildProcess[] = [];
-let stopping = false;
-const log = (s: string) => process.stderr.write(`${s}\n`);
+const load: Load = {
+  chargers: Number(opts.chargers),
+  intervalS: Number(opts.interval),
+  durationS: Number(opts.duration),
+  ramp: Number(opts.ramp),
+  sources: Number(opts.sources),
+  simProcs: Number(opts.simProcs),
+  niceSims: opts.niceSims,
+  flood: Number(opts.flood),
+  httpLoad: Number(opts.httpLoad),
+  httpDevices: Number(opts.httpDevices),
+  httpPath: opts.httpPath,
+};
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-function pct(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const round = (v: number) => Math.round(v * 100) / 100;
-
-function procStats(pid: number): { cpuSeconds: number; rssKiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime (proc(5))
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return { cpuSeconds: ticks / 100, rssKiB: rss };
-}
-
-// `node <flags> --import tsx bin/chargebridge.ts start`: the flags between `node` and `--import`.
-const startScript = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-const START_NODE_FLAGS = startScript.slice(1, startScript.indexOf('--import'));
-
-function spawnChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
-  // The gateway runs with the Node flags of `npm start` (package.json, so the two cannot drift),
-  // then BENCH_GATEWAY_NODE_OPTIONS (e.g. --trace-gc, --max-semi-space-size=64; the last V8 flag
-  // wins). The simulators get a 64 MiB young generation: with thousands of clients each, their own old-space collections
-  // otherwise stall them for hundreds of ms and the tail latency measures the load generator.
-  const extra = [
-    ...(name.startsWith('gateway') ? [...START_NODE_FLAGS, ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)] : []),
-    ...(name.startsWith('simulator') ? ['--max-semi-space-size=64'] : []),
-  ];
-  // Simulators run at the lowest CPU priority: in the field the chargers are not on the gateway's
-  // machine, and a load generator that takes the core V8's concurrent GC needs measures itself.
-  const niced = name.startsWith('simulator') && opts.niceSims;
-  const c = spawn(niced ? 'nice' : process.execPath, niced ? ['-n', '19', process.execPath, ...extra, ...args] : [...extra, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  c.on('exit', (code) => {
-    if (!stopping) {
-      log(`${name} exited ${code}`);
-      process.exit(2);
-    }
-  });
-  children.push(c);
-  return c;
-}
-
-async function waitHttp(port: number) {
-  for (const deadline = Date.now() + 60_000; ; ) {
-    if ((await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0)) === 200) return;
-    if (Date.now() > deadline) throw new Error('gateway did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitTcp(port: number) {
-  for (const deadline = Date.now() + 30_000; ; ) {
-    const ok = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Gateway process(es). One: the all-in-one start with the embedded broker. Several: Mosquitto. */
-async function startGateways(dir: string) {
-  const common = { HOST: '0.0.0.0', DATA_DIR: dir, API_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
-  const roles = opts.history ? 'broker,gateway,registry,history' : 'broker,gateway,registry';
-  if (WORKERS === 1) {
-    const ports = { ocpp: await freePort(), http: await freePort(), mqtt: await freePort() };
-    const gw = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'start', '--roles', roles], { ...common, OCPP_PORT: String(ports.ocpp), HTTP_PORT: String(ports.http), MQTT_PORT: String(ports.mqtt) }, 'gateway');
-    await waitHttp(ports.http);
-    return { pids: [gw.pid!], ocppUrls: [`ws://127.0.0.1:${ports.ocpp}`], mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, mqttAuth: { username: 'admin', password: TOKEN } };
-  }
-  // Several workers: the stateless design across machines, here on one. Mosquitto is the shared
-  // broker; the registry is PostgreSQL when DATABASE_URL is set, else one SQLite file in WAL mode.
-  const mqttPort = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n`);
-  const mosq = spawn(['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => { try { readFileSync(p); return true; } catch { return false; } }) ?? 'mosquitto', ['-c', conf], { stdio: 'ignore' });
-  children.push(mosq);
-  await waitTcp(mqttPort);
-  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const dbUrl = process.env['DATABASE_URL'];
-  const db: Record<string, string> = dbUrl ? { DATABASE_URL: dbUrl } : {};
-  const httpPort = await freePort();
-  const reg = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'registry'], { ...common, ...db, MQTT_URL: mqttUrl, HTTP_PORT: String(httpPort) }, 'registry');
-  await waitHttp(httpPort);
-  const pids: number[] = [];
-  const ocppUrls: string[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    const ocpp = await freePort();
-    const gw = spawnChild(['--import', 'tsx', 'bin/chargebridge.ts', 'gateway'], { ...common, ...db, MQTT_URL: mqttUrl, OCPP_PORT: String(ocpp) }, `gateway ${w}`);
-    pids.push(gw.pid!);
-    ocppUrls.push(`ws://127.0.0.1:${ocpp}`);
-    await waitTcp(ocpp);
-  }
-  void reg;
-  return { pids, ocppUrls, mqttUrl, mqttAuth: {} };
-}
-
-interface SimDone {
-  window: { meterValues: number; callErrors: number; calls: number };
-  totals: { meterValues: number; callErrors: number; connected: number };
-  latencies: number[];
-}
-
-async function main() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-bench-'));
-  const gw = await startGateways(dir);
-  const sumStats = () => gw.pids.map(procStats).reduce((a, s) => ({ cpuSeconds: a.cpuSeconds + s.cpuSeconds, rssKiB: a.rssKiB + s.rssKiB }), { cpuSeconds: 0, rssKiB: 0 });
-  const base = sumStats();
-  log(`gateway${WORKERS > 1 ? `s (${WORKERS} workers)` : ''} up: ${gw.ocppUrls.join(' ')}`);
-
-  // The platform side: one MQTT subscriber for every charger's telemetry.
-  let received = 0;
-  let measuring = false;
-  const e2e: number[] = [];
-  let windowReceived = 0;
-  const sub = await mqtt.connectAsync(gw.mqttUrl, { ...gw.mqttAuth, clientId: `bench-${process.pid}` });
-  sub.on('message', (_topic, payload) => {
-    const now = Date.now();
-    // Only MeterValues samples (StartTransaction's meterStart is published too, without power).
-    const text = payload.toString();
-    if (!text.includes('"power"')) return;
-    received++;
-    if (measuring) {
-      windowReceived++;
-      // The subscriber shares the cores with what it measures: read the sample time without
-      // parsing the whole message (the gateway writes `"timestamp":"<ISO 8601>"` first).
-      const at = text.indexOf('"timestamp":"') + 13;
-      e2e.push(now - Date.parse(text.slice(at, text.indexOf('"', at))));
-    }
-  });
-  await sub.subscribeAsync('+/attrs', { qos: 1 });
-
-  // Ramp: the simulator processes split the chargers.
-  const t0 = performance.now();
-  const sims = Array.from({ length: SIM_PROCS }, (_, k) => {
-    const share = Math.floor(N / SIM_PROCS) + (k < N % SIM_PROCS ? 1 : 0);
-    const offset = Array.from({ length: k }, (_, j) => Math.floor(N / SIM_PROCS) + (j < N % SIM_PROCS ? 1 : 0)).reduce((a, b) => a + b, 0);
-    const cfg = { url: gw.ocppUrls, chargers: share, offset, interval: INTERVAL, ramp: Number(opts.ramp) / SIM_PROCS, sources: Number(opts.sources) };
-    return spawnChild(['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
-  });
-  const progress = setInterval(() => log(`ramping… ${Math.round((performance.now() - t0) / 1000)} s, ${received} samples received so far`), 5000);
-  type Ramped = { connected: number; failed: number; rampSeconds: number; lastError: string | null };
-  const ramped = await Promise.all(sims.map((s) => new Promise<Ramped>((r) => s.once('message', (m: Ramped) => r(m)))));
-  clearInterval(progress);
-  const rampSeconds = (performance.now() - t0) / 1000;
-  const connected = ramped.reduce((a, r) => a + r.connected, 0);
-  const failed = ramped.reduce((a, r) => a + r.failed, 0);
-  log(`ramped ${connected}/${N} in ${rampSeconds.toFixed(1)} s (${failed} failed${failed ? `; last error: ${ramped.map((r) => r.lastError).find(Boolean)}` : ''})`);
-
-  // Let every charger start its session and reach its sampling rhythm, then measure.
-  await new Promise((r) => setTimeout(r, Math.min(15_000, INTERVAL * 1000 + 2000)));
-  const rampedRss = sumStats().rssKiB;
-  for (const s of sims) s.send('measure');
-  measuring = true;
-  const start = sumStats();
-  const simStart = sims.map((c) => procStats(c.pid!).cpuSeconds).reduce((a, b) => a + b, 0);
-  const runStart = performance.now();
-  const ticker = setInterval(() => log(`measuring… ${Math.round((performance.now() - runStart) / 1000)}/${DURATION_MS / 1000} s, ${windowReceived} samples`), 5000);
-  await new Promise((r) => setTimeout(r, DURATION_MS));
-  clearInterval(ticker);
-  measuring = false;
-  const runSeconds = (performance.now() - runStart) / 1000;
-  const end = sumStats();
-  const simEnd = sims.map((c) => procStats(c.pid!).cpuSeconds).reduce((a, b) => a + b, 0);
-  stopping = true; // from here on, children exiting is expected
-  const done = await Promise.all(sims.map((s) => new Promise<SimDone>((r) => { s.once('message', (m: SimDone) => r(m)); s.send('stop'); })));
-  // Let the last publishes arrive.
-  const acked = done.reduce((a, d) => a + d.totals.meterValues, 0);
-  for (const deadline = Date.now() + 10_000; received < acked && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
-
-  const rtt = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
-  e2e.sort((a, b) => a - b);
-  const windowSent = done.reduce((a, d) => a + d.window.meterValues, 0);
-  const result = {
-    machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, memGiB: round(os.totalmem() / 2 ** 30) },
-    params: { chargers: N, intervalSeconds: INTERVAL, durationSeconds: DURATION_MS / 1000, sources: Number(opts.sources), simProcs: SIM_PROCS, workers: WORKERS, history: opts.history, niceSims: opts.niceSims },
-    connected,
-    failedConnects: failed,
-    connectRatePerSecond: round(connected / rampSeconds),
-    meterValuesPerSecond: round(windowReceived / runSeconds),
-    meterValuesAckedPerSecond: round(windowSent / runSeconds),
-    callErrors: done.reduce((a, d) => a + d.totals.callErrors, 0),
-    callLatencyMs: { p50: round(pct(rtt, 50)), p95: round(pct(rtt, 95)), p99: round(pct(rtt, 99)), max: round(rtt.at(-1) ?? NaN) },
-    frameToSubscriberMs: { p50: pct(e2e, 50), p95: pct(e2e, 95), p99: pct(e2e, 99), max: e2e.at(-1) ?? NaN },
-    meterValuesAcked: acked,
-    telemetryReceived: received,
-    lost: acked - received,
-    gateway: {
-      processes: WORKERS,
-      cpuPercent: round(((end.cpuSeconds - start.cpuSeconds) / runSeconds) * 100),
-      rssMiB: round(end.rssKiB / 1024),
-      rssPerChargerKiB: round((rampedRss - base.rssKiB) / Math.max(1, connected)),
-    },
-    // The simulators share the machine: when gateway + simulators need more than the cores,
-    // tail latency measures the scheduler, not the gateway.
-    simulatorCpuPercent: round(((simEnd - simStart) / runSeconds) * 100),
+/** The configurations to run, in the order they run (see ORDER). */
+function configurations(): Array<[string, SystemKind]> {
+  const known: Record<string, SystemKind> = {
+    bare: { kind: 'bare' },
+    'no-history': { kind: 'start', roles: ['broker', 'gateway', 'registry'] },
+    // No --roles: exactly what `npm start` runs (bin/chargebridge.ts start).
+    shipped: { kind: 'start', roles: null },
   };
-  console.table({
-    chargers: `${connected}/${N}`,
-    'connect rate /s': result.connectRatePerSecond,
-    'MeterValues /s (received)': result.meterValuesPerSecond,
-    'CALL->RESULT p50/p95/p99/max ms': Object.values(result.callLatencyMs).join(' / '),
-    'frame->MQTT p50/p95/p99/max ms': Object.values(result.frameToSubscriberMs).join(' / '),
-    lost: result.lost,
-    'gateway CPU %': result.gateway.cpuPercent,
-    'gateway RSS MiB': result.gateway.rssMiB,
-    'RSS per charger KiB': result.gateway.rssPerChargerKiB,
-    'simulators CPU %': result.simulatorCpuPercent,
-  });
-  mkdirSync('bench/results', { recursive: true });
-  const file = opts.out ?? `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify(result, null, 2));
-  log(`results: ${file}`);
-  await sub.endAsync();
-  stopping = true;
-  // Newest first: gateways publish their offline shadows before the broker goes.
-  for (const c of [...children].reverse()) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
+  let names = opts.configs.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.find((n) => !(n in known));
+  if (bad) throw new Error(`unknown configuration "${bad}" (bare, shipped, no-history)`);
+  if (!opts.bare) names = names.filter((n) => n !== 'bare');
+  const picked: Array<[string, SystemKind]> = names.map((n) => [n, known[n]!]);
+  const replaceShipped = (entry: [string, SystemKind]) => {
+    const i = picked.findIndex(([n]) => n === 'shipped');
+    if (i >= 0) picked.splice(i, 1);
+    if (!picked.some(([n]) => n === entry[0])) picked.push(entry);
+  };
+  if (!opts.history) replaceShipped(['no-history', known['no-history']!]);
+  if (opts.roles) replaceShipped([`roles:${opts.roles}`, { kind: 'start', roles: opts.roles.split(',') }]);
+  if (Number(opts.workers) > 1) {
+    for (let i = picked.length - 1; i >= 0; i--) if (picked[i]![0] !== 'bare') picked.splice(i, 1);
+    picked.push([`workers:${opts.workers}`, { kind: 'workers', workers: Number(opts.workers) }]);
   }
-  process.exit(result.lost === 0 && failed === 0 ? 0 : 1);
+  // Bare first, the configuration that writes most last: the dirty pages a run leaves behind
+  // (the journal's segments, SQLite's) are written back by the kernel for up to 30 s after it,
+  // and would otherwise land in the next run's window.
+  const rank = (n: string) => (n === 'bare' ? 0 : n === 'no-history' ? 1 : n === 'shipped' ? 3 : 2);
+  return picked.sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
-await main();
+const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 100) / 100)) : '—');
+const four = (p: { p50: number; p95: number; p99: number; max: number }) => [p.p50, p.p95, p.p99, p.max].map(fmt).join(' / ');
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function report(runs: RunResult[], verdicts: Verdict[]): string {
+  const parts: string[] = [];
+  parts.push(
+    table(
+      ['config', 'chargers', 'delivered /s', 'answered /s', 'CALL→RESULT p50 / p95 / p99 / max ms', 'frame→MQTT p50 / p95 / p99 / max ms', 'lost', 'system CPU %', 'system RSS MiB', 'RSS per charger KiB', 'simulators CPU %', 'subscriber CPU %', 'subscriber disconnected', 'others CPU %'],
+      runs.map((r) => [r.config, `${r.connected}/${load.chargers}`, fmt(r.meterValuesPerSecond), fmt(r.meterValuesAckedPerSecond), four(r.callLatencyMs), four(r.frameToSubscriberMs), String(r.lost), fmt(r.gateway.cpuPercent), fmt(r.gateway.rssMiB), fmt(r.gateway.rssPerChargerKiB), fmt(r.simulatorCpuPercent), fmt(r.subscriberCpuPercent), String(r.subscriberDisconnects), fmt(r.othersCpuPercent)]),
+    ),
+  );
+  const bare = runs.find((r) => r.config === 'bare');
+  const others = runs.filter((r) => r.config !== 'bare');
+  if (bare && others.length) {
+    const ratio = (a: number, b: number) => fmt(a / b);
+    parts.push(
+      table(
+        ['÷ bare', ...others.map((r) => r.config)],
+        [
+          ['delivered', ...others.map((r) => ratio(r.meterValuesPerSecond, bare.meterValuesPerSecond))],
+          ['frame→MQTT p99', ...others.map((r) => ratio(r.frameToSubscriberMs.p99, bare.frameToSubscriberMs.p99))],
+          ['CALL→RESULT p99', ...others.map((r) => ratio(r.callLatencyMs.p99, bare.callLatencyMs.p99))],
+          ['system CPU', ...others.map((r) => ratio(r.gateway.cpuPercent, bare.gateway.cpuPercent))],
+          ['system RSS', ...others.map((r) => ratio(r.gateway.rssMiB, bare.gateway.rssMiB))],
+        ],
+      ),
+    );
+  }
+  const flooded = runs.filter((r) => r.flood);
+  if (flooded.length) {
+    parts.push(
+      table(
+        ['config', 'flooders', 'frames sent (window / all)', 'answered (window / all)', 'CALLERRORs', 'flood samples on MQTT', 'closed by server', 'RSS before → peak MiB (growth)', 'compliant lost: 15 s after / after exit', 'SIGTERM → exit s', 'flooders CPU %'],
+        flooded.map((r) => {
+          const f = r.flood!;
+          return [r.config, `${f.connected}/${f.flooders}`, `${fmt(f.sentInWindow)} / ${fmt(f.framesSent)}`, `${fmt(f.answeredInWindow)} / ${fmt(f.framesAnswered)}`, fmt(f.callErrors), fmt(f.samplesOnMqtt), String(f.closedByServer), `${fmt(f.rssBeforeMiB)} → ${fmt(f.rssPeakMiB)} (+${fmt(f.rssGrowthMiB)})`, `${f.lostBeforeSigterm} / ${r.lost}`, f.sigtermExitSeconds === null ? 'no exit in 30 s' : `${fmt(f.sigtermExitSeconds)} (exit ${f.sigtermExitCode})`, fmt(f.flooderCpuPercent)];
+        }),
+      ),
+    );
+  }
+  const httped = runs.filter((r) => r.http);
+  if (httped.length) {
+    parts.push(
+      table(
+        ['config', 'in flight', 'request', 'requests /s', 'MiB/s', 'latency p50 / p95 / p99 / max ms', 'statuses', 'client CPU %'],
+        httped.map((r) => {
+          const h = r.http!;
+          return [r.config, String(h.concurrency), `GET ${h.path} (${h.devices} devices registered, plus the chargers)`, fmt(h.requestsPerSecond), fmt(h.mibPerSecond), four(h.latencyMs), Object.entries(h.statuses).map(([k, n]) => `${k}: ${n}`).join(', '), fmt(h.clientCpuPercent)];
+        }),
+      ),
+    );
+  }
+  if (verdicts.length) parts.push(table(['config', 'target', 'value', 'limit', 'met'], verdicts.map((t) => [t.config, t.target, fmt(t.value), t.limit, t.met ? 'yes' : '**no**'])));
+  return parts.join('\n\n');
+}
+
+const configs = configurations();
+log(`bench: ${load.chargers} chargers × 1/${load.intervalS} s = ${fmt(offeredPerSecond(load))} MeterValues/s offered, ${load.durationS} s windows; runs: ${configs.map(([n]) => n).join(' → ')}; simulators ${load.niceSims ? 'at nice 19' : 'at normal priority'}; all on this machine's ${os.cpus().length} cores`);
+const runs: RunResult[] = [];
+/** This machine is shared: wait (up to --wait-quiet seconds) until nobody else keeps it busy. */
+async function waitQuiet() {
+  const deadline = Date.now() + Number(opts.waitQuiet) * 1000;
+  for (;;) {
+    const t = machineBusySeconds();
+    await new Promise((r) => setTimeout(r, 3000));
+    const busy = ((machineBusySeconds() - t) / 3) * 100;
+    if (busy < 15) return;
+    if (Date.now() > deadline) return log(`machine still busy (${Math.round(busy)} % of a core by others): running anyway`);
+    log(`machine busy (${Math.round(busy)} % of a core by others): waiting`);
+  }
+}
+
+for (const [name, sys] of configs) {
+  if (Number(opts.waitQuiet) > 0) await waitQuiet();
+  runs.push(await runScenario(name, sys, load));
+  // A breath between runs: the previous run's sockets in TIME_WAIT, its processes' exit.
+  await new Promise((r) => setTimeout(r, 2000));
+}
+const verdicts = checkTargets(runs, load);
+const result = {
+  machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, memGiB: Math.round((os.totalmem() / 2 ** 30) * 100) / 100, loadAverage: os.loadavg() },
+  params: { ...load, offeredPerSecond: offeredPerSecond(load), workers: Number(opts.workers), order: configs.map(([n]) => n), gatewayNodeOptions: process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '' },
+  runs,
+  targets: verdicts,
+};
+process.stdout.write(`\n${report(runs, verdicts)}\n\n`);
+mkdirSync('bench/results', { recursive: true });
+const file = opts.out ?? `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify(result, null, 2));
+log(`results: ${file}`);
+const clean = runs.every((r) => r.lost === 0 && r.failedConnects === 0);
+process.exit(!clean ? 1 : opts.failOnTargets && verdicts.some((v) => !v.met) ? 3 : 0);

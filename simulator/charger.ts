@@ -41,6 +41,8 @@ export interface SimStats {
   reconnects: number;
   connectFailures: number;
   calls: number;
+  /** Calls the Central System answered with a CALLRESULT (calls − answered − callErrors are in flight). */
+  callsAnswered: number;
   callErrors: number;
   /** MeterValues the Central System acknowledged (CALLRESULT). */
   meterValues: number;
@@ -52,7 +54,7 @@ export interface SimStats {
   lastError: string | null;
 }
 
-export const newStats = (): SimStats => ({ connected: 0, connects: 0, reconnects: 0, connectFailures: 0, calls: 0, callErrors: 0, meterValues: 0, commandsAnswered: 0, sessionsStarted: 0, sessionsStopped: 0, latencies: [], lastError: null });
+export const newStats = (): SimStats => ({ connected: 0, connects: 0, reconnects: 0, connectFailures: 0, calls: 0, callsAnswered: 0, callErrors: 0, meterValues: 0, commandsAnswered: 0, sessionsStarted: 0, sessionsStopped: 0, latencies: [], lastError: null });
 const RESERVOIR = 200_000;
 
 interface Connector {
@@ -187,6 +189,7 @@ export class SimCharger {
     this.o.stats.calls++;
     try {
       const r = (await c.call(action, params)) as T;
+      this.o.stats.callsAnswered++;
       const lat = this.o.stats.latencies;
       if (lat.length < RESERVOIR) lat.push(performance.now() - t);
       else lat[Math.floor(this.rand() * RESERVOIR)] = performance.now() - t;
