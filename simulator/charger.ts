@@ -65,6 +65,8 @@ interface Connector {
   reservationId: number | null;
   available: boolean;
   limitW: number | null;
+  /** When the next MeterValues sample is due (ms since epoch); null outside a session. */
+  meterDueAt: number | null;
 }
 
 export class SimCharger {
@@ -86,7 +88,7 @@ export class SimCharger {
     this.profile = PROFILES[o.profile];
     this.rand = o.rand ?? Math.random;
     this.energyWh = this.profile.initialEnergyWh * (0.5 + this.rand());
-    this.connectors = Array.from({ length: this.profile.connectors }, () => ({ status: 'Available', transactionId: null, session: null, idTag: null, reservationId: null, available: true, limitW: null }));
+    this.connectors = Array.from({ length: this.profile.connectors }, () => ({ status: 'Available', transactionId: null, session: null, idTag: null, reservationId: null, available: true, limitW: null, meterDueAt: null }));
     this.config = new Map([
       ['HeartbeatInterval', { value: '300', readonly: false }],
       ['MeterValueSampleInterval', { value: String(o.intervalS), readonly: false }],
@@ -265,14 +267,22 @@ export class SimCharger {
     await this.setStatus(connectorId, 'Charging');
     const len = this.rangeS(this.o.sessionS ?? [600, 3600]);
     if (Number.isFinite(len)) this.later(len * 1000, () => this.stopSession(index, 'Local'));
+    con.meterDueAt = null;
     this.scheduleMeter(index);
   }
 
   private scheduleMeter(index: number) {
     const interval = Number(this.config.get('MeterValueSampleInterval')!.value) || this.o.intervalS;
-    this.later(interval * 1000, async () => {
-      const con = this.connectors[index]!;
-      if (!this.online || !con.transactionId || !con.session) return;
+    // A meter samples on its own clock, every MeterValueSampleInterval, however long the central
+    // system takes to answer (1.6 §9.1.18 MeterValueSampleInterval: "interval between sampling"):
+    // the next sample is due one interval after the previous was due, not after its answer. A
+    // charger that fell behind (answers slower than the interval) sends the next one at once,
+    // never a burst of the missed ones: one CALL outstanding at a time (OCPP-J 1.6 §4.1.1).
+    const con = this.connectors[index]!;
+    const now = Date.now();
+    con.meterDueAt = Math.max(now, (con.meterDueAt ?? now) + interval * 1000);
+    this.later(con.meterDueAt - now, async () => {
+      if (!this.online || !con.transactionId || !con.session) return void (con.meterDueAt = null);
       await this.sendMeterValues(index, interval).catch((e: unknown) => this.fail(e));
       if (con.session && con.session.soc >= 100) await this.stopSession(index, 'EVDisconnected');
       else this.scheduleMeter(index);
@@ -305,6 +315,7 @@ export class SimCharger {
     const transactionId = con.transactionId;
     con.transactionId = null;
     con.session = null;
+    con.meterDueAt = null;
     await this.setStatus(index + 1, 'Finishing');
     await this.call('StopTransaction', { transactionId, meterStop: Math.round(this.energyWh), timestamp: new Date().toISOString(), reason, idTag: con.idTag ?? undefined });
     this.o.stats.sessionsStopped++;
