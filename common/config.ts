@@ -21,6 +21,10 @@ const schema = z
     OCPP_PORT: port.default(9000),
     HTTP_PORT: port.default(8080),
     MQTT_PORT: port.default(1883),
+    /** HTTP requests that may start their work in one event-loop turn (device-registry/http/admission.ts). */
+    HTTP_REQUESTS_PER_TURN: z.coerce.number().int().min(1).max(1000).default(1),
+    /** HTTP requests that may wait for a turn; past it 503 OVERLOADED. */
+    HTTP_MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).default(2048),
     MQTT_URL: z
       .string()
       .regex(/^(mqtts?|wss?|tcp|tls):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL')
