@@ -123,6 +123,13 @@ describe('lenient: out-of-enum and over-long values (issue 16)', () => {
       ['errorCode:enumFallback'],
     ],
     [
+      'a numeric errorCode: OtherError, the number kept as a string',
+      'StatusNotification',
+      { connectorId: 1, errorCode: 42, status: 'Faulted' },
+      { connectorId: 1, errorCode: 'OtherError', status: 'Faulted', vendorErrorCode: '42' },
+      ['errorCode:stringAsNumber', 'errorCode:enumFallback', 'vendorErrorCode:enumFallback'],
+    ],
+    [
       'an over-long original is cut to vendorErrorCode\'s 50',
       'StatusNotification',
       { connectorId: 1, errorCode: 'E'.repeat(60), status: 'Faulted' },

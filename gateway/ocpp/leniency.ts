@@ -71,7 +71,7 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
         }
         const before = out.length;
         const repaired = sub ? repairValue(sub, v, join(path, key), out, key) : v;
-        if (typeof v === 'string' && out.length > before && out[out.length - 1]!.kind === 'enumFallback' && Object.hasOwn(FALLBACK_ORIGINAL_IN, key)) (fellBack ??= {})[key] = v;
+        if (out.length > before && out[out.length - 1]!.kind === 'enumFallback' && Object.hasOwn(FALLBACK_ORIGINAL_IN, key)) (fellBack ??= {})[key] = String(v);
         // defineProperty: a plain assignment of "__proto__" would set the copy's prototype.
         define(result, key, repaired);
       }
