@@ -30,12 +30,16 @@ describe('superseded sessions', () => {
 });
 
 describe('how a superseded session is closed', () => {
+  // what, old meterStart, last reading seen, new meterStart, new start, meterStop, stoppedAt
   it.each([
-    ['with the last register reading known', 1000, 1800, '2026-01-01T11:00:00.000Z', 1800, '2026-01-01T11:00:00.000Z'],
-    ['none known: meterStart (energy 0)', 1000, undefined, '2026-01-01T11:00:00.000Z', 1000, '2026-01-01T11:00:00.000Z'],
-    ['a reading below meterStart (a register reset): meterStart, never negative energy', 1000, 10, '2026-01-01T11:00:00.000Z', 1000, '2026-01-01T11:00:00.000Z'],
-    ['a new start before the old one (charger clock): stopped at its own start', 1000, 1500, '2026-01-01T09:00:00.000Z', 1500, '2026-01-01T10:00:00.000Z'],
-  ])('%s', (_what, meterStart, reading, newStart, meterStop, stoppedAt) => {
-    expect(supersededStop(aTransaction({ meterStart }), newStart, reading)).toEqual({ meterStop, stoppedAt, stopReason: 'Other', stopIdTag: null });
+    ['a lifetime register: the new meterStart is the latest reading', 1000, 1800, 1900, '2026-01-01T11:00:00.000Z', 1900, '2026-01-01T11:00:00.000Z'],
+    ['a lifetime register, no MeterValues seen (the reading was lost with a reboot)', 1000, undefined, 1900, '2026-01-01T11:00:00.000Z', 1900, '2026-01-01T11:00:00.000Z'],
+    ['a register from 0 per session: the last reading seen', 0, 1800, 0, '2026-01-01T11:00:00.000Z', 1800, '2026-01-01T11:00:00.000Z'],
+    ['a register from 0, meterStart of the old one above the new one', 200, 1800, 0, '2026-01-01T11:00:00.000Z', 1800, '2026-01-01T11:00:00.000Z'],
+    ['nothing known: meterStart (energy 0)', 1000, undefined, 0, '2026-01-01T11:00:00.000Z', 1000, '2026-01-01T11:00:00.000Z'],
+    ['a reading below meterStart (a register reset): meterStart, never negative energy', 1000, 10, 5, '2026-01-01T11:00:00.000Z', 1000, '2026-01-01T11:00:00.000Z'],
+    ['a new start before the old one (charger clock): stopped at its own start', 1000, 1500, 1500, '2026-01-01T09:00:00.000Z', 1500, '2026-01-01T10:00:00.000Z'],
+  ])('%s', (_what, meterStart, reading, nextMeterStart, startedAt, meterStop, stoppedAt) => {
+    expect(supersededStop(aTransaction({ meterStart }), { startedAt, meterStart: nextMeterStart }, reading)).toEqual({ meterStop, stoppedAt, stopReason: 'Other', stopIdTag: null });
   });
 });

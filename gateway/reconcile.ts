@@ -21,11 +21,18 @@ export function superseded(active: readonly Transaction[], connectorId: number, 
 
 /**
  * How a superseded session is closed: at the new session's start (it ended by then at the
- * latest, never before its own start), with the last register reading known for it, or its
- * meterStart when none is known or the known one is below it (energy 0, never negative).
+ * latest, never before its own start), with the last register reading known for it. Two
+ * readings are candidates: the last one the gateway saw in its MeterValues, and the new
+ * session's meterStart, which is a later reading of the same register when the charger counts
+ * a lifetime register (field notes: "meterStart may be the lifetime register or start at 0 for
+ * each session"; no energy flows between two sessions of one connector). The highest one not
+ * below the session's own meterStart wins (a register starting at 0 per session gives a new
+ * meterStart below it, and is not taken); with none, meterStart (energy 0, never negative).
  */
-export function supersededStop(t: Transaction, newStartedAt: string, lastReadingWh: number | undefined): TransactionStop {
-  const meterStop = lastReadingWh !== undefined && lastReadingWh >= t.meterStart ? lastReadingWh : t.meterStart;
-  const stoppedAt = Date.parse(newStartedAt) >= Date.parse(t.startedAt) ? newStartedAt : t.startedAt;
+export function supersededStop(t: Transaction, next: { startedAt: string; meterStart: number }, lastReadingWh: number | undefined): TransactionStop {
+  let meterStop = t.meterStart;
+  if (lastReadingWh !== undefined && lastReadingWh > meterStop) meterStop = lastReadingWh;
+  if (next.meterStart > meterStop) meterStop = next.meterStart;
+  const stoppedAt = Date.parse(next.startedAt) >= Date.parse(t.startedAt) ? next.startedAt : t.startedAt;
   return { meterStop, stoppedAt, stopReason: SUPERSEDED_STOP_REASON, stopIdTag: null };
 }

@@ -37,28 +37,29 @@ const transactions = async (deviceId: string) => (await api(sys.httpUrl, ADMIN_T
 describe('session reconciliation', () => {
   it('a second StartTransaction on a busy connector closes the older session with its last register reading', async () => {
     const { cp, base, deviceId } = await charger('RECON-DOUBLE');
-    const first = await start(cp, 1, 'NOA', 1000, at(0));
+    const first = await start(cp, 1, 'NOA', 0, at(0));
     await cp.call('MeterValues', {
       connectorId: 1,
       transactionId: first,
       meterValue: [{ timestamp: at(5), sampledValue: [{ value: '1.5', measurand: 'Energy.Active.Import.Register', unit: 'kWh' }] }],
     });
-    // The charger lost the StopTransaction (a reboot) and starts again on connector 1.
-    const second = await start(cp, 1, 'BUS-7', 1600, at(10));
+    // The charger lost the StopTransaction (a reboot) and starts again on connector 1; its
+    // register starts at 0 for each session, so the last reading seen (1.5 kWh) is the stop.
+    const second = await start(cp, 1, 'BUS-7', 0, at(10));
     expect(second).toBeGreaterThan(first);
 
     const warn = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'transactionWarning' && m.json['code'] === 'SUPERSEDED');
-    expect(warn.json).toMatchObject({ action: 'StartTransaction', transactionId: first, connectorId: 1, meterStop: 1500, energyWh: 500, stopReason: 'Other' });
+    expect(warn.json).toMatchObject({ action: 'StartTransaction', transactionId: first, connectorId: 1, meterStop: 1500, energyWh: 1500, stopReason: 'Other' });
 
     const txs = await transactions(deviceId);
-    expect(txs.find((t) => t['id'] === first)).toMatchObject({ status: 'completed', meterStop: 1500, energyWh: 500, stopReason: 'Other', stoppedAt: at(10) });
-    expect(txs.find((t) => t['id'] === second)).toMatchObject({ status: 'active', idTag: 'BUS-7', meterStart: 1600 });
+    expect(txs.find((t) => t['id'] === first)).toMatchObject({ status: 'completed', meterStop: 1500, energyWh: 1500, stopReason: 'Other', stoppedAt: at(10) });
+    expect(txs.find((t) => t['id'] === second)).toMatchObject({ status: 'active', idTag: 'BUS-7', meterStart: 0 });
 
     const state = await platform.waitFor((m) => m.topic === `${base}/state` && connectorOf(m, 1)?.transactionId === second);
     expect(connectorOf(state, 1)).toMatchObject({ transactionId: second, idTag: 'BUS-7' });
 
     // A re-sent identical StartTransaction (a lost .conf) is the same session: nothing closed.
-    expect(await start(cp, 1, 'BUS-7', 1600, at(10))).toBe(second);
+    expect(await start(cp, 1, 'BUS-7', 0, at(10))).toBe(second);
     const again = await cp.call('Heartbeat', {}); // barrier: answered after the resend's events
     expect(again).toHaveProperty('currentTime');
     await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'ocpp' && m.json['action'] === 'Heartbeat');
@@ -84,10 +85,23 @@ describe('session reconciliation', () => {
     await cp.close();
   });
 
+  it('a lifetime register after a reconnect: the new meterStart closes the old session', async () => {
+    const { cp, base, deviceId } = await charger('RECON-LIFETIME');
+    const first = await start(cp, 1, 'NOA', 2_087_100, at(0));
+    // The connection drops (the charger reboots): what this connection saw is gone.
+    await cp.close();
+    const again = await connectCharger(sys, 'RECON-LIFETIME');
+    const second = await start(again, 1, 'NOA', 2_131_400, at(90));
+    const warn = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'transactionWarning' && m.json['code'] === 'SUPERSEDED');
+    expect(warn.json).toMatchObject({ transactionId: first, meterStop: 2_131_400, energyWh: 44_300 });
+    expect((await transactions(deviceId)).find((t) => t['id'] === second)).toMatchObject({ status: 'active' });
+    await again.close();
+  });
+
   it('a StopTransaction for a session already closed is reported; the first stop is kept', async () => {
     const { cp, base, deviceId } = await charger('RECON-LATE');
     const first = await start(cp, 1, 'NOA', 0, at(0));
-    await start(cp, 1, 'NOA', 800, at(20));
+    await start(cp, 1, 'NOA', 0, at(20));
     await cp.call('StopTransaction', { transactionId: first, meterStop: 700, timestamp: at(15) });
     const warn = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'transactionWarning' && m.json['code'] === 'ALREADY_STOPPED');
     expect(warn.json).toMatchObject({ transactionId: first, meterStop: 700, stopReason: 'Other' });

@@ -16,7 +16,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
   // A charger that lost the .conf resends the same request after reconnecting: same id.
   let tx = await store.findTransactionByStart(device.id, req.connectorId, startedAt, req.meterStart);
   if (!tx) {
-    await closeSuperseded(ctx, req.connectorId, startedAt);
+    await closeSuperseded(ctx, req.connectorId, { startedAt, meterStart: req.meterStart });
     tx = await store.startTransaction({
       deviceId: device.id,
       tenant: device.tenant,
@@ -41,13 +41,13 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
 
 /**
  * A new session on a connector that still has an active one: the older one's StopTransaction
- * is not coming (reconcile.ts), so it is closed here with its last known register reading.
+ * is not coming (reconcile.ts), so it is closed here with the last known register reading.
  */
-async function closeSuperseded(ctx: HandlerContext, connectorId: number, startedAt: string): Promise<void> {
+async function closeSuperseded(ctx: HandlerContext, connectorId: number, next: { startedAt: string; meterStart: number }): Promise<void> {
   const { session, store } = ctx;
   const active = await store.listTransactions({ deviceId: session.device.id, status: 'active' });
   for (const old of superseded(active.items, connectorId)) {
-    const stop = supersededStop(old, startedAt, session.registers.get(old.id));
+    const stop = supersededStop(old, next, session.registers.get(old.id));
     const closed = await store.stopTransaction(old.id, stop);
     session.registers.delete(old.id);
     session.update({ type: 'transactionStopped', at: new Date().toISOString(), transactionId: old.id });
