@@ -2,7 +2,10 @@
  * Leniency for chargers that bend the schema (field notes: "Strict validation must never cost
  * an operator a charger; record the deviation instead"). Pure: walks the JSON schema of the
  * request beside the payload and returns a repaired copy plus the list of deviations. Only
- * called after strict validation failed, so valid traffic never pays for it.
+ * called after strict validation failed, so valid traffic never pays for it. What an
+ * out-of-enum or over-long string becomes is enum-leniency.ts's; the repaired payload is then
+ * validated against the same schemas, except that a sampledValue field may keep a value
+ * outside its enumeration (validate.ts `validateRepairedRequest`). docs/chargers.md lists it all.
  */
 import { parseNumber } from '../meter-values/normalize.ts';
 import { codePoints, FALLBACK_ORIGINAL_IN, NEVER_TRUNCATED, quote, repairEnum, truncate } from './enum-leniency.ts';
