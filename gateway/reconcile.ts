@@ -25,14 +25,18 @@ export function superseded(active: readonly Transaction[], connectorId: number, 
  * readings are candidates: the last one the gateway saw in its MeterValues, and the new
  * session's meterStart, which is a later reading of the same register when the charger counts
  * a lifetime register (field notes: "meterStart may be the lifetime register or start at 0 for
- * each session"; no energy flows between two sessions of one connector). The highest one not
- * below the session's own meterStart wins (a register starting at 0 per session gives a new
- * meterStart below it, and is not taken); with none, meterStart (energy 0, never negative).
+ * each session"; no energy flows between two sessions of one connector). The new meterStart is
+ * a candidate only when no other session of the charger started in between (`othersSince`
+ * false): otherwise the register may have counted their energy too (an old session left open,
+ * or one meter shared by connectors), and billing it twice is worse than billing too little.
+ * The highest candidate not below the session's own meterStart wins (a register starting at 0
+ * per session gives a new meterStart below it, and is not taken); with none, meterStart
+ * (energy 0, never negative).
  */
-export function supersededStop(t: Transaction, next: { startedAt: string; meterStart: number }, lastReadingWh: number | undefined): TransactionStop {
+export function supersededStop(t: Transaction, next: { startedAt: string; meterStart: number }, lastReadingWh: number | undefined, othersSince: boolean): TransactionStop {
   let meterStop = t.meterStart;
   if (lastReadingWh !== undefined && lastReadingWh > meterStop) meterStop = lastReadingWh;
-  if (next.meterStart > meterStop) meterStop = next.meterStart;
+  if (!othersSince && next.meterStart > meterStop) meterStop = next.meterStart;
   const stoppedAt = Date.parse(next.startedAt) >= Date.parse(t.startedAt) ? next.startedAt : t.startedAt;
   return { meterStop, stoppedAt, stopReason: SUPERSEDED_STOP_REASON, stopIdTag: null };
 }

@@ -47,7 +47,9 @@ async function closeSuperseded(ctx: HandlerContext, connectorId: number, next: {
   const { session, store } = ctx;
   const active = await store.listTransactions({ deviceId: session.device.id, status: 'active' });
   for (const old of superseded(active.items, connectorId)) {
-    const stop = supersededStop(old, next, session.registers.get(old.id));
+    // Sessions of this charger started since (itself included): their energy may be in the register.
+    const since = await store.listTransactions({ deviceId: session.device.id, from: old.startedAt, limit: 0 });
+    const stop = supersededStop(old, next, session.registers.get(old.id), since.total > 1);
     const closed = await store.stopTransaction(old.id, stop);
     session.registers.delete(old.id);
     session.update({ type: 'transactionStopped', at: new Date().toISOString(), transactionId: old.id });
