@@ -92,6 +92,27 @@ describe('deviations real chargers send (docs/chargers.md)', () => {
     await cp.close();
   });
 
+  it('a StopTransaction reason outside §7.42 closes the session as Other; a context in another spelling', async () => {
+    const { cp, base } = await bendyCharger('DEV-REASON');
+    const { transactionId } = (await cp.call('StartTransaction', { connectorId: 1, idTag: 'NOA', meterStart: 100, timestamp: '2026-11-22T10:00:00.000Z' })) as { transactionId: number };
+    const res = await cp.call('StopTransaction', {
+      transactionId,
+      meterStop: 900,
+      timestamp: '2026-11-22T11:00:00.000Z',
+      reason: 'Timeout',
+      transactionData: [{ timestamp: '2026-11-22T11:00:00.000Z', sampledValue: [{ value: '900', context: 'transaction_end' }] }],
+    });
+    expect(res).toEqual({});
+    const deviceId = base.split(':')[1]!;
+    const txs = (await api(sys.httpUrl, ADMIN_TOKEN).get(`/transactions?deviceId=${deviceId}`)).body.items as Array<Record<string, unknown>>;
+    expect(txs.find((t) => t['id'] === transactionId)).toMatchObject({ status: 'completed', stopReason: 'Other', energyWh: 800 });
+    const attrs = await platform.waitFor(onTopic(`${base}/attrs`, (j) => j['timestamp'] === '2026-11-22T11:00:00.000Z' && j['context'] === 'Transaction.End'));
+    expect(attrs.json['energy']).toBe(900);
+    const warn = await platform.waitFor(onTopic(`${base}/events`, (j) => j['type'] === 'protocolWarning' && j['action'] === 'StopTransaction'));
+    expect(deviationsOf(warn)).toEqual(['reason:enumFallback', 'transactionData[0].sampledValue[0].context:enumSynonym']);
+    await cp.close();
+  });
+
   it('line-to-line voltages only give voltage as phase-to-neutral: mean L-L / √3 (docs/measurands.md)', async () => {
     // Compliant: a strict client.
     const cp = await connectCharger(sys, 'DEV-LL');
