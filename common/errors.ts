@@ -19,6 +19,8 @@ export const ERRORS = {
   // The registry's storage refused the write (full, read-only, I/O error, database unreachable):
   // nothing was acknowledged, the client retries later. Distinct from UNAVAILABLE (history).
   STORAGE_UNAVAILABLE: { status: 503, title: 'The registry cannot store writes right now' },
+  // More HTTP requests wait for a turn than HTTP_MAX_QUEUED_REQUESTS (device-registry/http/admission.ts).
+  OVERLOADED: { status: 503, title: 'Too many requests are waiting; retry later' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 
