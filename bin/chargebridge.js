@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// `npx chargebridge ...`: the CLI is TypeScript run through tsx (a runtime dependency), so the
-// package needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
+// `npx chargebridge ...`: the CLI is erasable TypeScript that Node (>= 22.18, 24 LTS) runs as it
+// is, by stripping the types (docs/runtime.md): no loader, no build step.
 await import('./chargebridge.ts');

@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/chargebridge.ts', 'start'], {
+  const child = spawn(process.execPath, ['bin/chargebridge.ts', 'start'], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
