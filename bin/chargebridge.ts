@@ -58,7 +58,6 @@ async function run(roles: readonly Role[]): Promise<void> {
     // Printed once: only its hash is stored.
     process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
   }
-  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
   let stoppingSince = 0;
   const stop = (signal: string) => {
     if (stoppingSince) {
@@ -89,6 +88,10 @@ async function run(roles: readonly Role[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Ready only once the signal handlers are in place: a supervisor (or a test) that stops the
+  // process as soon as it reads this line must get the graceful shutdown, not SIGTERM's default
+  // (killed by the signal, exit status 143), which a loaded machine showed in test/cli.test.ts.
+  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
 }
 
 program
