@@ -2,16 +2,18 @@
 /**
  * chargebridge CLI. `start` runs every role in one process (the `npm start` default).
  * Configuration comes from the environment, read here once and nowhere else.
+ *
+ * Parsing the arguments loads commander and nothing else: the system (start.ts, and with it
+ * fastify, aedes, the stores) is imported only when a command runs, so `--help` and a mistyped
+ * option answer at once.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../common/config.ts';
-import { DataDirError } from '../common/data-dir.ts';
-import { createLogger } from '../common/logger.ts';
-import { installProcessGuard } from '../common/process-guard.ts';
-import { ALL_ROLES, startRoles, type Role } from './start.ts';
+import type { Config } from '../common/config.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 import { simulateCommand } from '../simulator/cli.ts';
 
-function configOrExit(): Config {
+async function configOrExit(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('../common/config.ts');
   try {
     return loadConfig(process.env);
   } catch (err) {
@@ -27,7 +29,13 @@ function configOrExit(): Config {
 const program = new Command('chargebridge').description('OCPP-to-MQTT gateway for EV chargers');
 
 async function run(roles: readonly Role[]): Promise<void> {
-  const config = configOrExit();
+  const config = await configOrExit();
+  const [{ DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }] = await Promise.all([
+    import('../common/data-dir.ts'),
+    import('../common/logger.ts'),
+    import('../common/process-guard.ts'),
+    import('./start.ts'),
+  ]);
   const log = createLogger(config.LOG_LEVEL);
   const guard = installProcessGuard(log);
   let running;
@@ -50,7 +58,6 @@ async function run(roles: readonly Role[]): Promise<void> {
     // Printed once: only its hash is stored.
     process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
   }
-  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
   let stoppingSince = 0;
   const stop = (signal: string) => {
     if (stoppingSince) {
@@ -81,6 +88,10 @@ async function run(roles: readonly Role[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Ready only once the signal handlers are in place: a supervisor (or a test) that stops the
+  // process as soon as it reads this line must get the graceful shutdown, not SIGTERM's default
+  // (killed by the signal, exit status 143), which a loaded machine showed in test/cli.test.ts.
+  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
 }
 
 program

@@ -31,9 +31,9 @@ import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 
-export type Role = 'broker' | 'gateway' | 'registry' | 'history';
-export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
+export { ALL_ROLES, type Role };
 
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {

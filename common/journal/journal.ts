@@ -41,8 +41,10 @@ export type JournalTicket = object;
 
 export class JournalUnavailableError extends Error {
   readonly code = 'JOURNAL_UNAVAILABLE';
-  constructor(readonly problem: Problem) {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
     super(problem.message);
+    this.problem = problem;
   }
 }
 
@@ -95,7 +97,10 @@ export class Journal {
   private readonly probeMs: number;
   private readonly log: Logger;
 
-  private constructor(private readonly opts: JournalOptions) {
+  private readonly opts: JournalOptions;
+
+  private constructor(opts: JournalOptions) {
+    this.opts = opts;
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.preallocateBytes = opts.preallocateBytes ?? 4 * 1024 * 1024;
     this.maxBytes = opts.maxBytes ?? 1024 * 1024 * 1024;
