@@ -68,6 +68,11 @@ export async function startGatewayThread(deps: { config: Config; bus: Bus; healt
       } else if (g.type === 'ready') {
         committed = g.journal?.committed ?? 0;
         resolve(g);
+      } else if (g.type === 'startFailed') {
+        // As if the start had failed on this thread: bin/chargebridge.ts prints one line.
+        closing = true;
+        reject(Object.assign(new Error(g.message), { code: g.code, port: g.port }));
+        void worker.terminate();
       }
       for (const w of waiters.get(g.type)?.splice(0) ?? []) w();
     });

@@ -119,7 +119,16 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
 });
 
 await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
-const { port: ocppPort } = await gateway.listen();
+let ocppPort: number;
+try {
+  ocppPort = (await gateway.listen()).port;
+} catch (err) {
+  // Not an error to keep serving through (the process guard would): the start failed.
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  post({ type: 'startFailed', message: e.message, code: e.code, port: e.port });
+  await new Promise(() => undefined); // the host terminates this thread
+  throw err;
+}
 post({
   type: 'ready',
   threadId,
