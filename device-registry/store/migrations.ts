@@ -176,6 +176,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'devices.security_profile',
+    // OCPP 1.6 security whitepaper §2 (profiles 1-3). Existing devices keep profile 1, what
+    // they were served with until now; a profile is only ever raised through the API.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1 CHECK (security_profile IN (1, 2, 3));
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN security_profile smallint NOT NULL DEFAULT 1 CONSTRAINT devices_security_profile_check CHECK (security_profile IN (1, 2, 3));
+    `,
+  },
 ];
 
 /**

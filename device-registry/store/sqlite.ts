@@ -34,6 +34,7 @@ import {
   type Page,
   type RegistryStore,
   type Site,
+  type SecurityProfile,
   type Transaction,
 } from './types.ts';
 
@@ -60,6 +61,7 @@ interface DeviceRow {
   enabled: number;
   password_hash: string | null;
   lenient: number | null;
+  security_profile: number;
   templates: string;
   attrs: string;
   site: string | null;
@@ -155,6 +157,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         flag(input.enabled ?? true),
         input.passwordHash ?? null,
         flag(input.lenient ?? null),
+        input.securityProfile ?? 1,
         JSON.stringify(input.templates ?? []),
         JSON.stringify(input.attrs ?? {}),
         json(input.site ?? null),
@@ -165,8 +168,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         const row = await write(() =>
           returning<DeviceRow>(
             sql(
-              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, templates, attrs, site, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             ),
             ...params,
           ),
@@ -191,6 +194,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       enabled: patch.enabled ?? cur.enabled,
       passwordHash: patch.passwordHash === undefined ? cur.passwordHash : patch.passwordHash,
       lenient: patch.lenient === undefined ? cur.lenient : patch.lenient,
+      securityProfile: patch.securityProfile ?? cur.securityProfile,
       templates: patch.templates ?? cur.templates,
       // Key by key: a key given as null is stored as null, keys not given are kept.
       attrs: patch.attrs ? { ...cur.attrs, ...patch.attrs } : cur.attrs,
@@ -199,7 +203,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     };
     const updated = returning<DeviceRow>(
       sql(
-        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
+        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, security_profile = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
       ),
       next.chargePointId,
@@ -207,6 +211,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       flag(next.enabled),
       next.passwordHash,
       flag(next.lenient),
+      next.securityProfile,
       JSON.stringify(next.templates),
       JSON.stringify(next.attrs),
       json(next.site),
@@ -390,6 +395,7 @@ function toDevice(r: DeviceRow): Device {
     enabled: r.enabled === 1,
     passwordHash: r.password_hash,
     lenient: r.lenient === null ? null : r.lenient === 1,
+    securityProfile: r.security_profile as SecurityProfile,
     templates: JSON.parse(r.templates) as string[],
     attrs: JSON.parse(r.attrs) as Device['attrs'],
     site: r.site === null ? null : (JSON.parse(r.site) as Site),

@@ -12,6 +12,8 @@
  * StoreError('UNAVAILABLE') and nothing of it is stored (`contract-faults.ts`).
  */
 
+export type SecurityProfile = 1 | 2 | 3;
+
 export type AttrValue = string | number | boolean | null;
 
 export interface Site {
@@ -33,6 +35,12 @@ export interface Device {
   passwordHash: string | null;
   /** Per-device override of OCPP_LENIENT; null follows the global setting. */
   lenient: boolean | null;
+  /**
+   * OCPP security profile the charger must connect with (1.6 security whitepaper §2): 1 = HTTP
+   * Basic (when a password is set), 2 = TLS + Basic, 3 = TLS with a client certificate bound
+   * to the identity. A connection below it is refused (docs/security.md).
+   */
+  securityProfile: SecurityProfile;
   templates: string[];
   /** Static attributes, filled from BootNotification (vendor, model, serial numbers, firmware, ...). */
   attrs: Record<string, AttrValue>;
@@ -50,6 +58,7 @@ export interface NewDevice {
   enabled?: boolean | undefined;
   passwordHash?: string | null | undefined;
   lenient?: boolean | null | undefined;
+  securityProfile?: SecurityProfile | undefined;
   templates?: string[] | undefined;
   attrs?: Record<string, AttrValue> | undefined;
   site?: Site | null | undefined;
