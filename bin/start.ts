@@ -32,6 +32,7 @@ import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
+import { ocppTlsSource, readTls } from '../common/tls-files.ts';
 
 export { ALL_ROLES, type Role };
 
@@ -43,7 +44,8 @@ export interface GatewayView {
 }
 
 export interface Running {
-  ports: { ocpp: number | null; http: number | null; mqtt: number | null };
+  /** `ocppTls`: the wss listener (OCPP_TLS_CERT_FILE set). */
+  ports: { ocpp: number | null; ocppTls: number | null; http: number | null; mqtt: number | null };
   gateway: GatewayView | null;
   store: RegistryStore;
   bus: Bus;
@@ -92,6 +94,10 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
   // stops the start (DataDirError: one line, exit code 2) rather than acknowledging nothing.
   if (usesDataDir(config, roles)) checkDataDir(config.DATA_DIR);
+  // TLS files that cannot be read or do not match stop the start here, on this thread, with
+  // one line naming the variable (ConfigError), rather than inside the gateway's thread.
+  const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
+  if (ocppTls) readTls(ocppTls);
   const store = openStore(config, health, log);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
@@ -197,13 +203,13 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     closers.push(() => app.close());
   }
 
-  const ocppPort = gatewayThread ? gatewayThread.port : gateway ? (await gateway.listen()).port : null;
+  const listened = gatewayThread ? { port: gatewayThread.port, tlsPort: gatewayThread.tlsPort } : gateway ? await gateway.listen() : null;
   const view: GatewayView | null = gatewayThread
     ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
     : gateway;
 
   return {
-    ports: { ocpp: ocppPort, http: httpPort, mqtt: broker?.port ?? null },
+    ports: { ocpp: listened?.port ?? null, ocppTls: listened?.tlsPort ?? null, http: httpPort, mqtt: broker?.port ?? null },
     gateway: view,
     store,
     bus,

@@ -11,10 +11,12 @@ import { HashingBusyError, verifySecret } from '../device-registry/passwords.ts'
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
+import type { ClientCertificate } from './client-certificate.ts';
+import { checkSecurityProfile } from './security-profile.ts';
 
 export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
-  | { ok: false; status: 400 | 401 | 404 | 429 | 503; message: string };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string };
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
@@ -45,6 +47,9 @@ export interface HandshakeInput {
   protocols: Set<string>;
   password: Buffer | undefined;
   remoteAddress?: string | undefined;
+  /** The charger's leg was TLS; absent: plain ws. */
+  secure?: boolean | undefined;
+  clientCertificate?: ClientCertificate | null | undefined;
 }
 
 /** Failed charger authentications, per identity and per address (common/login-throttle.ts). */
@@ -96,7 +101,26 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       if (!device) return { ok: false, status: 503, message: 'Registry busy, retry' };
     }
   }
-  if (device.passwordHash) {
+  // The device's security profile, before its password (docs/security.md): a profile-2 device
+  // over plain ws is refused without its password ever being checked (or sent again in clear).
+  const verdict = checkSecurityProfile({
+    profile: device.securityProfile,
+    identity,
+    secure: input.secure ?? false,
+    clientCertificate: input.clientCertificate ?? null,
+    hasPassword: device.passwordHash !== null,
+    organization: config.OCPP_TLS_ORGANIZATION,
+  });
+  if (!verdict.ok) {
+    const cert = input.clientCertificate;
+    log.child({ chargePointId: identity }).warn(
+      { remoteAddress: address, reason: verdict.reason, detail: verdict.detail, securityProfile: device.securityProfile, secure: input.secure ?? false, ...(cert ? { certificate: { cn: cert.commonName, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256, via: cert.via } } : {}) },
+      'charger refused: security profile not met',
+    );
+    throttle?.failed(identity, address);
+    return { ok: false, status: verdict.status, message: verdict.message };
+  }
+  if (verdict.checkPassword && device.passwordHash) {
     let ok: boolean;
     try {
       ok = input.password !== undefined && (await passwordOk(device.id, device.passwordHash, input.password));

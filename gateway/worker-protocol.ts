@@ -30,7 +30,7 @@ export interface GatewayStats {
 }
 
 export type GatewayWorkerMessage =
-  | { type: 'ready'; threadId: number; id: string; port: number; journal: JournalState | null }
+  | { type: 'ready'; threadId: number; id: string; port: number; tlsPort: number | null; journal: JournalState | null }
   | { type: 'stats'; stats: GatewayStats }
   | { type: 'health'; component: string; problem: Problem | null }
   | { type: 'committed'; position: number }

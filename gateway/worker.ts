@@ -119,11 +119,12 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
 });
 
 await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
-const { port: ocppPort } = await gateway.listen();
+const { port: ocppPort, tlsPort } = await gateway.listen();
 post({
   type: 'ready',
   threadId,
   id: gateway.id,
   port: ocppPort,
+  tlsPort,
   journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
 });
