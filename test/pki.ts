@@ -1,0 +1,69 @@
+/**
+ * A test PKI made by the test itself with the `openssl` CLI (node:crypto makes keys but cannot
+ * sign X.509 certificates): a CA, server certificates for 127.0.0.1/localhost, and charger
+ * (client) certificates with the charge point identity as CN (whitepaper A00.FR.511). Every
+ * file is PEM in a temporary directory; nothing is shared between tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Issued {
+  cert: string;
+  key: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface TestCa extends Issued {
+  name: string;
+  /** A server certificate (CN=localhost, SAN IP 127.0.0.1 and DNS localhost). */
+  server(name?: string): Issued;
+  /** A charger certificate: CN = the identity, O = the organization, clientAuth. */
+  client(commonName: string, opts?: { organization?: string; days?: number }): Issued;
+}
+
+export interface Pki {
+  dir: string;
+  ca(name: string): TestCa;
+  cleanup(): void;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function createPki(): Pki {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chargebridge-pki-'));
+  let n = 0;
+  const issued = (base: string): Issued => {
+    const cert = path.join(dir, `${base}.pem`);
+    const key = path.join(dir, `${base}.key`);
+    return { cert, key, certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  return {
+    dir,
+    ca(name) {
+      const base = `ca-${name}`;
+      openssl(['req', '-x509', ...ec, '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', '2', '-subj', `/O=chargebridge tests/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+      const ca = issued(base);
+      const sign = (subject: string, ext: string, days: number): Issued => {
+        const leaf = `leaf-${++n}`;
+        openssl(['req', '-new', ...ec, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', subject], dir);
+        writeFileSync(path.join(dir, `${leaf}.ext`), ext);
+        openssl(['x509', '-req', '-in', `${leaf}.csr`, '-CA', `${base}.pem`, '-CAkey', `${base}.key`, '-CAcreateserial', '-out', `${leaf}.pem`, '-days', String(days), '-extfile', `${leaf}.ext`], dir);
+        return issued(leaf);
+      };
+      return {
+        ...ca,
+        name,
+        server: (cn = 'localhost') => sign(`/O=chargebridge tests/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n', 2),
+        client: (cn, opts = {}) =>
+          sign(`/O=${opts.organization ?? 'chargebridge tests'}/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n', opts.days ?? 2),
+      };
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
