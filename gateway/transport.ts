@@ -84,7 +84,7 @@ function forwardedCertificate(value: string, anchors: readonly X509Certificate[]
   let x: X509Certificate;
   try {
     if (!m) throw new Error('no PEM');
-    x = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${m[1]!.replace(/\s+/g, '\n')}\n-----END CERTIFICATE-----\n`);
+    x = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${m[1]!.trim().replace(/\s+/g, '\n')}\n-----END CERTIFICATE-----\n`);
   } catch {
     return { verified: false, error: 'CERT_HEADER_MALFORMED', commonName: null, organization: null, serialNumber: '', fingerprint256: '', via: 'proxy' };
   }
