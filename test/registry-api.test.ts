@@ -81,6 +81,23 @@ describe('devices', () => {
     expect((await admin.get('/devices')).body.total).toBe(before);
   });
 
+  it('a security profile per device (1, 2, 3; default 1); profile 2 needs a password', async () => {
+    const d = await admin.post('/devices', { chargePointId: 'SP-1' });
+    expect(d.body.securityProfile).toBe(1);
+    problem(await admin.post('/devices', { chargePointId: 'SP-BAD', securityProfile: 4 }), 400, 'VALIDATION_FAILED');
+    const noPw = await admin.post('/devices', { chargePointId: 'SP-BAD', securityProfile: 2 });
+    problem(noPw, 400, 'VALIDATION_FAILED');
+    expect(noPw.body.errors[0].field).toBe('body.securityProfile');
+    expect((await admin.patch(`/devices/${d.body.id}`, { securityProfile: 3 })).body.securityProfile).toBe(3);
+    problem(await admin.patch(`/devices/${d.body.id}`, { securityProfile: 2 }), 400, 'VALIDATION_FAILED');
+    expect((await admin.patch(`/devices/${d.body.id}`, { securityProfile: 2, ocppPassword: 'a-profile-2-password' })).body).toMatchObject({ securityProfile: 2, hasPassword: true });
+    // Clearing the password of a profile-2 device would leave it unable to authenticate.
+    const clear = await admin.patch(`/devices/${d.body.id}`, { ocppPassword: null });
+    problem(clear, 400, 'VALIDATION_FAILED');
+    expect(clear.body.errors[0].field).toBe('body.ocppPassword');
+    expect((await admin.get(`/devices/${d.body.id}`)).body).toMatchObject({ securityProfile: 2, hasPassword: true });
+  });
+
   it('409 on a duplicate chargePointId, across tenants too', async () => {
     expect((await admin.post('/devices', { chargePointId: 'DUP-1' })).status).toBe(201);
     const r = await api(sys.httpUrl, acmeToken).post('/devices', { chargePointId: 'DUP-1' });
