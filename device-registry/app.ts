@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../common/config.ts';
@@ -48,6 +49,8 @@ export interface AppDeps {
   live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
+  /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
+  https?: SecureContextOptions | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
@@ -60,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkError,
+    // fastify types an HTTPS instance apart; every route here is the same over both.
+    ...((deps.https ? { https: { ...deps.https, minVersion: 'TLSv1.2' } } : {}) as object),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
