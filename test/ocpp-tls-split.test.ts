@@ -1,0 +1,78 @@
+/**
+ * The wss listener when the gateway runs on the main thread (the split layout: no embedded
+ * broker, MQTT_URL to a real Mosquitto; `chargebridge start --roles gateway,registry`), where
+ * test/ocpp-tls.test.ts covers the gateway's own thread in the all-in-one process.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RPCClient } from 'ocpp-rpc';
+import { ADMIN_TOKEN } from './harness.ts';
+import { createPki, type Issued, type Pki, type TestCa } from './pki.ts';
+import { runRole, startMosquitto, type Proc } from './processes.ts';
+
+let pki: Pki;
+let ca: TestCa;
+let serverCa: TestCa;
+let proc: Proc;
+let mosquitto: Awaited<ReturnType<typeof startMosquitto>>;
+let dir: string;
+let ports: { ocpp: number; ocppTls: number; http: number };
+
+beforeAll(async () => {
+  pki = createPki();
+  ca = pki.ca('chargers');
+  serverCa = pki.ca('central-system');
+  const server = serverCa.server();
+  mosquitto = await startMosquitto();
+  dir = mkdtempSync(path.join(tmpdir(), 'chargebridge-tls-split-'));
+  proc = runRole('start --roles gateway,registry', {
+    DATA_DIR: dir,
+    API_TOKEN: ADMIN_TOKEN,
+    MQTT_URL: mosquitto.url,
+    AUTO_PROVISION: 'false',
+    OCPP_TLS_CERT_FILE: server.cert,
+    OCPP_TLS_KEY_FILE: server.key,
+    OCPP_TLS_CA_FILE: ca.cert,
+    OCPP_TLS_PORT: '0',
+  });
+  ports = (await proc.ready) as unknown as typeof ports;
+}, 60_000);
+
+afterAll(async () => {
+  await proc?.stop();
+  await mosquitto?.stop();
+  pki?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function charger(identity: string, client: Issued): RPCClient {
+  return new RPCClient({
+    endpoint: `wss://127.0.0.1:${ports.ocppTls}`,
+    identity,
+    protocols: ['ocpp1.6'],
+    strictMode: true,
+    reconnect: false,
+    wsOpts: { minVersion: 'TLSv1.2', ca: serverCa.certPem, cert: client.certPem, key: client.keyPem },
+  } as ConstructorParameters<typeof RPCClient>[0]);
+}
+
+it('a profile-3 charger connects over wss and boots; a certificate for another identity is refused with 403', async () => {
+  const res = await fetch(`http://127.0.0.1:${ports.http}/devices`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ chargePointId: 'SPLIT-3', securityProfile: 3 }),
+  });
+  expect(res.status).toBe(201);
+  const cp = charger('SPLIT-3', ca.client('SPLIT-3'));
+  await cp.connect();
+  const boot = (await cp.call('BootNotification', { chargePointVendor: 'ACME', chargePointModel: 'TLS-1' })) as { status: string };
+  expect(boot.status).toBe('Accepted');
+  await cp.close({ force: true });
+  const err = await charger('SPLIT-3', ca.client('SPLIT-OTHER')).connect().then(
+    () => null,
+    (e: { code?: number }) => e,
+  );
+  expect(err?.code).toBe(403);
+});
