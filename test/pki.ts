@@ -22,6 +22,10 @@ export interface TestCa extends Issued {
   server(name?: string): Issued;
   /** A charger certificate: CN = the identity, O = the organization, clientAuth. */
   client(commonName: string, opts?: { organization?: string; days?: number }): Issued;
+  /** Any leaf: an OpenSSL subject (`/O=x/CN=y`) and extension lines. */
+  leaf(subject: string, ext: string, days?: number): Issued;
+  /** An intermediate CA signed by this one. */
+  intermediate(name: string): TestCa;
 }
 
 export interface Pki {
@@ -43,26 +47,32 @@ export function createPki(): Pki {
     return { cert, key, certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const makeCa = (base: string, name: string): TestCa => {
+    const ca = issued(base);
+    const sign = (subject: string, ext: string, days: number, out = `leaf-${++n}`): Issued => {
+      openssl(['req', '-new', '-utf8', ...ec, '-keyout', `${out}.key`, '-out', `${out}.csr`, '-subj', subject], dir);
+      writeFileSync(path.join(dir, `${out}.ext`), ext);
+      openssl(['x509', '-req', '-in', `${out}.csr`, '-CA', `${base}.pem`, '-CAkey', `${base}.key`, '-CAcreateserial', '-out', `${out}.pem`, '-days', String(days), '-extfile', `${out}.ext`], dir);
+      return issued(out);
+    };
+    return {
+      ...ca,
+      name,
+      server: (cn = 'localhost') => sign(`/O=chargebridge tests/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n', 2),
+      client: (cn, opts = {}) => sign(`/O=${opts.organization ?? 'chargebridge tests'}/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n', opts.days ?? 2),
+      leaf: (subject, ext, days = 2) => sign(subject, ext, days),
+      intermediate: (child) => {
+        sign(`/O=chargebridge tests/CN=${child}`, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n', 2, `ca-${child}`);
+        return makeCa(`ca-${child}`, child);
+      },
+    };
+  };
   return {
     dir,
     ca(name) {
       const base = `ca-${name}`;
-      openssl(['req', '-x509', ...ec, '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', '2', '-subj', `/O=chargebridge tests/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-      const ca = issued(base);
-      const sign = (subject: string, ext: string, days: number): Issued => {
-        const leaf = `leaf-${++n}`;
-        openssl(['req', '-new', ...ec, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', subject], dir);
-        writeFileSync(path.join(dir, `${leaf}.ext`), ext);
-        openssl(['x509', '-req', '-in', `${leaf}.csr`, '-CA', `${base}.pem`, '-CAkey', `${base}.key`, '-CAcreateserial', '-out', `${leaf}.pem`, '-days', String(days), '-extfile', `${leaf}.ext`], dir);
-        return issued(leaf);
-      };
-      return {
-        ...ca,
-        name,
-        server: (cn = 'localhost') => sign(`/O=chargebridge tests/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n', 2),
-        client: (cn, opts = {}) =>
-          sign(`/O=${opts.organization ?? 'chargebridge tests'}/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n', opts.days ?? 2),
-      };
+      openssl(['req', '-x509', '-utf8', ...ec, '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', '2', '-subj', `/O=chargebridge tests/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+      return makeCa(base, name);
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
