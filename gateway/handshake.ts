@@ -12,11 +12,19 @@ import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
 import type { ClientCertificate } from './client-certificate.ts';
-import { checkSecurityProfile } from './security-profile.ts';
+import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
 
 export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
-  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; refused?: SecurityRefusal | undefined };
+
+/** A known device refused for its security profile: published on its `events` topic by the gateway. */
+export interface SecurityRefusal {
+  device: Device;
+  reason: ProfileRefusal;
+  remoteAddress: string;
+  secure: boolean;
+}
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
@@ -118,7 +126,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       'charger refused: security profile not met',
     );
     throttle?.failed(identity, address);
-    return { ok: false, status: verdict.status, message: verdict.message };
+    return { ok: false, status: verdict.status, message: verdict.message, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
   }
   if (verdict.checkPassword && device.passwordHash) {
     let ok: boolean;

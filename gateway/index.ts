@@ -9,6 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ocppTlsSource, pemCertificates, readTls, watchTls, type TlsWatch } from '../common/tls-files.ts';
 import { createTransportReader } from './transport.ts';
+import { deviceTopic } from './topics.ts';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
@@ -115,7 +116,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: currentAnchors }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      return res.ok ? { ok: true, value: res.device, protocol: res.protocol } : res;
+      if (res.ok) return { ok: true, value: res.device, protocol: res.protocol };
+      if (res.refused) {
+        // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
+        // certificate is what an operator wants to hear of (whitepaper A00.FR.408).
+        const r = res.refused;
+        bus.publish(deviceTopic(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type: 'securityRefused', reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
+      }
+      return { ok: false, status: res.status, message: res.message };
     },
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');

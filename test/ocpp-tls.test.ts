@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RPCClient } from 'ocpp-rpc';
 import WebSocket from 'ws';
 import { runRole, type Proc } from './processes.ts';
-import { ADMIN_TOKEN } from './harness.ts';
+import { ADMIN_TOKEN, Platform } from './harness.ts';
 import { createPki, type Issued, type Pki, type TestCa } from './pki.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ let rogue: TestCa;
 let serverCa: TestCa;
 let proc: Proc;
 let dir: string;
-let ports: { ocpp: number; ocppTls: number; http: number };
+let ports: { ocpp: number; ocppTls: number; http: number; mqtt: number };
 let serverFiles: { cert: string; key: string };
 
 async function api(method: string, route: string, body?: unknown): Promise<Response> {
@@ -167,9 +167,17 @@ describe('security profile 3: TLS client certificates bound to the identity (whi
 
   it('a certificate issued for another charge point is refused with 403 (A00.FR.405)', async () => {
     await device('P3-VICTIM', 3);
-    expect(await refusedWith(charger('P3-VICTIM', { client: ca.client('P3-ATTACKER') }))).toBe(403);
-    const line = await refusalLogged('P3-VICTIM', 'CLIENT_CERT_IDENTITY_MISMATCH');
-    expect(line).toMatchObject({ remoteAddress: '127.0.0.1', certificate: { cn: 'P3-ATTACKER', via: 'tls' } });
+    const platform = await Platform.connect(`mqtt://127.0.0.1:${ports.mqtt}`, { subscribe: ['+/events'] });
+    try {
+      expect(await refusedWith(charger('P3-VICTIM', { client: ca.client('P3-ATTACKER') }))).toBe(403);
+      const line = await refusalLogged('P3-VICTIM', 'CLIENT_CERT_IDENTITY_MISMATCH');
+      expect(line).toMatchObject({ remoteAddress: '127.0.0.1', certificate: { cn: 'P3-ATTACKER', via: 'tls' } });
+      // The platform hears of it on the device's events topic.
+      const ev = await platform.waitFor((m) => m.json['type'] === 'securityRefused', 5000, 'securityRefused event');
+      expect(ev.json).toMatchObject({ reason: 'CLIENT_CERT_IDENTITY_MISMATCH', status: 403, remoteAddress: '127.0.0.1', secure: true, securityProfile: 3 });
+    } finally {
+      await platform.close();
+    }
   });
 
   it('no client certificate is refused with 401', async () => {
