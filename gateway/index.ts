@@ -4,10 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ocppTlsSource, pemCertificates, readTls, watchTls, type TlsWatch } from '../common/tls-files.ts';
+import { ocppTlsSource } from '../common/tls-files.ts';
+import { caAnchors, createTlsListener, type TlsListener } from './tls-listener.ts';
 import { createTransportReader } from './transport.ts';
 import { deviceTopic } from './topics.ts';
 import type { Config } from '../common/config.ts';
@@ -87,33 +85,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   let closing = false;
   let http: HttpServer | undefined;
-  let https: HttpsServer | undefined;
-  let tlsWatch: TlsWatch | undefined;
+  let tls: TlsListener | undefined;
 
-  // The CAs a certificate forwarded by a trusted proxy must chain to; read again when the file
-  // changes (checked at most every TLS_RELOAD_INTERVAL), like the TLS listener's own context.
-  let anchors: { list: X509Certificate[]; checkedAt: number; raw: string } = { list: [], checkedAt: 0, raw: '' };
-  const currentAnchors = (): X509Certificate[] => {
-    const file = config.OCPP_TLS_CA_FILE;
-    if (!file) return [];
-    const now = Date.now();
-    if (now - anchors.checkedAt < config.TLS_RELOAD_INTERVAL * 1000 && anchors.checkedAt !== 0) return anchors.list;
-    try {
-      const raw = readFileSync(file, 'utf8');
-      anchors = { list: raw === anchors.raw ? anchors.list : pemCertificates(raw), checkedAt: now, raw };
-    } catch (err) {
-      log.warn({ err, file }, 'OCPP_TLS_CA_FILE cannot be read; keeping the CAs read before');
-      anchors = { ...anchors, checkedAt: now };
-    }
-    return anchors.list;
-  };
 
   const server = createOcppServer<Device>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
-    transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: currentAnchors }),
+    transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
       if (res.ok) return { ok: true, value: res.device, protocol: res.protocol };
@@ -185,40 +165,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
 
-  /**
-   * wss for security profiles 2 and 3 (OCPP 1.6 security whitepaper §2.4, §2.5): TLS 1.2 or
-   * above only (A00.FR.312, A00.FR.416); a client certificate is asked for when a CA is
-   * configured, and its verdict left to the handshake (rejectUnauthorized: false) so that a
-   * refusal is an HTTP status with a logged reason, per device, rather than a bare TLS alert.
-   */
-  async function listenTls(): Promise<number | null> {
-    const source = ocppTlsSource(config);
-    if (!source) return null;
-    const s = createHttpsServer({ ...readTls(source), minVersion: 'TLSv1.2', requestCert: source.ca !== undefined, rejectUnauthorized: false, noDelay: true }, (_req, res) => {
-      res.statusCode = 404;
-      res.end();
-    });
-    s.on('upgrade', server.handleUpgrade);
-    // A failed TLS handshake (an old protocol version, A00.FR.418) has no HTTP status to answer.
-    // At most 5 lines a minute: port scanners fail TLS handshakes all day.
-    const tlsFailures = new Burst(5, 60_000);
-    s.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-      const b = tlsFailures.take(Date.now());
-      if (b.suppressed) log.warn({ suppressed: b.suppressed }, 'more failed TLS handshakes in the last minute were not logged');
-      if (b.ok) log.warn({ remoteAddress: socket.remoteAddress, code: err.code, reason: err.message }, 'TLS handshake with a charger failed');
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.listen({ port: config.OCPP_TLS_PORT, host: config.HOST, backlog: 8192 }, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-    https = s;
-    tlsWatch = watchTls(source, config.TLS_RELOAD_INTERVAL * 1000, log, (opts) => s.setSecureContext(opts));
-    const addr = s.address();
-    return typeof addr === 'object' && addr ? addr.port : config.OCPP_TLS_PORT;
-  }
 
   const presence = new PresenceSweeper(function* () {
     for (const c of conns.values()) yield c.session;
@@ -244,7 +190,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
       http = h;
-      const tlsPort = await listenTls();
+      tls = ocppTlsSource(config) ? createTlsListener(config, log, server.handleUpgrade) : undefined;
+      const tlsPort = tls ? await tls.listen() : null;
       presence.start();
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
@@ -257,8 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
       http?.close();
-      https?.close();
-      tlsWatch?.stop();
+      tls?.close();
       // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
       const all = [...conns.values()];
       const closed = Promise.all(all.map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)));
