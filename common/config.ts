@@ -140,6 +140,11 @@ const schema = z
     }
     for (const [cert, key] of [['OCPP_TLS_CERT_FILE', 'OCPP_TLS_KEY_FILE'], ['TLS_CERT_FILE', 'TLS_KEY_FILE']] as const) {
       if ((c[cert] === undefined) !== (c[key] === undefined)) ctx.addIssue({ code: 'custom', path: [c[cert] ? key : cert], message: `${cert} and ${key} go together` });
+      // Several pairs (an RSA and an ECDSA certificate), comma-separated, in the same order.
+      const n = (v: string | undefined) => (v ?? '').split(',').filter((f) => f.trim() !== '').length;
+      if (c[cert] !== undefined && c[key] !== undefined && n(c[cert]) !== n(c[key])) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `names ${n(c[key])} files, ${cert} ${n(c[cert])}: one key per certificate, in the same order` });
+      }
     }
     if (c.INFLUX_BUCKET && (!c.INFLUX_TOKEN || !c.INFLUX_ORG)) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'InfluxDB 2.x needs INFLUX_TOKEN and INFLUX_ORG' });

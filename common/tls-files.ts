@@ -15,11 +15,19 @@ import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from './config.ts';
 import type { Logger } from './logger.ts';
 
-/** The files of one listener, with the variables that named them (for errors). */
+interface TlsFile {
+  file: string;
+  variable: string;
+}
+
+/**
+ * The files of one listener, with the variables that named them (for errors). Several
+ * certificate/key pairs serve several key types at once (an RSA and an ECDSA certificate:
+ * OCPP 1.6 security whitepaper A00.FR.317/A00.FR.421 ask a Central System for suites of both).
+ */
 export interface TlsSource {
-  cert: { file: string; variable: string };
-  key: { file: string; variable: string };
-  ca?: { file: string; variable: string } | undefined;
+  pairs: Array<{ cert: TlsFile; key: TlsFile }>;
+  ca?: TlsFile | undefined;
 }
 
 /**
@@ -27,14 +35,16 @@ export interface TlsSource {
  * ConfigError with one line naming the variable; never the file's content.
  */
 export function readTls(source: TlsSource): SecureContextOptions {
-  const read = (f: { file: string; variable: string }) => {
+  const read = (f: TlsFile) => {
     try {
       return readFileSync(f.file);
     } catch (err) {
       throw new ConfigError([`${f.variable}: cannot read ${JSON.stringify(f.file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
   };
-  const opts: SecureContextOptions = { cert: read(source.cert), key: read(source.key), ...(source.ca ? { ca: read(source.ca) } : {}) };
+  const certs = source.pairs.map((p) => read(p.cert));
+  const keys = source.pairs.map((p) => read(p.key));
+  const opts: SecureContextOptions = { cert: certs, key: keys, ...(source.ca ? { ca: read(source.ca) } : {}) };
   // OpenSSL's reason (e.g. "key values mismatch", "no start line") names no secret.
   const check = (o: SecureContextOptions, variable: string, what: string) => {
     try {
@@ -43,8 +53,11 @@ export function readTls(source: TlsSource): SecureContextOptions {
       throw new ConfigError([`${variable}: ${what} (${(err as Error).message})`]);
     }
   };
-  check({ cert: opts.cert }, source.cert.variable, 'not a PEM certificate');
-  check({ cert: opts.cert, key: opts.key }, source.key.variable, `not the PEM private key of ${source.cert.variable}`);
+  source.pairs.forEach((p, i) => {
+    const which = source.pairs.length > 1 ? ` ${JSON.stringify(p.cert.file)}` : '';
+    check({ cert: certs[i] }, p.cert.variable, `not a PEM certificate${which}`);
+    check({ cert: certs[i], key: keys[i] }, p.key.variable, `${JSON.stringify(p.key.file)} is not the PEM private key of ${p.cert.variable}${which}`);
+  });
   // OpenSSL accepts a CA file with no certificate in it at all: parse each one ourselves.
   if (source.ca) {
     try {
@@ -63,7 +76,7 @@ export function pemCertificates(pem: string): X509Certificate[] {
 }
 
 function signature(source: TlsSource): string {
-  return [source.cert, source.key, source.ca]
+  return [...source.pairs.flatMap((p) => [p.cert, p.key]), source.ca]
     .map((f) => {
       if (!f) return '-';
       try {
@@ -95,7 +108,7 @@ export function watchTls(source: TlsSource, intervalMs: number, log: Logger, app
       seen = now;
       failedAt = '';
       reloads++;
-      log.info({ cert: source.cert.file }, 'TLS certificate reloaded');
+      log.info({ cert: source.pairs.map((p) => p.cert.file) }, 'TLS certificate reloaded');
     } catch (err) {
       // Keep serving with the old context; retried at every check until the files agree.
       if (failedAt !== now) log.warn({ reason: (err as Error).message }, 'TLS files changed but do not load; keeping the previous certificate');
@@ -111,12 +124,25 @@ export function watchTls(source: TlsSource, intervalMs: number, log: Logger, app
   };
 }
 
+/** Comma-separated file lists, paired in order (config.ts checks the counts agree). */
+function pairs(certs: string, keys: string, certVar: string, keyVar: string): TlsSource['pairs'] {
+  const c = fileList(certs);
+  const k = fileList(keys);
+  return c.map((file, i) => ({ cert: { file, variable: certVar }, key: { file: k[i]!, variable: keyVar } }));
+}
+
+export function fileList(v: string): string[] {
+  return v
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+}
+
 /** The OCPP listener's files, when OCPP_TLS_CERT_FILE is set. */
 export function ocppTlsSource(config: { OCPP_TLS_CERT_FILE?: string | undefined; OCPP_TLS_KEY_FILE?: string | undefined; OCPP_TLS_CA_FILE?: string | undefined }): TlsSource | null {
   if (!config.OCPP_TLS_CERT_FILE || !config.OCPP_TLS_KEY_FILE) return null;
   return {
-    cert: { file: config.OCPP_TLS_CERT_FILE, variable: 'OCPP_TLS_CERT_FILE' },
-    key: { file: config.OCPP_TLS_KEY_FILE, variable: 'OCPP_TLS_KEY_FILE' },
+    pairs: pairs(config.OCPP_TLS_CERT_FILE, config.OCPP_TLS_KEY_FILE, 'OCPP_TLS_CERT_FILE', 'OCPP_TLS_KEY_FILE'),
     ca: config.OCPP_TLS_CA_FILE ? { file: config.OCPP_TLS_CA_FILE, variable: 'OCPP_TLS_CA_FILE' } : undefined,
   };
 }
@@ -124,5 +150,5 @@ export function ocppTlsSource(config: { OCPP_TLS_CERT_FILE?: string | undefined;
 /** The HTTP and embedded MQTT listeners' files, when TLS_CERT_FILE is set. */
 export function platformTlsSource(config: { TLS_CERT_FILE?: string | undefined; TLS_KEY_FILE?: string | undefined }): TlsSource | null {
   if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) return null;
-  return { cert: { file: config.TLS_CERT_FILE, variable: 'TLS_CERT_FILE' }, key: { file: config.TLS_KEY_FILE, variable: 'TLS_KEY_FILE' } };
+  return { pairs: pairs(config.TLS_CERT_FILE, config.TLS_KEY_FILE, 'TLS_CERT_FILE', 'TLS_KEY_FILE') };
 }

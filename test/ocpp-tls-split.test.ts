@@ -25,6 +25,7 @@ beforeAll(async () => {
   ca = pki.ca('chargers');
   serverCa = pki.ca('central-system');
   const server = serverCa.server();
+  const rsa = serverCa.server('localhost', { rsa: true });
   mosquitto = await startMosquitto();
   dir = mkdtempSync(path.join(tmpdir(), 'chargebridge-tls-split-'));
   proc = runRole('start --roles gateway,registry', {
@@ -32,8 +33,9 @@ beforeAll(async () => {
     API_TOKEN: ADMIN_TOKEN,
     MQTT_URL: mosquitto.url,
     AUTO_PROVISION: 'false',
-    OCPP_TLS_CERT_FILE: server.cert,
-    OCPP_TLS_KEY_FILE: server.key,
+    // Two key types (whitepaper A00.FR.421 wants suites of both): ECDSA and RSA, in that order.
+    OCPP_TLS_CERT_FILE: `${server.cert},${rsa.cert}`,
+    OCPP_TLS_KEY_FILE: `${server.key}, ${rsa.key}`,
     OCPP_TLS_CA_FILE: ca.cert,
     OCPP_TLS_PORT: '0',
   });
@@ -47,14 +49,14 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function charger(identity: string, client: Issued): RPCClient {
+function charger(identity: string, client: Issued, tls: Record<string, unknown> = {}): RPCClient {
   return new RPCClient({
     endpoint: `wss://127.0.0.1:${ports.ocppTls}`,
     identity,
     protocols: ['ocpp1.6'],
     strictMode: true,
     reconnect: false,
-    wsOpts: { minVersion: 'TLSv1.2', ca: serverCa.certPem, cert: client.certPem, key: client.keyPem },
+    wsOpts: { minVersion: 'TLSv1.2', ca: serverCa.certPem, cert: client.certPem, key: client.keyPem, ...tls },
   } as ConstructorParameters<typeof RPCClient>[0]);
 }
 
@@ -75,4 +77,18 @@ it('a profile-3 charger connects over wss and boots; a certificate for another i
     (e: { code?: number }) => e,
   );
   expect(err?.code).toBe(403);
+});
+
+// OCPP 1.6 security whitepaper A00.FR.421: the four suites a Central System must support; a
+// charger may offer only one of them (A00.FR.422), over TLS 1.2.
+it.each(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384'])('a charger offering only %s connects', async (cipher) => {
+  const res = await fetch(`http://127.0.0.1:${ports.http}/devices`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ chargePointId: `SUITE-${cipher}`, securityProfile: 3 }),
+  });
+  expect(res.status).toBe(201);
+  const cp = charger(`SUITE-${cipher}`, ca.client(`SUITE-${cipher}`), { maxVersion: 'TLSv1.2', ciphers: cipher });
+  await cp.connect();
+  await cp.close({ force: true });
 });

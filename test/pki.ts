@@ -18,8 +18,8 @@ export interface Issued {
 
 export interface TestCa extends Issued {
   name: string;
-  /** A server certificate (CN=localhost, SAN IP 127.0.0.1 and DNS localhost). */
-  server(name?: string): Issued;
+  /** A server certificate (CN=localhost, SAN IP 127.0.0.1 and DNS localhost); ECDSA P-256, or RSA 2048. */
+  server(name?: string, opts?: { rsa?: boolean }): Issued;
   /** A charger certificate: CN = the identity, O = the organization, clientAuth. */
   client(commonName: string, opts?: { organization?: string; days?: number }): Issued;
   /** Any leaf: an OpenSSL subject (`/O=x/CN=y`) and extension lines. */
@@ -49,8 +49,8 @@ export function createPki(): Pki {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   const makeCa = (base: string, name: string): TestCa => {
     const ca = issued(base);
-    const sign = (subject: string, ext: string, days: number, out = `leaf-${++n}`): Issued => {
-      openssl(['req', '-new', '-utf8', ...ec, '-keyout', `${out}.key`, '-out', `${out}.csr`, '-subj', subject], dir);
+    const sign = (subject: string, ext: string, days: number, out = `leaf-${++n}`, key = ec): Issued => {
+      openssl(['req', '-new', '-utf8', ...key, '-keyout', `${out}.key`, '-out', `${out}.csr`, '-subj', subject], dir);
       writeFileSync(path.join(dir, `${out}.ext`), ext);
       openssl(['x509', '-req', '-in', `${out}.csr`, '-CA', `${base}.pem`, '-CAkey', `${base}.key`, '-CAcreateserial', '-out', `${out}.pem`, '-days', String(days), '-extfile', `${out}.ext`], dir);
       return issued(out);
@@ -58,7 +58,14 @@ export function createPki(): Pki {
     return {
       ...ca,
       name,
-      server: (cn = 'localhost') => sign(`/O=chargebridge tests/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n', 2),
+      server: (cn = 'localhost', opts = {}) =>
+        sign(
+          `/O=chargebridge tests/CN=${cn}`,
+          `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature${opts.rsa ? ',keyEncipherment' : ''}\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`,
+          2,
+          `leaf-${++n}`,
+          opts.rsa ? ['-newkey', 'rsa:2048', '-nodes'] : ec,
+        ),
       client: (cn, opts = {}) => sign(`/O=${opts.organization ?? 'chargebridge tests'}/CN=${cn}`, 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n', opts.days ?? 2),
       leaf: (subject, ext, days = 2) => sign(subject, ext, days),
       intermediate: (child) => {
