@@ -100,8 +100,13 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       return { ok: false, status: 404, message: 'Unknown charge point' };
     }
     try {
-      device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity });
-      log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant }, 'auto-provisioned device');
+      // A charger first seen with a client certificate bound to its identity is held to that
+      // from then on (profile 3; whitepaper A05.FR.09: never a lower profile after a higher one
+      // worked): a later plain ws connection under its identity is refused.
+      const cert = input.clientCertificate;
+      const bound = input.secure === true && cert?.verified === true && cert.commonName === identity;
+      device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity, securityProfile: bound ? 3 : 1 });
+      log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant, securityProfile: device.securityProfile }, 'auto-provisioned device');
     } catch (err) {
       // Two connections of a new charger racing: the other one created it.
       if (!(err instanceof StoreError && err.code === 'DUPLICATE')) throw err;

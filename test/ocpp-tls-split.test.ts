@@ -32,7 +32,7 @@ beforeAll(async () => {
     DATA_DIR: dir,
     API_TOKEN: ADMIN_TOKEN,
     MQTT_URL: mosquitto.url,
-    AUTO_PROVISION: 'false',
+    AUTO_PROVISION: 'true',
     // Two key types (whitepaper A00.FR.421 wants suites of both): ECDSA and RSA, in that order.
     OCPP_TLS_CERT_FILE: `${server.cert},${rsa.cert}`,
     OCPP_TLS_KEY_FILE: `${server.key}, ${rsa.key}`,
@@ -91,4 +91,25 @@ it.each(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'AES1
   const cp = charger(`SUITE-${cipher}`, ca.client(`SUITE-${cipher}`), { maxVersion: 'TLSv1.2', ciphers: cipher });
   await cp.connect();
   await cp.close({ force: true });
+});
+
+it('a charger auto-provisioned over wss with its certificate is held to profile 3 (A05.FR.09)', async () => {
+  const cp = charger('AUTO-3', ca.client('AUTO-3'));
+  await cp.connect();
+  await cp.close({ force: true });
+  const list = await fetch(`http://127.0.0.1:${ports.http}/devices?chargePointId=AUTO-3`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(((await list.json()) as { items: Array<{ securityProfile: number }> }).items).toEqual([expect.objectContaining({ securityProfile: 3 })]);
+  // The same identity over plain ws, without a certificate: refused.
+  const plain = new RPCClient({ endpoint: `ws://127.0.0.1:${ports.ocpp}`, identity: 'AUTO-3', protocols: ['ocpp1.6'], strictMode: true, reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  const err = await plain.connect().then(
+    () => null,
+    (e: { code?: number }) => e,
+  );
+  expect(err?.code).toBe(403);
+  // One that came without a certificate stays at profile 1.
+  const p1 = new RPCClient({ endpoint: `ws://127.0.0.1:${ports.ocpp}`, identity: 'AUTO-1', protocols: ['ocpp1.6'], strictMode: true, reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  await p1.connect();
+  await p1.close({ force: true });
+  const l1 = await fetch(`http://127.0.0.1:${ports.http}/devices?chargePointId=AUTO-1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(((await l1.json()) as { items: Array<{ securityProfile: number }> }).items).toEqual([expect.objectContaining({ securityProfile: 1 })]);
 });
