@@ -26,6 +26,7 @@ let proc: Proc;
 let dir: string;
 let ports: { ocpp: number; ocppTls: number; http: number; mqtt: number };
 let serverFiles: { cert: string; key: string };
+let caFile: string;
 
 async function api(method: string, route: string, body?: unknown): Promise<Response> {
   return fetch(`http://127.0.0.1:${ports.http}${route}`, {
@@ -109,6 +110,8 @@ beforeAll(async () => {
   serverFiles = { cert: path.join(pki.dir, 'live-server.pem'), key: path.join(pki.dir, 'live-server.key') };
   copyFileSync(server.cert, serverFiles.cert);
   copyFileSync(server.key, serverFiles.key);
+  caFile = path.join(pki.dir, 'live-ca.pem');
+  copyFileSync(ca.cert, caFile);
   dir = mkdtempSync(path.join(tmpdir(), 'chargebridge-tls-'));
   proc = runRole('start', {
     DATA_DIR: dir,
@@ -116,7 +119,7 @@ beforeAll(async () => {
     AUTO_PROVISION: 'false',
     OCPP_TLS_CERT_FILE: serverFiles.cert,
     OCPP_TLS_KEY_FILE: serverFiles.key,
-    OCPP_TLS_CA_FILE: ca.cert,
+    OCPP_TLS_CA_FILE: caFile,
     OCPP_TLS_PORT: '0',
     TLS_RELOAD_INTERVAL: '0.1',
     // Refused handshakes count as failed authentications; this suite makes many from one address.
@@ -248,5 +251,27 @@ describe('certificate reload (TLS_RELOAD_INTERVAL)', () => {
     // The process never restarted: the same one serves, and chargers trusting the old CA no longer connect.
     expect(proc.child.exitCode).toBeNull();
     await expect(charger('P2-RELOAD', { password: PASSWORD }).connect()).rejects.toThrow();
+    // The chargers of the tests below trust the new one.
+    serverCa = next;
+  });
+
+  it('a new CA file is picked up: certificates of the new CA are accepted, of the old one refused', async () => {
+    const newCa = pki.ca('chargers-2');
+    await device('P3-NEWCA', 3);
+    expect(await refusedWith(charger('P3-NEWCA', { client: newCa.client('P3-NEWCA') }))).toBe(401);
+    copyFileSync(newCa.cert, `${caFile}.new`);
+    renameSync(`${caFile}.new`, caFile);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await boots(charger('P3-NEWCA', { client: newCa.client('P3-NEWCA') }));
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await device('P3-OLDCA', 3);
+    expect(await refusedWith(charger('P3-OLDCA', { client: ca.client('P3-OLDCA') }))).toBe(401);
   });
 });
