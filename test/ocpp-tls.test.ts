@@ -155,6 +155,24 @@ describe('security profile 2: TLS + HTTP Basic (whitepaper §2.4)', () => {
     expect(line).toMatchObject({ remoteAddress: '127.0.0.1', securityProfile: 2, secure: false });
   });
 
+  it('A00.FR.416/418: a charger offering only TLS 1.1 is refused in the TLS handshake, and it is logged', async () => {
+    await device('P2-TLS11', 2, PASSWORD);
+    const cp = new RPCClient({
+      endpoint: `wss://127.0.0.1:${ports.ocppTls}`,
+      identity: 'P2-TLS11',
+      protocols: ['ocpp1.6'],
+      reconnect: false,
+      password: PASSWORD,
+      wsOpts: { ca: serverCa.certPem, minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    } as ConstructorParameters<typeof RPCClient>[0]);
+    await expect(cp.connect()).rejects.toThrow();
+    const deadline = Date.now() + 5000;
+    while (!proc.out().split('\n').some((l) => l.includes('TLS handshake with a charger failed') && l.includes('ERR_SSL_UNSUPPORTED_PROTOCOL'))) {
+      if (Date.now() > deadline) throw new Error(`TLS 1.1 refusal not logged:\n${proc.out().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it('a profile-1 device still connects over plain ws, and over wss', async () => {
     await device('P1-ANY', 1, PASSWORD);
     await boots(charger('P1-ANY', { tls: false, password: PASSWORD }));
