@@ -33,12 +33,13 @@ const program = new Command('chargebridge').description('OCPP-to-MQTT gateway fo
 
 async function run(roles: readonly Role[]): Promise<void> {
   const config = await configOrExit();
-  const [{ ConfigError }, { DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }] = await Promise.all([
+  const [{ ConfigError }, { DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }, { openDefaults }] = await Promise.all([
     import('../common/config.ts'),
     import('../common/data-dir.ts'),
     import('../common/logger.ts'),
     import('../common/process-guard.ts'),
     import('./start.ts'),
+    import('../common/open-defaults.ts'),
   ]);
   const log = createLogger(config.LOG_LEVEL);
   const guard = installProcessGuard(log);
@@ -101,6 +102,8 @@ async function run(roles: readonly Role[]): Promise<void> {
   // process as soon as it reads this line must get the graceful shutdown, not SIGTERM's default
   // (killed by the signal, exit status 143), which a loaded machine showed in test/cli.test.ts.
   log.info({ roles, ocpp: r.ports.ocpp, ocppTls: r.ports.ocppTls, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
+  const open = openDefaults(config, roles);
+  if (open.length > 0) log.warn({ open }, `open defaults, fine for a trial, not for production: ${open.join('; ')} (docs/security.md)`);
 }
 
 program

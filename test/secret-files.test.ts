@@ -31,6 +31,12 @@ it('takes the admin token from API_TOKEN_FILE (trailing newline dropped) for HTT
   await client.endAsync(true);
   // The token came from the file: none was generated and printed.
   expect(proc.out()).not.toContain('Admin API token (shown once');
+  // The trial defaults are open, and the process says so in one line (docs/security.md).
+  const lines = () => proc.out().split('\n').filter((l) => l.includes('open defaults, fine for a trial'));
+  for (const deadline = Date.now() + 5000; lines().length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  const open = lines();
+  expect(open).toHaveLength(1);
+  expect(JSON.parse(open[0]!).open).toEqual(expect.arrayContaining([expect.stringMatching(/^AUTO_PROVISION=true/)]));
 }, 30_000);
 
 it('a secret file that cannot be read stops the start: exit 2, one line naming the variable', async () => {
