@@ -118,6 +118,7 @@ describe('loadConfig', () => {
       [{ OCPP_TLS_CERT_FILE: '/c.pem' }, 'OCPP_TLS_KEY_FILE'],
       [{ TLS_KEY_FILE: '/k.pem' }, 'TLS_CERT_FILE'],
       [{ OCPP_TLS_CERT_FILE: '/ec.pem,/rsa.pem', OCPP_TLS_KEY_FILE: '/ec.key' }, 'OCPP_TLS_KEY_FILE'],
+      [{ OCPP_TLS_CERT_FILE: '/c', OCPP_TLS_KEY_FILE: '/k', OCPP_TLS_PORT: '9000' }, 'OCPP_TLS_PORT'],
       [{ OCPP_PROXY_CERT_HEADER: 'x ssl' }, 'OCPP_PROXY_CERT_HEADER'],
     ])('refuses %o naming %s', (env, name) => {
       expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));

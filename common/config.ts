@@ -138,6 +138,9 @@ const schema = z
     if (c.INFLUX_URL && !c.INFLUX_DATABASE && !c.INFLUX_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_DATABASE'], message: 'INFLUX_URL needs INFLUX_DATABASE (1.x) or INFLUX_BUCKET (2.x)' });
     }
+    if (c.OCPP_TLS_CERT_FILE && c.OCPP_TLS_PORT !== 0 && c.OCPP_TLS_PORT === c.OCPP_PORT) {
+      ctx.addIssue({ code: 'custom', path: ['OCPP_TLS_PORT'], message: 'must differ from OCPP_PORT (ws and wss are two listeners)' });
+    }
     for (const [cert, key] of [['OCPP_TLS_CERT_FILE', 'OCPP_TLS_KEY_FILE'], ['TLS_CERT_FILE', 'TLS_KEY_FILE']] as const) {
       if ((c[cert] === undefined) !== (c[key] === undefined)) ctx.addIssue({ code: 'custom', path: [c[cert] ? key : cert], message: `${cert} and ${key} go together` });
       // Several pairs (an RSA and an ECDSA certificate), comma-separated, in the same order.
