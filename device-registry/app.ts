@@ -24,6 +24,7 @@ import type { TokenService } from './tokens.ts';
 import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
+import { passwordRotationRoutes } from './routes/password-rotation.ts';
 import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
+    await app.register(passwordRotationRoutes({ store: deps.store, commands: deps.commands, changed: deps.deviceChanged ?? (() => undefined) }));
   }
   return app;
 }

@@ -50,6 +50,19 @@ async function passwordOk(deviceId: string, storedHash: string, password: Buffer
   return true;
 }
 
+/** The pending password proved in use: it becomes the password, the old one stops working. */
+async function promotePending(store: RegistryStore, device: Device, log: Logger): Promise<Device> {
+  try {
+    const updated = await store.updateDevice(device.id, { passwordHash: device.pendingPasswordHash, pendingPasswordHash: null });
+    log.info({ chargePointId: device.chargePointId, deviceId: device.id }, 'charger connected with its new password: rotation complete');
+    return updated ?? device;
+  } catch (err) {
+    // The password is valid either way; the promotion is tried again at the next connection.
+    log.warn({ err, chargePointId: device.chargePointId }, 'could not store the rotated password; both stay valid');
+    return device;
+  }
+}
+
 export interface HandshakeInput {
   identity: string;
   protocols: Set<string>;
@@ -137,6 +150,12 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     let ok: boolean;
     try {
       ok = input.password !== undefined && (await passwordOk(device.id, device.passwordHash, input.password));
+      // A rotation in progress (whitepaper use case A01): the new password works as soon as it
+      // was sent, and the first connection with it makes it the only one (A01.FR.03).
+      if (!ok && input.password !== undefined && device.pendingPasswordHash && (await passwordOk(`${device.id}:pending`, device.pendingPasswordHash, input.password))) {
+        ok = true;
+        device = await promotePending(store, device, log);
+      }
     } catch (err) {
       if (err instanceof HashingBusyError) return { ok: false, status: 503, message: 'Busy, retry' };
       throw err;

@@ -165,7 +165,11 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
       const { ocppPassword: pw, ...rest } = req.body;
       checkProfile(rest.securityProfile ?? cur.securityProfile, pw === undefined ? cur.passwordHash !== null : pw !== null, rest.securityProfile !== undefined ? 'body.securityProfile' : 'body.ocppPassword');
       const patch: DevicePatch = { ...rest };
-      if (pw !== undefined) patch.passwordHash = pw === null ? null : await hashSecret(pw);
+      if (pw !== undefined) {
+        patch.passwordHash = pw === null ? null : await hashSecret(pw);
+        // A password set by hand ends any rotation in progress (routes/password-rotation.ts).
+        patch.pendingPasswordHash = null;
+      }
       const d = await store.updateDevice(req.params.id, patch);
       if (!d) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
       deps.changed(d);

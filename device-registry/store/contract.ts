@@ -105,6 +105,7 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
           passwordHash: null,
           lenient: null,
           securityProfile: 1,
+          pendingPasswordHash: null,
           templates: [],
           attrs: {},
           site: null,
@@ -248,6 +249,14 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
         expect((await store.updateDevice(d.id, { securityProfile: 2 }))!.securityProfile).toBe(2);
         expect((await store.updateDevice(d.id, { label: 'x' }))!.securityProfile).toBe(2);
         expect((await store.getDeviceByChargePointId(d.chargePointId))!.securityProfile).toBe(2);
+      });
+
+      it('keeps a pending password hash beside the current one, and clears it', async () => {
+        const store = await open();
+        const d = await store.createDevice(aDevice({ passwordHash: 'old' }));
+        expect((await store.updateDevice(d.id, { pendingPasswordHash: 'new' }))!).toMatchObject({ passwordHash: 'old', pendingPasswordHash: 'new' });
+        expect((await store.updateDevice(d.id, { label: 'x' }))!.pendingPasswordHash).toBe('new');
+        expect((await store.updateDevice(d.id, { passwordHash: 'new', pendingPasswordHash: null }))!).toMatchObject({ passwordHash: 'new', pendingPasswordHash: null });
       });
 
       it('updates the chargePointId, and the old one is free', async () => {

@@ -188,6 +188,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN security_profile smallint NOT NULL DEFAULT 1 CONSTRAINT devices_security_profile_check CHECK (security_profile IN (1, 2, 3));
     `,
   },
+  {
+    version: 4,
+    name: 'devices.pending_password_hash',
+    // A password being rotated (whitepaper use case A01): valid beside the current one until the
+    // charger has switched, so that there is no moment in which neither works.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash TEXT;
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash text;
+    `,
+  },
 ];
 
 /**

@@ -53,6 +53,7 @@ interface DeviceRow {
   password_hash: string | null;
   lenient: boolean | null;
   security_profile: number;
+  pending_password_hash: string | null;
   templates: string[];
   attrs: Device['attrs'];
   site: Site | null;
@@ -176,8 +177,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
         const id = input.id ?? newId();
         try {
           const row = await write(() => one<DeviceRow>(
-            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12) RETURNING *`,
+            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13) RETURNING *`,
             [
               id,
               input.tenant,
@@ -191,6 +192,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
               json(input.site ?? null),
               now,
               input.securityProfile ?? 1,
+              input.pendingPasswordHash ?? null,
             ],
           ));
           return toDevice(row!);
@@ -227,6 +229,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (patch.passwordHash !== undefined) sets.push(`password_hash = ${p(patch.passwordHash)}`);
       if (patch.lenient !== undefined) sets.push(`lenient = ${p(patch.lenient)}`);
       if (patch.securityProfile !== undefined) sets.push(`security_profile = ${p(patch.securityProfile)}`);
+      if (patch.pendingPasswordHash !== undefined) sets.push(`pending_password_hash = ${p(patch.pendingPasswordHash)}`);
       if (patch.templates !== undefined) sets.push(`templates = ${p(JSON.stringify(patch.templates))}::jsonb`);
       // Merged against the row as locked by this UPDATE, not as read earlier: no lost update.
       if (patch.attrs !== undefined) sets.push(`attrs = attrs || ${p(JSON.stringify(patch.attrs))}::jsonb`);
@@ -354,6 +357,7 @@ function toDevice(r: DeviceRow): Device {
     passwordHash: r.password_hash,
     lenient: r.lenient,
     securityProfile: r.security_profile as SecurityProfile,
+    pendingPasswordHash: r.pending_password_hash,
     templates: r.templates,
     attrs: r.attrs,
     site: r.site,

@@ -33,6 +33,11 @@ export interface Device {
   enabled: boolean;
   /** scrypt hash of the OCPP Basic-auth password (security profile 1), or null: no password set. */
   passwordHash: string | null;
+  /**
+   * A new password sent to the charger and not yet known to be in use (a rotation,
+   * device-registry/routes/password-rotation.ts): accepted beside `passwordHash` until then.
+   */
+  pendingPasswordHash: string | null;
   /** Per-device override of OCPP_LENIENT; null follows the global setting. */
   lenient: boolean | null;
   /**
@@ -57,6 +62,7 @@ export interface NewDevice {
   label?: string | undefined;
   enabled?: boolean | undefined;
   passwordHash?: string | null | undefined;
+  pendingPasswordHash?: string | null | undefined;
   lenient?: boolean | null | undefined;
   securityProfile?: SecurityProfile | undefined;
   templates?: string[] | undefined;
