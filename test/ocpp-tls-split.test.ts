@@ -1,7 +1,8 @@
 /**
  * The wss listener when the gateway runs on the main thread (the split layout: no embedded
  * broker, MQTT_URL to a real Mosquitto; `chargebridge start --roles gateway,registry`), where
- * test/ocpp-tls.test.ts covers the gateway's own thread in the all-in-one process.
+ * test/ocpp-tls.test.ts covers the gateway's own thread in the all-in-one process; and a
+ * password rotation's private command through that broker.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,4 +113,28 @@ it('a charger auto-provisioned over wss with its certificate is held to profile 
   await p1.close({ force: true });
   const l1 = await fetch(`http://127.0.0.1:${ports.http}/devices?chargePointId=AUTO-1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(((await l1.json()) as { items: Array<{ securityProfile: number }> }).items).toEqual([expect.objectContaining({ securityProfile: 1 })]);
+});
+
+it('a password rotation reaches the charger through Mosquitto on the private topic (shared subscription)', async () => {
+  const res = await fetch(`http://127.0.0.1:${ports.http}/devices`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ chargePointId: 'SPLIT-ROT', ocppPassword: 'split-old-password-0123' }),
+  });
+  const { id } = (await res.json()) as { id: string };
+  const cp = new RPCClient({ endpoint: `ws://127.0.0.1:${ports.ocpp}`, identity: 'SPLIT-ROT', password: 'split-old-password-0123', protocols: ['ocpp1.6'], strictMode: true, reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  await cp.connect();
+  const got: string[] = [];
+  cp.handle('ChangeConfiguration', async ({ params }) => {
+    got.push(String((params as { value?: unknown } | undefined)?.value));
+    return { status: 'Accepted' };
+  });
+  const r = await fetch(`http://127.0.0.1:${ports.http}/devices/${id}/password-rotation`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+  expect(r.status).toBe(200);
+  expect(await r.json()).toEqual({ result: 'rotated', chargerStatus: 'Accepted' });
+  expect(got[0]).toMatch(/^[0-9a-f]{40}$/);
+  await cp.close({ force: true });
+  const again = new RPCClient({ endpoint: `ws://127.0.0.1:${ports.ocpp}`, identity: 'SPLIT-ROT', password: got[0], protocols: ['ocpp1.6'], strictMode: true, reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  await again.connect();
+  await again.close({ force: true });
 });
