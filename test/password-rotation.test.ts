@@ -108,11 +108,13 @@ describe('POST /devices/{id}/password-rotation', () => {
     const { cp, got } = await charger('ROT-LOST', 'never');
     const r = await admin.post(`/devices/${id}/password-rotation`, { timeoutMs: 300 });
     expect(r.body).toEqual({ result: 'pending' });
+    expect((await admin.get(`/devices/${id}`)).body.passwordPending).toBe(true);
     await cp.close({ force: true });
     expect(await works('ROT-LOST', OLD)).toBe(true);
     expect(await works('ROT-LOST', got[0]!)).toBe(true);
     expect(await works('ROT-LOST', OLD)).toBe(false);
     expect(await works('ROT-LOST', got[0]!)).toBe(true);
+    expect((await admin.get(`/devices/${id}`)).body.passwordPending).toBe(false);
   });
 
   it('an offline charger: 409 CHARGER_OFFLINE, and the old password stays the only one', async () => {

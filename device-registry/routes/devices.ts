@@ -33,6 +33,8 @@ export const deviceView = z.object({
   lenient: z.boolean().nullable(),
   securityProfile,
   hasPassword: z.boolean(),
+  /** A password rotation waits for the charger to use its new password (routes/password-rotation.ts). */
+  passwordPending: z.boolean(),
   templates: z.array(z.string()),
   attrs: z.record(z.string(), attrValue),
   site: site.nullable(),
@@ -90,6 +92,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     lenient: d.lenient,
     securityProfile: d.securityProfile,
     hasPassword: d.passwordHash !== null,
+    passwordPending: d.pendingPasswordHash !== null,
     templates: d.templates,
     attrs: d.attrs,
     site: d.site,
