@@ -87,7 +87,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let http: HttpServer | undefined;
   let tls: TlsListener | undefined;
 
-
   const server = createOcppServer<Device>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
