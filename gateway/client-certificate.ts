@@ -21,6 +21,8 @@ export interface ClientCertificate {
   organization: string | null;
   serialNumber: string;
   fingerprint256: string;
+  /** End of validity (ISO 8601); empty when the certificate could not be read. */
+  validTo: string;
   via: 'tls' | 'proxy';
 }
 
@@ -50,6 +52,7 @@ export function describeCertificate(x: X509Certificate, verdict: { verified: boo
     organization: subjectField(x.subject, 'O'),
     serialNumber: x.serialNumber,
     fingerprint256: x.fingerprint256,
+    validTo: new Date(x.validTo).toISOString(),
     via,
   };
 }

@@ -28,6 +28,9 @@ export interface SecurityRefusal {
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
+/** A profile-3 charger whose certificate ends within this many days is warned about at connect. */
+export const CERT_EXPIRY_WARNING_DAYS = 30;
+
 /**
  * scrypt costs ~50 ms of CPU by design; thousands of chargers reconnecting after an outage
  * (field notes: reconnection storms) would queue for minutes. A password that verified once
@@ -137,14 +140,20 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     hasPassword: device.passwordHash !== null,
     organization: config.OCPP_TLS_ORGANIZATION,
   });
+  const cert = input.clientCertificate;
   if (!verdict.ok) {
-    const cert = input.clientCertificate;
     log.child({ chargePointId: identity }).warn(
       { remoteAddress: address, reason: verdict.reason, detail: verdict.detail, securityProfile: device.securityProfile, secure: input.secure ?? false, ...(cert ? { certificate: { cn: cert.commonName, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256, via: cert.via } } : {}) },
       'charger refused: security profile not met',
     );
     throttle?.failed(identity, address);
     return { ok: false, status: verdict.status, message: verdict.message, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
+  }
+  if (device.securityProfile === 3 && cert) {
+    // Whitepaper A00.FR.406 and §3 (certificate renewal): a charger whose certificate runs out
+    // is refused on the day; the operator hears of it a month before, at every connection.
+    const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
+    if (daysLeft < CERT_EXPIRY_WARNING_DAYS) log.child({ chargePointId: identity }).warn({ validTo: cert.validTo, daysLeft, serialNumber: cert.serialNumber }, 'client certificate expires soon: renew it');
   }
   if (verdict.checkPassword && device.passwordHash) {
     let ok: boolean;

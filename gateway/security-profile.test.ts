@@ -9,6 +9,7 @@ const aCert = (o: Partial<ClientCertificate> = {}): ClientCertificate => ({
   organization: 'ACME CPO',
   serialNumber: '01',
   fingerprint256: 'AA',
+  validTo: '2030-01-01T00:00:00.000Z',
   via: 'tls',
   ...o,
 });

@@ -76,7 +76,7 @@ function forwardedCertificate(value: string, anchors: readonly X509Certificate[]
     try {
       pem = decodeURIComponent(pem);
     } catch {
-      return { verified: false, error: 'CERT_HEADER_MALFORMED', commonName: null, organization: null, serialNumber: '', fingerprint256: '', via: 'proxy' };
+      return { verified: false, error: 'CERT_HEADER_MALFORMED', commonName: null, organization: null, serialNumber: '', fingerprint256: '', validTo: '', via: 'proxy' };
     }
   }
   // "-----BEGIN CERTIFICATE----- MIIB... -----END CERTIFICATE-----" (line breaks folded).
@@ -86,7 +86,7 @@ function forwardedCertificate(value: string, anchors: readonly X509Certificate[]
     if (!m) throw new Error('no PEM');
     x = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${m[1]!.trim().replace(/\s+/g, '\n')}\n-----END CERTIFICATE-----\n`);
   } catch {
-    return { verified: false, error: 'CERT_HEADER_MALFORMED', commonName: null, organization: null, serialNumber: '', fingerprint256: '', via: 'proxy' };
+    return { verified: false, error: 'CERT_HEADER_MALFORMED', commonName: null, organization: null, serialNumber: '', fingerprint256: '', validTo: '', via: 'proxy' };
   }
   const error = verifyChain(x, anchors);
   return describeCertificate(x, { verified: error === null, error }, 'proxy');

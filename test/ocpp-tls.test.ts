@@ -184,6 +184,12 @@ describe('security profile 3: TLS client certificates bound to the identity (whi
   it('connects with a certificate whose CN is its identity, and boots', async () => {
     await device('P3-OK', 3);
     await boots(charger('P3-OK', { client: ca.client('P3-OK') }));
+    // Its certificate (2 days) runs out within the warning window: the operator is told.
+    const deadline = Date.now() + 5000;
+    while (!proc.out().split('\n').some((l) => l.includes('client certificate expires soon') && l.includes('"chargePointId":"P3-OK"'))) {
+      if (Date.now() > deadline) throw new Error('no expiry warning for P3-OK');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('a certificate issued for another charge point is refused with 403 (A00.FR.405)', async () => {
