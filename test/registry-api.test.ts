@@ -145,6 +145,23 @@ describe('access control', () => {
     problem(await api(sys.httpUrl, t.token).get('/devices'), 401, 'UNAUTHORIZED');
   });
 
+  it('tokens may expire: refused from then on, over HTTP and MQTT; the last use is listed', async () => {
+    const acme = api(sys.httpUrl, acmeToken);
+    problem(await acme.post('/tokens', { role: 'operator', expiresAt: '2000-01-01T00:00:00Z' }), 400, 'VALIDATION_FAILED');
+    problem(await acme.post('/tokens', { role: 'operator', expiresAt: 'tomorrow' }), 400, 'VALIDATION_FAILED');
+    const expiresAt = new Date(Date.now() + 2000).toISOString();
+    const t = (await acme.post('/tokens', { role: 'operator', expiresAt })).body;
+    expect(t).toMatchObject({ expiresAt, lastUsedAt: null });
+    expect((await api(sys.httpUrl, t.token).get('/devices')).status).toBe(200);
+    const mqttOk = await Platform.connect(sys.mqttUrl, { username: 'acme', password: t.token, subscribe: [] });
+    await mqttOk.close();
+    // Used: the list says when (kept to the minute, written in the background).
+    await expect.poll(async () => (await acme.get('/tokens')).body.items.find((x: any) => x.id === t.id)?.lastUsedAt, { timeout: 5000 }).toEqual(expect.any(String));
+    // Past its expiry it is refused, cached or not.
+    await expect.poll(async () => (await api(sys.httpUrl, t.token).get('/devices')).status, { timeout: 10_000, interval: 200 }).toBe(401);
+    await expect(Platform.connect(sys.mqttUrl, { username: 'acme', password: t.token, subscribe: [] })).rejects.toThrow();
+  });
+
   it('serves the OpenAPI document and browsable docs', async () => {
     const doc = await api(sys.httpUrl).get('/docs/json');
     expect(doc.status).toBe(200);

@@ -200,6 +200,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN pending_password_hash text;
     `,
   },
+  {
+    version: 5,
+    name: 'api_tokens.expires_at, last_used_at',
+    sqlite: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+    `,
+    postgres: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
+    `,
+  },
 ];
 
 /**

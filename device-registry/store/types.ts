@@ -132,6 +132,10 @@ export interface ApiToken {
   /** Lowercase hex SHA-256 of the token secret. */
   digest: string;
   createdAt: string;
+  /** After this instant the token no longer authenticates; null: never expires. */
+  expiresAt: string | null;
+  /** When it last authenticated a request or an MQTT login (kept to the minute); null: never. */
+  lastUsedAt: string | null;
 }
 
 export interface NewApiToken {
@@ -140,6 +144,7 @@ export interface NewApiToken {
   role: TokenRole;
   label?: string | undefined;
   digest: string;
+  expiresAt?: string | null | undefined;
 }
 
 /** Dojot-style template attribute. */
@@ -230,6 +235,8 @@ export interface RegistryStore {
   findTokenByDigest(digest: string): Promise<ApiToken | null>;
   listTokens(tenant: string): Promise<ApiToken[]>;
   deleteToken(tenant: string, id: string): Promise<boolean>;
+  /** Records that the token was used at `at` (ISO 8601); a token deleted meanwhile is no error. */
+  touchToken(id: string, at: string): Promise<void>;
 
   /** Templates are per tenant; label unique per tenant (StoreError 'DUPLICATE', field 'label'). */
   createTemplate(t: NewTemplate): Promise<Template>;
