@@ -32,6 +32,8 @@ import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
+import { Server as TlsServer } from 'node:tls';
+import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 
 export { ALL_ROLES, type Role };
 
@@ -43,7 +45,8 @@ export interface GatewayView {
 }
 
 export interface Running {
-  ports: { ocpp: number | null; http: number | null; mqtt: number | null };
+  /** `ocppTls`: the wss listener (OCPP_TLS_CERT_FILE set). */
+  ports: { ocpp: number | null; ocppTls: number | null; http: number | null; mqtt: number | null };
   gateway: GatewayView | null;
   store: RegistryStore;
   bus: Bus;
@@ -92,6 +95,12 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
   // stops the start (DataDirError: one line, exit code 2) rather than acknowledging nothing.
   if (usesDataDir(config, roles)) checkDataDir(config.DATA_DIR);
+  // TLS files that cannot be read or do not match stop the start here, on this thread, with
+  // one line naming the variable (ConfigError), rather than inside the gateway's thread.
+  const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
+  if (ocppTls) readTls(ocppTls);
+  const platformTls = platformTlsSource(config);
+  const platformTlsOptions = platformTls ? readTls(platformTls) : undefined;
   const store = openStore(config, health, log);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
@@ -102,7 +111,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config) });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), tls: platformTlsOptions });
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
     bus = await createClientBus(
@@ -142,6 +151,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   }
 
   let httpPort: number | null = null;
+  let httpServer: unknown = null;
   if (has('registry')) {
     const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
     await commands.start();
@@ -187,23 +197,34 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       tokens,
       online: (d) => presence.online(d.id),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
+      https: platformTlsOptions,
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');
     // No WebSocket on this port without the broker: an upgrade is answered, never left open.
     else app.server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'No WebSocket on this port', { code: 'NOT_FOUND' }));
+    httpServer = app.server;
     const addr = app.server.address();
     httpPort = typeof addr === 'object' && addr ? addr.port : config.HTTP_PORT;
     closers.push(() => app.close());
   }
 
-  const ocppPort = gatewayThread ? gatewayThread.port : gateway ? (await gateway.listen()).port : null;
+  // One certificate for the platform-facing listeners, reloaded on change like the chargers' one.
+  if (platformTls) {
+    const server = httpServer;
+    const watch = watchTls(platformTls, config.TLS_RELOAD_INTERVAL * 1000, log.child({ component: 'tls' }), (opts) => {
+      broker?.setSecureContext(opts);
+      if (server instanceof TlsServer) server.setSecureContext(opts);
+    });
+    closers.push(async () => watch.stop());
+  }
+  const listened = gatewayThread ? { port: gatewayThread.port, tlsPort: gatewayThread.tlsPort } : gateway ? await gateway.listen() : null;
   const view: GatewayView | null = gatewayThread
     ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
     : gateway;
 
   return {
-    ports: { ocpp: ocppPort, http: httpPort, mqtt: broker?.port ?? null },
+    ports: { ocpp: listened?.port ?? null, ocppTls: listened?.tlsPort ?? null, http: httpPort, mqtt: broker?.port ?? null },
     gateway: view,
     store,
     bus,

@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../common/config.ts';
@@ -23,6 +24,7 @@ import type { TokenService } from './tokens.ts';
 import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
+import { passwordRotationRoutes } from './routes/password-rotation.ts';
 import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
@@ -48,6 +50,8 @@ export interface AppDeps {
   live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
+  /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
+  https?: SecureContextOptions | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
@@ -60,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkError,
+    // fastify types an HTTPS instance apart; every route here is the same over both.
+    ...((deps.https ? { https: { ...deps.https, minVersion: 'TLSv1.2' } } : {}) as object),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -114,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
+    await app.register(passwordRotationRoutes({ store: deps.store, commands: deps.commands, changed: deps.deviceChanged ?? (() => undefined) }));
   }
   return app;
 }

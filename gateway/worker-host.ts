@@ -31,6 +31,8 @@ export interface JournalHandle {
 export interface GatewayThread {
   readonly id: string;
   readonly port: number;
+  /** The wss listener's port, when OCPP_TLS_CERT_FILE is set. */
+  readonly tlsPort: number | null;
   readonly threadId: number;
   readonly stats: GatewayStats;
   readonly journal: JournalHandle | null;
@@ -115,6 +117,7 @@ export async function startGatewayThread(deps: { config: Config; bus: Bus; healt
   return {
     id: r.id,
     port: r.port,
+    tlsPort: r.tlsPort,
     threadId: r.threadId,
     get stats() {
       return stats;

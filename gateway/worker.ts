@@ -120,8 +120,9 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
 
 await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
 let ocppPort: number;
+let tlsPort: number | null;
 try {
-  ocppPort = (await gateway.listen()).port;
+  ({ port: ocppPort, tlsPort } = await gateway.listen());
 } catch (err) {
   // Not an error to keep serving through (the process guard would): the start failed.
   const e = err as NodeJS.ErrnoException & { port?: number };
@@ -134,5 +135,6 @@ post({
   threadId,
   id: gateway.id,
   port: ocppPort,
+  tlsPort,
   journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
 });

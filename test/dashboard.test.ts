@@ -82,6 +82,18 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     await sys?.stop();
   });
 
+  it('keeps the token in the tab (sessionStorage), never in localStorage; a reload stays signed in', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(sys.httpUrl);
+    await tab.fill('#token', ADMIN_TOKEN);
+    await tab.click('#signin button[type="submit"]');
+    await tab.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    expect(await tab.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem('chargebridge.token') !== null }))).toEqual({ local: 0, session: true });
+    await tab.reload();
+    await tab.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    await tab.close();
+  });
+
   it('refuses a wrong token on the sign-in form', async () => {
     const other = await browser.newPage();
     await other.goto(sys.httpUrl);

@@ -7,10 +7,13 @@ import { renderFleet } from './fleet.js';
 import { openCharger } from './charger.js';
 
 const TOKEN_KEY = 'chargebridge.token';
+// sessionStorage, not localStorage (issue 18): the token survives a reload of the tab and is
+// gone with it, instead of staying on disk in the browser profile for any later script to read.
+const tokens = window.sessionStorage;
 const $ = (sel) => document.querySelector(sel);
 
 export const store = newStore();
-let token = localStorage.getItem(TOKEN_KEY);
+let token = tokens.getItem(TOKEN_KEY);
 let feed = null; // AbortController of the live feed
 let view = null; // { deviceChanged(id), close() } of the open charger view
 let dirty = new Set();
@@ -103,7 +106,7 @@ function route() {
 }
 
 function signOut(message) {
-  localStorage.removeItem(TOKEN_KEY);
+  tokens.removeItem(TOKEN_KEY);
   token = null;
   feed?.abort();
   feed = null;
@@ -117,7 +120,7 @@ $('#signin').addEventListener('submit', async (ev) => {
   $('#signin-error').textContent = '';
   try {
     await start();
-    localStorage.setItem(TOKEN_KEY, token);
+    tokens.setItem(TOKEN_KEY, token);
   } catch (err) {
     signOut(err.message);
   }

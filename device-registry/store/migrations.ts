@@ -176,6 +176,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'devices.security_profile',
+    // OCPP 1.6 security whitepaper §2 (profiles 1-3). Existing devices keep profile 1, what
+    // they were served with until now; a profile is only ever raised through the API.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1 CHECK (security_profile IN (1, 2, 3));
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN security_profile smallint NOT NULL DEFAULT 1 CONSTRAINT devices_security_profile_check CHECK (security_profile IN (1, 2, 3));
+    `,
+  },
+  {
+    version: 4,
+    name: 'devices.pending_password_hash',
+    // A password being rotated (whitepaper use case A01): valid beside the current one until the
+    // charger has switched, so that there is no moment in which neither works.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash TEXT;
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash text;
+    `,
+  },
+  {
+    version: 5,
+    name: 'api_tokens.expires_at, last_used_at',
+    sqlite: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+    `,
+    postgres: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
+    `,
+  },
 ];
 
 /**
