@@ -106,6 +106,10 @@ program
   .description('run the history persister only: telemetry from MQTT_URL into the time-series backend')
   .action(() => run(['history']));
 program
+  .command('alerts')
+  .description('run the alerts role only: rules over the devices seen on MQTT_URL, delivered by webhook and e-mail (one process per installation)')
+  .action(() => run(['alerts']));
+program
   .command('broker')
   .description('run the embedded MQTT broker only')
   .action(() => run(['broker']));

@@ -30,9 +30,11 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { createAlerts, type AlertsRole } from '../alerts/index.ts';
+import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 
-export type Role = 'broker' | 'gateway' | 'registry' | 'history';
-export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
+export type Role = 'broker' | 'gateway' | 'registry' | 'history' | 'alerts';
+export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history', 'alerts'];
 
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {
@@ -50,6 +52,8 @@ export interface Running {
   health: Health;
   /** The history role when it runs in this process. */
   history: History | null;
+  /** The alerts role when it runs in this process. */
+  alerts: AlertsRole | null;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,14 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       },
       log,
     );
+  }
+
+  // Before the gateway: in-process subscribers of the embedded broker get no retained messages,
+  // so the alerts role must be listening when the first shadow is published.
+  let alerts: AlertsRole | null = null;
+  if (has('alerts')) {
+    alerts = createAlerts({ config, bus, store, log });
+    await alerts.start();
   }
 
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
@@ -183,6 +195,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       store,
       tokens,
       online: (d) => presence.online(d.id),
+      // What was stored stands; a role that misses the notice catches up at its next start.
+      alertsControl: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
@@ -207,6 +221,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     history,
+    alerts,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
       // was synced to the journal), history stores what it can, the journal saves its checkpoint,
@@ -219,6 +234,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
       if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
+      if (alerts) await within(alerts.stop(), budget * 0.05, 'alerts', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);
       if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);

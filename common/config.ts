@@ -88,6 +88,20 @@ const schema = z
     SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(3600).default(10),
     /** Most bytes of telemetry the journal keeps for the history role before MeterValues are refused. */
     JOURNAL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+    /** How often the alerts role re-evaluates its time-based rules (offline for N s, ...), ms. */
+    ALERTS_EVALUATE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Alert deliveries (webhook, e-mail) waiting at once; past it the oldest is dropped and kept as failed (QUEUE_FULL). */
+    ALERTS_MAX_PENDING_DELIVERIES: z.coerce.number().int().min(1).default(1000),
+    /** Attempts per delivery before it is kept as failed. */
+    ALERTS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    /** First retry delay, ms; doubled per attempt up to ALERTS_DELIVERY_BACKOFF_MAX_MS. */
+    ALERTS_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).default(1000),
+    ALERTS_DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    /** A webhook that has not answered within this is a failed attempt, ms. */
+    ALERTS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** SMTP server for e-mail alert targets: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp:// or smtps:// URL').optional(),
+    SMTP_FROM: z.string().min(3).default('chargebridge <chargebridge@localhost>'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
