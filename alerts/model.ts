@@ -111,7 +111,9 @@ export function observe(d: DeviceModel, input: AlertInput, now: number, bootWind
 
 function fromShadow(d: DeviceModel, s: ShadowView, now: number): DeviceModel {
   const online = s.online === true;
-  const connectors: Record<string, ConnectorModel> = {};
+  // Connectors the shadow does not list yet (samples before any StatusNotification) keep what
+  // this model learnt of them from attrs.
+  const connectors: Record<string, ConnectorModel> = { ...d.connectors };
   for (const [id, c] of Object.entries(s.connectors ?? {})) {
     const prev = d.connectors[id] ?? emptyConnector();
     const tx = typeof c.transactionId === 'number' ? c.transactionId : null;

@@ -87,3 +87,10 @@ describe('alert rules (pure core)', () => {
     expect(dev).toEqual(copy);
   });
 });
+
+describe('the model keeps what attrs taught it', () => {
+  it('a shadow without the connector does not forget its register (energyBackwards stays until clearSeconds)', () => {
+    const { log } = run([[aShadow(), 0], [energy(5000, 1), 1], [energy(4000, 2), 2], [aShadow(), 3], [tick, 30], [tick, 62]], rule('energyBackwards', { clearSeconds: 60 }));
+    expect(log).toEqual([[], [], ['raised:energyBackwards:1'], [], [], ['cleared:energyBackwards:1']]);
+  });
+});
