@@ -94,3 +94,25 @@ describe('the model keeps what attrs taught it', () => {
     expect(log).toEqual([[], [], ['raised:energyBackwards:1'], [], [], ['cleared:energyBackwards:1']]);
   });
 });
+
+describe('after a restart', () => {
+  const reloaded = (rule: 'connectorFault' | 'firmwareFailed' | 'energyBackwards', connectorId: number | null, sinceSec: number): AlertsDevice => {
+    const alert = { id: 'x'.repeat(16), tenant: 'acme', deviceId: 'a1b2c3d4', chargePointId: 'CP1', connectorId, rule, severity: 'warning' as const, message: '', details: {}, since: new Date(s(sinceSec)).toISOString(), until: null, acknowledgedAt: null, acknowledgedBy: null };
+    return { model: emptyDevice('acme', 'a1b2c3d4'), active: { [`acme|${rule}|a1b2c3d4|${connectorId ?? '-'}`]: alert } };
+  };
+  const step = (dev: AlertsDevice, input: AlertInput, at: number, own: TenantRules = {}) => reduceAlerts(dev, input, s(at), effectiveRules(own));
+
+  it.each<[string, AlertsDevice, AlertInput, string[]]>([
+    ['a fault is kept while the connector is not reported yet', reloaded('connectorFault', 1, 0), aShadow(), []],
+    ['a fault is cleared once the connector is reported fine', reloaded('connectorFault', 1, 0), aShadow({ connectors: { '1': conn('Available') } }), ['cleared']],
+    ['a failed firmware update is kept while the status is unknown', reloaded('firmwareFailed', null, 0), aShadow({ firmwareStatus: null }), []],
+    ['a failed firmware update is cleared by a new status', reloaded('firmwareFailed', null, 0), aShadow({ firmwareStatus: 'Downloading' }), ['cleared']],
+    ['energyBackwards is kept for its clearSeconds', reloaded('energyBackwards', 1, 0), aShadow(), []],
+  ])('%s', (_n, dev, input, expected) => {
+    expect(step(dev, input, 10).transitions.map((t) => t.type)).toEqual(expected);
+  });
+
+  it('energyBackwards reloaded is cleared once clearSeconds have passed', () => {
+    expect(step(reloaded('energyBackwards', 1, 0), aShadow(), 3601).transitions.map((t) => t.type)).toEqual(['cleared']);
+  });
+});

@@ -45,6 +45,8 @@ export function reduceAlerts(dev: AlertsDevice, input: AlertInput, now: number, 
     if (w) {
       // Still active: details may move on (a new error code on a faulted connector).
       active[key] = { ...alert, message: w.c.message, details: w.c.details };
+    } else if (undetermined(alert, model, now, rules)) {
+      active[key] = alert;
     } else {
       transitions.push({ type: 'cleared', alert: { ...alert, until: at } });
     }
@@ -71,4 +73,35 @@ export function reduceAlerts(dev: AlertsDevice, input: AlertInput, now: number, 
     transitions.push({ type: 'raised', alert });
   }
   return { device: { model, active }, transitions };
+}
+
+/**
+ * Whether the model cannot tell yet that an active alert is over: after a restart (of this role,
+ * or of the gateway, whose fresh shadow knows no connector until the charger reports it) an
+ * alert is kept until what it is about is known again, rather than cleared for lack of news.
+ */
+function undetermined(a: Alert, d: DeviceModel, now: number, rules: readonly Rule[]): boolean {
+  const rule = rules.find((r) => r.kind === a.rule);
+  if (!rule?.enabled) return false;
+  const c = a.connectorId === null ? undefined : d.connectors[String(a.connectorId)];
+  const age = now - Date.parse(a.since);
+  const p = rule.params as { clearSeconds?: number; windowSeconds?: number };
+  switch (a.rule) {
+    case 'connectorFault':
+      return c === undefined || c.status === 'Unknown';
+    case 'meterValuesMissing':
+      return d.online && c === undefined;
+    case 'energyBackwards':
+      return (c === undefined || c.backwards === null) && age < (p.clearSeconds ?? 0) * 1000;
+    case 'securityEvent':
+      return d.security === null && age < (p.clearSeconds ?? 0) * 1000;
+    case 'bootLoop':
+      return d.boots.length === 0 && age < (p.windowSeconds ?? 0) * 1000;
+    case 'firmwareFailed':
+      return d.firmwareStatus === null;
+    case 'diagnosticsFailed':
+      return d.diagnosticsStatus === null;
+    default:
+      return false;
+  }
 }
