@@ -85,7 +85,7 @@ async function run(roles: readonly Role[]): Promise<void> {
 
 program
   .command('start', { isDefault: true })
-  .description('run broker, gateway, registry and history in one process (embedded defaults)')
+  .description('run broker, gateway, registry, history and alerts in one process (embedded defaults)')
   .option('--roles <list>', `comma-separated subset of ${ALL_ROLES.join(',')} to run in this process`, (v: string) => {
     const roles = v.split(',').map((r) => r.trim());
     const bad = roles.find((r) => !(ALL_ROLES as readonly string[]).includes(r));
