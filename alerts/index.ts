@@ -52,6 +52,13 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   const defaults = effectiveRules(undefined);
   const rulesOf = (tenant: string) => rulesByTenant.get(tenant) ?? defaults;
   let tick: NodeJS.Timeout | null = null;
+  let retention: NodeJS.Timeout | null = null;
+
+  async function prune(): Promise<void> {
+    const before = new Date(now() - config.ALERTS_RETENTION_DAYS * 86_400_000).toISOString();
+    const n = await store.pruneAlerts(before).catch((err: unknown) => (log.warn({ err }, 'alert retention failed'), null));
+    if (n && (n.alerts || n.deliveries)) log.info({ ...n, before }, 'old alerts and deliveries deleted');
+  }
   // Transitions are stored, published and queued in the order they happened, one at a time.
   let chain: Promise<void> = Promise.resolve();
   const reloads = new Set<Promise<void>>();
@@ -129,9 +136,9 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
       if (!d || !entry || entry[1].acknowledgedAt) return;
       const [key, a] = entry;
       const acked: Alert = { ...a, acknowledgedAt: m.acknowledgedAt, acknowledgedBy: m.acknowledgedBy };
-      const next: AlertsDevice = { ...d, active: { ...d.active, [key]: acked } };
-      devices.set(`${m.tenant}:${m.deviceId}`, next);
-      chain = chain.then(() => publish(next));
+      devices.set(`${m.tenant}:${m.deviceId}`, { ...d, active: { ...d.active, [key]: acked } });
+      // The device's latest alerts when the turn comes (later transitions keep the acknowledgement).
+      chain = chain.then(() => publish(devices.get(`${m.tenant}:${m.deviceId}`)!));
     } else if (m.type === 'rules' && typeof m.tenant === 'string') {
       const reload = loadRules(m.tenant)
         .then(() => {
@@ -161,11 +168,15 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
         for (const d of [...devices.values()]) apply(d.model.tenant, d.model.deviceId, { type: 'tick' });
       }, config.ALERTS_EVALUATE_INTERVAL_MS);
       tick.unref();
+      await prune();
+      retention = setInterval(() => void prune(), 6 * 3_600_000);
+      retention.unref();
       log.info({ active: active.total }, 'alerts started');
     },
     async stop() {
       if (tick) clearInterval(tick);
-      tick = null;
+      if (retention) clearInterval(retention);
+      tick = retention = null;
       await chain;
       deliveries.stop();
       email.close();

@@ -99,6 +99,8 @@ const schema = z
     ALERTS_DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(300_000),
     /** A webhook that has not answered within this is a failed attempt, ms. */
     ALERTS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Days cleared alerts and finished deliveries are kept in the registry. */
+    ALERTS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     /** SMTP server for e-mail alert targets: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
     SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp:// or smtps:// URL').optional(),
     SMTP_FROM: z.string().min(3).default('chargebridge <chargebridge@localhost>'),

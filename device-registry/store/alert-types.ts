@@ -76,4 +76,6 @@ export interface AlertStore {
   updateDelivery(id: string, patch: DeliveryPatch): Promise<AlertDelivery | null>;
   /** Newest first. */
   listDeliveries(filter: DeliveryFilter): Promise<Page<AlertDelivery>>;
+  /** Retention: deletes alerts cleared before `before` and finished deliveries created before it (pending ones stay). */
+  pruneAlerts(before: string): Promise<{ alerts: number; deliveries: number }>;
 }

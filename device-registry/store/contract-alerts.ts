@@ -131,6 +131,23 @@ export function registryAlertsContract(name: string, make: () => Promise<Registr
       expect((await s.listDeliveries({ tenant: 'acme', alertId: 'aa', status: 'delivered' })).total).toBe(1);
       expect(await s.updateDelivery('nope', { status: 'failed' })).toBeNull();
     });
+
+    it('retention: cleared alerts and finished deliveries before the cut are deleted; active ones and pending deliveries stay', async () => {
+      const s = await open();
+      const old = await s.saveAlert(anAlert({ since: '2026-01-01T00:00:00.000Z', until: '2026-01-02T00:00:00.000Z' }));
+      const active = await s.saveAlert(anAlert({ since: '2026-01-01T00:00:00.000Z', connectorId: 3 }));
+      const recent = await s.saveAlert(anAlert({ since: '2026-01-01T00:00:00.000Z', until: '2026-03-01T00:00:00.000Z', connectorId: 4 }));
+      const done = await s.createDelivery({ tenant: 'acme', alertId: old.id, targetId: 't', event: 'alert.raised', payload: '{}' });
+      await s.updateDelivery(done.id, { status: 'delivered' });
+      const pending = await s.createDelivery({ tenant: 'acme', alertId: old.id, targetId: 't', event: 'alert.cleared', payload: '{}' });
+      const cut = new Date(Date.now() + 1000).toISOString();
+      expect(await s.pruneAlerts('2026-02-01T00:00:00.000Z')).toEqual({ alerts: 1, deliveries: 0 });
+      expect(await s.getAlert('acme', old.id)).toBeNull();
+      expect(await s.getAlert('acme', active.id)).not.toBeNull();
+      expect(await s.getAlert('acme', recent.id)).not.toBeNull();
+      expect(await s.pruneAlerts(cut)).toEqual({ alerts: 1, deliveries: 1 });
+      expect((await s.listDeliveries({ tenant: 'acme' })).items.map((d) => d.id)).toEqual([pending.id]);
+    });
   });
 }
 

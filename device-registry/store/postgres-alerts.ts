@@ -144,6 +144,11 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
       );
       return r ? toDelivery(r) : null;
     },
+    async pruneAlerts(before) {
+      const a = await write(() => pool.query('DELETE FROM alerts WHERE until IS NOT NULL AND until < $1', [before]));
+      const d = await write(() => pool.query("DELETE FROM alert_deliveries WHERE status <> 'pending' AND created_at < $1", [before]));
+      return { alerts: a.rowCount ?? 0, deliveries: d.rowCount ?? 0 };
+    },
     async listDeliveries(f) {
       const w = filtered([
         ...(f.tenant !== undefined ? [['tenant = ?', f.tenant] as [string, unknown]] : []),

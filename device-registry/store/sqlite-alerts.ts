@@ -142,6 +142,13 @@ export function sqliteAlerts(deps: { sql: (text: string) => Database.Statement; 
       );
       return row ? toDelivery(row) : null;
     },
+    async pruneAlerts(before) {
+      const t = iso(before);
+      return write(() => ({
+        alerts: sql('DELETE FROM alerts WHERE until IS NOT NULL AND until < ?').run(t).changes,
+        deliveries: sql("DELETE FROM alert_deliveries WHERE status <> 'pending' AND created_at < ?").run(t).changes,
+      }));
+    },
     async listDeliveries(f) {
       const where: string[] = [];
       const params: unknown[] = [];
