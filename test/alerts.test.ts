@@ -184,6 +184,41 @@ describe('a security event', () => {
   });
 });
 
+describe('bad input to the alert routes', () => {
+  it.each<[string, string, unknown, string[]]>([
+    ['PUT', '/alert-rules/offline', { params: { seconds: 1e308 } }, ['body.params.seconds']],
+    ['PUT', '/alert-rules/offline', { params: null }, ['body.params']],
+    ['PUT', '/alert-rules/offline', { enabled: 'yes' }, ['body.enabled']],
+    ['PUT', '/alert-rules/offline', { severity: 'panic' }, ['body.severity']],
+    // An unknown top-level key is named `body` with the key in its message (the shared problem handler's way today).
+    ['PUT', '/alert-rules/offline', { extra: 1 }, ['body']],
+    ['PUT', '/alert-rules/bootLoop', { params: { count: 1 } }, ['body.params.count']],
+    ['POST', '/alert-targets', { type: 'sms', to: '+1' }, ['body.type']],
+    ['POST', '/alert-targets', { type: 'email', to: ['not an address'] }, ['body.to.0']],
+    ['POST', '/alert-targets', { type: 'email', to: [] }, ['body.to']],
+    ['POST', '/alert-targets', { type: 'webhook', url: 'https://example.com/h', secret: 'x'.repeat(16), bcc: 'x' }, ['body']],
+    ['GET', '/alerts?active=maybe', undefined, ['query.active']],
+    ['GET', '/alerts?rule=nope', undefined, ['query.rule']],
+    ['GET', '/alerts?limit=0', undefined, ['query.limit']],
+    ['GET', '/alert-deliveries?status=lost', undefined, ['query.status']],
+  ])('%s %s %j: 400 naming %j', async (method, path, body, fields) => {
+    const r = await api(sys.httpUrl, method, path, body);
+    expect([r.status, r.json.code, r.type]).toEqual([400, 'VALIDATION_FAILED', 'application/problem+json']);
+    expect([...new Set(r.json.errors.map((e: { field: string }) => e.field))]).toEqual(fields);
+  });
+
+  it('another tenant\'s alert is not found, and cannot be acknowledged', async () => {
+    const { cp, deviceId } = await bootedCharger(sys, platform, 'AL-TENANT');
+    await cp.call('StatusNotification', { connectorId: 1, status: 'Faulted', errorCode: 'OtherError', timestamp: now() });
+    const r = await raised(platform, deviceId, 'connectorFault', 1);
+    const other = await api(sys.httpUrl, 'POST', '/tokens', { tenant: 'gamma', role: 'admin' });
+    expect((await api(sys.httpUrl, 'GET', `/alerts/${r.alert.id}`, undefined, other.json.token)).json.code).toBe('NOT_FOUND');
+    expect((await api(sys.httpUrl, 'POST', `/alerts/${r.alert.id}/ack`, undefined, other.json.token)).json.code).toBe('NOT_FOUND');
+    expect((await api(sys.httpUrl, 'GET', `/alerts/${r.alert.id}`)).json.acknowledgedAt).toBeNull();
+    await cp.close();
+  });
+});
+
 describe('alert rules through the API', () => {
   it('lists defaults and tenant rules; bad params are problem+json naming the field; delete goes back to the default', async () => {
     const list = await api(sys.httpUrl, 'GET', '/alert-rules');
