@@ -10,9 +10,10 @@ import type { Bus } from '../broker/bus.ts';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AlertStore } from '../device-registry/store/alert-types.ts';
+import type { RegistryStore } from '../device-registry/store/types.ts';
 import { deviceTopic, parseDeviceTopic } from '../gateway/topics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
-import { emptyDevice, type AlertInput } from './model.ts';
+import { emptyDevice, unseenDevice, type AlertInput } from './model.ts';
 import { CONTROL_TOPIC, deviceAlertsPayload, eventName, webhookBody, type ControlMessage } from './payloads.ts';
 import { reduceAlerts, type AlertsDevice } from './reduce.ts';
 import { effectiveRules, type Rule, type TenantRules } from './rules.ts';
@@ -31,7 +32,7 @@ export interface AlertsRole {
 export interface AlertsDeps {
   config: Config;
   bus: Bus;
-  store: AlertStore;
+  store: AlertStore & Pick<RegistryStore, 'listDevices'>;
   log: Logger;
   now?: (() => number) | undefined;
 }
@@ -153,6 +154,16 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   return {
     async start() {
       await loadRules();
+      // Every device that has been connected before starts as offline-since-now until its shadow
+      // or its charger says otherwise (model.ts unseenDevice).
+      const t0 = now();
+      for (let offset = 0; ; offset += 1000) {
+        const page = await store.listDevices({ limit: 1000, offset });
+        for (const dev of page.items) {
+          if (dev.enabled && typeof dev.attrs['vendor'] === 'string') devices.set(`${dev.tenant}:${dev.id}`, { model: unseenDevice(dev.tenant, dev.id, dev.chargePointId, t0), active: {} });
+        }
+        if (page.items.length < 1000) break;
+      }
       // Active alerts survive a restart: they stay active until the live model says otherwise.
       const active = await store.listAlerts({ active: true, limit: 1_000_000 });
       for (const a of active.items) {

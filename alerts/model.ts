@@ -80,6 +80,16 @@ export function emptyDevice(tenant: string, deviceId: string): DeviceModel {
   return { tenant, deviceId, chargePointId: deviceId, known: false, online: false, offlineSince: null, offlineReason: null, lastCallAt: null, boots: [], firmwareStatus: null, diagnosticsStatus: null, security: null, connectors: {} };
 }
 
+/**
+ * A device the registry knows has been connected before (it booted once), as this role sees it
+ * when it starts and has no shadow of it yet: offline since now. With the embedded broker a
+ * restart loses every retained shadow, and a charger that does not come back must still raise
+ * `offline`; a retained shadow (external broker) or the charger's reconnect replaces this at once.
+ */
+export function unseenDevice(tenant: string, deviceId: string, chargePointId: string, now: number): DeviceModel {
+  return { ...emptyDevice(tenant, deviceId), chargePointId, known: true, offlineSince: now, offlineReason: 'notSeenSinceStart' };
+}
+
 function emptyConnector(): ConnectorModel {
   return { status: 'Unknown', errorCode: 'NoError', info: null, vendorErrorCode: null, transactionId: null, sessionSince: null, lastMeterAt: null, energy: null, backwards: null };
 }
@@ -136,7 +146,7 @@ function fromShadow(d: DeviceModel, s: ShadowView, now: number): DeviceModel {
     chargePointId: s.chargePointId ?? d.chargePointId,
     online,
     // The gateway's own time of the disconnect, so that a restart of this role keeps the count.
-    offlineSince: online ? null : d.offlineSince ?? Math.min(time(s.disconnectedAt) ?? now, now),
+    offlineSince: online ? null : Math.min(time(s.disconnectedAt) ?? d.offlineSince ?? now, now),
     offlineReason: online ? null : (s.offlineReason ?? null),
     lastCallAt: wentOnline ? Math.max(d.lastCallAt ?? 0, now) : d.lastCallAt ?? (online ? now : null),
     firmwareStatus: s.firmwareStatus ?? null,

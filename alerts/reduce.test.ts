@@ -116,3 +116,18 @@ describe('after a restart', () => {
     expect(step(reloaded('energyBackwards', 1, 0), aShadow(), 3601).transitions.map((t) => t.type)).toEqual(['cleared']);
   });
 });
+
+describe('a device known from the registry but not seen since start', () => {
+  it('raises offline after N s unless a shadow or the charger says otherwise', async () => {
+    const { unseenDevice } = await import('./model.ts');
+    const rules = effectiveRules(rule('offline', { seconds: 60 }));
+    const seeded: AlertsDevice = { model: unseenDevice('acme', 'a1b2c3d4', 'CP1', s(0)), active: {} };
+    expect(reduceAlerts(seeded, tick, s(59), rules).transitions).toEqual([]);
+    const r = reduceAlerts(seeded, tick, s(60), rules);
+    expect(r.transitions.map((t) => [t.type, t.alert.rule, t.alert.details['reason']])).toEqual([['raised', 'offline', 'notSeenSinceStart']]);
+    expect(reduceAlerts(seeded, aShadow(), s(10), rules).device.model.online).toBe(true);
+    // A retained shadow of an earlier disconnect counts from its own time.
+    const old = reduceAlerts(seeded, offlineShadow(-100), s(1), rules);
+    expect(old.transitions.map((t) => t.alert.since)).toEqual([new Date(s(-100)).toISOString()]);
+  });
+});

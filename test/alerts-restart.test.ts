@@ -48,4 +48,24 @@ describe('alerts across a restart', () => {
     expect(past.json.until).not.toBeNull();
     await back.cp.close();
   });
+
+  it('a charger that does not come back after a restart raises offline (the embedded broker kept no shadow)', async () => {
+    sys = await startSystem();
+    platform = await Platform.connect(sys.mqttUrl, { subscribe: ['+/state', '+/alerts'] });
+    const first = await bootedCharger(sys, platform, 'RST-GONE');
+    await platform.close();
+    const dir = sys.dir;
+    await sys.stop({ keepData: true }); // closes the charger's connection; it does not reconnect
+    await first.cp.close({ force: true }).catch(() => undefined);
+
+    sys = await startSystem({}, dir);
+    platform = await Platform.connect(sys.mqttUrl, { subscribe: ['+/state', '+/alerts'] });
+    expect((await api(sys.httpUrl, 'PUT', '/alert-rules/offline', { params: { seconds: 1 } })).status).toBe(200);
+    await sys.alerts!.idle();
+    const r = await raised(platform, first.deviceId, 'offline');
+    expect(r.alert.details).toMatchObject({ reason: 'notSeenSinceStart' });
+    const back = await bootedCharger(sys, platform, 'RST-GONE');
+    await cleared(platform, first.deviceId, r.alert.id, r.index);
+    await back.cp.close();
+  });
 });
