@@ -42,6 +42,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('names a bad secret without showing it, and masks the password of a bad URL', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ API_TOKEN: 'my-secret-tok', DATABASE_URL: 'mysql://admin:hunter2-pw@db/x', MQTT_URL: 'http://u:pw-in-url@broker' });
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_TOKEN', 'DATABASE_URL', 'MQTT_URL']);
+    const text = problems.join('\n');
+    for (const secret of ['my-secret-tok', 'hunter2-pw', 'pw-in-url']) expect(text).not.toContain(secret);
+    expect(text).toContain('mysql://admin:***@db/x');
+  });
+
   it.each([
     [{ INFLUX_URL: 'http://influx:8086' }, 'INFLUX_DATABASE'],
     [{ INFLUX_URL: 'http://influx:8086', INFLUX_BUCKET: 'b' }, 'INFLUX_TOKEN'],

@@ -21,6 +21,10 @@ const schema = z
     OCPP_PORT: port.default(9000),
     HTTP_PORT: port.default(8080),
     MQTT_PORT: port.default(1883),
+    /** HTTP requests that may start their work in one event-loop turn (device-registry/http/admission.ts). */
+    HTTP_REQUESTS_PER_TURN: z.coerce.number().int().min(1).max(1000).default(1),
+    /** HTTP requests that may wait for a turn; past it 503 OVERLOADED. */
+    HTTP_MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).default(2048),
     MQTT_URL: z
       .string()
       .regex(/^(mqtts?|wss?|tcp|tls):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL')
@@ -127,6 +131,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is a secret: a config error names them and never shows what was given. */
+const SECRET = /(PASSWORD|TOKEN|SECRET|KEY)$/;
+
+/** What a config error may show of a value: nothing of a secret, a URL without its password. */
+function shown(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || SECRET.test(name)) return undefined;
+  // postgres://user:secret@host/db, mqtt://user:secret@host: the password never reaches a log.
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
+}
+
 /** Empty strings count as unset, as in most twelve-factor tools. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const input: Record<string, string> = {};
@@ -139,7 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? 'config');
-        const given = input[name];
+        const given = shown(name, input[name]);
         return `${name}: ${i.message}${given !== undefined ? ` (got ${JSON.stringify(given)})` : ''}`;
       }),
     );

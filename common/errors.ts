@@ -15,10 +15,14 @@ export const ERRORS = {
   CHARGER_TIMEOUT: { status: 504, title: 'The charger did not answer in time' },
   CHARGER_BUSY: { status: 429, title: 'Too many commands are already waiting for this charger' },
   CHARGER_ERROR: { status: 502, title: 'The charger answered with an OCPP error' },
+  // A charging limit in a unit the charger does not take and that may not be converted (DC).
+  UNIT_NOT_SUPPORTED: { status: 422, title: 'The charger cannot take a limit in this unit' },
   UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
   // The registry's storage refused the write (full, read-only, I/O error, database unreachable):
   // nothing was acknowledged, the client retries later. Distinct from UNAVAILABLE (history).
   STORAGE_UNAVAILABLE: { status: 503, title: 'The registry cannot store writes right now' },
+  // More HTTP requests wait for a turn than HTTP_MAX_QUEUED_REQUESTS (device-registry/http/admission.ts).
+  OVERLOADED: { status: 503, title: 'Too many requests are waiting; retry later' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

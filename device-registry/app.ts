@@ -12,6 +12,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Health } from '../common/health.ts';
 import { authenticate } from './http/auth.ts';
 import { frameworkError, registerProblemHandler } from './http/problems.ts';
+import { registerAdmission } from './http/admission.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { idTagRoutes } from './routes/id-tags.ts';
@@ -54,6 +55,8 @@ export interface AppDeps {
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
+// Cheap or long-lived: never held for a turn (a scrape or a probe must answer under load).
+const UNQUEUED = new Set(['/health', '/health/ready', '/metrics', '/live']);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -76,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // First of all hooks: authentication already reads the store.
+  const admission = registerAdmission(app, { perTurn: deps.config.HTTP_REQUESTS_PER_TURN, maxQueued: deps.config.HTTP_MAX_QUEUED_REQUESTS, exempt: (path) => UNQUEUED.has(path) });
+
   app.decorateRequest('caller', null as never);
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
@@ -94,7 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(dashboardRoutes);
   if (deps.live) await app.register(deps.live.routes);
-  await app.register(metricsRoutes(deps.metrics ?? {}));
+  await app.register(metricsRoutes({ ...deps.metrics, httpAdmission: () => admission.stats() }));
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
   );

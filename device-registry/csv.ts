@@ -6,8 +6,8 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv<T extends Record<string, unknown>>(columns: readonly (keyof T & string)[], rows: readonly T[]): string {
-  const lines = [columns.join(',')];
+export function toCsv<T extends Record<string, unknown>>(columns: readonly (keyof T & string)[], rows: readonly T[], o: { header?: boolean } = {}): string {
+  const lines = o.header === false ? [] : [columns.join(',')];
   for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return lines.length ? lines.join('\r\n') + '\r\n' : '';
 }

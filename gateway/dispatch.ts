@@ -62,7 +62,8 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
           action: call.method,
           messageId: call.messageId,
           deviations: checked.deviations,
-          ...(checked.ok ? {} : { error: { code: (checked.error as RpcErrorLike).rpcErrorCode, message: (checked.error as Error).message } }),
+          // The code the charger received (its protocol's spelling), as in the `ocpp` event.
+          ...(checked.ok ? {} : { error: { code: wireCode(session.protocol, (checked.error as RpcErrorLike).rpcErrorCode), message: (checked.error as Error).message } }),
         });
       }
       if (!checked.ok) throw checked.error;

@@ -106,6 +106,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // is often a zombie socket the charger already gave up on.
         prev.session.replaced = true;
         session.shadow = prev.session.shadow;
+        session.registers = prev.session.registers;
         prev.session.event({ type: 'replaced', gateway: id });
         prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
         clog.warn('connection replaced by a new one with the same identity');
@@ -118,6 +119,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
       clog.info({ remoteAddress: client.remoteAddress }, 'charger connected');
 
+      // Presence from any frame of the charger, answers and pongs included (issue 16).
+      client.onHeard = (now) => session.touch(now);
       client.handler = (call) =>
         dispatch(session, call).then((response) => {
           const held = backpressure.hold();

@@ -45,7 +45,18 @@ export type GatewayEvent =
   | { type: 'badMessage'; error: OcppError; frame: string }
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
   | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string }
-  | { type: 'transactionWarning'; action: string; messageId: string; code: string; message: string; transactionId?: number | undefined };
+  | {
+      type: 'transactionWarning';
+      action: string;
+      messageId: string;
+      code: string;
+      message: string;
+      transactionId?: number | undefined;
+      connectorId?: number | undefined;
+      meterStop?: number | undefined;
+      energyWh?: number | null | undefined;
+      stopReason?: string | null | undefined;
+    };
 
 export function eventPayload(e: GatewayEvent, ts: string): string {
   try {

@@ -35,6 +35,14 @@ describe('PresenceSweeper', () => {
     sweeper.stop();
   });
 
+  it('asks an online charger heard within the tolerance to refresh its lastSeen (pongs, answers)', () => {
+    const refreshed: number[] = [];
+    const heard = { ...target(9_000), refreshSeen: (maxAgeMs: number) => refreshed.push(maxAgeMs) };
+    const silent = { ...target(0), refreshSeen: (maxAgeMs: number) => refreshed.push(-maxAgeMs) };
+    new PresenceSweeper(() => [heard, silent], 4_000).sweep(10_000);
+    expect(refreshed).toEqual([2_000]);
+  });
+
   it('sweep() reports how many it flagged', () => {
     const s = new PresenceSweeper(() => [target(0), target(5_000), target(9_000)], 4_000);
     expect(s.sweep(10_000)).toBe(2);

@@ -3,12 +3,17 @@
  * state shadow). One sweep over all sessions every quarter tolerance instead of one timer per
  * charger: with 18,000 chargers, re-arming a timer on every frame costs more than a sweep.
  * The socket stays open (the WebSocket ping reaps dead ones); the first frame after the
- * silence flips the shadow back online (ChargerSession.touch).
+ * silence flips the shadow back online (ChargerSession.touch). Everything the charger sends
+ * counts (a CALL, an answer to a command, a pong: OcppConnection.onHeard), so a charger that
+ * sends no Heartbeat but answers the gateway's pings stays online when WS_PING_INTERVAL is
+ * below the tolerance.
  */
 export interface PresenceTarget {
   lastSeenMs: number;
   readonly online: boolean;
   markOffline(now: number): void;
+  /** Republishes `lastSeen` when it is more than `maxAgeMs` behind `lastSeenMs`. */
+  refreshSeen?(maxAgeMs: number): void;
 }
 
 export class PresenceSweeper {
@@ -28,9 +33,14 @@ export class PresenceSweeper {
   sweep(now: number): number {
     let flagged = 0;
     for (const s of this.sessions()) {
-      if (s.online && now - s.lastSeenMs > this.toleranceMs) {
+      if (!s.online) continue;
+      if (now - s.lastSeenMs > this.toleranceMs) {
         s.markOffline(now);
         flagged++;
+      } else {
+        // Half the tolerance: a platform reading `lastSeen` never sees it older than that
+        // while the charger is online, whatever frames (pongs included) kept it online.
+        s.refreshSeen?.(this.toleranceMs / 2);
       }
     }
     return flagged;

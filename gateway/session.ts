@@ -17,8 +17,16 @@ const RETAINED = { qos: 1, retain: true } as const;
 
 export class ChargerSession {
   shadow: Shadow;
-  /** Date.now() of the last frame received; read by the presence sweeper. */
+  /** Date.now() of the last frame, ping or pong received; read by the presence sweeper. */
   lastSeenMs = Date.now();
+  /** Date.now() of the `lastSeen` last published in the shadow (server clock). */
+  private publishedSeenMs = 0;
+  /**
+   * The last register reading (Energy.Active.Import.Register, Wh) of each transaction started on
+   * this connection and not stopped yet, for closing one the charger never stops (reconcile.ts).
+   * Only transactions the charger started here are tracked, so it holds at most one per connector.
+   */
+  registers = new Map<number, number>();
   /** Set when a newer connection with the same identity took over. */
   replaced = false;
   /** The last attrs publish of the exchange in handling, for dispatch to wait on (telemetry-sink.ts). */
@@ -52,6 +60,7 @@ export class ChargerSession {
   /** Applies a shadow event and publishes the shadow, retained. */
   update(e: ShadowEvent): void {
     this.shadow = reduceShadow(this.shadow, e);
+    if (e.type !== 'disconnected') this.publishedSeenMs = Date.parse(e.at);
     this.bus.publish(this.stateTopic, JSON.stringify(this.shadow), RETAINED);
   }
 
@@ -82,9 +91,20 @@ export class ChargerSession {
     this.log.warn({ lastSeen: this.lastSeenMs }, 'charger silent past heartbeat tolerance: offline');
   }
 
-  /** Called for every frame: cheap unless the charger had been flagged offline. */
+  /**
+   * Called for everything the charger sends (a CALL, an answer to our command, a pong;
+   * OcppConnection.onHeard): cheap unless the charger had been flagged offline.
+   */
   touch(now: number): void {
     this.lastSeenMs = now;
-    if (!this.shadow.online) this.update({ type: 'seen', at: new Date(now).toISOString() });
+    if (!this.shadow.online && !this.replaced) this.update({ type: 'seen', at: new Date(now).toISOString() });
+  }
+
+  /**
+   * The shadow's `lastSeen` is at most `maxAgeMs` behind what was heard: a charger that only
+   * answers pings and commands publishes no shadow of its own accord (presence.ts sweep).
+   */
+  refreshSeen(maxAgeMs: number): void {
+    if (this.shadow.online && !this.replaced && this.lastSeenMs - this.publishedSeenMs > maxAgeMs) this.update({ type: 'seen', at: new Date(this.lastSeenMs).toISOString() });
   }
 }

@@ -37,6 +37,15 @@ describe('device shadow', () => {
       { type: 'status', at: t(2), connectorId: 1, status: 'Available', errorCode: 'NoError' },
     ]);
     expect(s.connectors['1']?.transactionId).toBeNull();
+    expect(s.connectors['1']?.idTag).toBeNull();
+  });
+
+  it('clears the idTag with the transaction when it stops', () => {
+    const s = run([
+      { type: 'transactionStarted', at: t(1), connectorId: 1, transactionId: 9, idTag: 'X' },
+      { type: 'transactionStopped', at: t(2), transactionId: 9 },
+    ]);
+    expect(s.connectors['1']).toMatchObject({ transactionId: null, idTag: null, updatedAt: t(2) });
   });
 
   it('does not mutate its input', () => {

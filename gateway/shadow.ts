@@ -110,7 +110,10 @@ export function reduceShadow(s: Shadow, e: ShadowEvent): Shadow {
       };
       // A connector that becomes Available has no transaction any more, even if the
       // StopTransaction is still queued on the charger.
-      if (e.status === 'Available') next.transactionId = null;
+      if (e.status === 'Available') {
+        next.transactionId = null;
+        next.idTag = null;
+      }
       return { ...s, lastSeen: e.at, connectors: { ...s.connectors, [String(e.connectorId)]: next } };
     }
     case 'transactionStarted': {

@@ -65,6 +65,10 @@ interface Connector {
   reservationId: number | null;
   available: boolean;
   limitW: number | null;
+  /** When the next MeterValues sample is due (ms since epoch); null outside a session. */
+  meterDueAt: number | null;
+  /** When the session ends by itself (ms since epoch): kept across a reconnect. */
+  endsAt: number | null;
 }
 
 export class SimCharger {
@@ -73,6 +77,8 @@ export class SimCharger {
   private stopped = false;
   private heartbeatS = 300;
   private timers = new Set<NodeJS.Timeout>();
+  private txQueue: Array<{ action: string; params: unknown }> = [];
+  private txFlushing = false;
   private energyWh: number;
   private connectors: Connector[];
   private config: Map<string, { value: string; readonly: boolean }>;
@@ -86,7 +92,7 @@ export class SimCharger {
     this.profile = PROFILES[o.profile];
     this.rand = o.rand ?? Math.random;
     this.energyWh = this.profile.initialEnergyWh * (0.5 + this.rand());
-    this.connectors = Array.from({ length: this.profile.connectors }, () => ({ status: 'Available', transactionId: null, session: null, idTag: null, reservationId: null, available: true, limitW: null }));
+    this.connectors = Array.from({ length: this.profile.connectors }, () => ({ status: 'Available', transactionId: null, session: null, idTag: null, reservationId: null, available: true, limitW: null, meterDueAt: null, endsAt: null }));
     this.config = new Map([
       ['HeartbeatInterval', { value: '300', readonly: false }],
       ['MeterValueSampleInterval', { value: String(o.intervalS), readonly: false }],
@@ -219,9 +225,13 @@ export class SimCharger {
       await this.call('StatusNotification', { connectorId: i + 1, status: con.available ? (con.transactionId ? 'Charging' : 'Available') : 'Unavailable', errorCode: 'NoError' });
     }
     this.scheduleHeartbeat();
+    void this.flushTransactionMessages();
     for (const [i, con] of this.connectors.entries()) {
-      if (con.transactionId) this.scheduleMeter(i);
-      else this.later(this.jitter(this.rangeS(this.o.idleS ?? [5, 60]) * 1000), () => this.startSession(i, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
+      if (con.transactionId) {
+        // A session that was open when the connection dropped goes on, and still ends.
+        this.scheduleMeter(i);
+        this.scheduleEnd(i);
+      } else this.later(this.jitter(this.rangeS(this.o.idleS ?? [5, 60]) * 1000), () => this.startSession(i, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
     }
   }
 
@@ -264,15 +274,32 @@ export class SimCharger {
     this.o.stats.sessionsStarted++;
     await this.setStatus(connectorId, 'Charging');
     const len = this.rangeS(this.o.sessionS ?? [600, 3600]);
-    if (Number.isFinite(len)) this.later(len * 1000, () => this.stopSession(index, 'Local'));
+    con.endsAt = Number.isFinite(len) ? Date.now() + len * 1000 : null;
+    this.scheduleEnd(index);
+    con.meterDueAt = null;
     this.scheduleMeter(index);
+  }
+
+  /** The session's own end; re-armed after a reconnect (the timers of a closed connection are cleared). */
+  private scheduleEnd(index: number) {
+    const con = this.connectors[index]!;
+    if (con.endsAt === null) return;
+    const txId = con.transactionId;
+    this.later(Math.max(0, con.endsAt - Date.now()), () => (con.transactionId === txId ? this.stopSession(index, 'Local') : undefined));
   }
 
   private scheduleMeter(index: number) {
     const interval = Number(this.config.get('MeterValueSampleInterval')!.value) || this.o.intervalS;
-    this.later(interval * 1000, async () => {
-      const con = this.connectors[index]!;
-      if (!this.online || !con.transactionId || !con.session) return;
+    // A meter samples on its own clock, every MeterValueSampleInterval, however long the central
+    // system takes to answer (1.6 §9.1.18 MeterValueSampleInterval: "interval between sampling"):
+    // the next sample is due one interval after the previous was due, not after its answer. A
+    // charger that fell behind (answers slower than the interval) sends the next one at once,
+    // never a burst of the missed ones: one CALL outstanding at a time (OCPP-J 1.6 §4.1.1).
+    const con = this.connectors[index]!;
+    const now = Date.now();
+    con.meterDueAt = Math.max(now, (con.meterDueAt ?? now) + interval * 1000);
+    this.later(con.meterDueAt - now, async () => {
+      if (!this.online || !con.transactionId || !con.session) return void (con.meterDueAt = null);
       await this.sendMeterValues(index, interval).catch((e: unknown) => this.fail(e));
       if (con.session && con.session.soc >= 100) await this.stopSession(index, 'EVDisconnected');
       else this.scheduleMeter(index);
@@ -305,12 +332,47 @@ export class SimCharger {
     const transactionId = con.transactionId;
     con.transactionId = null;
     con.session = null;
-    await this.setStatus(index + 1, 'Finishing');
-    await this.call('StopTransaction', { transactionId, meterStop: Math.round(this.energyWh), timestamp: new Date().toISOString(), reason, idTag: con.idTag ?? undefined });
+    con.meterDueAt = null;
+    con.endsAt = null;
+    await this.setStatus(index + 1, 'Finishing').catch((e: unknown) => this.fail(e));
     this.o.stats.sessionsStopped++;
+    await this.sendTransactionMessage('StopTransaction', { transactionId, meterStop: Math.round(this.energyWh), timestamp: new Date().toISOString(), reason, idTag: con.idTag ?? undefined });
     con.idTag = null;
-    await this.setStatus(index + 1, con.available ? 'Available' : 'Unavailable');
+    await this.setStatus(index + 1, con.available ? 'Available' : 'Unavailable').catch((e: unknown) => this.fail(e));
     if (this.o.restartSessions !== false) this.later(this.jitter(this.rangeS(this.o.idleS ?? [30, 300]) * 1000), () => this.startSession(index, `SIM${String(Math.floor(this.rand() * 1e6)).padStart(6, '0')}`));
+  }
+
+  /**
+   * A transaction-related message is kept until the Central System has answered it, and sent
+   * again after a reconnect, in order (1.6 §3.7 "Transaction-related messages": "When offline,
+   * the Charge Point MUST queue any transaction-related messages"), so a session that ends while
+   * the Central System is down still closes. (Only StopTransaction goes through here; a sample
+   * taken offline is skipped, not queued: the simulator measures live telemetry.)
+   */
+  private async sendTransactionMessage(action: string, params: unknown): Promise<void> {
+    this.txQueue.push({ action, params });
+    await this.flushTransactionMessages();
+  }
+
+  private async flushTransactionMessages(): Promise<void> {
+    if (this.txFlushing) return;
+    this.txFlushing = true;
+    try {
+      while (this.online && this.txQueue.length) {
+        const m = this.txQueue[0]!;
+        try {
+          await this.call(m.action, m.params);
+        } catch (err) {
+          this.fail(err);
+          // Offline: kept for the next connection. Answered with a CALLERROR: resending the same
+          // message would get the same answer.
+          if (!this.online) return;
+        }
+        this.txQueue.shift();
+      }
+    } finally {
+      this.txFlushing = false;
+    }
   }
 
   private connectorIndex(connectorId: number | undefined): number | null {
@@ -350,7 +412,14 @@ export class SimCharger {
       this.later(100, () => this.stopSession(i, 'Remote'));
       return { status: 'Accepted' };
     });
-    h('UnlockConnector', (p) => ({ status: this.connectorIndex(p['connectorId']) === null ? 'NotSupported' : 'Unlocked' }));
+    h('UnlockConnector', async (p) => {
+      const i = this.connectorIndex(p['connectorId']);
+      if (i === null) return { status: 'NotSupported' };
+      // 1.6 §5.18: "If there was a transaction in progress on the specific connector, then Charge
+      // Point SHALL finish the transaction first as described in Stop Transaction."
+      if (this.connectors[i]!.transactionId) await this.stopSession(i, 'UnlockCommand');
+      return { status: 'Unlocked' };
+    });
     h('ChangeAvailability', (p) => {
       const id = p['connectorId'] as number;
       const targets = id === 0 ? [...this.connectors.keys()] : this.connectorIndex(id) === null ? [] : [id - 1];

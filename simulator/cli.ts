@@ -5,41 +5,65 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { percentile, startFleet } from './fleet.ts';
 
+// Parsed by commander, so a bad value ends the command with one line naming the option (exit 1),
+// never a stack trace, and never silently accepted.
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
   return n;
+};
+const count = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0`);
+  return n;
+};
+const fraction = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be between 0 and 1`);
+  return n;
+};
+/** `min-max` seconds (or one number for both), 0 ≤ min ≤ max. */
+export const secondsRange = (name: string) => (v: string): [number, number] => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`${name}: expected min-max seconds, e.g. 30-300`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a > b) throw new InvalidArgumentError(`${name}: min ${a} is greater than max ${b}`);
+  return [a, b];
 };
 
 export function simulateCommand(): Command {
   return new Command('simulate')
     .description('simulate OCPP 1.6J chargers (DC fast chargers and three-phase AC wallboxes) against a Central System')
     .option('--url <url>', 'OCPP endpoint; the charger identity is appended as the last path segment', 'ws://127.0.0.1:9000')
-    .option('--chargers <n>', 'number of chargers', positive('--chargers'), 10)
+    .option('--chargers <n>', 'number of chargers', (v) => {
+      const n = count('--chargers')(v);
+      if (n === 0) throw new InvalidArgumentError('--chargers must be at least 1');
+      return n;
+    }, 10)
     .option('--interval <s>', 'MeterValues interval during a session, seconds', positive('--interval'), 10)
     .option('--ramp <n>', 'new connections per second', positive('--ramp'), 200)
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', positive('--duration'))
     .option('--sources <n>', 'spread connections over 127.0.0.1..N (loopback URLs only)', positive('--sources'), 1)
-    .option('--dc-share <f>', 'fraction of DC fast chargers, the rest AC wallboxes', (v) => Number(v), 0.5)
+    .option('--dc-share <f>', 'fraction of DC fast chargers, the rest AC wallboxes', fraction('--dc-share'), 0.5)
     .option('--prefix <s>', 'identity prefix', 'SIM-')
-    .option('--offset <n>', 'first identity index (several simulator processes)', (v) => Number(v), 0)
+    .option('--offset <n>', 'first identity index (several simulator processes)', count('--offset'), 0)
     .option('--password <p>', 'HTTP Basic password of every charger (security profile 1)')
-    .option('--session <min-max>', 'session length range, seconds', '600-3600')
-    .option('--idle <min-max>', 'idle time between sessions, seconds', '30-300')
+    .option('--session <min-max>', 'session length range, seconds', secondsRange('--session'), [600, 3600] as [number, number])
+    .option('--idle <min-max>', 'idle time between sessions, seconds', secondsRange('--idle'), [30, 300] as [number, number])
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { url: string; chargers: number; interval: number; ramp: number; duration?: number; sources: number; dcShare: number; prefix: string; offset: number; password?: string; session: string; idle: string; json?: boolean }) => {
-      const range = (s: string, name: string): [number, number] => {
-        const [a, b] = s.split('-').map(Number);
-        if (!Number.isFinite(a) || !Number.isFinite(b ?? a)) throw new InvalidArgumentError(`${name}: expected min-max seconds`);
-        return [a!, b ?? a!];
-      };
+    .action(async (o: { url: string; chargers: number; interval: number; ramp: number; duration?: number; sources: number; dcShare: number; prefix: string; offset: number; password?: string; session: [number, number]; idle: [number, number]; json?: boolean }) => {
       const tty = process.stderr.isTTY;
       const t0 = Date.now();
       let lastLine = 0;
+      // On a terminal one line rewritten in place; otherwise (a log file, a pipe) a line every
+      // 5 s at most, counted from the last line written.
       const show = (line: string, force = false) => {
         if (tty) process.stderr.write(`\r\x1b[K${line}`);
-        else if (force || Date.now() - lastLine > 5000) process.stderr.write(`${line}\n`);
-        lastLine = Date.now();
+        else if (force || Date.now() - lastLine >= 5000) {
+          process.stderr.write(`${line}\n`);
+          lastLine = Date.now();
+        }
       };
       const fleet = await startFleet({
         url: o.url,
@@ -51,8 +75,8 @@ export function simulateCommand(): Command {
         prefix: o.prefix,
         offset: o.offset,
         password: o.password,
-        sessionS: range(o.session, '--session'),
-        idleS: range(o.idle, '--idle'),
+        sessionS: o.session,
+        idleS: o.idle,
         onProgress: ({ started, stats }) => {
           if (started % 50 === 0 || started === o.chargers) show(`ramping ${started}/${o.chargers} · connected ${stats.connected} · failed ${stats.connectFailures}`);
         },

@@ -182,10 +182,37 @@ describe('charging limits', () => {
     const before = charger.received.length;
     const r = await http().post(`/devices/${deviceId}/charging-limit`, { connectorId: 0, limit: 32, unit: 'A' });
     expect(r.status).toBe(200);
-    expect(charger.received.slice(before).map((x) => x.action)).toEqual(['SetChargingProfile']);
+    // GetConfiguration still asks for ConnectorPhaseRotation (AC or DC, phases); 32 A of supply
+    // current is 22,080 W at 3 × 230 V whatever the charger delivers.
+    expect(charger.received.slice(before).map((x) => x.action)).toEqual(['GetConfiguration', 'SetChargingProfile']);
     expect(charger.received.at(-1)!.payload).toMatchObject({ connectorId: 0, csChargingProfiles: { chargingProfilePurpose: 'ChargePointMaxProfile', chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ limit: 22080 }] } } });
     expect((await http().del(`/devices/${deviceId}/charging-limit?connectorId=0`)).status).toBe(200);
     expect(charger.received.at(-1)).toMatchObject({ action: 'ClearChargingProfile', payload: { id: 9000 } });
+  });
+
+  it('a DC charger gets watts as asked, never an AC conversion; one that takes only amperes is refused 422', async () => {
+    const dc = await connectCharger(sys, 'CMD-DC');
+    let rateUnit: string | undefined;
+    const profiles: unknown[] = [];
+    dc.handle('GetConfiguration', async () => ({
+      configurationKey: [{ key: 'ConnectorPhaseRotation', readonly: true, value: '1.NotApplicable' }, ...(rateUnit ? [{ key: 'ChargingScheduleAllowedChargingRateUnit', readonly: true, value: rateUnit }] : [])],
+    }));
+    dc.handle('SetChargingProfile', async ({ params }) => {
+      profiles.push(params);
+      return { status: 'Accepted' };
+    });
+    await dc.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54 CJG' });
+    const id = (await platform.waitFor((m) => m.topic.endsWith('/state') && m.json['chargePointId'] === 'CMD-DC' && m.json['model'] === 'Terra 54 CJG', 5000, 'DC shadow')).topic.split(/[:/]/)[1]!;
+    // It does not report ChargingScheduleAllowedChargingRateUnit (issue 16's charger).
+    const ok = await http().post(`/devices/${id}/charging-limit`, { connectorId: 1, limit: 20_000, unit: 'W' });
+    expect(ok.status).toBe(200);
+    expect(profiles.at(-1)).toMatchObject({ csChargingProfiles: { chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20_000 }] } } });
+    rateUnit = 'Current';
+    const refused = await http().post(`/devices/${id}/charging-limit`, { connectorId: 1, limit: 20_000, unit: 'W' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'UNIT_NOT_SUPPORTED', errors: [{ field: 'body.unit' }] });
+    expect(profiles).toHaveLength(1);
+    await dc.close({ force: true });
   });
 
   it('refuses a bad window with 400 naming the field', async () => {

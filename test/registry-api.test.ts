@@ -252,9 +252,35 @@ describe('sessions in /transactions', () => {
     const csv = await admin.get(`/transactions?deviceId=${d.id}`, { accept: 'text/csv' });
     expect(csv.type).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
-    expect(lines[0]).toBe('id,deviceId,connectorId,idTag,stopIdTag,startedAt,stoppedAt,meterStart,meterStop,energyWh,durationSeconds,stopReason,status');
-    expect(lines[1]).toBe(`${start.transactionId},${d.id},2,NOA,OTHER,2026-03-04T13:37:18.616Z,2026-03-04T17:37:18.616Z,2087100,2123400,36300,14400,EVDisconnected,completed`);
+    expect(lines[0]).toBe('id,deviceId,chargePointId,label,connectorId,idTag,stopIdTag,startedAt,stoppedAt,meterStart,meterStop,energyWh,durationSeconds,stopReason,status');
+    expect(lines[1]).toBe(`${start.transactionId},${d.id},TX-1,${d.label},2,NOA,OTHER,2026-03-04T13:37:18.616Z,2026-03-04T17:37:18.616Z,2087100,2123400,36300,14400,EVDisconnected,completed`);
     problem(await api(sys.httpUrl, acmeToken).get(`/transactions/${start.transactionId}`), 404, 'NOT_FOUND');
     await cp.close();
   });
+});
+
+describe('long session lists', () => {
+  it('the CSV export streams every matching session (more than a page), and the JSON list has paging headers', async () => {
+    const d = (await admin.post('/devices', { chargePointId: 'TX-MANY', label: 'Depot, bay 3' })).body;
+    const N = 2_345;
+    for (let i = 0; i < N; i++) await sys.store.startTransaction({ deviceId: d.id, tenant: 'admin', connectorId: 1, idTag: `T${i}`, meterStart: i, startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() });
+    const csv = await admin.get(`/transactions?deviceId=${d.id}`, { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    const rows = csv.text.trim().split('\r\n').slice(1);
+    expect(rows).toHaveLength(N);
+    expect(new Set(rows.map((r) => r.split(',')[0])).size).toBe(N);
+    // The label has a comma: quoted (RFC 4180).
+    expect(rows[0]).toContain(`,TX-MANY,"Depot, bay 3",1,T0,`);
+    expect(rows.at(-1)).toContain(`,T${N - 1},`);
+    // limit still bounds an export when given.
+    const some = await admin.get(`/transactions?deviceId=${d.id}&limit=10&offset=5`, { accept: 'text/csv' });
+    expect(some.text.trim().split('\r\n').slice(1).map((r) => /,(T\d+),/.exec(r)![1])).toEqual(Array.from({ length: 10 }, (_, i) => `T${i + 5}`));
+
+    const first = await fetch(`${sys.httpUrl}/transactions?deviceId=${d.id}&limit=1000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(first.headers.get('x-total-count')).toBe(String(N));
+    expect(first.headers.get('link')).toBe(`</transactions?deviceId=${d.id}&limit=1000&offset=1000>; rel="next"`);
+    const last = await fetch(`${sys.httpUrl}/transactions?deviceId=${d.id}&limit=1000&offset=2000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(last.headers.get('link')).toBe(`</transactions?deviceId=${d.id}&limit=1000&offset=1000>; rel="prev"`);
+    expect(((await last.json()) as { items: unknown[] }).items).toHaveLength(N - 2000);
+  }, 60_000);
 });

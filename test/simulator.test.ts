@@ -66,8 +66,9 @@ describe('simulator against the gateway', () => {
       TriggerMessage: { requestedMessage: 'MeterValues', connectorId: 1 },
       GetDiagnostics: { location: 'ftp://diag.example/' },
       UpdateFirmware: { location: 'https://fw.example/x.bin', retrieveDate: new Date().toISOString() },
-      UnlockConnector: { connectorId: 1 },
       RemoteStopTransaction: { transactionId: tx },
+      // After the stop: unlocking during a session ends it first (the test below).
+      UnlockConnector: { connectorId: 1 },
       ReserveNow: { connectorId: 1, expiryDate: future, idTag: 'RES', reservationId: 5 },
       CancelReservation: { reservationId: 5 },
       ChangeAvailability: { connectorId: 1, type: 'Inoperative' },
@@ -83,8 +84,9 @@ describe('simulator against the gateway', () => {
     };
     // Reset last, once the follow-ups of the others are in: a reboot ends pending uploads.
     for (const [action, payload] of Object.entries(payloads).filter(([a]) => a !== 'Reset')) {
-      if (action === 'ReserveNow') {
-        // The remote stop completes (Finishing, StopTransaction, Available) before a reservation.
+      if (action === 'UnlockConnector') {
+        // The remote stop completes (Finishing, StopTransaction, Available) before the unlock
+        // and the reservation: an unlock during the session would end it itself.
         for (const deadline = Date.now() + 5000; state('SIMT-000000')?.connectors['1']?.status !== 'Available' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
       }
       if (action === 'RemoteStartTransaction') {
@@ -127,5 +129,17 @@ describe('simulator against the gateway', () => {
     await platform.waitFor(() => ocppIn('BootNotification').length >= 2, 10_000, 'second boot');
     const bad = platform.on('/events').filter((m) => ['protocolWarning', 'badMessage'].includes(m.json['type'] as string));
     expect(bad.map((m) => m.json)).toEqual([]);
+  });
+
+  it('finishes the session before unlocking a connector in use (1.6 §5.18)', async () => {
+    const device = ids.get('SIMT-000001')!;
+    const tx = state('SIMT-000001')!.connectors['1']!.transactionId!;
+    expect(tx).toBeGreaterThan(0);
+    const r = await http().post(`/devices/${device}/commands`, { action: 'UnlockConnector', payload: { connectorId: 1 } });
+    expect(r.body.response).toEqual({ status: 'Unlocked' });
+    const stops = platform.on('/events').filter((m) => m.topic.includes(device) && m.json['type'] === 'ocpp' && m.json['action'] === 'StopTransaction');
+    // The StopTransaction was answered before the UnlockConnector reply was sent.
+    expect(stops.map((m) => (m.json['request'] as any).reason)).toContain('UnlockCommand');
+    expect(stops.find((m) => (m.json['request'] as any).reason === 'UnlockCommand')!.json['request']).toMatchObject({ transactionId: tx });
   });
 });

@@ -214,3 +214,40 @@ describe('close', () => {
     expect(peer.calls.map((x) => x.method)).toEqual(['A']);
   });
 });
+
+describe('onHeard: everything the peer sends proves it there (issue 16)', () => {
+  it('fires for its answer to our CALL, its CALLERROR, its pong and its ping, never for our own ping', async () => {
+    const { conn, peer } = await pair();
+    const heard: string[] = [];
+    let what = '';
+    conn.onHeard = () => heard.push(what);
+    what = 'pong';
+    // The connection's own 'pong' listener was registered first, so it has run by then.
+    const ponged = new Promise<void>((r) => conn.ws.once('pong', () => r()));
+    conn.ping(Date.now()); // ours: not heard (heard[0] is the pong)
+    await ponged;
+    what = 'callresult';
+    const a = conn.call('GetConfiguration', {});
+    peer.answer((await peer.nth(0)).id, { configurationKey: [] });
+    await a;
+    what = 'callerror';
+    const b = outcome(conn.call('Reset', { type: 'Soft' }));
+    peer.ws.send(JSON.stringify([4, (await peer.nth(1)).id, 'NotSupported', 'no', {}]));
+    expect((await b).ok).toBe(false);
+    what = 'ping';
+    const pinged = new Promise<void>((r) => conn.ws.once('ping', () => setImmediate(r)));
+    peer.ws.ping();
+    await pinged;
+    expect(heard).toEqual(['pong', 'callresult', 'callerror', 'ping']);
+  });
+
+  it('a listener that throws costs nothing: the answer still settles the call', async () => {
+    const { conn, peer } = await pair();
+    conn.onHeard = () => {
+      throw new Error('listener bug');
+    };
+    const a = conn.call('ClearCache', {});
+    peer.answer((await peer.nth(0)).id, { status: 'Accepted' });
+    expect(await a).toEqual({ status: 'Accepted' });
+  });
+});

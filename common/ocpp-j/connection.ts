@@ -108,6 +108,12 @@ export class OcppConnection {
   /** A ping went out and no pong came back yet. */
   awaitingPong = false;
   handler: CallHandler | undefined;
+  /**
+   * Called with Date.now() for everything the peer sends: any frame (CALL, CALLRESULT,
+   * CALLERROR, even a bad one), a ping or a pong. Presence rests on it (gateway/presence.ts):
+   * a charger that only answers our pings and commands is there all the same.
+   */
+  onHeard: ((now: number) => void) | undefined;
   onBadMessage: ((frame: Buffer, error: RpcError) => void) | undefined;
   onClose: ((code: number, reason: string) => void) | undefined;
 
@@ -149,6 +155,7 @@ export class OcppConnection {
     const alive = () => {
       this.awaitingPong = false;
       this.lastActivityMs = Date.now();
+      this.heard(this.lastActivityMs);
     };
     ws.on('pong', alive);
     ws.on('ping', alive);
@@ -219,10 +226,19 @@ export class OcppConnection {
     this.ws.ping();
   }
 
+  private heard(now: number): void {
+    try {
+      this.onHeard?.(now);
+    } catch {
+      // A listener's failure must not cost the frame that proved the peer alive.
+    }
+  }
+
   private receive(data: Buffer): void {
     // Any frame proves the charger alive, pong or not.
     this.awaitingPong = false;
     this.lastActivityMs = Date.now();
+    this.heard(this.lastActivityMs);
     // Everything from here to the reply is caught: a frame can fail its own exchange, never the
     // process (issue 13). ws has already bounded the size (maxPayload) and, for text frames,
     // rejected invalid UTF-8 (RFC 6455 §8.1, close 1007); a binary frame is read as UTF-8 text.

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { acceptedUnits, buildChargingProfile, profileIdFor, type RateUnit } from '../../gateway/commands/charging-limit.ts';
+import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, UnitNotSupported, type Electrical } from '../../gateway/commands/charging-limit.ts';
 import type { CommandReply } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
@@ -38,14 +38,24 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
     return d;
   }
 
-  /** The registry attribute wins (operators set it for chargers that lie); else ask the charger. */
-  async function units(d: Device): Promise<RateUnit[]> {
+  /**
+   * The charger's electrical side (docs/commands.md, "Power and current limits"): registry
+   * attributes win (operators set them for chargers that lie or do not tell); what is missing is
+   * asked from the charger in one GetConfiguration.
+   */
+  async function electrical(d: Device): Promise<Electrical> {
     const attr = d.attrs['chargingRateUnit'];
-    if (typeof attr === 'string') return acceptedUnits(attr === 'A' ? 'Current' : attr === 'W' ? 'Power' : attr);
-    const r = await commands.send(d.tenant, d.id, { action: 'GetConfiguration', payload: { key: ['ChargingScheduleAllowedChargingRateUnit'] } });
-    if (r.status === 'error') fail(r);
-    const keys = (r.response as { configurationKey?: Array<{ key: string; value?: string }> }).configurationKey ?? [];
-    return acceptedUnits(keys.find((k) => k.key === 'ChargingScheduleAllowedChargingRateUnit')?.value);
+    const num = (k: string) => (typeof d.attrs[k] === 'number' ? (d.attrs[k] as number) : null);
+    let accepts = typeof attr === 'string' ? acceptedUnits(attr === 'A' ? 'Current' : attr === 'W' ? 'Power' : attr) : null;
+    let rotation: string | undefined;
+    if (accepts === null || (d.attrs['currentType'] !== 'AC' && d.attrs['currentType'] !== 'DC') || num('phases') === null) {
+      const r = await commands.send(d.tenant, d.id, { action: 'GetConfiguration', payload: { key: ['ChargingScheduleAllowedChargingRateUnit', 'ConnectorPhaseRotation'] } });
+      if (r.status === 'error') fail(r);
+      const keys = (r.response as { configurationKey?: Array<{ key: string; value?: string }> }).configurationKey ?? [];
+      accepts ??= acceptedUnits(keys.find((k) => k.key === 'ChargingScheduleAllowedChargingRateUnit')?.value);
+      rotation = keys.find((k) => k.key === 'ConnectorPhaseRotation')?.value;
+    }
+    return { accepts, current: currentTypeOf(d.attrs, rotation), voltage: num('voltage') ?? 230, phases: num('phases') ?? phasesOf(rotation) ?? 3 };
   }
 
   return async function register(app: FastifyInstance) {
@@ -53,8 +63,13 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
     r.post('/devices/:id/charging-limit', { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body } }, async (req) => {
       requireWrite(req.caller);
       const d = await owned(req.caller.tenant, req.params.id);
-      const num = (k: string, dflt: number) => (typeof d.attrs[k] === 'number' ? (d.attrs[k] as number) : dflt);
-      const payload = buildChargingProfile(req.body, { accepts: await units(d), voltage: num('voltage', 230), phases: num('phases', 3) }, new Date());
+      let payload: ReturnType<typeof buildChargingProfile>;
+      try {
+        payload = buildChargingProfile(req.body, await electrical(d), new Date());
+      } catch (err) {
+        if (err instanceof UnitNotSupported) throw new AppError('UNIT_NOT_SUPPORTED', err.message, [{ field: 'body.unit', message: err.message }]);
+        throw err;
+      }
       const reply = await commands.send(d.tenant, d.id, { action: 'SetChargingProfile', payload });
       if (reply.status === 'error') fail(reply);
       return { profile: payload, response: reply.response };

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from '../http/auth.ts';
+import type { AdmissionStats } from '../http/admission.ts';
 
 export interface MetricsSource {
   gatewayConnections?: () => number;
@@ -36,6 +37,8 @@ export interface MetricsSource {
   threads?: () => Record<string, number | null>;
   /** Errors that escaped every handler and reached the process guard. */
   unexpectedErrors?: () => number;
+  /** HTTP requests waiting for a turn (device-registry/http/admission.ts). */
+  httpAdmission?: () => AdmissionStats;
 }
 
 type Metric = [name: string, type: 'counter' | 'gauge', help: string, value: number];
@@ -53,6 +56,12 @@ export function renderMetrics(src: MetricsSource): string {
   if (j) {
     m.push(['chargebridge_journal_backlog_bytes', 'gauge', 'telemetry kept in the journal that the history role has not stored yet', j.backlogBytes]);
     m.push(['chargebridge_journal_writable', 'gauge', '1 while the journal takes telemetry; 0 while MeterValues are refused (full disk, journal full)', j.writable ? 1 : 0]);
+  }
+  const a = src.httpAdmission?.();
+  if (a) {
+    m.push(['chargebridge_http_requests_queued', 'gauge', 'HTTP requests waiting for an event-loop turn to start', a.queued]);
+    m.push(['chargebridge_http_requests_deferred_total', 'counter', 'HTTP requests that waited for a later turn', a.deferred]);
+    m.push(['chargebridge_http_requests_overloaded_total', 'counter', 'HTTP requests refused with 503 OVERLOADED (queue full)', a.refused]);
   }
   if (src.unexpectedErrors) m.push(['chargebridge_process_unexpected_errors_total', 'counter', 'errors that escaped every handler (caught by the process guard and logged; a bug)', src.unexpectedErrors()]);
   const h = src.history?.();

@@ -1,10 +1,11 @@
 /** Charging sessions, for billing and charts; CSV with `Accept: text/csv` (interface.md). */
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { toCsv } from '../csv.ts';
-import type { RegistryStore, Transaction } from '../store/types.ts';
+import type { Device, RegistryStore, Transaction, TransactionFilter } from '../store/types.ts';
 
 export const transactionView = z.object({
   id: z.number(),
@@ -23,7 +24,11 @@ export const transactionView = z.object({
 });
 
 type View = z.infer<typeof transactionView>;
-const CSV_COLUMNS = ['id', 'deviceId', 'connectorId', 'idTag', 'stopIdTag', 'startedAt', 'stoppedAt', 'meterStart', 'meterStop', 'energyWh', 'durationSeconds', 'stopReason', 'status'] as const;
+const CSV_COLUMNS = ['id', 'deviceId', 'chargePointId', 'label', 'connectorId', 'idTag', 'stopIdTag', 'startedAt', 'stoppedAt', 'meterStart', 'meterStop', 'energyWh', 'durationSeconds', 'stopReason', 'status'] as const;
+/** Rows read from the store per step of a CSV export. */
+const CSV_PAGE = 1000;
+/** The JSON list's page size when `limit` is not given. */
+const DEFAULT_LIMIT = 1000;
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date-time');
 const listQuery = z
@@ -32,7 +37,8 @@ const listQuery = z
     from: isoDate.optional(),
     to: isoDate.optional(),
     status: z.enum(['active', 'completed']).optional(),
-    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    /** JSON: page size (default 1000). CSV: at most this many rows (default: every match). */
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
     offset: z.coerce.number().int().min(0).default(0),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: 'from must not be after to', path: ['from'] });
@@ -55,6 +61,32 @@ function view(t: Transaction): View {
   };
 }
 
+/**
+ * The CSV export, a chunk per store page: keyset paging by id (`afterId`), so a session that ends
+ * or starts during a long export is neither skipped nor written twice. Each row names the
+ * charger (chargePointId, label) as the registry knows it now; a deleted device leaves them empty.
+ */
+async function* csvExport(store: RegistryStore, filter: TransactionFilter, offset: number, max: number): AsyncGenerator<string> {
+  yield toCsv(CSV_COLUMNS, []);
+  const devices = new Map<string, Device | null>();
+  let afterId: number | undefined;
+  let left = max;
+  while (left > 0) {
+    const limit = Math.min(CSV_PAGE, left);
+    const page = await store.listTransactions({ ...filter, afterId, limit, offset: afterId === undefined ? offset : 0 });
+    const rows = [];
+    for (const t of page.items) {
+      if (!devices.has(t.deviceId)) devices.set(t.deviceId, await store.getDevice(t.deviceId));
+      const d = devices.get(t.deviceId);
+      rows.push({ ...view(t), chargePointId: d?.chargePointId ?? null, label: d?.label ?? null });
+    }
+    if (rows.length) yield toCsv(CSV_COLUMNS, rows, { header: false });
+    left -= page.items.length;
+    if (page.items.length < limit) return;
+    afterId = page.items.at(-1)!.id;
+  }
+}
+
 export function transactionRoutes(deps: { store: RegistryStore }) {
   const { store } = deps;
   return async function register(app: FastifyInstance) {
@@ -64,17 +96,29 @@ export function transactionRoutes(deps: { store: RegistryStore }) {
       { schema: { tags: ['transactions'], querystring: listQuery, response: { 200: z.object({ items: z.array(transactionView), total: z.number() }) } } },
       async (req, reply) => {
         const q = req.query;
-        const page = await store.listTransactions({ tenant: req.caller.tenant, deviceId: q.deviceId, from: q.from, to: q.to, status: q.status, limit: q.limit, offset: q.offset });
-        const items = page.items.map(view);
+        const filter = { tenant: req.caller.tenant, deviceId: q.deviceId, from: q.from, to: q.to, status: q.status };
         if ((req.headers.accept ?? '').includes('text/csv')) {
-          // CSV bypasses the JSON serializer: send the string ourselves.
+          // Streamed: every matching session, however many, in id order, without holding them all.
           return reply
             .type('text/csv; charset=utf-8')
             .header('content-disposition', 'attachment; filename="transactions.csv"')
-            .serializer((x: unknown) => String(x))
-            .send(toCsv(CSV_COLUMNS, items) as never);
+            .send(Readable.from(csvExport(store, filter, q.offset, q.limit ?? Infinity)) as never);
         }
-        return { items, total: page.total };
+        const limit = q.limit ?? DEFAULT_LIMIT;
+        const page = await store.listTransactions({ ...filter, limit, offset: q.offset });
+        // Paging headers (RFC 8288 Link): the total, and where the next and previous pages are.
+        reply.header('x-total-count', String(page.total));
+        const links: string[] = [];
+        const at = (offset: number) => {
+          const u = new URLSearchParams(req.url.split('?')[1] ?? '');
+          u.set('limit', String(limit));
+          u.set('offset', String(offset));
+          return `</transactions?${u}>`;
+        };
+        if (q.offset + page.items.length < page.total) links.push(`${at(q.offset + limit)}; rel="next"`);
+        if (q.offset > 0) links.push(`${at(Math.max(0, q.offset - limit))}; rel="prev"`);
+        if (links.length) reply.header('link', links.join(', '));
+        return { items: page.items.map(view), total: page.total };
       },
     );
     r.get('/transactions/:id', { schema: { tags: ['transactions'], params: z.object({ id: z.coerce.number().int() }), response: { 200: transactionView } } }, async (req) => {

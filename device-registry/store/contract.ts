@@ -325,6 +325,20 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
         expect((await store.listTransactions({})).total).toBe(50);
       });
 
+      it('pages by id after a given one (afterId), in id order, whatever changes meanwhile', async () => {
+        const store = await open();
+        const ids: number[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await store.startTransaction(aTransaction('dev00001', { meterStart: i }))).id);
+        const first = await store.listTransactions({ status: 'active', limit: 3 });
+        expect(first.items.map((t) => t.id)).toEqual(ids.slice(0, 3));
+        // Sessions of the first page end: with offset paging the next page would skip some.
+        for (const t of first.items) await store.stopTransaction(t.id, { meterStop: 10, stoppedAt: '2024-05-01T11:00:00.000Z' });
+        const next = await store.listTransactions({ status: 'active', afterId: first.items.at(-1)!.id, limit: 3 });
+        expect(next.items.map((t) => t.id)).toEqual(ids.slice(3, 6));
+        const last = await store.listTransactions({ status: 'active', afterId: next.items.at(-1)!.id, limit: 3 });
+        expect(last.items.map((t) => t.id)).toEqual(ids.slice(6));
+      });
+
       it('keeps the transactions of a deleted device, and never reuses their ids', async () => {
         const store = await open();
         const d = await store.createDevice(aDevice());

@@ -306,6 +306,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (filter.from !== undefined) where.add('started_at >= ?', utc(filter.from, 'from'));
       if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
       if (filter.status !== undefined) where.add('status = ?', filter.status);
+      if (filter.afterId !== undefined) where.add('id > ?', filter.afterId);
       const { limit, offset } = paging(filter);
       const { rows, total } = await read(() => page<TransactionRow>('transactions', where, 'id', limit, offset));
       return { items: rows.map(toTransaction), total } satisfies Page<Transaction>;

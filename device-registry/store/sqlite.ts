@@ -342,6 +342,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       if (filter.from !== undefined) where.add('started_at >= ?', utc(filter.from, 'from'));
       if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
       if (filter.status !== undefined) where.add('status = ?', filter.status);
+      if (filter.afterId !== undefined) where.add('id > ?', filter.afterId);
       const { limit, offset } = paging(filter);
       const { rows, total } = await page<TransactionRow>('transactions', where, 'id', limit, offset);
       return { items: rows.map(toTransaction), total } satisfies Page<Transaction>;

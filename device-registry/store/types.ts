@@ -174,6 +174,8 @@ export interface TransactionFilter {
   /** Sessions that started before `to` (ISO 8601). */
   to?: string | undefined;
   status?: TransactionStatus | undefined;
+  /** Only transactions with a greater id (keyset paging: a long export never skips or repeats one). */
+  afterId?: number | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { validateRequest } from '../ocpp/validate.ts';
-import { acceptedUnits, buildChargingProfile, convert, profileIdFor } from './charging-limit.ts';
+import { acceptedUnits, buildChargingProfile, chooseUnit, convert, currentTypeOf, phasesOf, profileIdFor, UnitNotSupported, type Electrical } from './charging-limit.ts';
 
-const AC = { accepts: ['A' as const], voltage: 230, phases: 3 };
-const DC = { accepts: ['W' as const], voltage: 230, phases: 3 };
+const AC: Electrical = { accepts: ['A'], current: 'AC', voltage: 230, phases: 3 };
+const DC: Electrical = { accepts: ['W'], current: 'DC', voltage: 230, phases: 3 };
 const NOW = new Date('2026-11-22T15:00:00Z');
 
 describe('charging limits as SetChargingProfile', () => {
@@ -52,8 +52,57 @@ describe('charging limits as SetChargingProfile', () => {
     ['Current', ['A']],
     ['Power', ['W']],
     ['Current,Power', ['A', 'W']],
-    [undefined, ['A']],
+    [undefined, null],
+    ['Ampere', null],
   ])('ChargingScheduleAllowedChargingRateUnit %s -> %o', (v, units) => expect(acceptedUnits(v)).toEqual(units));
+
+  // The issue-16 case: 20 kW on a DC 50 kW charger must never become 29 A at 230 V × 3.
+  it.each([
+    // requested, accepts, current type, sent in (or refused)
+    ['W', ['W'], 'DC', 'W'],
+    ['W', ['A', 'W'], 'DC', 'W'],
+    ['W', null, 'DC', 'W'],
+    ['W', null, null, 'W'],
+    ['A', null, 'AC', 'A'],
+    ['W', ['A'], 'AC', 'A'],
+    ['A', ['W'], 'AC', 'W'],
+    ['A', ['W'], 'DC', 'W'],
+    ['A', ['W'], null, 'W'],
+    ['W', ['A'], 'DC', 'refused'],
+    ['W', ['A'], null, 'refused'],
+  ] as const)('%s limit, charger takes %o, %s: sent in %s', (req, accepts, current, out) => {
+    const e = { accepts: accepts === null ? null : [...accepts], current };
+    if (out === 'refused') expect(() => chooseUnit(req, e)).toThrow(UnitNotSupported);
+    else expect(chooseUnit(req, e)).toBe(out);
+  });
+
+  it('a DC charger that takes only W gets the power as asked; a current cap is its AC supply current', () => {
+    const p = buildChargingProfile({ connectorId: 1, limit: 20_000, unit: 'W' }, { ...DC, accepts: null }, NOW);
+    expect(p.csChargingProfiles['chargingSchedule']).toEqual({ chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20_000 }] });
+    const dcA = buildChargingProfile({ connectorId: 1, limit: 50, unit: 'A' }, { ...DC, accepts: ['A', 'W'] }, NOW);
+    // In A on a DC charger: no numberPhases (AC phases mean nothing for the DC side).
+    expect(dcA.csChargingProfiles['chargingSchedule']).toEqual({ chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 50 }] });
+    expect(validateRequest('SetChargingProfile', dcA)).toEqual({ ok: true });
+  });
+
+  it.each([
+    [{ currentType: 'DC' }, '1.RST', 'DC'],
+    [{ currentType: 'AC', model: 'Terra 54' }, undefined, 'AC'],
+    [{}, '0.RST,1.RTS', 'AC'],
+    [{}, '1.NotApplicable', null],
+    [{ model: 'Terra 54 CJG' }, undefined, 'DC'],
+    [{ model: 'Terra AC W22-T-RD-M-0' }, undefined, null],
+    [{ model: 'Hypercharger HYC150' }, undefined, 'DC'],
+    [{ model: 'INCH DC 60' }, 'NotApplicable', 'DC'],
+    [{ model: 'Alfen Eve Single' }, 'Unknown', null],
+  ] as const)('current type of %o with rotation %s: %s', (attrs, rotation, out) => expect(currentTypeOf(attrs, rotation)).toBe(out));
+
+  it.each([
+    ['1.RST', 3],
+    ['0.RST,1.NotApplicable', 3],
+    ['1.NotApplicable', null],
+    [undefined, null],
+  ] as const)('phases of rotation %s: %s', (rotation, out) => expect(phasesOf(rotation)).toBe(out));
 
   it('refuses a malformed time', () => {
     expect(() => buildChargingProfile({ connectorId: 1, limit: 1, unit: 'A', daily: { from: '18h', to: '20:00' } }, AC, NOW)).toThrow(RangeError);

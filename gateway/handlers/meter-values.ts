@@ -9,8 +9,12 @@ export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
   const { session } = ctx;
   const attrsCtx = { connectorId: req.connectorId, transactionId: req.transactionId };
   let warnings: NormalizeWarning[] | undefined;
+  // The session's last register reading, for closing it if the charger never does (reconcile.ts).
+  const tracked = req.transactionId !== undefined && session.registers.has(req.transactionId);
   for (const sample of normalizeMeterValues(req.meterValue)) {
     session.attrs(sample, attrsCtx);
+    const e = sample.values['energy'];
+    if (tracked && typeof e === 'number' && e > session.registers.get(req.transactionId!)!) session.registers.set(req.transactionId!, e);
     // A loop, not push(...): a frame may carry 100,000s of samples (a spread of that many
     // arguments overflows the stack).
     if (sample.warnings.length) for (const w of sample.warnings) (warnings ??= []).push(w);

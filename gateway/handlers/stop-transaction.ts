@@ -25,6 +25,21 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
     session.log.warn({ transactionId: req.transactionId }, 'StopTransaction for unknown transaction');
   } else {
     connectorId = known.connectorId;
+    if (known.status !== 'active') {
+      // Closed already: a resent StopTransaction, or one that arrived after the gateway closed
+      // the session (reconcile.ts). The ledger keeps the first stop.
+      session.event({
+        type: 'transactionWarning',
+        action: 'StopTransaction',
+        messageId: ctx.messageId,
+        code: 'ALREADY_STOPPED',
+        message: `transaction ${req.transactionId} was already stopped (${known.stopReason ?? 'no reason'}): its first stop is kept`,
+        transactionId: req.transactionId,
+        connectorId,
+        meterStop: req.meterStop,
+        stopReason: known.stopReason,
+      });
+    }
     await store.stopTransaction(req.transactionId, {
       meterStop: req.meterStop,
       stoppedAt,
@@ -33,6 +48,7 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
       stopIdTag: req.idTag ?? null,
     });
   }
+  session.registers.delete(req.transactionId);
   const attrsCtx = { connectorId, transactionId: req.transactionId };
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of normalizeMeterValues(req.transactionData ?? [])) {
@@ -43,7 +59,8 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   }
   if (warnings) session.event({ type: 'telemetryWarning', action: 'StopTransaction', messageId: ctx.messageId, warnings });
   session.attrs({ timestamp: stoppedAt, context: 'Transaction.End', values: { energy: req.meterStop }, warnings: [] }, attrsCtx);
-  session.update({ type: 'transactionStopped', at: stoppedAt, transactionId: req.transactionId });
+  // The shadow runs on the server's clock; the charger's time is the ledger's (stoppedAt).
+  session.update({ type: 'transactionStopped', at: new Date().toISOString(), transactionId: req.transactionId });
   session.log.info({ transactionId: req.transactionId, energyWh: known ? req.meterStop - known.meterStart : null }, 'transaction stopped');
   return req.idTag ? { idTagInfo: await lookupIdTag(ctx, req.idTag) } : {};
 };

@@ -77,6 +77,8 @@ export const UNITS = new Map<string, UnitInfo>([
   ['a', U('A', ['current'])],
   ['v', U('V', ['voltage'])],
   ['celsius', U('Celsius', ['temperature'])],
+  // The 1.6 JSON schemas list this misspelling beside Celsius (§7.45's table has Celsius only).
+  ['celcius', U('Celsius', ['temperature'])],
   ['fahrenheit', U('Fahrenheit', ['temperature'], 1, (f) => ((f - 32) * 5) / 9)],
   ['k', U('K', ['temperature'], 1, (k) => k - 273.15)],
   ['percent', U('Percent', ['percent', 'ratio'])],
@@ -91,6 +93,8 @@ export const PHASES = new Map<string, string>(
 /** Phases a total may be derived from, in order of preference; never N, never line-to-line. */
 export const LINE_PHASES = ['L1', 'L2', 'L3'] as const;
 export const LINE_NEUTRAL_PHASES = ['L1-N', 'L2-N', 'L3-N'] as const;
+/** Line-to-line: only a voltage is derived from them, as phase-to-neutral (normalize.ts derive). */
+export const LINE_LINE_PHASES = ['L1-L2', 'L2-L3', 'L3-L1'] as const;
 
 /** Locations (§7.30), canonical spelling by lowercase. */
 export const LOCATIONS = new Map<string, string>(['Body', 'Cable', 'EV', 'Inlet', 'Outlet'].map((l) => [l.toLowerCase(), l]));

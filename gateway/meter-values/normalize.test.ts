@@ -179,9 +179,22 @@ describe('phases and derived totals (interface.md)', () => {
     expect(r2.values['current']).toBe(11);
   });
 
-  it('line-to-line voltages are not averaged into a phase voltage', () => {
+  it('line-to-line voltages only: voltage is the phase-to-neutral equivalent, mean L-L / √3 (docs/measurands.md)', () => {
     const r = normalizeMeterValue(aMeterValue(phases('Voltage', 'V', { 'L1-L2': '400', 'L2-L3': '401', 'L3-L1': '399' })));
-    expect(r.values).toEqual({ 'voltage_L1-L2': 400, 'voltage_L2-L3': 401, 'voltage_L3-L1': 399 });
+    expect(r.values).toEqual({ 'voltage_L1-L2': 400, 'voltage_L2-L3': 401, 'voltage_L3-L1': 399, voltage: 230.940107676 });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['phase-to-neutral beside line-to-line: L-N wins', { 'L1-N': '231', 'L2-N': '229', 'L1-L2': '400' }, 230],
+    ['L1..L3 beside line-to-line: L1..L3 win', { L1: '232', 'L2-L3': '400' }, 232],
+    ['one line-to-line voltage alone', { 'L2-L3': '415.69' }, 240],
+  ])('%s', (_what, values, voltage) => {
+    expect(normalizeMeterValue(aMeterValue(phases('Voltage', 'V', values))).values['voltage']).toBeCloseTo(voltage, 2);
+  });
+
+  it('line-to-line values of other measurands give no total', () => {
+    expect(normalizeMeterValue(aMeterValue(phases('Current.Import', 'A', { 'L1-L2': '10' }))).values).toEqual({ 'current_L1-L2': 10 });
   });
 
   it('a phase-less sample from the charger wins over a derived one', () => {
@@ -202,6 +215,18 @@ describe('phases and derived totals (interface.md)', () => {
 });
 
 describe('locations (§7.30)', () => {
+  it('an unknown location (a lenient charger\'s) fills the plain key only, with a warning', () => {
+    const r = normalizeMeterValue(aMeterValue([aSampledValue({ measurand: 'Temperature', location: 'Ambient', value: '21' })]));
+    expect(r.values).toEqual({ temperature: 21 });
+    expect(r.warnings).toMatchObject([{ code: 'UNKNOWN_LOCATION', location: 'Ambient' }]);
+    const withOutlet = normalizeMeterValue(aMeterValue([aSampledValue({ measurand: 'Temperature', location: 'Ambient', value: '21' }), aSampledValue({ measurand: 'Temperature', value: '30' })]));
+    expect(withOutlet.values).toEqual({ temperature: 30 });
+  });
+
+  it('"Celcius", the 1.6 schemas\' spelling, is Celsius', () => {
+    expect(one({ measurand: 'Temperature', unit: 'Celcius', value: '35.5' })).toMatchObject({ values: { temperature: 35.5 }, warnings: [] });
+  });
+
   it('a non-Outlet sample gives the plain key and a location key', () => {
     const r = normalizeMeterValue(aMeterValue([aSampledValue({ measurand: 'Temperature', location: 'Body', value: '35', unit: 'Celsius' }), aSampledValue({ measurand: 'SoC', location: 'EV', value: '45' })]));
     expect(r.values).toEqual({ temperature: 35, temperature_Body: 35, soc: 45, soc_EV: 45 });

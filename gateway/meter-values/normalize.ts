@@ -4,7 +4,7 @@
  * no sockets, no clock, no logger. It runs for every MeterValues frame, so it uses lookup
  * tables built once, plain loops and no per-sample closures.
  */
-import { LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from './measurands.ts';
+import { LINE_LINE_PHASES, LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from './measurands.ts';
 
 export interface SampledValueIn {
   value: string;
@@ -28,6 +28,7 @@ export type NormalizeWarningCode =
   | 'UNKNOWN_MEASURAND'
   | 'UNKNOWN_UNIT'
   | 'UNKNOWN_PHASE'
+  | 'UNKNOWN_LOCATION'
   | 'UNIT_MISMATCH'
   | 'BAD_TIMESTAMP'
   | 'DUPLICATE_SAMPLE';
@@ -36,6 +37,7 @@ export interface NormalizeWarning {
   code: NormalizeWarningCode;
   measurand?: string;
   phase?: string;
+  location?: string;
   value?: string;
   unit?: string;
   message: string;
@@ -113,12 +115,18 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
         continue;
       }
     }
-    const location = sv.location === undefined ? 'Outlet' : (LOCATIONS.get(sv.location.toLowerCase()) ?? sv.location);
+    // An unknown location (only a lenient charger's, the schema has five) is '': not Outlet, so
+    // it fills the plain attribute only when no Outlet value does, and it names no attribute.
+    let location = sv.location === undefined ? 'Outlet' : LOCATIONS.get(sv.location.toLowerCase());
+    if (location === undefined) {
+      warnings.push({ code: 'UNKNOWN_LOCATION', measurand: info.name, location: sv.location!, value: sv.value, message: `unknown location ${sv.location}; published under the plain attribute only` });
+      location = '';
+    }
     const key = phase ? `${info.attr}_${phase}` : info.attr;
 
     // §7.45 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
     if (sv.format === 'SignedData') {
-      const signedKey = location === 'Outlet' ? `${key}_signed` : `${key}_${location}_signed`;
+      const signedKey = location === 'Outlet' || location === '' ? `${key}_signed` : `${key}_${location}_signed`;
       if (signedKey in values) warnings.push(duplicate(info.name, phase, sv.value));
       else values[signedKey] = sv.value;
       continue;
@@ -146,7 +154,7 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
     // is the fixed unit for energy, and chargers omit V, A, Hz, Percent routinely.
 
     let placed = false;
-    if (location !== 'Outlet') {
+    if (location !== 'Outlet' && location !== '') {
       const locKey = `${key}_${location}`;
       if (!(locKey in values)) {
         values[locKey] = value;
@@ -186,10 +194,18 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
 /**
  * interface.md: energy and power are the sum over L1..L3, the others the mean; a value on N
  * is never the total, and line-to-line voltages are not averaged into a phase voltage.
+ * A voltage given only line to line (L1-L2, L2-L3, L3-L1, §7.33) gives the phase-to-neutral
+ * voltage of a balanced three-phase system: the mean line-to-line voltage / √3 (400 V -> 230.9 V),
+ * so that `voltage` means the same on every AC charger (docs/measurands.md).
  */
 function derive(g: PhaseGroup): number | null {
   let set: readonly string[] = LINE_PHASES;
+  let divisor = 1;
   if (!set.some((p) => g.phases.has(p))) set = LINE_NEUTRAL_PHASES;
+  if (g.info.dimension === 'voltage' && !set.some((p) => g.phases.has(p))) {
+    set = LINE_LINE_PHASES;
+    divisor = Math.sqrt(3);
+  }
   let sum = 0;
   let n = 0;
   for (const p of set) {
@@ -200,7 +216,7 @@ function derive(g: PhaseGroup): number | null {
     }
   }
   if (n === 0) return null;
-  return clean(g.info.total === 'sum' ? sum : sum / n);
+  return clean((g.info.total === 'sum' ? sum : sum / n) / divisor);
 }
 
 function duplicate(measurand: string, phase: string | undefined, value: string): NormalizeWarning {

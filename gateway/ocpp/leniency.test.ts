@@ -103,3 +103,94 @@ it('a malformed date-time is a PropertyConstraintViolation', () => {
   const bad = validateRequest('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available', timestamp: 'yesterday' });
   expect(bad.ok || bad.error.rpcErrorCode).toBe('PropertyConstraintViolation');
 });
+
+describe('lenient: out-of-enum and over-long values (issue 16)', () => {
+  const mv = (...sampledValue: object[]) => ({ connectorId: 1, meterValue: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue }] });
+  type Row = [string, string, unknown, unknown, string[]];
+  it.each<Row>([
+    [
+      'errorCode "Error" -> OtherError, the original in vendorErrorCode (§7.6)',
+      'StatusNotification',
+      { connectorId: 1, errorCode: 'Error', status: 'Faulted' },
+      { connectorId: 1, errorCode: 'OtherError', status: 'Faulted', vendorErrorCode: 'Error' },
+      ['errorCode:enumFallback', 'vendorErrorCode:enumFallback'],
+    ],
+    [
+      'errorCode out of enum with the charger\'s own vendorErrorCode: that one is kept',
+      'StatusNotification',
+      { connectorId: 1, errorCode: 'E42', status: 'Faulted', vendorErrorCode: 'X-17' },
+      { connectorId: 1, errorCode: 'OtherError', status: 'Faulted', vendorErrorCode: 'X-17' },
+      ['errorCode:enumFallback'],
+    ],
+    [
+      'a numeric errorCode: OtherError, the number kept as a string',
+      'StatusNotification',
+      { connectorId: 1, errorCode: 42, status: 'Faulted' },
+      { connectorId: 1, errorCode: 'OtherError', status: 'Faulted', vendorErrorCode: '42' },
+      ['errorCode:stringAsNumber', 'errorCode:enumFallback', 'vendorErrorCode:enumFallback'],
+    ],
+    [
+      'an over-long original is cut to vendorErrorCode\'s 50',
+      'StatusNotification',
+      { connectorId: 1, errorCode: 'E'.repeat(60), status: 'Faulted' },
+      { connectorId: 1, errorCode: 'OtherError', status: 'Faulted', vendorErrorCode: 'E'.repeat(50) },
+      ['errorCode:enumFallback', 'vendorErrorCode:enumFallback'],
+    ],
+    [
+      'Frequency in Hz beside a power sample: both kept',
+      'MeterValues',
+      mv({ value: '50.0', measurand: 'Frequency', unit: 'Hz' }, { value: '7.4', measurand: 'Power.Active.Import', unit: 'KW' }),
+      mv({ value: '50.0', measurand: 'Frequency', unit: 'Hz' }, { value: '7.4', measurand: 'Power.Active.Import', unit: 'kW' }),
+      ['meterValue[0].sampledValue[0].unit:enumKeptRaw', 'meterValue[0].sampledValue[1].unit:enumCase'],
+    ],
+    [
+      'a sample without a value is dropped, its neighbour kept',
+      'MeterValues',
+      mv({ measurand: 'Voltage' }, { value: '230', measurand: 'Voltage', phase: 'L1N' }),
+      mv({ value: '230', measurand: 'Voltage', phase: 'L1-N' }),
+      ['meterValue[0].sampledValue[1].phase:enumSynonym', 'meterValue[0].sampledValue[0]:sampleDropped'],
+    ],
+    [
+      'StopTransaction reason out of enum -> Other (§7.42), transactionData like MeterValues',
+      'StopTransaction',
+      { transactionId: 1, meterStop: 10, timestamp: '2026-01-01T00:00:00Z', reason: 'Timeout', transactionData: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ value: '1', context: 'transaction_end' }] }] },
+      { transactionId: 1, meterStop: 10, timestamp: '2026-01-01T00:00:00Z', reason: 'Other', transactionData: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ value: '1', context: 'Transaction.End' }] }] },
+      ['reason:enumFallback', 'transactionData[0].sampledValue[0].context:enumSynonym'],
+    ],
+    [
+      'a 42-character chargeBoxSerialNumber is cut to 25',
+      'BootNotification',
+      { chargePointVendor: 'ABB', chargePointModel: 'Terra 54', chargeBoxSerialNumber: 'S'.repeat(42) },
+      { chargePointVendor: 'ABB', chargePointModel: 'Terra 54', chargeBoxSerialNumber: 'S'.repeat(25) },
+      ['chargeBoxSerialNumber:tooLong'],
+    ],
+    [
+      'a vendor name over 20 is descriptive: cut too',
+      'BootNotification',
+      { chargePointVendor: 'Schneider Electric Industries', chargePointModel: 'EVlink' },
+      { chargePointVendor: 'Schneider Electric I', chargePointModel: 'EVlink' },
+      ['chargePointVendor:tooLong'],
+    ],
+  ])('%s', (_what, action, params, repaired, deviations) => {
+    const frozen = structuredClone(params);
+    const r = checkRequest(action, params, true);
+    expect(r).toMatchObject({ ok: true, params: repaired });
+    expect(r.deviations.map((d) => `${d.path}:${d.kind}`)).toEqual(deviations);
+    expect(params).toEqual(frozen);
+    // Strict mode refuses every one of these.
+    expect(checkRequest(action, params, false).ok).toBe(false);
+  });
+
+  it.each([
+    ['a status nobody defined', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Dancing' }, 'PropertyConstraintViolation'],
+    ['an idTag over 20: cut it would name another tag', 'Authorize', { idTag: 'X'.repeat(21) }, 'FormatViolation'],
+    ['an over-long idTag in StartTransaction', 'StartTransaction', { connectorId: 1, idTag: 'X'.repeat(21), meterStart: 0, timestamp: '2026-01-01T00:00:00Z' }, 'FormatViolation'],
+    ['a missing required field beside an out-of-enum one', 'StatusNotification', { connectorId: 1, errorCode: 'Error' }, 'OccurrenceConstraintViolation'],
+    ['a meterValue whose every sample is unusable', 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ measurand: 'Voltage' }] }] }, 'OccurrenceConstraintViolation'],
+    ['a sampledValue value that is an object', 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ value: {} }] }] }, 'TypeConstraintViolation'],
+  ])('still refused: %s', (_what, action, params, code) => {
+    const r = checkRequest(action, params, true);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.rpcErrorCode).toBe(code);
+  });
+});

@@ -2,11 +2,15 @@
  * Leniency for chargers that bend the schema (field notes: "Strict validation must never cost
  * an operator a charger; record the deviation instead"). Pure: walks the JSON schema of the
  * request beside the payload and returns a repaired copy plus the list of deviations. Only
- * called after strict validation failed, so valid traffic never pays for it.
+ * called after strict validation failed, so valid traffic never pays for it. What an
+ * out-of-enum or over-long string becomes is enum-leniency.ts's; the repaired payload is then
+ * validated against the same schemas, except that a sampledValue field may keep a value
+ * outside its enumeration (validate.ts `validateRepairedRequest`). docs/chargers.md lists it all.
  */
 import { parseNumber } from '../meter-values/normalize.ts';
+import { codePoints, FALLBACK_ORIGINAL_IN, NEVER_TRUNCATED, quote, repairEnum, truncate } from './enum-leniency.ts';
 import { requestSchema, type JsonSchema } from './schemas.ts';
-import { validateRequest, type RpcErrorLike } from './validate.ts';
+import { sampledValueProblem, validateRepairedRequest, validateRequest, type RpcErrorLike } from './validate.ts';
 
 export type DeviationKind =
   | 'extraKey'
@@ -16,6 +20,11 @@ export type DeviationKind =
   | 'nullString'
   | 'timestampWithoutZone'
   | 'enumCase'
+  | 'enumSynonym'
+  | 'enumFallback'
+  | 'enumKeptRaw'
+  | 'tooLong'
+  | 'sampleDropped'
   | 'booleanAsString';
 
 export interface Deviation {
@@ -35,13 +44,16 @@ function isNullish(v: unknown): boolean {
   return v === null || (typeof v === 'string' && v.trim().toLowerCase() === 'null');
 }
 
-function repairValue(schema: JsonSchema, value: unknown, path: string, out: Deviation[]): unknown {
+/** `key` is the property the value is under ('' for array items and the root). */
+function repairValue(schema: JsonSchema, value: unknown, path: string, out: Deviation[], key = ''): unknown {
   switch (schema.type) {
     case 'object': {
       if (!isPlainObject(value)) return value;
       const props = schema.properties ?? {};
       const required = new Set(schema.required ?? []);
       const result: Record<string, unknown> = {};
+      // A value mapped to its enumeration's catch-all, by field: what the charger sent.
+      let fellBack: Record<string, string> | undefined;
       for (const [rawKey, v] of Object.entries(value)) {
         let key = rawKey;
         // Own properties only: "constructor" or "__proto__" from a charger are keys like any other.
@@ -60,13 +72,28 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
           out.push({ path: join(path, key), kind: 'nullString', detail: `${JSON.stringify(v)} for optional "${key}": treated as absent` });
           continue;
         }
+        const before = out.length;
+        const repaired = sub ? repairValue(sub, v, join(path, key), out, key) : v;
+        if (out.length > before && out[out.length - 1]!.kind === 'enumFallback' && Object.hasOwn(FALLBACK_ORIGINAL_IN, key)) (fellBack ??= {})[key] = String(v);
         // defineProperty: a plain assignment of "__proto__" would set the copy's prototype.
-        Object.defineProperty(result, key, { value: sub ? repairValue(sub, v, join(path, key), out) : v, enumerable: true, writable: true, configurable: true });
+        define(result, key, repaired);
+      }
+      // OCPP 1.6 §7.6 OtherError: "More information in vendorErrorCode". The charger's own
+      // value goes there unless it filled the field itself.
+      for (const [field, original] of Object.entries(fellBack ?? {})) {
+        const into = FALLBACK_ORIGINAL_IN[field]!;
+        if (Object.hasOwn(result, into) || !props[into]) continue;
+        const max = props[into].maxLength;
+        define(result, into, max !== undefined ? truncate(original, max) : original);
+        out.push({ path: join(path, into), kind: 'enumFallback', detail: `${quote(original)} of "${field}" kept in "${into}"` });
       }
       return result;
     }
-    case 'array':
-      return Array.isArray(value) && schema.items ? value.map((item, i) => repairValue(schema.items!, item, `${path}[${i}]`, out)) : value;
+    case 'array': {
+      if (!Array.isArray(value) || !schema.items) return value;
+      const items = value.map((item, i) => repairValue(schema.items!, item, `${path}[${i}]`, out));
+      return key === 'sampledValue' ? usableSamples(items, path, out) : items;
+    }
     case 'integer':
     case 'number': {
       if (typeof value !== 'string') return value;
@@ -85,22 +112,25 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
     case 'string': {
       if (typeof value === 'number' || typeof value === 'boolean') {
         out.push({ path, kind: 'stringAsNumber', detail: `${String(value)} read as the string "${String(value)}"` });
-        return repairString(schema, String(value), path, out);
+        return repairString(schema, String(value), path, out, key);
       }
-      return typeof value === 'string' ? repairString(schema, value, path, out) : value;
+      return typeof value === 'string' ? repairString(schema, value, path, out, key) : value;
     }
     default:
       return value;
   }
 }
 
-function repairString(schema: JsonSchema, value: string, path: string, out: Deviation[]): string {
+function repairString(schema: JsonSchema, value: string, path: string, out: Deviation[], key: string): string {
   if (schema.enum && !schema.enum.includes(value)) {
-    const match = schema.enum.find((e) => e.toLowerCase() === value.trim().toLowerCase());
-    if (match) {
-      out.push({ path, kind: 'enumCase', detail: `"${value}" read as "${match}"` });
-      return match;
-    }
+    const r = repairEnum(key, value, schema.enum);
+    if (r?.kind === 'enumKeptRaw') out.push({ path, kind: r.kind, detail: `${quote(value)} is not a ${key} of OCPP 1.6: kept as sent` });
+    else if (r) out.push({ path, kind: r.kind, detail: `${quote(value)} read as "${r.value}"` });
+    if (r) return r.value;
+  }
+  if (schema.maxLength !== undefined && !NEVER_TRUNCATED.has(key) && value.length > schema.maxLength && codePoints(value) > schema.maxLength) {
+    out.push({ path, kind: 'tooLong', detail: `${quote(value)} (${codePoints(value)} characters) cut to ${schema.maxLength}` });
+    return truncate(value, schema.maxLength);
   }
   if (schema.format === 'date-time' && DATE_TIME_RE.test(value) && !ZONE_RE.test(value.trim())) {
     const fixed = `${value.trim().replace(' ', 'T')}Z`;
@@ -108,6 +138,27 @@ function repairString(schema: JsonSchema, value: string, path: string, out: Devi
     return fixed;
   }
   return value;
+}
+
+function define(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * One unusable sampled value (no `value`, not an object) never costs its neighbours: it is
+ * dropped, as long as one usable sample is left in its meterValue; otherwise the request gets
+ * the CALLERROR of the first failure (there is nothing left to publish).
+ */
+function usableSamples(items: unknown[], path: string, out: Deviation[]): unknown[] {
+  const problems = items.map((item) => sampledValueProblem(item));
+  if (!problems.some((p) => p !== null) || problems.every((p) => p !== null)) return items;
+  const kept: unknown[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const p = problems[i];
+    if (p === null) kept.push(items[i]);
+    else out.push({ path: `${path}[${i}]`, kind: 'sampleDropped', detail: `${p}: this sample dropped, the others kept` });
+  }
+  return kept;
 }
 
 function join(path: string, key: string): string {
@@ -132,7 +183,7 @@ export function checkRequest(action: string, params: unknown, lenient: boolean):
   if (first.ok) return { ok: true, params, deviations: NONE };
   if (!lenient) return { ok: false, error: first.error, deviations: NONE };
   const repaired = repairRequest(action, params);
-  const second = validateRequest(action, repaired.params);
+  const second = validateRepairedRequest(action, repaired.params);
   if (second.ok) return { ok: true, params: repaired.params, deviations: repaired.deviations };
   return { ok: false, error: second.error, deviations: repaired.deviations };
 }

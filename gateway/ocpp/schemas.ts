@@ -6,6 +6,7 @@ export interface JsonSchema {
   type?: string;
   enum?: string[];
   format?: string;
+  maxLength?: number;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean;

@@ -22,6 +22,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { createRPCError } from 'ocpp-rpc';
+import { ENUM_KEPT_RAW } from './enum-leniency.ts';
 import { OCPP16_SCHEMAS, requestSchema, responseSchema, type JsonSchema } from './schemas.ts';
 
 export interface RpcErrorLike extends Error {
@@ -105,8 +106,28 @@ ajv.addKeyword({
 // (the 1.6 schemas have no `$ref` that would need it).
 for (const schema of OCPP16_SCHEMAS) {
   const { $id, ...rest } = withSafeIntegers(schema) as JsonSchema;
-  if ($id) ajv.addSchema(rest, $id.replace(/^urn:/, 'ocpp16-'));
+  if (!$id) continue;
+  ajv.addSchema(rest, $id.replace(/^urn:/, 'ocpp16-'));
+  // The lenient second pass (leniency.ts): the same schema, but a sampledValue field outside
+  // its enumeration may stay as sent (enum-leniency.ts ENUM_KEPT_RAW); every other rule holds.
+  if ($id.endsWith('.req')) ajv.addSchema(withoutEnums(rest, ENUM_KEPT_RAW) as object, $id.replace(/^urn:/, 'ocpp16-relaxed-'));
 }
+
+/** A copy of `node` without `enum` on the properties named in `fields`. */
+function withoutEnums(node: unknown, fields: ReadonlySet<string>, name = ''): unknown {
+  if (Array.isArray(node)) return node.map((n) => withoutEnums(n, fields));
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'enum' && fields.has(name)) continue;
+    out[k] = k === 'properties' && typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([p, sub]) => [p, withoutEnums(sub, fields, p)])) : withoutEnums(v, fields);
+  }
+  return out;
+}
+
+/** One SampledValue (OCPP 1.6 §7.45) as the lenient pass accepts it, to drop a bad one alone. */
+const sampledValueSchema = (ajv.getSchema('ocpp16-relaxed-MeterValues.req')?.schema as { properties: { meterValue: { items: { properties: { sampledValue: { items: object } } } } } } | undefined)?.properties.meterValue.items.properties.sampledValue.items;
+const sampledValueCheck = sampledValueSchema ? ajv.compile(sampledValueSchema) : undefined;
 
 const compiled = new Map<string, ValidateFunction | null>();
 function compiledFor(id: string): ValidateFunction | null {
@@ -128,8 +149,8 @@ function failure(errors: ErrorObject[]): RpcErrorLike {
   return createRPCError(code, message.slice(0, 255), details) as RpcErrorLike;
 }
 
-function run(schemaId: string, data: unknown): Validation {
-  const validate = compiledFor(schemaId.replace(/^urn:/, 'ocpp16-'));
+function run(schemaId: string, data: unknown, prefix = 'ocpp16-'): Validation {
+  const validate = compiledFor(schemaId.replace(/^urn:/, prefix));
   if (!validate) return { ok: false, error: createRPCError('ProtocolError', `no schema ${schemaId}`, {}) as RpcErrorLike };
   if (validate(data)) return { ok: true };
   return { ok: false, error: failure(validate.errors ?? [{ keyword: 'type', instancePath: '', schemaPath: '', params: {} } as ErrorObject]) };
@@ -141,6 +162,17 @@ export function hasSchema(action: string): boolean {
 
 export function validateRequest(action: string, params: unknown): Validation {
   return run(`urn:${action}.req`, params);
+}
+
+/** The lenient second pass, after leniency.ts repaired the request. */
+export function validateRepairedRequest(action: string, params: unknown): Validation {
+  return run(`urn:${action}.req`, params, 'ocpp16-relaxed-');
+}
+
+/** The first failure of one sampledValue element, or null when it is usable. */
+export function sampledValueProblem(item: unknown): string | null {
+  if (!sampledValueCheck || sampledValueCheck(item)) return null;
+  return ajv.errorsText(sampledValueCheck.errors?.slice(0, 1), { dataVar: 'sampledValue' }).slice(0, 255);
 }
 
 export function validateResponse(action: string, result: unknown): Validation {
