@@ -71,6 +71,11 @@ export const CONDITIONS: { [K in RuleKind]: Check<K> } = {
   // OCPP 1.6 §4.4 / §7.24 DiagnosticsStatus.
   diagnosticsFailed: (d) => (d.diagnosticsStatus !== null && DIAGNOSTICS_FAILED.has(d.diagnosticsStatus) ? [{ connectorId: null, message: `diagnostics upload failed: ${d.diagnosticsStatus}`, details: { status: d.diagnosticsStatus } }] : []),
 
+  handshakeRefused: (d, now, p) => {
+    const recent = d.refusals.filter((t) => t > now - p.windowSeconds * 1000);
+    return recent.length >= p.count ? [{ connectorId: null, message: `${recent.length} refused connection attempts within ${p.windowSeconds} s`, details: { refusals: recent.length, windowSeconds: p.windowSeconds, ...d.lastRefusal } }] : [];
+  },
+
   securityEvent: (d, now, p) =>
     d.security !== null && now - d.security.at < p.clearSeconds * 1000
       ? [{ connectorId: null, message: `security event: ${d.security.type}`, details: { type: d.security.type, techInfo: d.security.techInfo } }]

@@ -38,6 +38,9 @@ export interface DeviceModel {
   firmwareStatus: string | null;
   diagnosticsStatus: string | null;
   security: { at: number; type: string; techInfo: string | null } | null;
+  /** Refused handshakes of this device (ms), oldest first, pruned to the window; the last one's details. */
+  refusals: number[];
+  lastRefusal: { reason: string; status: number | null; remoteAddress: string | null } | null;
   connectors: Record<string, ConnectorModel>;
 }
 
@@ -66,6 +69,10 @@ export interface EventView {
   action?: string | undefined;
   request?: unknown;
   error?: unknown;
+  /** Of a refused handshake (`securityRefused`, `handshakeRefused`). */
+  reason?: unknown;
+  status?: unknown;
+  remoteAddress?: unknown;
 }
 
 export interface AttrsView {
@@ -77,7 +84,7 @@ export interface AttrsView {
 }
 
 export function emptyDevice(tenant: string, deviceId: string): DeviceModel {
-  return { tenant, deviceId, chargePointId: deviceId, known: false, online: false, offlineSince: null, offlineReason: null, lastCallAt: null, boots: [], firmwareStatus: null, diagnosticsStatus: null, security: null, connectors: {} };
+  return { tenant, deviceId, chargePointId: deviceId, known: false, online: false, offlineSince: null, offlineReason: null, lastCallAt: null, boots: [], firmwareStatus: null, diagnosticsStatus: null, security: null, refusals: [], lastRefusal: null, connectors: {} };
 }
 
 /**
@@ -156,6 +163,16 @@ function fromShadow(d: DeviceModel, s: ShadowView, now: number): DeviceModel {
 }
 
 function fromEvent(d: DeviceModel, e: EventView, now: number, bootWindowMs: number): DeviceModel {
+  // A handshake the gateway refused for a known device (the TLS work publishes `securityRefused`
+  // for security-profile refusals; `handshakeRefused` is the name kept for other refusals).
+  if (e.type === 'securityRefused' || e.type === 'handshakeRefused') {
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return {
+      ...d,
+      refusals: [...pruneBoots(d.refusals, now, bootWindowMs), now],
+      lastRefusal: { reason: str(e.reason) ?? e.type, status: typeof e.status === 'number' ? e.status : null, remoteAddress: str(e.remoteAddress) },
+    };
+  }
   if (e.type !== 'ocpp' || e.direction !== 'in') return d;
   const next: DeviceModel = { ...d, lastCallAt: now };
   if (e.action === 'BootNotification') next.boots = [...pruneBoots(d.boots, now, bootWindowMs), now];

@@ -14,6 +14,7 @@ const conn = (status: string, errorCode = 'NoError', transactionId: number | nul
 const call = (action: string, request: unknown = {}): AlertInput => ({ type: 'event', event: { type: 'ocpp', direction: 'in', action, request } });
 const energy = (wh: number, atSec: number, o: Record<string, unknown> = {}): AlertInput => ({ type: 'attrs', attrs: { connectorId: 1, timestamp: new Date(s(atSec)).toISOString(), energy: wh, ...o } });
 const tick: AlertInput = { type: 'tick' };
+const refused = (n: number): AlertInput => ({ type: 'event', event: { type: 'securityRefused', reason: 'TLS_REQUIRED', status: 426, remoteAddress: `10.0.0.${n}` } });
 
 /** Runs [input, atSecond] steps; returns the transitions of each step as "raised:rule:connector". */
 function run(steps: Array<[AlertInput, number]>, own: TenantRules = {}): { log: string[][]; last: AlertsDevice; all: AlertTransition[] } {
@@ -55,6 +56,8 @@ describe('alert rules (pure core)', () => {
     ['firmwareFailed: DownloadFailed', [[aShadow({ firmwareStatus: 'DownloadFailed' }), 0]], {}, [['raised:firmwareFailed:-']]],
     ['diagnosticsFailed: UploadFailed (OCPP 1.6 §7.24), cleared by the next status', [[aShadow({ diagnosticsStatus: 'UploadFailed' }), 0], [aShadow({ diagnosticsStatus: 'Uploading' }), 1]], {}, [['raised:diagnosticsFailed:-'], ['cleared:diagnosticsFailed:-']]],
     ['securityEvent: a SecurityEventNotification, cleared after clearSeconds', [[aShadow(), 0], [call('SecurityEventNotification', { type: 'InvalidFirmwareSignature', timestamp: '2026-11-22T10:00:00Z' }), 1], [tick, 31]], rule('securityEvent', { clearSeconds: 30 }), [[], ['raised:securityEvent:-'], ['cleared:securityEvent:-']]],
+    ['handshakeRefused: N refused handshakes (securityRefused events) in the window, cleared once it empties', [[aShadow({ online: false }), 0], [refused(1), 1], [refused(2), 2], [refused(3), 3], [tick, 60], [tick, 61]], rule('handshakeRefused', { count: 3, windowSeconds: 60 }), [[], [], [], ['raised:handshakeRefused:-'], [], ['cleared:handshakeRefused:-']]],
+    ['handshakeRefused: refusals far apart are no alarm', [[aShadow({ online: false }), 0], [refused(1), 1], [refused(2), 100], [refused(3), 200]], rule('handshakeRefused', { count: 3, windowSeconds: 60 }), [[], [], [], []]],
     ['a disabled rule raises nothing', [[aShadow({ connectors: { '1': conn('Faulted', 'GroundFailure') } }), 1]], { connectorFault: { ...DEFAULT_RULES.connectorFault, enabled: false } }, [[]]],
   ])('%s', (_name, steps, own, expected) => {
     expect(run(steps, own).log).toEqual(expected);

@@ -24,7 +24,8 @@ export function alertId(key: string, since: string): string {
 }
 
 export function reduceAlerts(dev: AlertsDevice, input: AlertInput, now: number, rules: readonly Rule[]): { device: AlertsDevice; transitions: AlertTransition[] } {
-  const bootWindow = Math.max(0, ...rules.filter((r) => r.kind === 'bootLoop').map((r) => (r.params as { windowSeconds: number }).windowSeconds * 1000));
+  // Boots and refusals are kept for the longest window a rule asks for.
+  const bootWindow = Math.max(0, ...rules.filter((r) => r.kind === 'bootLoop' || r.kind === 'handshakeRefused').map((r) => (r.params as { windowSeconds: number }).windowSeconds * 1000));
   const model = observe(dev.model, input, now, Math.min(bootWindow, MAX_BOOT_WINDOW_MS));
   if (!model.known) return { device: { model, active: dev.active }, transitions: [] };
 
@@ -97,6 +98,8 @@ function undetermined(a: Alert, d: DeviceModel, now: number, rules: readonly Rul
       return d.security === null && age < (p.clearSeconds ?? 0) * 1000;
     case 'bootLoop':
       return d.boots.length === 0 && age < (p.windowSeconds ?? 0) * 1000;
+    case 'handshakeRefused':
+      return d.refusals.length === 0 && age < (p.windowSeconds ?? 0) * 1000;
     case 'firmwareFailed':
       return d.firmwareStatus === null;
     case 'diagnosticsFailed':

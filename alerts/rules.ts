@@ -17,6 +17,7 @@ export const RULE_KINDS = [
   'firmwareFailed',
   'diagnosticsFailed',
   'securityEvent',
+  'handshakeRefused',
 ] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
@@ -33,6 +34,7 @@ export const RULE_PARAMS = {
   firmwareFailed: z.object({}).strict(),
   diagnosticsFailed: z.object({}).strict(),
   securityEvent: z.object({ clearSeconds: secs }).strict(),
+  handshakeRefused: z.object({ count: z.number().int().min(1).max(1000), windowSeconds: secs }).strict(),
 } satisfies Record<RuleKind, z.ZodType>;
 
 export type RuleParams = { [K in RuleKind]: z.infer<(typeof RULE_PARAMS)[K]> };
@@ -55,6 +57,7 @@ export const DEFAULT_RULES: { readonly [K in RuleKind]: Rule<K> } = {
   firmwareFailed: { kind: 'firmwareFailed', enabled: true, severity: 'warning', params: {} },
   diagnosticsFailed: { kind: 'diagnosticsFailed', enabled: true, severity: 'warning', params: {} },
   securityEvent: { kind: 'securityEvent', enabled: true, severity: 'warning', params: { clearSeconds: 3600 } },
+  handshakeRefused: { kind: 'handshakeRefused', enabled: true, severity: 'warning', params: { count: 3, windowSeconds: 600 } },
 };
 
 /** A tenant's own rules, by kind; what is missing follows DEFAULT_RULES. */
