@@ -37,6 +37,25 @@ export interface AlertsDeps {
   now?: (() => number) | undefined;
 }
 
+const HEAD = /^\{"type":"([A-Za-z]+)"(?:,"direction":"(in|out)","action":"([A-Za-z0-9]+)")?/;
+/** Events the rules read in full; every other ocpp event is judged by its head alone. */
+const FULL_EVENTS = new Set(['securityRefused', 'handshakeRefused']);
+
+/**
+ * The event's type, direction and action from its first bytes; null when the whole event must
+ * be parsed (a SecurityEventNotification, a refused handshake, an unexpected layout); 'skip'
+ * for events no rule reads.
+ */
+export function eventHead(payload: Buffer): { type: string; direction: string; action: string } | null | 'skip' {
+  const m = HEAD.exec(payload.toString('latin1', 0, Math.min(payload.length, 160)));
+  if (!m) return null;
+  const [, type, direction, action] = m;
+  if (FULL_EVENTS.has(type!)) return null;
+  if (type !== 'ocpp') return 'skip';
+  if (!direction || !action || action === 'SecurityEventNotification') return null;
+  return { type, direction, action };
+}
+
 export function createAlerts(deps: AlertsDeps): AlertsRole {
   const { config, bus, store } = deps;
   const log = deps.log.child({ component: 'alerts' });
@@ -112,6 +131,14 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   function onMessage(topic: string, payload: Buffer): void {
     const t = parseDeviceTopic(topic);
     if (!t) return;
+    if (t.kind === 'events') {
+      // Every OCPP exchange is an event, most of it the request (a whole MeterValues): read the
+      // head the gateway writes first (gateway/payloads.ts) and parse the rest only when a rule
+      // needs it.
+      const head = eventHead(payload);
+      if (head === 'skip') return;
+      if (head) return apply(t.tenant, t.deviceId, { type: 'event', event: head });
+    }
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
