@@ -103,7 +103,11 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     bus.publish(deviceTopic(m.tenant, m.deviceId, 'alerts'), deviceAlertsPayload(m, Object.values(d.active), new Date(now()).toISOString()), { qos: 1, retain: true });
   }
 
+  let stopped = false;
+
   function apply(tenant: string, deviceId: string, input: AlertInput): void {
+    // The bus keeps delivering until it is closed after this role: nothing new is taken on then.
+    if (stopped) return;
     const before = device(tenant, deviceId);
     const { device: after, transitions } = reduceAlerts(before, input, now(), rulesOf(tenant));
     devices.set(`${tenant}:${deviceId}`, after);
@@ -212,6 +216,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
       log.info({ active: active.total }, 'alerts started');
     },
     async stop() {
+      stopped = true;
       if (tick) clearInterval(tick);
       if (retention) clearInterval(retention);
       tick = retention = null;
