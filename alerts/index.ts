@@ -120,12 +120,14 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
         try {
           await store.saveAlert(t.alert);
         } catch (err) {
-          // Published and delivered anyway: a person must hear of it even while the store is down.
+          // Still published (MQTT does not need the store); its deliveries need the store to be
+          // recorded, so they fail below and are logged (docs/alerts.md).
           log.error({ err, alertId: t.alert.id }, 'alert not stored');
         }
         log.info({ alertId: t.alert.id, rule: t.alert.rule, deviceId: t.alert.deviceId, connectorId: t.alert.connectorId, event: t.type }, t.type === 'raised' ? 'alert raised' : 'alert cleared');
       }
-      publish(d);
+      // The device's latest alerts (an acknowledgement or a later transition may have come since).
+      publish(devices.get(`${d.model.tenant}:${d.model.deviceId}`) ?? d);
       for (const t of transitions) {
         await deliveries.enqueue(t.alert.tenant, t.alert.id, eventName(t), webhookBody(t, new Date(now()).toISOString())).catch((err: unknown) => log.error({ err, alertId: t.alert.id }, 'alert deliveries not queued'));
       }
