@@ -32,6 +32,7 @@ import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { createAlerts, type AlertsRole } from '../alerts/index.ts';
 import { CONTROL_TOPIC } from '../alerts/payloads.ts';
+import { threadRegistry } from '../common/metrics/thread.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history' | 'alerts';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history', 'alerts'];
@@ -89,6 +90,7 @@ export interface StartOptions {
 
 export async function startRoles(config: Config, log: Logger, roles: readonly Role[], options: StartOptions = {}): Promise<Running> {
   const has = (r: Role) => roles.includes(r);
+  threadRegistry('main');
   const health = createHealth(log);
   if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
@@ -187,6 +189,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
           history: history ? ((history as { writerThreadId?: number | null }).writerThreadId ?? threadId) : null,
         }),
         ...(journal ? { journal: () => ({ backlogBytes: journal.backlogBytes, writable: journal.writable }) } : {}),
+        threadMetrics: () => [gt?.stats.metrics ?? null, (history as { threadMetrics?: () => GatewayThread['stats']['metrics'] } | null)?.threadMetrics?.() ?? null],
         ...(options.unexpectedErrors ? { unexpectedErrors: () => options.unexpectedErrors!() + (gt?.stats.unexpectedErrors ?? 0) } : {}),
       },
       config,
