@@ -31,6 +31,8 @@ export interface DeliveryQueue {
   /** Queues the store's pending deliveries (after a restart). */
   resume(): Promise<void>;
   readonly pending: number;
+  /** Deliveries taken by the receiver, and kept as failed, since start. */
+  readonly counts: { delivered: number; failed: number };
   stop(): void;
 }
 
@@ -47,6 +49,7 @@ export function createDeliveryQueue(deps: { store: AlertStore; log: Logger; send
   let running = 0;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  const counts = { delivered: 0, failed: 0 };
 
   const errText = (err: unknown) => (err instanceof DeliveryError ? `${err.code}: ${err.message}` : `INTERNAL: ${(err as Error).message}`);
 
@@ -59,6 +62,7 @@ export function createDeliveryQueue(deps: { store: AlertStore; log: Logger; send
       // Oldest first out: it has waited longest, and the newest state of an alert matters most.
       const dropped = queue.shift()!;
       log.warn({ deliveryId: dropped.delivery.id, maxPending: limits.maxPending }, 'alert delivery queue full: oldest delivery dropped');
+      counts.failed++;
       void record(dropped.delivery.id, { status: 'failed', lastError: `QUEUE_FULL: more than ${limits.maxPending} deliveries waiting` });
     }
     queue.push({ delivery, dueAt });
@@ -104,12 +108,14 @@ export function createDeliveryQueue(deps: { store: AlertStore; log: Logger; send
       const final = attempts >= limits.maxAttempts || (err instanceof DeliveryError && err.code === 'TARGET_GONE');
       await record(d.id, { attempts, lastError, lastAttemptAt: at, ...(final ? { status: 'failed' } : {}) });
       if (final) {
+        counts.failed++;
         log.warn({ deliveryId: d.id, alertId: d.alertId, targetId: d.targetId, attempts, lastError }, 'alert delivery failed for good');
         return;
       }
       if (!stopped) push({ ...d, attempts, lastError, lastAttemptAt: at }, now() + backoffDelay(attempts, limits.backoffMs, limits.backoffMaxMs));
       return;
     }
+    counts.delivered++;
     await record(d.id, { status: 'delivered', attempts, lastAttemptAt: at, deliveredAt: new Date(now()).toISOString() });
   }
 
@@ -129,6 +135,7 @@ export function createDeliveryQueue(deps: { store: AlertStore; log: Logger; send
     get pending() {
       return queue.length + running;
     },
+    counts,
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

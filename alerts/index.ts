@@ -25,6 +25,8 @@ export interface AlertsRole {
   stop(): Promise<void>;
   /** Deliveries waiting or in flight. */
   readonly pendingDeliveries: number;
+  /** For GET /metrics (no tenant in them). */
+  stats(): { active: number; raised: number; cleared: number; deliveriesPending: number; delivered: number; deliveryFailures: number };
   /** Resolves once the control messages received so far (rule reloads) and the transitions so far are handled: a barrier for tests. */
   idle(): Promise<void>;
 }
@@ -104,6 +106,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   }
 
   let stopped = false;
+  const counted = { raised: 0, cleared: 0 };
 
   function apply(tenant: string, deviceId: string, input: AlertInput): void {
     // The bus keeps delivering until it is closed after this role: nothing new is taken on then.
@@ -111,7 +114,9 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     const before = device(tenant, deviceId);
     const { device: after, transitions } = reduceAlerts(before, input, now(), rulesOf(tenant));
     devices.set(`${tenant}:${deviceId}`, after);
-    if (transitions.length > 0) handOver(after, transitions);
+    if (transitions.length === 0) return;
+    for (const t of transitions) counted[t.type]++;
+    handOver(after, transitions);
   }
 
   function handOver(d: AlertsDevice, transitions: AlertTransition[]): void {
@@ -228,6 +233,11 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     },
     get pendingDeliveries() {
       return deliveries.pending;
+    },
+    stats() {
+      let active = 0;
+      for (const d of devices.values()) active += Object.keys(d.active).length;
+      return { active, ...counted, deliveriesPending: deliveries.pending, delivered: deliveries.counts.delivered, deliveryFailures: deliveries.counts.failed };
     },
     async idle() {
       await Promise.all([...reloads]);

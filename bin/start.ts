@@ -181,6 +181,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gt ? { gatewayConnections: () => gt.stats.connections, backpressure: () => gt.stats.backpressure, ocppAuth: () => gt.stats.auth, registryCalls: () => gt.stats.registryCalls } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
+        ...(alerts ? { alerts: () => alerts!.stats() } : {}),
         health: () => health.report(),
         threads: () => ({
           http: threadId,

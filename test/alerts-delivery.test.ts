@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Platform, startSystem, type System } from './harness.ts';
+import { ADMIN_TOKEN, Platform, startSystem, type System } from './harness.ts';
 import { api, bootedCharger, cleared, raised } from './alerts-harness.ts';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -175,6 +175,14 @@ describe('alert delivery', () => {
     expect(verify(clearedHit)).toBe(true);
     expect(JSON.parse(clearedHit.body).alert).toMatchObject({ id: r.alert.id, until: expect.any(String) });
     await until('the clearing e-mail', async () => smtp.mails.find((x) => x.data.includes(r.alert.id) && /CLEARED connectorFault/.test(x.data)));
+
+    // GET /metrics counts them (no tenant in the series).
+    const metrics = (await (await fetch(`${sys.httpUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text());
+    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? Number.NaN);
+    expect(value('chargebridge_alerts_raised_total')).toBeGreaterThanOrEqual(1);
+    expect(value('chargebridge_alerts_cleared_total')).toBeGreaterThanOrEqual(1);
+    expect(value('chargebridge_alert_deliveries_delivered_total')).toBeGreaterThanOrEqual(2);
+    expect(value('chargebridge_alert_deliveries_failed_total')).toBeGreaterThanOrEqual(1);
     await cp.close();
   });
 });
