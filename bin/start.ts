@@ -33,9 +33,9 @@ import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { createAlerts, type AlertsRole } from '../alerts/index.ts';
 import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 
-export type Role = 'broker' | 'gateway' | 'registry' | 'history' | 'alerts';
-export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history', 'alerts'];
+export { ALL_ROLES, type Role };
 
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {

@@ -127,8 +127,10 @@ const schema = z
 export type Config = Readonly<z.infer<typeof schema> & { HEARTBEAT_TOLERANCE: number }>;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(problems.join('; '));
+    this.problems = problems;
     this.name = 'ConfigError';
   }
 }
