@@ -108,7 +108,7 @@ async function run(roles: readonly Role[]): Promise<void> {
 
 program
   .command('start', { isDefault: true })
-  .description('run broker, gateway, registry and history in one process (embedded defaults)')
+  .description('run broker, gateway, registry, history and alerts in one process (embedded defaults)')
   .option('--roles <list>', `comma-separated subset of ${ALL_ROLES.join(',')} to run in this process`, (v: string) => {
     const roles = v.split(',').map((r) => r.trim());
     const bad = roles.find((r) => !(ALL_ROLES as readonly string[]).includes(r));
@@ -128,6 +128,10 @@ program
   .command('history')
   .description('run the history persister only: telemetry from MQTT_URL into the time-series backend')
   .action(() => run(['history']));
+program
+  .command('alerts')
+  .description('run the alerts role only: rules over the devices seen on MQTT_URL, delivered by webhook and e-mail (one process per installation)')
+  .action(() => run(['alerts']));
 program
   .command('broker')
   .description('run the embedded MQTT broker only')

@@ -30,6 +30,8 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { createAlerts, type AlertsRole } from '../alerts/index.ts';
+import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
 import { Server as TlsServer } from 'node:tls';
@@ -54,6 +56,8 @@ export interface Running {
   health: Health;
   /** The history role when it runs in this process. */
   history: History | null;
+  /** The alerts role when it runs in this process. */
+  alerts: AlertsRole | null;
   close(): Promise<void>;
 }
 
@@ -128,6 +132,14 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
+  // Before the gateway: in-process subscribers of the embedded broker get no retained messages,
+  // so the alerts role must be listening when the first shadow is published.
+  let alerts: AlertsRole | null = null;
+  if (has('alerts')) {
+    alerts = createAlerts({ config, bus, store, log });
+    await alerts.start();
+  }
+
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
   // (gateway/worker.ts), and keeps acknowledged telemetry in the journal until history, on its
   // own thread too, has stored it (gateway/telemetry-sink.ts). With an external broker the
@@ -179,6 +191,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gt ? { gatewayConnections: () => gt.stats.connections, backpressure: () => gt.stats.backpressure, ocppAuth: () => gt.stats.auth, registryCalls: () => gt.stats.registryCalls } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
+        ...(alerts ? { alerts: () => alerts!.stats() } : {}),
         health: () => health.report(),
         threads: () => ({
           http: threadId,
@@ -196,6 +209,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       store,
       tokens,
       online: (d) => presence.online(d.id),
+      // What was stored stands; a role that misses the notice catches up at its next start.
+      alertsControl: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
       https: platformTlsOptions,
     });
@@ -231,6 +246,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     history,
+    alerts,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
       // was synced to the journal), history stores what it can, the journal saves its checkpoint,
@@ -243,6 +259,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
       if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
+      if (alerts) await within(alerts.stop(), budget * 0.05, 'alerts', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);
       if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);

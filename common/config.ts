@@ -129,6 +129,22 @@ const schema = z
     TRUSTED_PROXIES: addressList.optional(),
     /** The header a trusted proxy puts the charger's client certificate in (URL-encoded PEM, nginx `$ssl_client_escaped_cert`). */
     OCPP_PROXY_CERT_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name').transform((h) => h.toLowerCase()).default('x-ssl-client-cert'),
+    /** How often the alerts role re-evaluates its time-based rules (offline for N s, ...), ms. */
+    ALERTS_EVALUATE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Alert deliveries (webhook, e-mail) waiting at once; past it the oldest is dropped and kept as failed (QUEUE_FULL). */
+    ALERTS_MAX_PENDING_DELIVERIES: z.coerce.number().int().min(1).default(1000),
+    /** Attempts per delivery before it is kept as failed. */
+    ALERTS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    /** First retry delay, ms; doubled per attempt up to ALERTS_DELIVERY_BACKOFF_MAX_MS. */
+    ALERTS_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).default(1000),
+    ALERTS_DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    /** A webhook that has not answered within this is a failed attempt, ms. */
+    ALERTS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Days cleared alerts and finished deliveries are kept in the registry. */
+    ALERTS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    /** SMTP server for e-mail alert targets: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp:// or smtps:// URL').optional(),
+    SMTP_FROM: z.string().min(3).default('chargebridge <chargebridge@localhost>'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -4,7 +4,7 @@
  */
 import type { Config } from './config.ts';
 
-type Role = 'broker' | 'gateway' | 'registry' | 'history';
+type Role = import('../bin/roles.ts').Role;
 
 /** One short phrase per open door, in a stable order; empty when everything is closed. */
 export function openDefaults(config: Config, roles: readonly Role[]): string[] {

@@ -30,6 +30,8 @@ import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 import type { LiveFeed } from '../dashboards/live.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import type { ControlMessage } from '../alerts/payloads.ts';
 
 export interface AppDeps {
   config: Config;
@@ -52,6 +54,8 @@ export interface AppDeps {
   metrics?: MetricsSource | undefined;
   /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
   https?: SecureContextOptions | undefined;
+  /** Tells the alerts role of an acknowledgement or a rule change (its control topic); absent without a bus. */
+  alertsControl?: ((m: ControlMessage) => Promise<void>) | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
@@ -116,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
+  await app.register(alertRoutes({ store: deps.store, control: deps.alertsControl ?? (async () => undefined) }));
   if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));

@@ -2,7 +2,7 @@
 // GET /live, which works with the embedded broker and with an external one alike), hash routing
 // between the fleet and charger views. Views render from the store in model.js; network and DOM
 // stay here and in the view modules.
-import { applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
+import { applyAlertList, applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
 import { renderFleet } from './fleet.js';
 import { openCharger } from './charger.js';
 
@@ -53,10 +53,12 @@ function schedule(deviceId) {
 async function start() {
   const who = await api('/auth/whoami');
   store.tenant = who.tenant;
+  store.role = who.role;
   $('#who').textContent = `${who.tenant} · ${who.role}`;
   document.body.dataset.signedIn = 'true';
   document.body.dataset.role = who.role;
   applyDeviceList(store, (await api('/devices?limit=1000')).items);
+  applyAlertList(store, (await api('/alerts?active=true&limit=1000')).items);
   route();
   follow();
 }
@@ -126,6 +128,21 @@ $('#signin').addEventListener('submit', async (ev) => {
   }
 });
 $('#signout').addEventListener('click', () => signOut());
+// Acknowledge from the alerts panel; the live feed then brings the device's updated alerts.
+$('#main').addEventListener('click', async (ev) => {
+  const btn = ev.target.closest?.('button[data-ack]');
+  if (!btn) return;
+  btn.disabled = true;
+  try {
+    const a = await api(`/alerts/${encodeURIComponent(btn.dataset.ack)}/ack`, { method: 'POST' });
+    const d = store.devices.get(a.deviceId);
+    if (d) d.alerts = (d.alerts ?? []).map((x) => (x.id === a.id ? { ...x, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy } : x));
+    schedule(a.deviceId);
+  } catch (err) {
+    btn.disabled = false;
+    btn.title = err.message;
+  }
+});
 window.addEventListener('hashchange', () => token && route());
 // Offline durations and "last seen" ages move with the clock, not only with messages.
 setInterval(() => !view && token && schedule(), 5000);

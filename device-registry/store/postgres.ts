@@ -19,6 +19,7 @@ import type { Problem } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
+import { postgresAlerts } from './postgres-alerts.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -153,6 +154,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
 
   return {
     ...postgresExtras({ pool, write, read }),
+    ...postgresAlerts({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.

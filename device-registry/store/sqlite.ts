@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import { probeWrite } from '../../common/data-dir.ts';
 import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
+import { sqliteAlerts } from './sqlite-alerts.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -248,6 +249,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
 
   return {
     ...sqliteExtras({ sql, write, read }),
+    ...sqliteAlerts({ sql, write, read }),
     async migrate() {
       migrate.immediate();
     },

@@ -11,6 +11,7 @@
  * storage cannot take it (full, read-only, I/O error, database unreachable) it rejects with
  * StoreError('UNAVAILABLE') and nothing of it is stored (`contract-faults.ts`).
  */
+import type { AlertStore } from './alert-types.ts';
 
 export type SecurityProfile = 1 | 2 | 3;
 
@@ -199,7 +200,7 @@ export interface TransactionFilter {
   offset?: number | undefined;
 }
 
-export interface RegistryStore {
+export interface RegistryStore extends AlertStore {
   /** Applies pending versioned schema migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
