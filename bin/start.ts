@@ -61,11 +61,12 @@ export function openStore(config: Config, health?: StoreHealth, log?: Logger): R
 
 /**
  * Whether these roles keep files under DATA_DIR: the embedded registry, the admin token hash,
- * the history spool and the embedded time series. A scale-out gateway on PostgreSQL with
- * API_TOKEN set needs none, and may run on a read-only root file system.
+ * the history spool, the embedded time series and the embedded broker's retained messages.
+ * A scale-out gateway on PostgreSQL with API_TOKEN set needs none, and may run on a read-only
+ * root file system.
  */
 export function usesDataDir(config: Config, roles: readonly Role[]): boolean {
-  return !config.DATABASE_URL || !config.API_TOKEN || roles.includes('history') || (roles.includes('registry') && !config.INFLUX_URL);
+  return !config.DATABASE_URL || !config.API_TOKEN || roles.includes('history') || (roles.includes('registry') && !config.INFLUX_URL) || (roles.includes('broker') && !config.MQTT_URL);
 }
 
 /** Everything in one process: `npm start`. */
@@ -100,7 +101,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config) });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), retainedFile: path.join(config.DATA_DIR, 'retained.db') });
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
     bus = await createClientBus(
@@ -115,6 +116,16 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       },
       log,
     );
+  }
+
+  // The registry's views of the shadows listen before the gateway starts: the embedded broker
+  // hands retained messages only to MQTT clients, so the shadows the gateway republishes at
+  // start (issue 16) must find them subscribed.
+  let registryFeeds: { presence: ReturnType<typeof createPresenceView>; live: ReturnType<typeof createLiveFeed> } | null = null;
+  if (has('registry')) {
+    registryFeeds = { presence: createPresenceView(bus), live: createLiveFeed(bus) };
+    await registryFeeds.presence.start();
+    await registryFeeds.live.start();
   }
 
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
@@ -143,10 +154,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   if (has('registry')) {
     const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
     await commands.start();
-    const presence = createPresenceView(bus);
-    await presence.start();
-    const live = createLiveFeed(bus);
-    await live.start();
+    const presence = registryFeeds!.presence;
+    const live = registryFeeds!.live;
     const gw = gateway;
     const gt = gatewayThread;
     const mqttBroker = broker;

@@ -21,6 +21,9 @@ import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
+import { offlineAtStart, restoreShadow } from './shadow-restore.ts';
+import { createShadowWriter } from './shadow-writer.ts';
+import { deviceTopic } from './topics.ts';
 import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 
 export interface GatewayDeps {
@@ -30,6 +33,20 @@ export interface GatewayDeps {
   bus: Bus;
   /** Where attrs go and when they count as kept; default: after the broker's acknowledgement. */
   telemetry?: TelemetrySink | undefined;
+  /**
+   * Publish the stored shadow of every device not connected, offline, once at start (issue 16).
+   * Only where this gateway is the only one: another gateway's chargers would be shown offline.
+   */
+  republishAtStart?: boolean | undefined;
+}
+
+/** Devices per page of the republish at start. */
+const REPUBLISH_BATCH = 500;
+
+/** What the handshake hands the connection: the device and its stored shadow. */
+interface Admitted {
+  device: Device;
+  stored: Record<string, unknown> | null;
 }
 
 interface Connection {
@@ -78,33 +95,57 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const authThrottle = createHandshakeThrottle(config, log);
   const dispatch = createDispatcher({ store, config, telemetry });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
+  const shadows = createShadowWriter({ store, log });
+  /** Devices with a connection since start: the republish at start leaves their shadow alone. */
+  let connectedSinceStart: Set<string> | null = deps.republishAtStart ? new Set() : null;
   let closing = false;
   let http: HttpServer | undefined;
 
-  const server = createOcppServer<Device>({
+  /** The shadow a connection starts from: not yet written here, or as the registry has it. */
+  async function storedShadow(deviceId: string, clog: Logger): Promise<Record<string, unknown> | null> {
+    const mine = shadows.pending(deviceId);
+    if (mine) return mine as unknown as Record<string, unknown>;
+    try {
+      return await store.getShadow(deviceId);
+    } catch (err) {
+      // Never a refused charger for it: the connection starts from the empty shadow.
+      clog.warn({ err, deviceId }, 'stored shadow not readable: starting from an empty one');
+      return null;
+    }
+  }
+
+  const server = createOcppServer<Admitted>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      return res.ok ? { ok: true, value: res.device, protocol: res.protocol } : res;
+      if (!res.ok) return res;
+      return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id, log) }, protocol: res.protocol };
     },
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
     },
-    onConnection(client, device) {
+    onConnection(client, { device, stored }) {
       // The closures below outlive the handshake: they capture ids, never `device`, which the
       // session replaces after BootNotification (a captured one would keep a second copy).
       const cpId = device.chargePointId;
       const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId });
       const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
+      // The last known shadow (issue 16): a charger reconnecting mid-session sends no
+      // BootNotification or StatusNotification (OCPP 1.6 §4.2, §4.9). Marked since the read, if
+      // anything was: newer than what the registry answered.
+      session.shadow = restoreShadow(device, (shadows.pending(deviceId) as unknown as Record<string, unknown> | undefined) ?? stored);
+      session.persist = shadows.save;
+      connectedSinceStart?.add(deviceId);
       const prev = conns.get(cpId);
       if (prev) {
         // Same identity again (interface.md "Bad input"): the new connection wins; the old one
         // is often a zombie socket the charger already gave up on.
         prev.session.replaced = true;
+        prev.session.persist = undefined;
         session.shadow = prev.session.shadow;
         session.registers = prev.session.registers;
         prev.session.event({ type: 'replaced', gateway: id });
@@ -150,6 +191,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
 
+  /**
+   * Once at start: every device's last known shadow, offline, retained (issue 16), so that a
+   * platform and the dashboard see the fleet as it was before the restart, not empty. A page of
+   * REPUBLISH_BATCH devices at a time, the next once the broker has taken the last: a fleet of
+   * thousands is one bounded stream, not a storm. A device that connected meanwhile published
+   * its own shadow and is left alone (checked and published in one synchronous step, so the
+   * order on the bus is right). Shadows stored online (the process ended without seeing the
+   * close) are written back offline.
+   */
+  async function republishStored(seen: Set<string>): Promise<number> {
+    const startedAt = new Date().toISOString();
+    let after: string | undefined;
+    let n = 0;
+    for (;;) {
+      const page = await store.listShadows({ afterDeviceId: after, limit: REPUBLISH_BATCH });
+      if (page.length === 0) return n;
+      if (closing) return n;
+      for (const { device, shadow } of page) {
+        if (seen.has(device.id)) continue;
+        const before = restoreShadow(device, shadow);
+        const s = offlineAtStart(before, startedAt);
+        bus.publish(deviceTopic(device.tenant, device.id, 'state'), JSON.stringify(s), { qos: 1, retain: true });
+        if (s !== before) shadows.save(s);
+        n++;
+      }
+      after = page[page.length - 1]!.device.id;
+      await bus.flush();
+    }
+  }
+
   const presence = new PresenceSweeper(function* () {
     for (const c of conns.values()) yield c.session;
   }, config.HEARTBEAT_TOLERANCE * 1000);
@@ -175,6 +246,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       http = h;
       presence.start();
+      if (connectedSinceStart) {
+        const seen = connectedSinceStart;
+        void republishStored(seen).then(
+          (n) => log.info({ devices: n }, 'stored shadows of the chargers not connected republished'),
+          (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
+        ).finally(() => {
+          if (connectedSinceStart === seen) connectedSinceStart = null;
+        });
+      }
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
       log.info({ port, gateway: id }, 'OCPP endpoint listening');
@@ -182,6 +262,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async close(deadlineMs = 10_000) {
       closing = true;
+      connectedSinceStart = null;
       presence.stop();
       // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
@@ -194,7 +275,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // the chargers resend it after reconnecting.
         for (const c of all) c.client.terminate();
       }
-      await within(bus.flush(), deadlineMs * 0.2, 'flush publishes of the gateway', log);
+      // The offline shadows of the chargers just closed, for the next start (issue 16).
+      await within(Promise.all([bus.flush(), shadows.flush()]), deadlineMs * 0.2, 'flush publishes and shadows of the gateway', log);
     },
     sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
     session: (cpId) => conns.get(cpId)?.session,
@@ -215,6 +297,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const c = byDevice.get(deviceId);
       if (!c || byGateway === id || !c.session.shadow.connectedAt || connectedAt <= c.session.shadow.connectedAt) return;
       c.session.replaced = true;
+      c.session.persist = undefined;
       c.session.log.warn({ byGateway }, 'charger reconnected to another gateway: dropping this connection');
       c.client.close({ code: 1000, reason: 'Reconnected elsewhere' }).catch(() => undefined);
     },

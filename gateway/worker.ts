@@ -58,7 +58,8 @@ function countCalls<T extends object>(store: T): T {
 }
 const store = countCalls(config.DATABASE_URL ? createPostgresStore({ url: config.DATABASE_URL, health, log: log.child({ component: 'registry' }) }) : createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health }));
 const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
-const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus) });
+// Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
+const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
 
 // Journal commits to the main thread (which tells the history writer): once per turn at most.
 let committedPosted = -1;
