@@ -204,6 +204,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   }
 
   const ocppPort = gatewayThread ? gatewayThread.port : gateway ? (await gateway.listen()).port : null;
+  // Once the rest is up (the HTTP API, history): the shadows of the chargers not connected,
+  // republished from the registry (issue 16), do not compete with the start itself.
+  gatewayThread?.republishStored();
   const view: GatewayView | null = gatewayThread
     ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
     : gateway;

@@ -34,8 +34,9 @@ export interface GatewayDeps {
   /** Where attrs go and when they count as kept; default: after the broker's acknowledgement. */
   telemetry?: TelemetrySink | undefined;
   /**
-   * Publish the stored shadow of every device not connected, offline, once at start (issue 16).
-   * Only where this gateway is the only one: another gateway's chargers would be shown offline.
+   * Publish the stored shadow of every device not connected, offline, once at start (issue 16;
+   * `republishStored`). Only where this gateway is the only one: another gateway's chargers
+   * would be shown offline.
    */
   republishAtStart?: boolean | undefined;
 }
@@ -62,6 +63,11 @@ export interface Gateway {
    * still open after `deadlineMs` are dropped.
    */
   close(deadlineMs?: number): Promise<void>;
+  /**
+   * With `republishAtStart`: publishes the stored shadow of every device not connected, once
+   * (the composition calls it when every role is up); resolves when done. Otherwise nothing.
+   */
+  republishStored(): Promise<void>;
   /** Live sessions by chargePointId. */
   sessions(): IterableIterator<ChargerSession>;
   session(chargePointId: string): ChargerSession | undefined;
@@ -246,15 +252,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       http = h;
       presence.start();
-      if (connectedSinceStart) {
-        const seen = connectedSinceStart;
-        void republishStored(seen).then(
-          (n) => log.info({ devices: n }, 'stored shadows of the chargers not connected republished'),
-          (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
-        ).finally(() => {
-          if (connectedSinceStart === seen) connectedSinceStart = null;
-        });
-      }
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
       log.info({ port, gateway: id }, 'OCPP endpoint listening');
@@ -277,6 +274,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       // The offline shadows of the chargers just closed, for the next start (issue 16).
       await within(Promise.all([bus.flush(), shadows.flush()]), deadlineMs * 0.2, 'flush publishes and shadows of the gateway', log);
+    },
+    republishStored() {
+      const seen = connectedSinceStart;
+      if (!seen) return Promise.resolve();
+      const t0 = Date.now();
+      return republishStored(seen).then(
+        (n) => log.info({ devices: n, ms: Date.now() - t0 }, 'stored shadows of the chargers not connected republished'),
+        (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
+      ).finally(() => {
+        if (connectedSinceStart === seen) connectedSinceStart = null;
+      });
     },
     sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
     session: (cpId) => conns.get(cpId)?.session,

@@ -92,6 +92,7 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
   const h = m as GatewayHostMessage;
   if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
   else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
+  else if (h.type === 'republish') void gateway.republishStored();
   else if (h.type === 'closeGateway') {
     void gateway.close(h.deadlineMs).then(async () => {
       // Everything answered is synced; the rest of the journal's work waits for history.
