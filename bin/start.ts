@@ -30,6 +30,7 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { deviceTopic } from '../gateway/topics.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
@@ -193,6 +194,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       tokens,
       online: (d) => presence.online(d.id),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
+      // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
+      // deleted device does not stay in the broker's retained store for ever.
+      deviceDeleted: (d) => bus.publish(deviceTopic(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');

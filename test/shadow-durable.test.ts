@@ -162,3 +162,34 @@ describe('the shadow across a reconnect', () => {
     expectLastState(await retainedState(sys.mqttUrl, deviceId, (s) => s['online'] === true, 'the retained shadow'), transactionId);
   }, 30_000);
 });
+
+describe('a deleted device', () => {
+  it('its retained state is removed, and stays removed after a restart', async () => {
+    sys = await startSystem();
+    const dir = sys.dir;
+    const gone = await connectCharger(sys, 'DUR-5');
+    chargers.push(gone);
+    await gone.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' });
+    // A second device, retained after the first: a new subscription gets retained messages in
+    // the order they were stored, so its state is the barrier for "the first one is not there".
+    const kept = await connectCharger(sys, 'DUR-6');
+    chargers.push(kept);
+    await kept.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' });
+    const goneId = await deviceIdOf(sys.httpUrl, 'DUR-5');
+    const keptId = await deviceIdOf(sys.httpUrl, 'DUR-6');
+    await gone.close();
+    expect((await api(sys.httpUrl, ADMIN_TOKEN).del(`/devices/${goneId}`)).status).toBe(204);
+
+    const states = async (mqttUrl: string) => {
+      const p = await Platform.connect(mqttUrl, { subscribe: ['+/state'] });
+      platforms.push(p);
+      await p.waitFor((m) => m.retain && m.topic === `admin:${keptId}/state`, 10_000, 'the retained state of the device kept');
+      return p.messages.filter((m) => m.retain).map((m) => m.topic);
+    };
+    expect(await states(sys.mqttUrl)).toEqual([`admin:${keptId}/state`]);
+    await sys.stop({ keepData: true });
+    chargers.splice(0);
+    sys = await startSystem({}, dir);
+    expect(await states(sys.mqttUrl)).toEqual([`admin:${keptId}/state`]);
+  }, 60_000);
+});
