@@ -110,6 +110,17 @@ describe('retained store', () => {
     expect(a.stats).toMatchObject({ messages: 1, bytes: 13, refused: 2 });
   });
 
+  it('a file that is no database: starts in memory only, the file left as it was', async () => {
+    const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const file = aFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'not a database '.repeat(100));
+    const a = await make(file);
+    await put(a, 't/1', 'x');
+    expect(text(await retained(a))).toEqual(['t/1=x']);
+    expect(readFileSync(file, 'utf8')).toBe('not a database '.repeat(100));
+  });
+
   it('a file holding more than the limits allow (limits lowered): loads what fits', async () => {
     const file = aFile();
     const a = await make(file);

@@ -84,7 +84,7 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
   let refused = 0;
   let refusing = false;
 
-  const db = opts.file ? openFile(opts.file) : null;
+  const db = opts.file ? openFile(opts.file, log) : null;
   const pending = new Map<string, { payload: Buffer | null; qos: number }>();
   let waiters: Array<() => void> = [];
   let scheduled = false;
@@ -162,7 +162,7 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
   }
 
   if (db) {
-    const rows = db.prepare('SELECT topic, payload, qos FROM retained').all() as Array<{ topic: string; payload: Buffer; qos: number }>;
+    const rows = db.prepare('SELECT topic, payload, qos FROM retained ORDER BY rowid').all() as Array<{ topic: string; payload: Buffer; qos: number }>;
     for (const r of rows) await keep({ cmd: 'publish', topic: r.topic, payload: r.payload, qos: r.qos as 0 | 1 | 2, retain: true }, true);
     if (rows.length) log.info({ messages: held.size, bytes, file: opts.file }, 'retained messages loaded');
   }
@@ -206,11 +206,24 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
   };
 }
 
-function openFile(file: string): Database.Database {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL) STRICT');
-  return db;
+/**
+ * The file, or null when it cannot be used (corrupt, unreadable): the broker then starts with
+ * retained messages in memory only (logged), rather than not at all; the gateway republishes
+ * every shadow from the registry at start.
+ */
+function openFile(file: string, log: Logger): Database.Database | null {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL) STRICT');
+    db.prepare('SELECT count(*) FROM retained').get();
+    return db;
+  } catch (err) {
+    db?.close();
+    log.error({ err, file }, 'retained messages file unusable: retained messages are kept in memory only until the next start (move the file away to start afresh)');
+    return null;
+  }
 }
