@@ -21,9 +21,9 @@ import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
-import { offlineAtStart, restoreShadow } from './shadow-restore.ts';
+import { republishStoredShadows } from './republish.ts';
+import { restoreShadow } from './shadow-restore.ts';
 import { createShadowWriter } from './shadow-writer.ts';
-import { deviceTopic } from './topics.ts';
 import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 
 export interface GatewayDeps {
@@ -40,9 +40,6 @@ export interface GatewayDeps {
    */
   republishAtStart?: boolean | undefined;
 }
-
-/** Devices per page of the republish at start. */
-const REPUBLISH_BATCH = 500;
 
 /** What the handshake hands the connection: the device and its stored shadow. */
 interface Admitted {
@@ -65,7 +62,8 @@ export interface Gateway {
   close(deadlineMs?: number): Promise<void>;
   /**
    * With `republishAtStart`: publishes the stored shadow of every device not connected, once
-   * (the composition calls it when every role is up); resolves when done. Otherwise nothing.
+   * (republish.ts; the composition calls it when every role is up); resolves when done.
+   * Otherwise nothing.
    */
   republishStored(): Promise<void>;
   /** Live sessions by chargePointId. */
@@ -108,14 +106,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let http: HttpServer | undefined;
 
   /** The shadow a connection starts from: not yet written here, or as the registry has it. */
-  async function storedShadow(deviceId: string, clog: Logger): Promise<Record<string, unknown> | null> {
+  async function storedShadow(deviceId: string): Promise<Record<string, unknown> | null> {
     const mine = shadows.pending(deviceId);
     if (mine) return mine as unknown as Record<string, unknown>;
     try {
       return await store.getShadow(deviceId);
     } catch (err) {
       // Never a refused charger for it: the connection starts from the empty shadow.
-      clog.warn({ err, deviceId }, 'stored shadow not readable: starting from an empty one');
+      log.warn({ err, deviceId }, 'stored shadow not readable: starting from an empty one');
       return null;
     }
   }
@@ -128,7 +126,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
       if (!res.ok) return res;
-      return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id, log) }, protocol: res.protocol };
+      return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id) }, protocol: res.protocol };
     },
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
@@ -197,36 +195,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
 
-  /**
-   * Once at start: every device's last known shadow, offline, retained (issue 16), so that a
-   * platform and the dashboard see the fleet as it was before the restart, not empty. A page of
-   * REPUBLISH_BATCH devices at a time, the next once the broker has taken the last: a fleet of
-   * thousands is one bounded stream, not a storm. A device that connected meanwhile published
-   * its own shadow and is left alone (checked and published in one synchronous step, so the
-   * order on the bus is right). Shadows stored online (the process ended without seeing the
-   * close) are written back offline.
-   */
-  async function republishStored(seen: Set<string>): Promise<number> {
-    const startedAt = new Date().toISOString();
-    let after: string | undefined;
-    let n = 0;
-    for (;;) {
-      const page = await store.listShadows({ afterDeviceId: after, limit: REPUBLISH_BATCH });
-      if (page.length === 0) return n;
-      if (closing) return n;
-      for (const { device, shadow } of page) {
-        if (seen.has(device.id)) continue;
-        const before = restoreShadow(device, shadow);
-        const s = offlineAtStart(before, startedAt);
-        bus.publish(deviceTopic(device.tenant, device.id, 'state'), JSON.stringify(s), { qos: 1, retain: true });
-        if (s !== before) shadows.save(s);
-        n++;
-      }
-      after = page[page.length - 1]!.device.id;
-      await bus.flush();
-    }
-  }
-
   const presence = new PresenceSweeper(function* () {
     for (const c of conns.values()) yield c.session;
   }, config.HEARTBEAT_TOLERANCE * 1000);
@@ -279,7 +247,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const seen = connectedSinceStart;
       if (!seen) return Promise.resolve();
       const t0 = Date.now();
-      return republishStored(seen).then(
+      return republishStoredShadows({ store, bus, shadows, seen, stopped: () => closing }).then(
         (n) => log.info({ devices: n, ms: Date.now() - t0 }, 'stored shadows of the chargers not connected republished'),
         (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
       ).finally(() => {
