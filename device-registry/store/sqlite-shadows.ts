@@ -18,7 +18,8 @@ export function sqliteShadows<Row extends object>(deps: { sql: (text: string) =>
       const rows = latestShadows(items).map((i) => [i.deviceId, JSON.stringify(i.shadow), iso(i.connectedAt)] as const);
       const now = new Date().toISOString();
       return write(() => {
-        // Normalized ISO strings compare as text in time order (migrations.ts conventions).
+        // Normalized ISO strings compare as text in time order (migrations.ts conventions): the
+        // write of an older connection than the stored one changes nothing.
         const upsert = sql(
           `INSERT INTO device_shadows (device_id, shadow, connected_at, updated_at)
            SELECT @id, @shadow, @connectedAt, @now WHERE EXISTS (SELECT 1 FROM devices WHERE id = @id)
