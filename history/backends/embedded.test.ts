@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEmbeddedHistory } from './embedded.ts';
+import { createEmbeddedHistory, dayTable } from './embedded.ts';
 import { describeBackendContract } from './contract.ts';
 
 describeBackendContract('embedded (SQLite)', async () => {
@@ -24,25 +24,52 @@ describe('embedded store layout (issue 14)', () => {
     const now = Date.UTC(2026, 5, 10, 12);
     await b.write([pt(now - 5 * DAY, { power: 1 }), pt(now - 2.6 * DAY, { power: 2 }), pt(now - 1 * DAY, { power: 3 }), pt(now, { power: 4 })]);
     const db = new Database(file, { readonly: true });
-    const tables = () => (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'p_*' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables()).toEqual(['p_20260605', 'p_20260607', 'p_20260609', 'p_20260610']);
+    const tables = () => (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'h_*' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables()).toEqual(['h_20260605', 'h_20260607', 'h_20260609', 'h_20260610']);
     // Days wholly older than 2 days before now: 06-05 and 06-07 (06-07 ends 06-08 00:00 < 06-08 12:00).
     expect(b.prune(now)).toBe(2);
-    expect(tables()).toEqual(['p_20260609', 'p_20260610']);
+    expect(tables()).toEqual(['h_20260609', 'h_20260610']);
     expect((await b.query({ tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }] }))['power']!.map((p) => p.value)).toEqual([3, 4]);
     db.close();
     await b.close();
   });
 
-  it('one row per point: fields of the same point merge, a replay changes nothing', async () => {
+  it('one row per sample: its phase and location groups in one row, fields merge, a replay changes nothing', async () => {
     const file = tmp();
     const b = createEmbeddedHistory({ file });
     await b.init();
     const t = Date.UTC(2026, 5, 10);
-    await b.write([pt(t, { power: 1 }), pt(t, { energy: 10 })]);
-    await b.write([pt(t, { power: 1 })]);
+    const group = (phase: string | undefined, location: string | undefined, fields: Record<string, number>) => ({ tags: { tenant: 't', device: 'd', connector: '1', ...(phase ? { phase } : {}), ...(location ? { location } : {}) }, fields, time: t });
+    await b.write([pt(t, { power: 1 }), group('L1', undefined, { current: 16 }), group(undefined, 'Body', { temperature: 31 })]);
+    await b.write([pt(t, { energy: 10 }), pt(t, { power: 1 })]);
     const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT fields FROM p_20260610').all()).toEqual([{ fields: '{"power":1,"energy":10}' }]);
+    expect(db.prepare('SELECT fields FROM h_20260610').all()).toEqual([{ fields: '{"power":1,"current_L1":16,"temperature_Body":31,"energy":10}' }]);
+    db.close();
+    const r = await b.query({ tenant: 't', device: 'd', series: [{ key: 'current_L1', field: 'current', phase: 'L1' }, { key: 'temperature_Body', field: 'temperature', location: 'Body' }, { key: 'current', field: 'current' }] });
+    expect(r).toEqual({ current_L1: [{ ts: new Date(t).toISOString(), value: 16 }], temperature_Body: [{ ts: new Date(t).toISOString(), value: 31 }], current: [] });
+    await b.close();
+  });
+
+  it('converts the phase-group layout (p_YYYYMMDD, one row per phase and location) at start', async () => {
+    const file = tmp();
+    const old = new Database(file);
+    // Yesterday: within the retention (older days are pruned at start).
+    const t = Math.floor(Date.now() / DAY - 1) * DAY + 8 * 3_600_000;
+    const day = dayTable(t).slice(2);
+    old.exec(`CREATE TABLE p_${day} (tenant TEXT NOT NULL, device TEXT NOT NULL, time INTEGER NOT NULL, connector TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '', fields TEXT NOT NULL, PRIMARY KEY (tenant, device, time, connector, phase, location, tx)) WITHOUT ROWID`);
+    const ins = old.prepare(`INSERT INTO p_${day} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    ins.run('t', 'd', t, '1', '', '', '7', '{"power":7400,"energy":70}');
+    ins.run('t', 'd', t, '1', 'L1', '', '7', '{"current":16}');
+    ins.run('t', 'd', t, '1', '', 'Body', '7', '{"temperature":31}');
+    ins.run('t', 'd', t + 1000, '1', '', '', '7', '{"power":7300}');
+    old.close();
+    const b = createEmbeddedHistory({ file });
+    await b.init();
+    const r = await b.query({ tenant: 't', device: 'd', transaction: '7', series: [{ key: 'power', field: 'power' }, { key: 'energy', field: 'energy' }, { key: 'current_L1', field: 'current', phase: 'L1' }, { key: 'temperature_Body', field: 'temperature', location: 'Body' }] });
+    expect(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map((p) => p.value)]))).toEqual({ power: [7400, 7300], energy: [70], current_L1: [16], temperature_Body: [31] });
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'p_*'").all()).toEqual([]);
+    expect((db.prepare(`SELECT COUNT(*) AS n FROM h_${day}`).get() as { n: number }).n).toBe(2);
     db.close();
     await b.close();
   });
@@ -66,7 +93,10 @@ describe('embedded store layout (issue 14)', () => {
     const file = tmp();
     const old = new Database(file);
     old.exec(`CREATE TABLE points (tenant TEXT NOT NULL, device TEXT NOT NULL, connector TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '', field TEXT NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (tenant, device, field, phase, location, time, connector, tx)) WITHOUT ROWID`);
-    const t = Date.now() - 60_000;
+    // A recent time whose fraction of a day, times the day, rounds past it (about 1 time in 9):
+    // converting by a fractional day instead of a whole one lost such rows.
+    let t = Date.now() - 60_000;
+    while ((t / 86_400_000) * 86_400_000 <= t) t--;
     const ins = old.prepare('INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     ins.run('t', 'd', '1', '', '', '', 'power', t, 7);
     ins.run('t', 'd', '1', '', '', '', 'energy', t, 70);
