@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/startup-shadows.ts --devices 18000 — the start of the all-in-one
+ * node bench/startup-shadows.ts --devices 18000 — the start of the all-in-one
  * process with a fleet registered (issue 16): how long until every device's stored shadow has
  * been republished (a platform subscribed to `+/state` has them all), and how soon a charger
  * that connects meanwhile is answered. Run twice on the same DATA_DIR: the first start writes

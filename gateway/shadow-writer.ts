@@ -29,8 +29,9 @@ export interface ShadowWriter {
   readonly backlog: number;
 }
 
-export function createShadowWriter(deps: { store: Pick<RegistryStore, 'saveShadows'>; log: Logger }): ShadowWriter {
+export function createShadowWriter(deps: { store: Pick<RegistryStore, 'saveShadows'>; log: Logger; maxBatch?: number | undefined }): ShadowWriter {
   const { store, log } = deps;
+  const maxBatch = deps.maxBatch ?? MAX_BATCH;
   const dirty = new Map<string, Shadow>();
   /** Shadows of the write in flight, until it has committed. */
   const inFlight = new Map<string, Shadow>();
@@ -60,7 +61,7 @@ export function createShadowWriter(deps: { store: Pick<RegistryStore, 'saveShado
         batch.push(s);
         inFlight.set(id, s);
         dirty.delete(id);
-        if (batch.length === MAX_BATCH) break;
+        if (batch.length === maxBatch) break;
       }
       try {
         await store.saveShadows(batch.map((s) => ({ deviceId: s.deviceId, shadow: s as unknown as Record<string, unknown>, connectedAt: s.connectedAt })));
