@@ -160,6 +160,10 @@ describe('the shadow across a reconnect', () => {
     expectLastState(back.json, transactionId);
     // And a fresh subscriber finds the same, retained.
     expectLastState(await retainedState(sys.mqttUrl, deviceId, (s) => s['online'] === true, 'the retained shadow'), transactionId);
+    // What the broker retains is counted (docs/mqtt.md "Retained messages").
+    const metrics = (await api(sys.httpUrl, ADMIN_TOKEN).get('/metrics')).text as string;
+    expect(metrics).toMatch(/^chargebridge_mqtt_retained_messages(\{[^}]*\})? [1-9]/m);
+    expect(metrics).toMatch(/^chargebridge_mqtt_retained_refused_total(\{[^}]*\})? 0$/m);
   }, 30_000);
 });
 
