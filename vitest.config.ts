@@ -30,9 +30,11 @@ export default defineConfig({
       // Three workers, not vitest's default of cores - 1 (one, on 2-core CI): the slow files
       // mostly wait (keepalive pings, tmpfs mounts, TCP backpressure), so they overlap well
       // (6-10 s against 12-18 s with one worker, on a 2-core machine with a load average of 8).
-      { extends: true, test: { name: 'unit', include: [`${ROLES}/**/*.test.ts`], exclude: INTEGRATION, pool: 'threads', isolate: false, maxWorkers: 3 } },
-      { extends: true, test: { name: 'integration', include: INTEGRATION } },
-      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: [`${ROLES}/**/*.test.ts`], exclude: INTEGRATION, pool: 'threads', isolate: false, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      // `vitest run` of all three needs each project in a group of its own when their worker
+      // settings differ ("same sequence.groupOrder"): unit first, then the rest.
+      { extends: true, test: { name: 'integration', include: INTEGRATION, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], sequence: { groupOrder: 1 } } },
     ],
   },
 });
