@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // so they may run in parallel.
 export default defineConfig({
   test: {
-    include: ['{common,gateway,broker,device-registry,history,dashboards,simulator}/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{common,gateway,broker,device-registry,history,message-log,dashboards,simulator}/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -30,6 +30,7 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 
 export type Role = 'broker' | 'gateway' | 'registry' | 'history';
 export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
@@ -50,6 +51,8 @@ export interface Running {
   health: Health;
   /** The history role when it runs in this process. */
   history: History | null;
+  /** The OCPP message log's writer, where the history role runs (docs/message-log.md). */
+  messageLog: MessageLog | null;
   close(): Promise<void>;
 }
 
@@ -117,6 +120,10 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
+  // Subscribed before any charger can connect; its writer on a thread of its own beside the embedded broker.
+  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: broker !== undefined }) : null;
+  await messageLog?.start();
+
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
   // (gateway/worker.ts), and keeps acknowledged telemetry in the journal until history, on its
   // own thread too, has stored it (gateway/telemetry-sink.ts). With an external broker the
@@ -157,8 +164,11 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       await historyBackend.init().catch((err: unknown) => log.warn({ err }, 'history backend not ready'));
       closers.push(() => historyBackend.close());
     }
+    const logReader = messageLog?.reader ?? openMessageLogStore(config, { readOnly: true });
+    if (!messageLog) closers.push(() => logReader.close());
     const app = await buildApp({
       history: historyBackend,
+      messageLog: { log: logReader, bus },
       commands,
       live,
       metrics: {
@@ -207,6 +217,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     history,
+    messageLog,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
       // was synced to the journal), history stores what it can, the journal saves its checkpoint,
@@ -218,6 +229,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       if (gatewayThread) await within(gatewayThread.closeGateway(budget * 0.4), budget * 0.45, 'gateway', slog);
       // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
+      if (messageLog) await within(messageLog.stop(budget * 0.08), budget * 0.1, 'message log', slog);
       if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);

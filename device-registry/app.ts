@@ -28,6 +28,8 @@ import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 import type { LiveFeed } from '../dashboards/live.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
+import { messageLogRoutes, type MessageLogStore } from '../message-log/index.ts';
+import type { Bus } from '../broker/bus.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +50,8 @@ export interface AppDeps {
   live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
+  /** The OCPP message log's read side, and the bus its replays publish on (docs/message-log.md). */
+  messageLog?: { log: MessageLogStore; bus?: Bus | undefined } | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
@@ -105,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
   if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
+  if (deps.messageLog) await app.register(messageLogRoutes({ store: deps.store, ...deps.messageLog, replayMax: deps.config.MESSAGE_LOG_REPLAY_MAX }));
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
