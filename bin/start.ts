@@ -176,6 +176,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure, ocppAuth: () => gw.auth } : {}),
         ...(gt ? { gatewayConnections: () => gt.stats.connections, backpressure: () => gt.stats.backpressure, ocppAuth: () => gt.stats.auth, registryCalls: () => gt.stats.registryCalls } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
+        ...(messageLog ? { messageLog: () => messageLog.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
         health: () => health.report(),
         threads: () => ({
@@ -183,6 +184,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
           broker: broker ? threadId : null,
           gateway: gt ? gt.threadId : gw ? threadId : null,
           history: history ? ((history as { writerThreadId?: number | null }).writerThreadId ?? threadId) : null,
+          'message-log': messageLog ? (messageLog.writerThreadId ?? threadId) : null,
         }),
         ...(journal ? { journal: () => ({ backlogBytes: journal.backlogBytes, writable: journal.writable }) } : {}),
         ...(options.unexpectedErrors ? { unexpectedErrors: () => options.unexpectedErrors!() + (gt?.stats.unexpectedErrors ?? 0) } : {}),

@@ -16,7 +16,7 @@ export interface WriterStats {
   skipped: number;
   /** Events older than the retention when they arrived. */
   expired: number;
-  /** Batches whose write failed (each logged); their events are lost. */
+  /** Events of batches whose write failed (each batch logged): lost. */
   failed: number;
 }
 
@@ -40,7 +40,7 @@ export function createLogWriter(deps: { store: MessageLogStore; onError: (err: u
           stats.written += r.written;
           stats.expired += r.expired;
         } catch (err) {
-          stats.failed++;
+          stats.failed += rows.length;
           deps.onError(err, rows.length);
         }
       }

@@ -145,6 +145,24 @@ describe('the message log', () => {
     }
   });
 
+  it('writes on a thread of its own, and says how far it got in /metrics', async () => {
+    await logHolds(events().length);
+    let text = '';
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    // The writer thread reports its counters four times a second.
+    await expect
+      .poll(async () => {
+        text = (await http().get('/metrics')).text;
+        return metric('chargebridge_message_log_events_written_total');
+      })
+      .toBeGreaterThanOrEqual(events().length);
+    expect(metric('chargebridge_message_log_events_dropped_total')).toBe(0);
+    const thread = (role: string) => Number(new RegExp(`^chargebridge_thread_id\\{role="${role}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(thread('message-log')).toBeGreaterThan(0);
+    expect(thread('message-log')).not.toBe(thread('http'));
+    expect(thread('message-log')).not.toBe(thread('gateway'));
+  });
+
   it('confines a tenant to its own log', async () => {
     await logHolds(events().length);
     const beta = (await http().post('/tokens', { tenant: 'beta', role: 'admin' })).body.token as string;
