@@ -38,7 +38,7 @@ export interface MetricsSource {
   /** Errors that escaped every handler and reached the process guard. */
   unexpectedErrors?: () => number;
   /** The OCPP message log's consumer and writer (message-log/). */
-  messageLog?: () => { received: number; written: number; dropped: number; failed: number; lost: number; backlog: number };
+  messageLog?: () => { received: number; written: number; dropped: number; expired: number; failed: number; lost: number; backlog: number };
   /** HTTP requests waiting for a turn (device-registry/http/admission.ts). */
   httpAdmission?: () => AdmissionStats;
 }
@@ -83,6 +83,7 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_message_log_events_written_total', 'counter', 'events stored in the message log', ml.written]);
     m.push(['chargebridge_message_log_events_dropped_total', 'counter', 'events not logged because MESSAGE_LOG_MAX_BACKLOG events waited for the writer (logged once per episode)', ml.dropped]);
     m.push(['chargebridge_message_log_events_failed_total', 'counter', 'events lost to a failed write or a writer thread that died (logged)', ml.lost + ml.failed]);
+    m.push(['chargebridge_message_log_events_expired_total', 'counter', 'events not stored because their day was already past MESSAGE_LOG_RETENTION_DAYS', ml.expired]);
     m.push(['chargebridge_message_log_backlog_events', 'gauge', 'events received and not yet stored by the message log', ml.backlog]);
   }
   const q = src.broker?.();
