@@ -50,8 +50,14 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
     stopWriter = (ms) => t.stop(ms);
   } else {
     const store = openMessageLogStore(config);
-    const writer = createLogWriter({ store, onError: (err, events) => log.error({ err, events }, 'message log batch not stored') });
-    sink = { submit: (batch, done) => done(writer.write(batch)) };
+    const writer = createLogWriter({
+      store,
+      onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
+      onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
+    });
+    // One write at a time; what arrives meanwhile waits in the consumer's bounded backlog.
+    let writing: Promise<void> = Promise.resolve();
+    sink = { submit: (batch, done) => void (writing = writing.then(() => writer.write(batch)).then(done)) };
     writerStats = () => ({ ...writer.stats, lost: 0 });
     startWriter = () => store.init();
     stopWriter = () => store.close();

@@ -25,7 +25,7 @@ export async function replayRange(deps: { store: MessageLogStore; bus: Bus }, fi
   for (;;) {
     const want = Math.min(CHUNK, max - published);
     // One more than wanted: whether the range goes on.
-    const rows = deps.store.scan(filter, after, want + 1);
+    const rows = await deps.store.scan(filter, after, want + 1);
     const take = rows.slice(0, want);
     for (const r of take) deps.bus.publish(`${r.tenant}:${r.device}/${REPLAY_SUFFIX}`, replayedPayload(r.payload), { qos: 1 });
     published += take.length;

@@ -69,7 +69,7 @@ async function* jsonLines(store: MessageLogStore, filter: LogFilter, max: number
   let after: LogCursor | null = null;
   let left = max;
   while (left > 0) {
-    const rows = store.scan(filter, after, Math.min(EXPORT_PAGE, left));
+    const rows = await store.scan(filter, after, Math.min(EXPORT_PAGE, left));
     if (rows.length) yield rows.map(jsonLine).join('');
     left -= rows.length;
     if (rows.length < Math.min(EXPORT_PAGE, left + rows.length)) return;
@@ -115,7 +115,7 @@ export function messageLogRoutes(deps: { store: RegistryStore; log: MessageLogSt
           .send(Readable.from(jsonLines(deps.log, filter, q.limit ?? Infinity)) as never);
       }
       const limit = q.limit ?? DEFAULT_LIMIT;
-      const page = deps.log.query(filter, { limit, offset: q.offset, order: q.order });
+      const page = await deps.log.query(filter, { limit, offset: q.offset, order: q.order });
       reply.header('x-total-count', String(page.total));
       const links: string[] = [];
       const at = (offset: number) => {

@@ -24,19 +24,25 @@ const store = openMessageLogStore(config);
 let skipsLogged = 0;
 const writer = createLogWriter({
   store,
-  onError: (err, events) => log.error({ err, events }, 'message log batch not stored'),
+  onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
+  onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
   onSkip: (reason, topic) => skipsLogged++ < 5 && log.warn({ reason, topic }, 'message on an events topic is not an event: not logged'),
 });
 
-// Batches that arrive in one turn are written in one transaction.
+// Batches that arrive in one turn (or while a write is in flight) are written in one transaction,
+// one write at a time.
 let pending: EventBatch[] = [];
 let scheduled = false;
+let writing: Promise<void> = Promise.resolve();
 const flush = () => {
   scheduled = false;
-  const batches = pending;
-  pending = [];
-  const all = batches.length === 1 ? batches[0]! : batches.flat();
-  if (all.length) port.postMessage({ type: 'stored', events: writer.write(all) } satisfies WorkerMessage);
+  writing = writing.then(async () => {
+    const batches = pending;
+    pending = [];
+    const all = batches.length === 1 ? batches[0]! : batches.flat();
+    if (all.length) port.postMessage({ type: 'stored', events: await writer.write(all) } satisfies WorkerMessage);
+  });
+  return writing;
 };
 const send = () => port.postMessage({ type: 'stats', stats: { ...writer.stats } } satisfies WorkerMessage);
 const stats = setInterval(send, 250);
@@ -50,13 +56,14 @@ port.on('message', (m: HostMessage) => {
     }
   } else if (m.type === 'stop') {
     clearInterval(stats);
-    flush();
-    void store.close().finally(() => {
-      send();
-      port.postMessage({ type: 'stopped' } satisfies WorkerMessage);
-      guard.uninstall();
-      port.close();
-    });
+    void flush()
+      .then(() => store.close())
+      .finally(() => {
+        send();
+        port.postMessage({ type: 'stopped' } satisfies WorkerMessage);
+        guard.uninstall();
+        port.close();
+      });
   }
 });
 

@@ -20,12 +20,18 @@ export interface WriterStats {
   failed: number;
 }
 
-export function createLogWriter(deps: { store: MessageLogStore; onError: (err: unknown, events: number) => void; onSkip?: (reason: string, topic: string) => void }) {
+/**
+ * `onError` is called when writes start failing (a full disk, a database down), `onRecover` when
+ * one succeeds again: one log line each per episode, never one per batch.
+ */
+export function createLogWriter(deps: { store: MessageLogStore; onError: (err: unknown, events: number) => void; onRecover?: (failed: number) => void; onSkip?: (reason: string, topic: string) => void }) {
   const stats: WriterStats = { written: 0, skipped: 0, expired: 0, failed: 0 };
+  let failing = false;
+  let failedSince = 0;
   return {
     stats,
     /** Stores a batch; returns how many events it held (stored or not), for the backlog count. */
-    write(batch: EventBatch): number {
+    async write(batch: EventBatch): Promise<number> {
       const rows: LogRow[] = [];
       for (let i = 0; i < batch.length; i += 2) {
         const r = toRow(batch[i]!, batch[i + 1]!);
@@ -36,12 +42,20 @@ export function createLogWriter(deps: { store: MessageLogStore; onError: (err: u
       }
       if (rows.length) {
         try {
-          const r = deps.store.write(rows);
+          const r = await deps.store.write(rows);
           stats.written += r.written;
           stats.expired += r.expired;
+          if (failing) {
+            failing = false;
+            deps.onRecover?.(stats.failed - failedSince);
+          }
         } catch (err) {
+          if (!failing) {
+            failing = true;
+            failedSince = stats.failed;
+            deps.onError(err, rows.length);
+          }
           stats.failed += rows.length;
-          deps.onError(err, rows.length);
         }
       }
       return batch.length / 2;

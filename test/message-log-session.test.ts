@@ -15,20 +15,20 @@ const ci = !!process.env['CI'] && process.env['CI'] !== 'false';
 const broker = await startMosquitto().catch((err: Error) => err);
 
 /** The message ids the log holds for acme:dev1, read from its file as the API would. */
-function loggedIds(dir: string): string[] {
+async function loggedIds(dir: string): Promise<string[]> {
   const log = createEmbeddedLog({ file: path.join(dir, 'message-log.db'), readOnly: true });
   try {
-    return log.query({ tenant: 'acme', device: 'dev1' }, { limit: 1000, offset: 0, order: 'asc' }).items.map((r) => r.messageId!);
+    return (await log.query({ tenant: 'acme', device: 'dev1' }, { limit: 1000, offset: 0, order: 'asc' })).items.map((r) => r.messageId!);
   } finally {
-    void log.close();
+    await log.close();
   }
 }
 
 /** The barrier before a stop: the log holds `n` events. */
 async function holds(dir: string, n: number): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (loggedIds(dir).length < n) {
-    if (Date.now() > deadline) throw new Error(`the log holds ${loggedIds(dir).length} events, expected ${n}`);
+  while ((await loggedIds(dir)).length < n) {
+    if (Date.now() > deadline) throw new Error(`the log holds ${(await loggedIds(dir)).length} events, expected ${n}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -60,6 +60,6 @@ describe.skipIf(broker instanceof Error && !ci)('message log against an external
     await holds(dir, 30);
     expect(await role.stop()).toBe(0);
     await pub.endAsync();
-    expect(loggedIds(dir)).toEqual(Array.from({ length: 30 }, (_, i) => `m-${i}`));
+    expect(await loggedIds(dir)).toEqual(Array.from({ length: 30 }, (_, i) => `m-${i}`));
   }, 60_000);
 });

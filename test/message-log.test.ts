@@ -199,7 +199,7 @@ describe('durability and retention', () => {
       // An event of 30 days ago, stored while it was within the retention.
       const old = Date.now() - 30 * 86_400_000;
       const seed = createEmbeddedLog({ file: path.join(dir, 'message-log.db'), retentionDays: 7 });
-      seed.write([{ time: old, tenant: 'admin', device: id, type: 'ocpp', direction: 'in', action: 'Heartbeat', messageId: 'old-1', error: null, payload: JSON.stringify({ type: 'ocpp', ts: new Date(old).toISOString() }) }], old);
+      await seed.write([{ time: old, tenant: 'admin', device: id, type: 'ocpp', direction: 'in', action: 'Heartbeat', messageId: 'old-1', error: null, payload: JSON.stringify({ type: 'ocpp', ts: new Date(old).toISOString() }) }], old);
       await seed.close();
 
       s2 = await startSystem({ MESSAGE_LOG_RETENTION_DAYS: '7' }, dir);

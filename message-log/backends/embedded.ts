@@ -67,6 +67,20 @@ export interface EmbeddedLogOptions {
 }
 
 export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
+  const sync = createSyncLog(opts);
+  return {
+    name: 'embedded',
+    init: sync.init,
+    close: sync.close,
+    // better-sqlite3 is synchronous: the promises only fit the port (PostgreSQL is not).
+    write: async (rows, now) => sync.write(rows, now),
+    query: async (f, page) => sync.query(f, page),
+    scan: async (f, after, limit) => sync.scan(f, after, limit),
+    prune: async (now) => sync.prune(now),
+  };
+}
+
+function createSyncLog(opts: EmbeddedLogOptions) {
   const retentionMs = (opts.retentionDays ?? 30) * DAY_MS;
   let db: Database.Database | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -119,7 +133,6 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
   }
 
   return {
-    name: 'embedded',
     prune,
     async init() {
       if (opts.readOnly) return;
@@ -130,7 +143,7 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
       timer = setInterval(prune, 3_600_000);
       timer.unref();
     },
-    write(rows, now = Date.now()) {
+    write(rows: readonly LogRow[], now = Date.now()) {
       const d = open()!;
       // A day wholly past the retention is not recreated by a late event.
       const oldest = Math.floor((now - retentionMs) / DAY_MS) * DAY_MS;
@@ -148,7 +161,7 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
       })();
       return { written, expired };
     },
-    query(f, page): LogPage {
+    query(f: LogFilter, page: { limit: number; offset: number; order: 'asc' | 'desc' }): LogPage {
       const d = open();
       if (!d) return { items: [], total: 0 };
       const w = whereOf(f);
@@ -174,7 +187,7 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
       }
       return { items, total };
     },
-    scan(f, after: LogCursor | null, limit) {
+    scan(f: LogFilter, after: LogCursor | null, limit: number): StoredRow[] {
       const d = open();
       if (!d) return [];
       const w = whereOf(after ? { ...f, from: Math.max(f.from ?? -Infinity, after.time) } : f);
