@@ -69,7 +69,7 @@ port.on('message', (m: HostMessage) => {
 
 try {
   await store.init();
-  log.info({ file: path.join(config.DATA_DIR, 'message-log.db') }, 'message log writer started on its own thread');
+  log.info({ backend: store.name, ...(store.name === 'embedded' ? { file: path.join(config.DATA_DIR, 'message-log.db') } : {}) }, 'message log writer started on its own thread');
   port.postMessage({ type: 'ready', threadId } satisfies WorkerMessage);
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);
