@@ -5,7 +5,9 @@
  * to a real MQTT.js subscriber, confined to its tenant, and kept across a restart; days past the
  * retention are dropped at start.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RPCClient } from 'ocpp-rpc';
 import { createEmbeddedLog } from '../message-log/backends/embedded.ts';
@@ -209,6 +211,42 @@ describe('durability and retention', () => {
       expect(after.items.map((i: any) => i.messageId)).not.toContain('old-1');
     } finally {
       await (s2 ?? s1).stop().catch(() => undefined);
+    }
+  });
+});
+
+const pgUrl = process.env['TEST_DATABASE_URL'];
+describe.skipIf(!pgUrl)('on PostgreSQL (DATABASE_URL)', () => {
+  it('logs, queries and keeps the log across a restart in PostgreSQL', async () => {
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    const schema = `msglog_e2e_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const u = new URL(pgUrl!);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    const env = { DATABASE_URL: u.toString() };
+    const s1 = await startSystem(env);
+    let s2: System | undefined;
+    try {
+      const p = await Platform.connect(s1.mqttUrl, { subscribe: ['+/events'] });
+      const c = await connectCharger(s1, 'LOG-PG');
+      await c.call('BootNotification', { chargePointVendor: 'Etrel', chargePointModel: 'INCH' });
+      await c.call('Heartbeat', {});
+      const hb = await p.waitFor((m) => m.json['action'] === 'Heartbeat');
+      const id = hb.topic.split(/[:/]/)[1]!;
+      await expect.poll(async () => (await api(s1.httpUrl, ADMIN_TOKEN).get(`/message-log?deviceId=${id}&messageId=${encodeURIComponent(String(hb.json['messageId']))}`)).body.items.map((i: any) => i.event), { timeout: 10_000 }).toEqual([hb.json]);
+      await c.close({ force: true });
+      await p.close();
+      await s1.stop({ keepData: true });
+      // The rows are in PostgreSQL, not in a file of the data directory.
+      expect(Number((await admin.query(`SELECT COUNT(*) AS n FROM ${schema}.message_log WHERE device = $1`, [id])).rows[0].n)).toBeGreaterThanOrEqual(3);
+      s2 = await startSystem(env, s1.dir);
+      const after = (await api(s2.httpUrl, ADMIN_TOKEN).get(`/message-log?deviceId=${id}&type=ocpp`)).body;
+      expect(after.items.map((i: any) => i.action)).toEqual(['BootNotification', 'Heartbeat']);
+    } finally {
+      await (s2 ?? s1).stop().catch(() => undefined);
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
     }
   });
 });
