@@ -165,7 +165,10 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       closers.push(() => historyBackend.close());
     }
     const logReader = messageLog?.reader ?? openMessageLogStore(config, { readOnly: true });
-    if (!messageLog) closers.push(() => logReader.close());
+    if (!messageLog) {
+      await logReader.init().catch((err: unknown) => log.warn({ err }, 'message log store not ready'));
+      closers.push(() => logReader.close());
+    }
     const app = await buildApp({
       history: historyBackend,
       messageLog: { log: logReader, bus },

@@ -12,7 +12,7 @@ import { AppError } from '../common/errors.ts';
 import { requireWrite, type Caller } from '../device-registry/http/auth.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { replayRange } from './replay.ts';
-import { jsonLine, viewOf, type LogFilter } from './rows.ts';
+import { jsonLine, viewOf, type LogFilter, type StoredRow } from './rows.ts';
 import type { LogCursor, MessageLogStore } from './types.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -65,11 +65,21 @@ const view = z.object({
 
 type Selector = { deviceId?: string | undefined; chargePointId?: string | undefined; from?: string | undefined; to?: string | undefined; type?: string[] | undefined; action?: string[] | undefined; messageId?: string | undefined; direction?: 'in' | 'out' | undefined };
 
+/** A store that cannot answer (PostgreSQL down, a file that cannot be read) is 503 UNAVAILABLE. */
+async function unavailable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('UNAVAILABLE', `message log: ${(err as Error).message}`);
+  }
+}
+
 async function* jsonLines(store: MessageLogStore, filter: LogFilter, max: number): AsyncGenerator<string> {
   let after: LogCursor | null = null;
   let left = max;
   while (left > 0) {
-    const rows = await store.scan(filter, after, Math.min(EXPORT_PAGE, left));
+    const rows: StoredRow[] = await unavailable(store.scan(filter, after, Math.min(EXPORT_PAGE, left)));
     if (rows.length) yield rows.map(jsonLine).join('');
     left -= rows.length;
     if (rows.length < Math.min(EXPORT_PAGE, left + rows.length)) return;
@@ -115,7 +125,7 @@ export function messageLogRoutes(deps: { store: RegistryStore; log: MessageLogSt
           .send(Readable.from(jsonLines(deps.log, filter, q.limit ?? Infinity)) as never);
       }
       const limit = q.limit ?? DEFAULT_LIMIT;
-      const page = await deps.log.query(filter, { limit, offset: q.offset, order: q.order });
+      const page = await unavailable(deps.log.query(filter, { limit, offset: q.offset, order: q.order }));
       reply.header('x-total-count', String(page.total));
       const links: string[] = [];
       const at = (offset: number) => {
@@ -147,7 +157,7 @@ export function messageLogRoutes(deps: { store: RegistryStore; log: MessageLogSt
         if (replaying.has(tenant)) throw new AppError('REPLAY_BUSY', 'a replay of this tenant is already running');
         replaying.add(tenant);
         try {
-          const result = await replayRange({ store: deps.log, bus: deps.bus }, filter, deps.replayMax);
+          const result = await unavailable(replayRange({ store: deps.log, bus: deps.bus }, filter, deps.replayMax));
           return { ...result, topic: `${tenant}:${filter.device ?? '+'}/events/replay` };
         } finally {
           replaying.delete(tenant);
