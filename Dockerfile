@@ -4,24 +4,24 @@
 
 # --- deps: production node_modules. better-sqlite3 is a native addon: when no prebuilt binary
 # matches, npm compiles it, which needs python3, make and g++. They stay in this stage only.
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# The TypeScript sources run as they are through tsx, a runtime dependency, so --omit=dev keeps
-# everything the program needs and leaves out the test and type-checking tools.
+# The TypeScript sources run as they are: Node 24 strips their types at load (docs/runtime.md), so
+# --omit=dev keeps everything the program needs and leaves out the test and type-checking tools.
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-# package.json carries "type": "module"; tsx reads tsconfig.json.
-COPY package.json tsconfig.json ./
+# package.json carries "type": "module" (Node's type stripping reads no tsconfig.json).
+COPY package.json ./
 COPY bin ./bin
 COPY common ./common
 COPY broker ./broker
@@ -46,4 +46,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # A 32 MiB young generation: per-frame garbage dies young instead of being promoted, which keeps
 # old-space collections (and their tail latency) rare with thousands of chargers, at ~15 KiB per
 # charger; above ~8,000 MeterValues/s per process use 64 (docs/configuration.md, benchmarks.md).
-CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "bin/chargebridge.ts", "start"]
+CMD ["node", "--max-semi-space-size=32", "bin/chargebridge.ts", "start"]

@@ -12,7 +12,7 @@
  * subscriber reads the sample time the same way as from the gateway's attrs
  * (`"timestamp":"<ISO 8601>"` first; bench/subscriber.ts).
  *
- *   OCPP_PORT=9000 MQTT_PORT=1883 node --import tsx bench/bare.ts
+ *   OCPP_PORT=9000 MQTT_PORT=1883 node bench/bare.ts
  *
  * Two settings are not aedes' defaults, the same as the gateway's broker (broker/embedded.ts):
  * `concurrency: 0` (no cap on deliveries in flight; the default 100 held 10,000/s at a p99 of

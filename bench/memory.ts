@@ -90,7 +90,7 @@ await new Promise((r) => setTimeout(r, 1000));
 // The baseline snapshot's own summary (a Map) lives on: take the heap figures after it.
 const h0 = snapshotBySelf();
 const m0 = measure();
-const sim = spawn(process.execPath, ['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify({ url: [`ws://127.0.0.1:${sys.ports.ocpp}`], chargers: N, offset: 0, interval: 3600, ramp: 1000, sources: 4 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const sim = spawn(process.execPath, ['bench/sim-worker.ts', JSON.stringify({ url: [`ws://127.0.0.1:${sys.ports.ocpp}`], chargers: N, offset: 0, interval: 3600, ramp: 1000, sources: 4 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 await new Promise((r) => sim.once('message', r));
 await new Promise((r) => setTimeout(r, 3000));
 const m1 = measure();

@@ -144,7 +144,7 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   const sims = Array.from({ length: load.simProcs }, (_, k) => {
     const offset = Array.from({ length: k }, (_, j) => share(j)).reduce((a, b) => a + b, 0);
     const cfg = { url: system.ocppUrls, chargers: share(k), offset, interval: load.intervalS, ramp: load.ramp / load.simProcs, sources: load.sources };
-    return p.spawn('simulator', ['--import', 'tsx', 'bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
+    return p.spawn('simulator', ['bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
   });
   const progress = setInterval(() => log(`[${config}] ramping… ${Math.round((performance.now() - t0) / 1000)} s, ${sub.received} samples received so far`), 5000);
   const ramped = await Promise.all(sims.map((s) => once<Ramped>(s)));
@@ -156,13 +156,13 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
 
   let flooder: ChildProcess | null = null;
   if (load.flood > 0) {
-    flooder = p.spawn('load', ['--import', 'tsx', 'bench/flood-worker.ts', JSON.stringify({ url: system.ocppUrls[0], count: load.flood, prefix: 'FLOOD-', sources: load.sources })], {}, 'flooders');
+    flooder = p.spawn('load', ['bench/flood-worker.ts', JSON.stringify({ url: system.ocppUrls[0], count: load.flood, prefix: 'FLOOD-', sources: load.sources })], {}, 'flooders');
     const ready = await once<FloodReport>(flooder);
     log(`[${config}] ${ready.connected}/${load.flood} flooders booted${ready.failed ? ` (last error: ${ready.lastError})` : ''}`);
   }
   let httpLoad: ChildProcess | null = null;
   if (http) {
-    httpLoad = p.spawn('load', ['--import', 'tsx', 'bench/http-load.ts', JSON.stringify({ url: `${http.url}${load.httpPath}`, token: TOKEN, concurrency: load.httpLoad })], {}, 'http load');
+    httpLoad = p.spawn('load', ['bench/http-load.ts', JSON.stringify({ url: `${http.url}${load.httpPath}`, token: TOKEN, concurrency: load.httpLoad })], {}, 'http load');
     await once(httpLoad);
   }
 

@@ -53,9 +53,9 @@ export function machineBusySeconds(): number {
   return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
 }
 
-// `node <flags> --import tsx bin/chargebridge.ts start`: the flags between `node` and `--import`.
+// `node <flags> bin/chargebridge.ts start`: the flags between `node` and the script.
 const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-export const START_NODE_FLAGS = startScript.slice(1, startScript.indexOf('--import'));
+export const START_NODE_FLAGS = startScript.slice(1, startScript.indexOf('bin/chargebridge.ts'));
 
 /**
  * Children of one run. A child that exits while the run still needs it ends the bench (exit 2):
@@ -66,7 +66,11 @@ export class Processes {
   private readonly expected = new Set<ChildProcess>();
   stopping = false;
 
-  constructor(private readonly niceSims: boolean) {}
+  private readonly niceSims: boolean;
+
+  constructor(niceSims: boolean) {
+    this.niceSims = niceSims;
+  }
 
   /**
    * `role` decides the Node flags. The system under test (gateway or bare pipeline) runs with the
@@ -143,14 +147,14 @@ export async function startSystem(p: Processes, sys: SystemKind, dir: string): P
   const common = { HOST: '0.0.0.0', DATA_DIR: dir, API_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
   if (sys.kind === 'bare') {
     const ports = { ocpp: await freePort(), mqtt: await freePort() };
-    const main = p.spawn('system', ['--import', 'tsx', 'bench/bare.ts'], { HOST: '127.0.0.1', OCPP_PORT: String(ports.ocpp), MQTT_PORT: String(ports.mqtt) }, 'bare pipeline');
+    const main = p.spawn('system', ['bench/bare.ts'], { HOST: '127.0.0.1', OCPP_PORT: String(ports.ocpp), MQTT_PORT: String(ports.mqtt) }, 'bare pipeline');
     await waitTcp(ports.ocpp);
     await waitTcp(ports.mqtt);
     return { pids: [main.pid!], ocppUrls: [`ws://127.0.0.1:${ports.ocpp}`], mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, mqttAuth: {}, httpUrl: null, main };
   }
   if (sys.kind === 'start') {
     const ports = { ocpp: await freePort(), http: await freePort(), mqtt: await freePort() };
-    const main = p.spawn('system', ['--import', 'tsx', 'bin/chargebridge.ts', 'start', ...(sys.roles ? ['--roles', sys.roles.join(',')] : [])], { ...common, OCPP_PORT: String(ports.ocpp), HTTP_PORT: String(ports.http), MQTT_PORT: String(ports.mqtt) }, 'gateway');
+    const main = p.spawn('system', ['bin/chargebridge.ts', 'start', ...(sys.roles ? ['--roles', sys.roles.join(',')] : [])], { ...common, OCPP_PORT: String(ports.ocpp), HTTP_PORT: String(ports.http), MQTT_PORT: String(ports.mqtt) }, 'gateway');
     await waitHttp(ports.http);
     return { pids: [main.pid!], ocppUrls: [`ws://127.0.0.1:${ports.ocpp}`], mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, mqttAuth: { username: 'admin', password: TOKEN }, httpUrl: `http://127.0.0.1:${ports.http}`, main };
   }
@@ -166,14 +170,14 @@ export async function startSystem(p: Processes, sys: SystemKind, dir: string): P
   const dbUrl = process.env['DATABASE_URL'];
   const db: Record<string, string> = dbUrl ? { DATABASE_URL: dbUrl } : {};
   const httpPort = await freePort();
-  p.spawn('system', ['--import', 'tsx', 'bin/chargebridge.ts', 'registry'], { ...common, ...db, MQTT_URL: mqttUrl, HTTP_PORT: String(httpPort) }, 'registry');
+  p.spawn('system', ['bin/chargebridge.ts', 'registry'], { ...common, ...db, MQTT_URL: mqttUrl, HTTP_PORT: String(httpPort) }, 'registry');
   await waitHttp(httpPort);
   const pids: number[] = [];
   const ocppUrls: string[] = [];
   let first: ChildProcess | undefined;
   for (let w = 0; w < sys.workers; w++) {
     const ocpp = await freePort();
-    const gw = p.spawn('system', ['--import', 'tsx', 'bin/chargebridge.ts', 'gateway'], { ...common, ...db, MQTT_URL: mqttUrl, OCPP_PORT: String(ocpp) }, `gateway ${w}`);
+    const gw = p.spawn('system', ['bin/chargebridge.ts', 'gateway'], { ...common, ...db, MQTT_URL: mqttUrl, OCPP_PORT: String(ocpp) }, `gateway ${w}`);
     first ??= gw;
     pids.push(gw.pid!);
     ocppUrls.push(`ws://127.0.0.1:${ocpp}`);

@@ -2,16 +2,20 @@
 /**
  * chargebridge CLI. `start` runs every role in one process (the `npm start` default).
  * Configuration comes from the environment, read here once and nowhere else.
+ *
+ * Parsing the arguments loads commander and nothing else: the system (start.ts, and with it
+ * fastify, aedes, the stores) is imported only when a command runs, so `--help` and a mistyped
+ * option answer at once.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../common/config.ts';
-import { DataDirError } from '../common/data-dir.ts';
-import { createLogger } from '../common/logger.ts';
-import { installProcessGuard } from '../common/process-guard.ts';
-import { ALL_ROLES, startRoles, type Role } from './start.ts';
+import type { Config } from '../common/config.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 import { simulateCommand } from '../simulator/cli.ts';
 
-function configOrExit(): Config {
+async function configOrExit(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('../common/config.ts');
   try {
     return loadConfig(process.env);
   } catch (err) {
@@ -24,33 +28,41 @@ function configOrExit(): Config {
   }
 }
 
-const program = new Command('chargebridge').description('OCPP-to-MQTT gateway for EV chargers');
+const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+const program = new Command('chargebridge').description('OCPP-to-MQTT gateway for EV chargers').version(pkg.version, '-V, --version', 'print the version');
 
 async function run(roles: readonly Role[]): Promise<void> {
-  const config = configOrExit();
+  const config = await configOrExit();
+  const [{ DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }] = await Promise.all([
+    import('../common/data-dir.ts'),
+    import('../common/logger.ts'),
+    import('../common/process-guard.ts'),
+    import('./start.ts'),
+  ]);
   const log = createLogger(config.LOG_LEVEL);
   const guard = installProcessGuard(log);
   let running;
   try {
     running = await startRoles(config, log, roles, { unexpectedErrors: () => guard.caught });
   } catch (err) {
+    // Every failure to start is one line on stderr and exit code 2, like bad configuration
+    // (issue 16): what failed and why, never a stack trace (LOG_LEVEL=debug logs it).
     const e = err as NodeJS.ErrnoException & { port?: number };
-    if (err instanceof DataDirError) {
-      // Like bad configuration: one line naming DATA_DIR and what is wrong, exit code 2.
-      process.stderr.write(`chargebridge: ${err.message}\n`);
-      process.exit(2);
-    }
-    if (e.code === 'EADDRINUSE') process.stderr.write(`chargebridge: cannot listen: port ${e.port ?? ''} is already in use (${e.message})\n`);
-    else if (e.code === 'ECONNREFUSED') process.stderr.write(`chargebridge: cannot reach a required service: ${e.message}\n`);
-    else log.fatal({ err }, 'start failed');
-    process.exit(1);
+    let line: string;
+    if (err instanceof DataDirError) line = err.message;
+    else if (e.code === 'EADDRINUSE') line = `cannot listen: port ${e.port ?? ''} is already in use (${e.message})`;
+    else if (e.code === 'EACCES' && e.port !== undefined) line = `cannot listen on port ${e.port}: permission denied`;
+    else if (e.code === 'ECONNREFUSED') line = `cannot reach a required service: ${e.message}`;
+    else line = `start failed: ${(e.message || String(err)).split('\n')[0]}`;
+    log.debug({ err }, 'start failed');
+    process.stderr.write(`chargebridge: ${line}\n`);
+    process.exit(2);
   }
   const r = running;
   if (r.adminToken) {
     // Printed once: only its hash is stored.
     process.stdout.write(`\nAdmin API token (shown once, store it now): ${r.adminToken}\n\n`);
   }
-  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
   let stoppingSince = 0;
   const stop = (signal: string) => {
     if (stoppingSince) {
@@ -81,6 +93,10 @@ async function run(roles: readonly Role[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Ready only once the signal handlers are in place: a supervisor (or a test) that stops the
+  // process as soon as it reads this line must get the graceful shutdown, not SIGTERM's default
+  // (killed by the signal, exit status 143), which a loaded machine showed in test/cli.test.ts.
+  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
 }
 
 program
@@ -111,5 +127,14 @@ program
   .action(() => run(['broker']));
 
 program.addCommand(simulateCommand());
+
+// `start` is the default command, so commander would read an unknown command as an argument of
+// start ("too many arguments for 'start'"): name the known ones instead.
+const first = process.argv[2];
+const commands = program.commands.map((c) => c.name());
+if (first !== undefined && !first.startsWith('-') && !commands.includes(first) && first !== 'help') {
+  process.stderr.write(`chargebridge: unknown command '${first}' (commands: ${commands.join(', ')}; see chargebridge --help)\n`);
+  process.exit(1);
+}
 
 await program.parseAsync(process.argv);

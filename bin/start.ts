@@ -30,10 +30,11 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { threadRegistry } from '../common/metrics/thread.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 
-export type Role = 'broker' | 'gateway' | 'registry' | 'history';
-export const ALL_ROLES: readonly Role[] = ['broker', 'gateway', 'registry', 'history'];
+export { ALL_ROLES, type Role };
 
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {
@@ -88,6 +89,7 @@ export interface StartOptions {
 
 export async function startRoles(config: Config, log: Logger, roles: readonly Role[], options: StartOptions = {}): Promise<Running> {
   const has = (r: Role) => roles.includes(r);
+  threadRegistry('main');
   const health = createHealth(log);
   if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
@@ -190,6 +192,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
           'message-log': messageLog ? (messageLog.writerThreadId ?? threadId) : null,
         }),
         ...(journal ? { journal: () => ({ backlogBytes: journal.backlogBytes, writable: journal.writable }) } : {}),
+        threadMetrics: () => [gt?.stats.metrics ?? null, (history as { threadMetrics?: () => GatewayThread['stats']['metrics'] } | null)?.threadMetrics?.() ?? null],
         ...(options.unexpectedErrors ? { unexpectedErrors: () => options.unexpectedErrors!() + (gt?.stats.unexpectedErrors ?? 0) } : {}),
       },
       config,

@@ -40,11 +40,14 @@ export function outboxVerdict(queued: number, qos: 0 | 1 | 2, limits: OutboxLimi
 
 /** One client's connection: the TCP socket, or the stream over a WebSocket at /mqtt. */
 export class Outbox {
-  constructor(
-    private readonly conn: Duplex,
-    /** The WebSocket under `conn`: its own buffer (`bufferedAmount`) counts too. */
-    private readonly ws: WebSocket | null = null,
-  ) {}
+  private readonly conn: Duplex;
+  /** The WebSocket under `conn`: its own buffer (`bufferedAmount`) counts too. */
+  private readonly ws: WebSocket | null;
+
+  constructor(conn: Duplex, ws: WebSocket | null = null) {
+    this.conn = conn;
+    this.ws = ws;
+  }
 
   /** Bytes written to the client and not yet taken by its connection (kernel buffers aside). */
   get queued(): number {

@@ -8,7 +8,7 @@ export class PendingTracker {
   }
 
   // One settle callback for every tracked promise: a closure per publish costs an allocation
-  // (and, under tsx, a keepNames defineProperty) on the hot path.
+  // on the hot path.
   private readonly done = () => {
     if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
   };

@@ -8,10 +8,13 @@ export class Burst {
   private inWindow = 0;
   private suppressed = 0;
 
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
+  private readonly max: number;
+  private readonly windowMs: number;
+
+  constructor(max: number, windowMs: number) {
+    this.max = max;
+    this.windowMs = windowMs;
+  }
 
   /**
    * Whether this occurrence may be reported, and how many were suppressed in the window that

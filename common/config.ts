@@ -34,6 +34,8 @@ const schema = z
     MQTT_PASSWORD: z.string().min(1).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    /** A bearer token that may read GET /metrics and nothing else (a Prometheus scraper's). */
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     AUTO_PROVISION: bool.default(true),
     DEFAULT_TENANT: tenantName.default('admin'),
     ACCEPT_UNKNOWN_ID_TAGS: bool.default(true),
@@ -115,8 +117,10 @@ const schema = z
 export type Config = Readonly<z.infer<typeof schema> & { HEARTBEAT_TOLERANCE: number }>;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(problems.join('; '));
+    this.problems = problems;
     this.name = 'ConfigError';
   }
 }

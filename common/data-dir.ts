@@ -12,13 +12,13 @@ import path from 'node:path';
 export const PROBE_BYTES = 64 * 1024;
 
 export class DataDirError extends Error {
-  constructor(
-    readonly dir: string,
-    /** The errno code behind it (ENOSPC, EROFS, EACCES, ENOTDIR, ...). */
-    readonly code: string,
-    message: string,
-  ) {
+  readonly dir: string;
+  /** The errno code behind it (ENOSPC, EROFS, EACCES, ENOTDIR, ...). */
+  readonly code: string;
+  constructor(dir: string, code: string, message: string) {
     super(message);
+    this.dir = dir;
+    this.code = code;
     this.name = 'DataDirError';
   }
 }

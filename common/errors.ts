@@ -38,14 +38,15 @@ export interface FieldProblem {
 
 export class AppError extends Error {
   readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly problems: FieldProblem[] = [],
-    /** Extension members of the problem object (RFC 9457), e.g. a command's `sent`. */
-    readonly extensions: Readonly<Record<string, unknown>> = {},
-  ) {
+  readonly code: ErrorCode;
+  readonly problems: FieldProblem[];
+  /** Extension members of the problem object (RFC 9457), e.g. a command's `sent`. */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  constructor(code: ErrorCode, message?: string, problems: FieldProblem[] = [], extensions: Readonly<Record<string, unknown>> = {}) {
     super(message ?? ERRORS[code].title);
+    this.code = code;
+    this.problems = problems;
+    this.extensions = extensions;
     this.name = 'AppError';
     this.status = ERRORS[code].status;
   }

@@ -10,7 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Health } from '../common/health.ts';
-import { authenticate } from './http/auth.ts';
+import { authenticate, metricsTokenCheck } from './http/auth.ts';
 import { frameworkError, registerProblemHandler } from './http/problems.ts';
 import { registerAdmission } from './http/admission.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -83,9 +83,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const admission = registerAdmission(app, { perTurn: deps.config.HTTP_REQUESTS_PER_TURN, maxQueued: deps.config.HTTP_MAX_QUEUED_REQUESTS, exempt: (path) => UNQUEUED.has(path) });
 
   app.decorateRequest('caller', null as never);
+  const metricsToken = deps.config.METRICS_TOKEN ? metricsTokenCheck(deps.config.METRICS_TOKEN) : null;
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt' || isDashboardPath(path)) return;
+    // METRICS_TOKEN opens /metrics and nothing else: anywhere else it is an unknown token (401).
+    if (path === '/metrics' && metricsToken?.(req.headers.authorization)) {
+      req.caller = { tenant: '', role: 'read-only', installationAdmin: false, tokenId: null, metricsOnly: true };
+      return;
+    }
     req.caller = await authenticate(req, deps.tokens);
   });
 

@@ -16,6 +16,7 @@ import type { ChargerSession } from './session.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';
 import { storageProblem } from '../common/health.ts';
 import { JournalUnavailableError } from '../common/journal/journal.ts';
+import { observeCall } from './metrics.ts';
 
 const table = handlers as unknown as Record<string, Handler<never> | undefined>;
 
@@ -47,6 +48,8 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
 
   return async function dispatch(session: ChargerSession, call: Call): Promise<unknown> {
     const receivedMs = Date.now();
+    const startPerf = performance.now();
+    let publishedPerf: number | null = null;
     session.touch(receivedMs);
     let response: unknown;
     let error: OcppError | undefined;
@@ -76,6 +79,7 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
       response = await (handler as unknown as Handler<'Heartbeat'>)(ctx, checked.params as never);
       // Acknowledged means durable: the answer waits for the attrs this exchange produced.
       const ticket = session.takeTicket();
+      if (ticket) publishedPerf = performance.now();
       const kept = ticket && telemetry.settled(ticket);
       if (kept) await kept;
       return response;
@@ -111,6 +115,7 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
         },
         requestText,
       );
+      observeCall(call.method, error?.code ?? 'ok', startPerf, publishedPerf);
     }
   };
 }

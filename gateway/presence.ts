@@ -19,10 +19,13 @@ export interface PresenceTarget {
 export class PresenceSweeper {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly sessions: () => Iterable<PresenceTarget>,
-    private readonly toleranceMs: number,
-  ) {}
+  private readonly sessions: () => Iterable<PresenceTarget>;
+  private readonly toleranceMs: number;
+
+  constructor(sessions: () => Iterable<PresenceTarget>, toleranceMs: number) {
+    this.sessions = sessions;
+    this.toleranceMs = toleranceMs;
+  }
 
   start(): void {
     const every = Math.max(50, Math.min(5_000, this.toleranceMs / 4));

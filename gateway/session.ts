@@ -34,15 +34,20 @@ export class ChargerSession {
   private readonly attrsTopic: string;
   private readonly eventsTopic: string;
   private readonly stateTopic: string;
+  device: Device;
+  readonly protocol: string;
+  private readonly bus: Bus;
+  readonly log: Logger;
+  private readonly toleranceSeconds: number;
+  private readonly telemetry: TelemetrySink;
 
-  constructor(
-    public device: Device,
-    readonly protocol: string,
-    private readonly bus: Bus,
-    readonly log: Logger,
-    private readonly toleranceSeconds: number,
-    private readonly telemetry: TelemetrySink,
-  ) {
+  constructor(device: Device, protocol: string, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink) {
+    this.device = device;
+    this.protocol = protocol;
+    this.bus = bus;
+    this.log = log;
+    this.toleranceSeconds = toleranceSeconds;
+    this.telemetry = telemetry;
     this.attrsTopic = deviceTopic(device.tenant, device.id, 'attrs');
     this.eventsTopic = deviceTopic(device.tenant, device.id, 'events');
     this.stateTopic = deviceTopic(device.tenant, device.id, 'state');

@@ -41,7 +41,7 @@ export interface GatewayThread {
   closeRest(): Promise<void>;
 }
 
-const EMPTY: GatewayStats = { connections: 0, busPending: 0, backpressure: { holding: false, holds: 0 }, auth: { failures: 0, lockouts: 0, throttled: 0 }, journal: null, unexpectedErrors: 0, registryCalls: {} };
+const EMPTY: GatewayStats = { connections: 0, busPending: 0, backpressure: { holding: false, holds: 0 }, auth: { failures: 0, lockouts: 0, throttled: 0 }, journal: null, unexpectedErrors: 0, registryCalls: {}, metrics: null };
 
 export async function startGatewayThread(deps: { config: Config; bus: Bus; health: Health; log: Logger; journal: boolean }): Promise<GatewayThread> {
   const log = deps.log.child({ component: 'gateway' });

@@ -1,6 +1,7 @@
 /** The messages between the OCPP gateway's thread (worker.ts) and the main thread (worker-host.ts). */
 import type { Config } from '../common/config.ts';
 import type { Problem } from '../common/health.ts';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
 export interface GatewayWorkerData {
   config: Config;
@@ -24,6 +25,8 @@ export interface GatewayStats {
   unexpectedErrors: number;
   /** Registry calls of the gateway by method. */
   registryCalls: Record<string, number>;
+  /** This thread's prom-client registry as JSON (common/metrics/thread.ts), refreshed every second. */
+  metrics: MetricObjectWithValues<MetricValue<string>>[] | null;
 }
 
 export type GatewayWorkerMessage =

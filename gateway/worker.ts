@@ -9,6 +9,7 @@
  * and the messages of worker-host.ts: its state for /metrics, health changes, journal commits and
  * checkpoints, device changes, and the two-step shutdown.
  */
+import { threadMetricsJson, threadRegistry } from '../common/metrics/thread.ts';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import type { Config } from '../common/config.ts';
@@ -31,6 +32,7 @@ const config: Config = data.config;
 const log = createLogger(config.LOG_LEVEL).child({ thread: 'ocpp' });
 const guard = installProcessGuard(log);
 const post = (m: GatewayWorkerMessage) => port.postMessage(m);
+threadRegistry('gateway');
 
 // Health problems of this thread's components go to the process's one Health on the main thread.
 const health: Pick<Health, 'fail' | 'ok'> = {
@@ -83,8 +85,14 @@ const stats = (): GatewayStats => ({
   journal: journal ? { backlogBytes: journal.backlogBytes, writable: journal.writable, committed: journal.committed, checkpointed: journal.checkpointed } : null,
   unexpectedErrors: guard.caught,
   registryCalls: { ...registryCalls },
+  metrics: metricsJson,
 });
-const statsTimer = setInterval(() => post({ type: 'stats', stats: stats() }), 250);
+let metricsJson: GatewayStats['metrics'] = null;
+let ticks = 0;
+const statsTimer = setInterval(() => {
+  if (ticks++ % 4 === 0) void threadMetricsJson().then((j) => (metricsJson = j));
+  post({ type: 'stats', stats: stats() });
+}, 250);
 
 port.on('message', (m: ToWorker | GatewayHostMessage) => {
   if (bus.receive(m as ToWorker)) return;

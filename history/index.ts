@@ -8,7 +8,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import { openHistoryBackend } from './backends/open.ts';
-import { createHistoryWriterThread } from './worker-host.ts';
+import { createHistoryWriterThread, type HistoryWriterThread } from './worker-host.ts';
 import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
 import type { Journal } from '../common/journal/journal.ts';
@@ -53,7 +53,7 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
   };
 }
 
-function historyOnItsThread(config: Config, journal: JournalHandle, log: Logger): History & { readonly writerThreadId: number | null } {
+function historyOnItsThread(config: Config, journal: JournalHandle, log: Logger): History & { readonly writerThreadId: number | null; threadMetrics(): ReturnType<HistoryWriterThread['metrics']> } {
   const writer = createHistoryWriterThread({ config, journal, log });
   // Queries on their own connection: they never wait for the writer's transactions beyond
   // SQLite's WAL locking, and the writer never waits for them.
@@ -61,6 +61,7 @@ function historyOnItsThread(config: Config, journal: JournalHandle, log: Logger)
   return {
     backend: reader,
     stats: () => writer.stats(),
+    threadMetrics: () => writer.metrics(),
     async start() {
       await reader.init();
       await writer.start();

@@ -15,11 +15,12 @@ export class Spool {
   private seqs: number[] = [];
   private next = 1;
   bytes = 0;
+  private readonly dir: string;
+  private readonly maxBytes: number;
 
-  constructor(
-    private readonly dir: string,
-    private readonly maxBytes = 512 * 1024 * 1024,
-  ) {
+  constructor(dir: string, maxBytes = 512 * 1024 * 1024) {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
     mkdirSync(dir, { recursive: true });
     for (const f of readdirSync(dir)) {
       const m = /^(\d+)\.json$/.exec(f);

@@ -5,6 +5,7 @@
  * shutdown deadline. A writer thread that dies is started again after a pause: the journal keeps
  * everything it has not stored, and it reads on from the checkpoint.
  */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
@@ -20,6 +21,8 @@ export interface HistoryWriterThread {
   start(): Promise<void>;
   stop(deadlineMs: number): Promise<void>;
   stats(): PersisterStats;
+  /** The writer thread's prom-client metrics as JSON (common/metrics/thread.ts), at most a second old. */
+  metrics(): MetricObjectWithValues<MetricValue<string>>[] | null;
   /** The writer thread's id, once started (not the thread that answers chargers). */
   readonly threadId: number | null;
 }
@@ -29,6 +32,7 @@ export function createHistoryWriterThread(deps: { config: Config; journal: Journ
   const log = deps.log.child({ component: 'history' });
   let worker: Worker | undefined;
   let last = EMPTY;
+  let lastMetrics: MetricObjectWithValues<MetricValue<string>>[] | null = null;
   let writerThread: number | null = null;
   let stopping = false;
   let restart: NodeJS.Timeout | undefined;
@@ -58,7 +62,10 @@ export function createHistoryWriterThread(deps: { config: Config; journal: Journ
     return new Promise<void>((resolve, reject) => {
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'checkpoint') journal.checkpoint(m.position);
-        else if (m.type === 'stats') last = m.stats;
+        else if (m.type === 'stats') {
+          last = m.stats;
+          if (m.metrics) lastMetrics = m.metrics;
+        }
         else if (m.type === 'ready') {
           writerThread = m.threadId;
           resolve();
@@ -93,6 +100,7 @@ export function createHistoryWriterThread(deps: { config: Config; journal: Journ
       await w.terminate();
     },
     stats: () => last,
+    metrics: () => lastMetrics,
     get threadId() {
       return writerThread;
     },

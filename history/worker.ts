@@ -7,6 +7,8 @@
  * Messages: from the host `committed` (how far the journal is synced), `stop` (with a deadline);
  * to the host `ready`, `checkpoint`, `stats` (four times a second), `stopped`.
  */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { threadMetricsJson, threadRegistry } from '../common/metrics/thread.ts';
 import path from 'node:path';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
@@ -25,7 +27,7 @@ export interface HistoryWorkerData {
 }
 
 export type HostMessage = JournalMessage | { type: 'stop'; deadlineMs: number };
-export type WorkerMessage = JournalMessage | { type: 'ready'; threadId: number } | { type: 'stats'; stats: ReturnType<ReturnType<typeof createPersister>['stats']> } | { type: 'stopped' } | { type: 'failed'; message: string };
+export type WorkerMessage = JournalMessage | { type: 'ready'; threadId: number } | { type: 'stats'; stats: ReturnType<ReturnType<typeof createPersister>['stats']>; metrics?: MetricObjectWithValues<MetricValue<string>>[] } | { type: 'stopped' } | { type: 'failed'; message: string };
 
 const port = parentPort!;
 const data = (workerData as { data: HistoryWorkerData }).data;
@@ -52,7 +54,13 @@ port.on('message', (m: HostMessage) => {
   }
 });
 
-const send = () => port.postMessage({ type: 'stats', stats: persister.stats() } satisfies WorkerMessage);
+threadRegistry('history');
+let ticks = 0;
+// The thread's prom-client registry every fourth message, once a second (common/metrics/thread.ts).
+const send = () => {
+  if (ticks++ % 4 === 0) void threadMetricsJson().then((metrics) => port.postMessage({ type: 'stats', stats: persister.stats(), metrics } satisfies WorkerMessage));
+  else port.postMessage({ type: 'stats', stats: persister.stats() } satisfies WorkerMessage);
+};
 const stats = setInterval(send, 250);
 
 try {

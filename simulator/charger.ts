@@ -87,8 +87,10 @@ export class SimCharger {
   private online = false;
   private backoffMs = 1000;
   private rebooting = false;
+  private readonly o: ChargerOptions;
 
-  constructor(private readonly o: ChargerOptions) {
+  constructor(o: ChargerOptions) {
+    this.o = o;
     this.profile = PROFILES[o.profile];
     this.rand = o.rand ?? Math.random;
     this.energyWh = this.profile.initialEnergyWh * (0.5 + this.rand());

@@ -3,7 +3,6 @@
  * line while it ramps and runs, a summary at the end (or on Ctrl-C).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { percentile, startFleet } from './fleet.ts';
 
 // Parsed by commander, so a bad value ends the command with one line naming the option (exit 1),
 // never a stack trace, and never silently accepted.
@@ -65,6 +64,8 @@ export function simulateCommand(): Command {
           lastLine = Date.now();
         }
       };
+      // Loaded here, not at the top: `chargebridge --help` must not load the simulator.
+      const { percentile, startFleet } = await import('./fleet.ts');
       const fleet = await startFleet({
         url: o.url,
         chargers: o.chargers,

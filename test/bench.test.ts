@@ -16,7 +16,7 @@ import { checkTargets, rateBand } from '../bench/targets.ts';
 
 it('bench: 250 simulated chargers, 1 s interval, 2 simulator processes, bare pipeline then as shipped: 0 lost', async () => {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'bench-test-')), 'result.json');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--chargers', '250', '--interval', '1', '--duration', '8', '--sim-procs', '2', '--sources', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bench/run.ts', '--chargers', '250', '--interval', '1', '--duration', '8', '--sim-procs', '2', '--sources', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));

@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/chargebridge.ts', 'start'], {
+  const child = spawn(process.execPath, ['bin/chargebridge.ts', 'start'], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,5 +78,26 @@ describe('chargebridge start', () => {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     }
+  });
+});
+
+describe('chargebridge --help', () => {
+  // The CLI parses its arguments with commander alone and imports the system only when a command
+  // runs (docs/runtime.md): `--help` must not load fastify, aedes, the stores or the simulator.
+  // What Node loads is recorded by a module hook (node:module registerHooks) in the child.
+  it('loads commander and the CLI files only', async () => {
+    const hook = `data:text/javascript,import { registerHooks } from 'node:module'; registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });`;
+    const child = spawn(process.execPath, ['--import', hook, 'bin/chargebridge.js', '--help'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Usage: chargebridge/);
+    const files = stderr.split('\n').filter((l) => l.startsWith('LOADED file:')).map((l) => path.relative(root, new URL(l.slice('LOADED '.length)).pathname));
+    const packages = new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
+    expect([...packages]).toEqual(['commander']);
+    expect(files.filter((f) => !f.startsWith('node_modules/')).sort()).toEqual(['bin/chargebridge.js', 'bin/chargebridge.ts', 'bin/roles.ts', 'simulator/cli.ts']);
   });
 });

@@ -40,7 +40,9 @@ const OPERATIONS: Array<[string, Record<string, unknown>, Record<string, unknown
 class RecordingCharger {
   received: Array<{ action: string; payload: unknown }> = [];
   mode: 'answer' | 'silent' | 'error' = 'answer';
-  constructor(readonly client: RPCClient) {
+  readonly client: RPCClient;
+  constructor(client: RPCClient) {
+    this.client = client;
     client.handle(async ({ method, params }) => {
       this.received.push({ action: method!, payload: params });
       if (this.mode === 'silent') return new Promise<Record<string, unknown>>(() => undefined);

@@ -1,7 +1,7 @@
 /**
  * A DATA_DIR the program cannot keep data in stops the start the way bad configuration does
  * (interface.md): one line on stderr naming DATA_DIR and what is wrong, exit code 2, before any
- * port is opened. The program as a user runs it: `node --import tsx bin/chargebridge.ts start`.
+ * port is opened. The program as a user runs it: `node bin/chargebridge.ts start`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function start(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/chargebridge.ts', 'start'], {
+  const child = spawn(process.execPath, ['bin/chargebridge.ts', 'start'], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', OCPP_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,8 +79,10 @@ export interface Received {
 export class Platform {
   readonly messages: Received[] = [];
   private waiters: Array<() => void> = [];
+  readonly client: MqttClient;
 
-  private constructor(readonly client: MqttClient) {
+  private constructor(client: MqttClient) {
+    this.client = client;
     client.on('message', (topic, payload, packet) => {
       let json: Record<string, unknown>;
       try {

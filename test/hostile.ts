@@ -197,8 +197,10 @@ export class RawCharger {
   readonly received: Received[] = [];
   closed: { code: number; reason: string } | undefined;
   private waiters = new Set<() => void>();
+  readonly ws: WebSocket;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const text = data.toString('utf8');
       let json: unknown;

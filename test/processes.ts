@@ -19,7 +19,7 @@ export interface Proc {
 
 /** `chargebridge <role>` as a child process; resolves `ready` with the ports it printed. */
 export function runRole(role: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/chargebridge.ts', role], {
+  const child = spawn(process.execPath, ['bin/chargebridge.ts', role], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', OCPP_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

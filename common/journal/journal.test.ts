@@ -57,6 +57,27 @@ describe('Journal', () => {
     expect(got.every((r) => r.topic === 't:dev/attrs')).toBe(true);
   });
 
+  it('writes zeros ahead of its records, and a crash leaves them as the end, not a torn record', async () => {
+    const dir = tmp();
+    const warnings: string[] = [];
+    const spy = { ...log, child: () => ({ ...log, warn: (_o: unknown, m: string) => warnings.push(m) }) } as unknown as typeof log;
+    // Not closed: as after kill -9, the file ends with the zeros written ahead.
+    const first = await Journal.open({ dir, log, preallocateBytes: 64 * 1024 });
+    await first.wait(first.append('t:dev/attrs', '{"a":1}'));
+    await first.wait(first.append('t:dev/attrs', '{"a":2}'));
+    const committed = first.committed;
+    expect(statSync(first.file(1)).size).toBe(64 * 1024);
+    const again = await openJournal(dir, { log: spy, preallocateBytes: 64 * 1024 });
+    expect(again.committed).toBe(committed);
+    expect(warnings).toEqual([]);
+    expect((await readAll(again, position(1, 0))).map((r) => r.payload)).toEqual(['{"a":1}', '{"a":2}']);
+    await again.wait(again.append('t:dev/attrs', '{"a":3}'));
+    expect((await readAll(again, position(1, 0))).map((r) => r.payload)).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
+    // A clean close keeps the records only.
+    await again.close();
+    expect(statSync(again.file(1)).size).toBe(again.committed % 2 ** 32);
+  });
+
   it('reads on from the checkpoint after a reopen, and truncates a torn last record', async () => {
     const dir = tmp();
     const j = await Journal.open({ dir, log });

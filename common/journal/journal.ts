@@ -16,7 +16,7 @@
  * writes again; then the journal recovers by itself.
  */
 import { mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { storageProblem, type Health, type Problem } from '../health.ts';
 import type { Logger } from '../logger.ts';
@@ -32,6 +32,8 @@ export interface JournalOptions {
   maxBytes?: number | undefined;
   /** While failing, how often a write is tried again. Default 1 s. */
   probeMs?: number | undefined;
+  /** Zeros written ahead of the records at a time (0: none). Default 4 MiB. */
+  preallocateBytes?: number | undefined;
 }
 
 /** Opaque: what `append` returns and `wait` takes. */
@@ -39,8 +41,10 @@ export type JournalTicket = object;
 
 export class JournalUnavailableError extends Error {
   readonly code = 'JOURNAL_UNAVAILABLE';
-  constructor(readonly problem: Problem) {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
     super(problem.message);
+    this.problem = problem;
   }
 }
 
@@ -57,6 +61,7 @@ interface Group {
 }
 
 const CHUNK_BYTES = 256 * 1024;
+const ZEROS = Buffer.alloc(1024 * 1024);
 const CHECKPOINT_FILE = 'checkpoint';
 const COMPONENT = 'journal';
 
@@ -78,12 +83,26 @@ export class Journal {
   private savedCheckpoint = 0;
   private saving: Promise<void> | undefined;
   private readonly segmentBytes: number;
+  private readonly preallocateBytes: number;
+  /**
+   * Length of the current segment's file: its records, then zeros written ahead. Why: after an
+   * append that grows the file, fdatasync must also commit the new file size, a file-system
+   * journal commit of its own (ext4: jbd2) on every group commit; over blocks already written
+   * it flushes the data alone. Measured on this project's machine (ext4 on a virtual disk,
+   * 10 KiB commits): fdatasync p50 0.31 -> 0.17 ms, p99 7.5 -> 4-6 ms. The zeros are never read:
+   * readers stop at `committed`, and at open a tail of zeros is the end, not a torn record.
+   */
+  private allocated = 0;
   private readonly maxBytes: number;
   private readonly probeMs: number;
   private readonly log: Logger;
 
-  private constructor(private readonly opts: JournalOptions) {
+  private readonly opts: JournalOptions;
+
+  private constructor(opts: JournalOptions) {
+    this.opts = opts;
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.preallocateBytes = opts.preallocateBytes ?? 4 * 1024 * 1024;
     this.maxBytes = opts.maxBytes ?? 1024 * 1024 * 1024;
     this.probeMs = opts.probeMs ?? 1000;
     this.log = opts.log.child({ component: 'journal' });
@@ -108,37 +127,67 @@ export class Journal {
       if (s < segmentOf(this.checkpointPos)) await rm(path.join(this.opts.dir, segmentName(s)), { force: true });
       else this.segments.set(s, (await stat(path.join(this.opts.dir, segmentName(s)))).size);
     }
+    // A closed segment is cut to its records at rotation; a crash in between leaves its zeros.
+    for (const [s, bytes] of this.segments) {
+      if (s === [...this.segments.keys()].at(-1) || bytes === 0 || !(await this.endsWithZero(s, bytes))) continue;
+      const end = await this.validEnd(s);
+      await truncate(this.file(s), end);
+      this.segments.set(s, end);
+    }
     const last = [...this.segments.keys()].at(-1);
     if (last === undefined) {
       this.segment = Math.max(1, segmentOf(this.checkpointPos));
       this.fh = await open(this.file(this.segment), 'w');
       this.segments.set(this.segment, 0);
-      this.size = 0;
+      this.size = this.allocated = 0;
       this.checkpointPos = position(this.segment, 0);
       return;
     }
     // Reading resumes at the checkpoint, or at the oldest segment there is.
     this.checkpointPos = Math.max(this.checkpointPos, position([...this.segments.keys()][0]!, 0));
     this.segment = last;
-    const good = await this.validEnd(last);
-    if (good < this.segments.get(last)!) {
+    const { end: good, zeroTail } = await this.scanEnd(last);
+    if (good < this.segments.get(last)! && !zeroTail) {
       this.log.warn({ segment: last, truncatedBytes: this.segments.get(last)! - good }, 'journal: torn record at the end of the last segment (a crash during a write) truncated');
     }
     this.fh = await open(this.file(last), 'r+');
     await this.fh.truncate(good);
-    this.size = good;
+    this.size = this.allocated = good;
     this.segments.set(last, good);
   }
 
-  /** Offset after the last whole record of a segment. */
-  private async validEnd(segment: number): Promise<number> {
+  private async endsWithZero(segment: number, bytes: number): Promise<boolean> {
+    const fh = await open(this.file(segment), 'r');
+    try {
+      const b = Buffer.alloc(1);
+      await fh.read(b, 0, 1, bytes - 1);
+      return b[0] === 0;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Offset after the last whole record, and whether only zeros (written ahead) follow it. */
+  private async scanEnd(segment: number): Promise<{ end: number; zeroTail: boolean }> {
     const data = await readFile(this.file(segment));
+    const end = this.endOf(data);
+    let zeroTail = true;
+    for (let i = end; i < data.length && zeroTail; i++) if (data[i] !== 0) zeroTail = false;
+    return { end, zeroTail };
+  }
+
+  private endOf(data: Buffer): number {
     let off = 0;
     for (;;) {
       const r = decodeAt(data, off);
       if (typeof r === 'string') return off;
       off = r.end;
     }
+  }
+
+  /** Offset after the last whole record of a segment. */
+  private async validEnd(segment: number): Promise<number> {
+    return this.endOf(await readFile(this.file(segment)));
   }
 
   file(segment: number): string {
@@ -237,6 +286,7 @@ export class Journal {
     try {
       // At the explicit offset: after a truncate (a failed write, a torn tail cut off at open)
       // the file position is not where the next record goes.
+      await this.allocate(this.size + g.bytes);
       await this.writeAll(g.chunks, this.size, g.bytes);
       await this.fh.datasync();
       this.size += g.bytes;
@@ -254,6 +304,29 @@ export class Journal {
       this.flushing = false;
     }
     if (this.group && !this.closed) void this.flush();
+  }
+
+  /**
+   * Zeros ahead of the records up to at least `end`, synced with the new file size. When the
+   * disk has no room for them, none are kept and the records are appended as they come: a
+   * nearly full disk refuses exactly the writes that do not fit, no earlier.
+   */
+  private async allocate(end: number): Promise<void> {
+    if (this.preallocateBytes === 0 || end <= this.allocated) return;
+    const target = Math.max(end, this.allocated + this.preallocateBytes);
+    try {
+      let at = Math.max(this.allocated, this.size);
+      while (at < target) {
+        const n = Math.min(ZEROS.length, target - at);
+        await this.writeAll([ZEROS.subarray(0, n)], at, n);
+        at += n;
+      }
+      await this.fh.datasync();
+      this.allocated = target;
+    } catch {
+      await this.fh.truncate(this.size).catch(() => undefined);
+      this.allocated = this.size;
+    }
   }
 
   /** writev reports a short write (a disk filling up) as success: write the rest, or fail. */
@@ -276,6 +349,7 @@ export class Journal {
     // never sees a record that was refused to its charger, and the next write starts at a record
     // boundary.
     await this.fh.truncate(this.size).catch(() => undefined);
+    this.allocated = this.size;
     g.failed = e;
     g.reject?.(e);
     // Appends made while this write was in flight would fail alike: their chargers are told now.
@@ -311,6 +385,7 @@ export class Journal {
         await this.fh.truncate(this.size).catch(() => undefined);
         return;
       } finally {
+        this.allocated = this.size;
         this.flushing = false;
       }
     }
@@ -322,13 +397,19 @@ export class Journal {
 
   private async rotate(): Promise<void> {
     const next = this.segment + 1;
+    // The closed segment ends at its last record (open() cuts the zeros too, after a crash here).
+    await this.fh.truncate(this.size);
     const fh = await open(this.file(next), 'w');
     await this.syncDir();
     await this.fh.close();
+    const endOfClosed = position(this.segment, this.size);
     this.fh = fh;
     this.segment = next;
-    this.size = 0;
+    this.size = this.allocated = 0;
     this.segments.set(next, 0);
+    // A checkpoint taken at the end of the segment while it was still the current one: now that
+    // it is closed, its end is the start of the next, as checkpoint() says, and it can go.
+    if (this.checkpointPos >= endOfClosed) this.checkpointPos = position(next, 0);
   }
 
   private async syncDir(): Promise<void> {
@@ -409,6 +490,8 @@ export class Journal {
     this.closed = true;
     await this.saving;
     await this.saveCheckpoint();
+    // Left as records only: the zeros written ahead are not kept past a clean close.
+    await this.fh.truncate(this.size).catch(() => undefined);
     await this.fh.close().catch(() => undefined);
   }
 }

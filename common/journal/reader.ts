@@ -27,13 +27,12 @@ export class JournalReader {
   private again = false;
   private stopped = false;
   private readonly log: Logger;
+  private readonly journal: Pick<Journal, 'committed' | 'checkpointed' | 'file' | 'onCommit'>;
+  private readonly consumer: JournalConsumer;
 
-  constructor(
-    private readonly journal: Pick<Journal, 'committed' | 'checkpointed' | 'file' | 'onCommit'>,
-    private readonly consumer: JournalConsumer,
-    log: Logger,
-    from?: number,
-  ) {
+  constructor(journal: Pick<Journal, 'committed' | 'checkpointed' | 'file' | 'onCommit'>, consumer: JournalConsumer, log: Logger, from?: number) {
+    this.journal = journal;
+    this.consumer = consumer;
     this.pos = from ?? journal.checkpointed;
     this.log = log.child({ component: 'journal-reader' });
   }

@@ -13,15 +13,17 @@ export type JournalMessage = { type: 'committed'; position: number } | { type: '
 export class RemoteJournal {
   private listeners: Array<() => void> = [];
   private last: number;
+  private readonly dir: string;
+  private readonly port: MessagePort;
+  readonly checkpointed: number;
+  /** Bytes not yet checkpointed when the worker started (for the log). */
+  readonly backlogBytes: number;
 
-  constructor(
-    private readonly dir: string,
-    private readonly port: MessagePort,
-    committed: number,
-    readonly checkpointed: number,
-    /** Bytes not yet checkpointed when the worker started (for the log). */
-    readonly backlogBytes: number,
-  ) {
+  constructor(dir: string, port: MessagePort, committed: number, checkpointed: number, backlogBytes: number) {
+    this.dir = dir;
+    this.port = port;
+    this.checkpointed = checkpointed;
+    this.backlogBytes = backlogBytes;
     this.last = committed;
   }
 

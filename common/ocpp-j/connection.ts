@@ -79,8 +79,10 @@ export const MAX_QUEUED_CALLS = 100;
 /** call() refused at once: `maxQueued` calls already wait behind the one on the wire. */
 export class CallQueueFullError extends Error {
   readonly sent = false;
-  constructor(readonly maxQueued: number) {
+  readonly maxQueued: number;
+  constructor(maxQueued: number) {
     super(`${maxQueued} calls already waiting for this connection`);
+    this.maxQueued = maxQueued;
     this.name = 'CallQueueFullError';
   }
 }
@@ -134,14 +136,19 @@ export class OcppConnection {
    */
   private held: InboundCall[] | undefined;
 
-  constructor(
-    readonly ws: WebSocket,
-    readonly protocol: string,
-    readonly remoteAddress: string,
-    private readonly defaultTimeoutMs: number,
-    /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one at a time); past it, reading pauses. */
-    private readonly maxInbound = 1,
-  ) {
+  readonly ws: WebSocket;
+  readonly protocol: string;
+  readonly remoteAddress: string;
+  private readonly defaultTimeoutMs: number;
+  /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one at a time); past it, reading pauses. */
+  private readonly maxInbound: number;
+
+  constructor(ws: WebSocket, protocol: string, remoteAddress: string, defaultTimeoutMs: number, maxInbound = 1) {
+    this.ws = ws;
+    this.protocol = protocol;
+    this.remoteAddress = remoteAddress;
+    this.defaultTimeoutMs = defaultTimeoutMs;
+    this.maxInbound = maxInbound;
     ws.once('close', (code: number, reason: Buffer) => {
       this.state = CLOSED;
       const r = { code, reason: reason.toString('utf8') };

@@ -1,13 +1,16 @@
 /**
- * GET /metrics: Prometheus text exposition (version 0.0.4) of the gauges an operator alerts on —
- * connected chargers, unacknowledged publishes, and the history persister's backlog (points
- * received/written/refused, spooled batches and bytes, backend up). Backpressure shows here and
- * in the logs, never as silent dropping. Installation-admin or admin tokens only: the figures
- * span tenants.
+ * GET /metrics: Prometheus text exposition (version 0.0.4, written by prom-client) of what an
+ * operator alerts on — connected chargers, unacknowledged publishes, the history persister's
+ * backlog, the broker's slow clients, OCPP exchanges by action and result with latency
+ * histograms, each thread's event-loop lag and heap, the process's CPU and memory. Backpressure
+ * shows here and in the logs, never as silent dropping. No series carries a tenant: admin tokens
+ * and `metrics` tokens (which can read nothing else) only.
  */
 import type { FastifyInstance } from 'fastify';
-import { requireAdmin } from '../http/auth.ts';
+import { requireMetrics } from '../http/auth.ts';
 import type { AdmissionStats } from '../http/admission.ts';
+import { prometheusContentType, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { renderAll } from '../../common/metrics/thread.ts';
 
 export interface MetricsSource {
   gatewayConnections?: () => number;
@@ -41,11 +44,26 @@ export interface MetricsSource {
   messageLog?: () => { received: number; written: number; dropped: number; expired: number; failed: number; lost: number; backlog: number };
   /** HTTP requests waiting for a turn (device-registry/http/admission.ts). */
   httpAdmission?: () => AdmissionStats;
+  /** The worker threads' prom-client registries as JSON (common/metrics/thread.ts). */
+  threadMetrics?: () => Array<MetricObjectWithValues<MetricValue<string>>[] | null>;
 }
 
 type Metric = [name: string, type: 'counter' | 'gauge', help: string, value: number];
+/** prom-client's metric JSON (getMetricsAsJSON), as AggregatorRegistry.aggregate takes it. */
+interface MetricJson {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  values: Array<{ value: number; labels: Record<string, string> }>;
+  aggregator: 'sum';
+}
 
-export function renderMetrics(src: MetricsSource): string {
+/**
+ * The figures the roles of this process report (read at the scrape), as prom-client metric
+ * objects; they are merged with the threads' registries (common/metrics/thread.ts) and
+ * written out by prom-client.
+ */
+export function collectSourceMetrics(src: MetricsSource): MetricJson[] {
   const m: Metric[] = [];
   if (src.gatewayConnections) m.push(['chargebridge_gateway_connections', 'gauge', 'OCPP connections open on this process', src.gatewayConnections()]);
   if (src.busPending) m.push(['chargebridge_bus_pending_publishes', 'gauge', 'publishes not yet acknowledged by the broker', src.busPending()]);
@@ -103,30 +121,29 @@ export function renderMetrics(src: MetricsSource): string {
     m.push(['chargebridge_ocpp_auth_lockouts_total', 'counter', 'lockouts of a charge point identity or remote address after repeated failed authentications', oa.lockouts]);
     m.push(['chargebridge_ocpp_auth_throttled_total', 'counter', 'charger handshakes answered 429 without checking the password (backoff or lockout)', oa.throttled]);
   }
-  let text = m.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+  const out: MetricJson[] = m.map(([name, type, help, value]) => ({ name, help, type, values: [{ value, labels: {} }], aggregator: 'sum' }));
+  const labelled = (name: string, type: 'counter' | 'gauge', help: string, label: string, entries: Array<[string, number]>) => {
+    if (entries.length) out.push({ name, help, type, values: entries.map(([k, value]) => ({ value, labels: { [label]: k } })), aggregator: 'sum' });
+  };
   const threads = src.threads?.();
-  if (threads) {
-    text += '# HELP chargebridge_thread_id the thread a role runs on (0: the main thread; docs/architecture: threads)\n# TYPE chargebridge_thread_id gauge\n';
-    for (const [role, id] of Object.entries(threads)) if (id !== null) text += `chargebridge_thread_id{role=${JSON.stringify(role)}} ${id}\n`;
-  }
+  if (threads) labelled('chargebridge_thread_id', 'gauge', 'the thread a role runs on (0: the main thread; docs/scale-out.md: threads)', 'role', Object.entries(threads).filter((e): e is [string, number] => e[1] !== null));
   const calls = src.registryCalls?.();
-  if (calls) {
-    text += '# HELP chargebridge_gateway_registry_calls_total registry calls of the gateway by method (none on the MeterValues hot path)\n# TYPE chargebridge_gateway_registry_calls_total counter\n';
-    for (const [method, n] of Object.entries(calls)) text += `chargebridge_gateway_registry_calls_total{method=${JSON.stringify(method)}} ${n}\n`;
-  }
+  if (calls) labelled('chargebridge_gateway_registry_calls_total', 'counter', 'registry calls of the gateway by method (none on the MeterValues hot path)', 'method', Object.entries(calls));
   const checks = src.health?.();
-  if (checks && Object.keys(checks).length) {
-    text += '# HELP chargebridge_health_ok 1 while the component works, 0 while it has a problem (see GET /health)\n# TYPE chargebridge_health_ok gauge\n';
-    for (const [check, s] of Object.entries(checks)) text += `chargebridge_health_ok{check=${JSON.stringify(check)}} ${s.ok ? 1 : 0}\n`;
-  }
-  return text;
+  if (checks) labelled('chargebridge_health_ok', 'gauge', '1 while the component works, 0 while it has a problem (see GET /health)', 'check', Object.entries(checks).map(([c, v]) => [c, v.ok ? 1 : 0]));
+  return out;
+}
+
+/** The text exposition of GET /metrics: the roles' figures, this thread's registry, the workers'. */
+export function renderMetrics(src: MetricsSource): Promise<string> {
+  return renderAll([collectSourceMetrics(src) as unknown as MetricObjectWithValues<MetricValue<string>>[], ...(src.threadMetrics?.() ?? [])]);
 }
 
 export function metricsRoutes(src: MetricsSource) {
   return async function register(app: FastifyInstance) {
     app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (admin)' } }, async (req, reply) => {
-      requireAdmin(req.caller);
-      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      requireMetrics(req.caller);
+      reply.type(prometheusContentType);
       return renderMetrics(src);
     });
   };

@@ -232,13 +232,12 @@ export interface RegistryStore {
 export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
 export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    readonly field?: string,
-    options?: { cause?: unknown; problem?: string | undefined },
-  ) {
+  readonly code: StoreErrorCode;
+  readonly field?: string;
+  constructor(code: StoreErrorCode, message: string, field?: string, options?: { cause?: unknown; problem?: string | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = field;
     this.name = 'StoreError';
     this.problem = options?.problem;
   }

@@ -5,6 +5,7 @@
  * went out (`sent`): a command the caller was told timed out while still queued is never sent.
  * Every command is published as a `command` event (interface.md: events for every exchange).
  */
+import { observeCommand } from '../metrics.ts';
 import ocppRpc from 'ocpp-rpc';
 import { CallQueueFullError, type CallFailure, type OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
@@ -31,6 +32,7 @@ export interface ExecuteOptions {
 export async function executeCommand(session: ChargerSession, client: RpcClient, cmd: Command, opts: ExecuteOptions): Promise<CommandReply> {
   const problem = checkCommand(cmd, session.shadow);
   const sentAt = new Date().toISOString();
+  const sentPerf = performance.now();
   const timeoutMs = cmd.timeoutMs ?? opts.defaultTimeoutMs;
   const left = opts.acceptedAt + timeoutMs - Date.now();
   let reply: CommandReply;
@@ -63,6 +65,7 @@ export async function executeCommand(session: ChargerSession, client: RpcClient,
     sentAt,
     answeredAt: new Date().toISOString(),
   });
+  observeCommand(cmd.action, reply.status === 'ok' ? 'ok' : reply.error.code, (performance.now() - sentPerf) / 1000);
   if (reply.status === 'error') session.log.warn({ action: cmd.action, error: reply.error }, 'command failed');
   return reply;
 }

@@ -134,7 +134,9 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
     };
     // One row per field (before issue 14).
     if (has('points')) {
-      const days = d.prepare('SELECT DISTINCT time / ? AS day FROM points').all(DAY_MS) as Array<{ day: number }>;
+      // Integer division: better-sqlite3 binds a JS number as REAL, and time / 86400000.0 is a
+      // fraction whose product with DAY_MS can round past `time` (the row then fell outside its day).
+      const days = d.prepare('SELECT DISTINCT time / CAST(? AS INTEGER) AS day FROM points').all(DAY_MS) as Array<{ day: number }>;
       d.transaction(() => {
         for (const { day } of days) {
           d.prepare(
