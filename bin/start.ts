@@ -122,8 +122,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
-  // Subscribed before any charger can connect; its writer on a thread of its own beside the embedded broker.
-  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: broker !== undefined }) : null;
+  // Subscribed before any charger can connect; its writer on a thread of its own unless the history role is alone here.
+  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: broker !== undefined || has('gateway') || has('registry') }) : null;
   await messageLog?.start();
 
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own

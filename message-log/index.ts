@@ -2,11 +2,11 @@
  * The OCPP message log (docs/message-log.md): every `events` message stored durably off the hot
  * path, queried and exported over HTTP, replayed to MQTT.
  *
- * Two shapes, like the history role. Beside the embedded broker (the all-in-one process) the
- * writer runs on a thread of its own (worker.ts) and this thread only subscribes and forwards
- * each turn's events. In a process of its own against an external broker (the history role,
- * `chargebridge history`, whose persistent session also holds `+/events`) the writer runs on the
- * process's main thread: nothing else shares it there.
+ * Two shapes. Where other roles share the process (the all-in-one process, beside the embedded
+ * broker or not) the writer runs on a thread of its own (worker.ts) and this thread only
+ * subscribes and forwards each turn's events. In a process of its own against an external broker
+ * (the history role alone, `chargebridge history`, whose persistent session also holds
+ * `+/events`) the writer runs on the process's main thread: nothing else shares it there.
  */
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
