@@ -10,6 +10,8 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmbeddedLog } from '../message-log/backends/embedded.ts';
 import { runRole, startMosquitto } from './processes.ts';
+import { ADMIN_TOKEN, connectCharger, startSystem } from './harness.ts';
+import { api } from './http.ts';
 
 const ci = !!process.env['CI'] && process.env['CI'] !== 'false';
 const broker = await startMosquitto().catch((err: Error) => err);
@@ -61,5 +63,20 @@ describe.skipIf(broker instanceof Error && !ci)('message log against an external
     expect(await role.stop()).toBe(0);
     await pub.endAsync();
     expect(await loggedIds(dir)).toEqual(Array.from({ length: 30 }, (_, i) => `m-${i}`));
+  }, 60_000);
+
+  it('every role in one process with MQTT_URL: the writer on a thread of its own, the exchanges logged', async () => {
+    if (broker instanceof Error) throw broker;
+    const sys = await startSystem({ MQTT_URL: broker.url, HISTORY_CLIENT_ID: 'msglog-all-in-one' });
+    try {
+      const c = await connectCharger(sys, 'LOG-EXT-1');
+      await c.call('BootNotification', { chargePointVendor: 'Alfen', chargePointModel: 'Eve' });
+      await c.call('Heartbeat', {});
+      await expect.poll(async () => (await api(sys.httpUrl, ADMIN_TOKEN).get('/message-log?chargePointId=LOG-EXT-1&type=ocpp')).body.items?.map((i: { action: string }) => i.action), { timeout: 10_000 }).toEqual(['BootNotification', 'Heartbeat']);
+      expect(sys.messageLog?.writerThreadId).toBeGreaterThan(0);
+      await c.close({ force: true });
+    } finally {
+      await sys.stop();
+    }
   }, 60_000);
 });
