@@ -62,10 +62,14 @@ describe('message log consumer', () => {
     await publish(10, 150);
     await turn();
     expect(consumer.stats).toEqual({ received: 160, dropped: 50, backlog: 10 });
-    // drain waits for the writer: it resolves once the held batch is done.
+    // drain waits for the writer: it resolves once the held batch is done, and takes nothing after.
     const drained = consumer.drain(10_000);
     for (const h of held.splice(0)) h.done(h.batch.length / 2);
     await drained;
     expect(consumer.stats.backlog).toBe(0);
+    await publish(5, 160);
+    await turn();
+    expect(consumer.stats.received).toBe(160);
+    expect(held).toEqual([]);
   });
 });

@@ -32,6 +32,7 @@ export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: n
   let scheduled = false;
   let dropping = false;
   let idle: Array<() => void> = [];
+  let closed = false;
 
   const done = (n: number) => {
     stats.backlog -= n;
@@ -54,6 +55,7 @@ export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: n
       await deps.bus.subscribe(
         EVENTS_FILTER,
         (topic, payload) => {
+          if (closed) return;
           stats.received++;
           if (stats.backlog >= deps.maxBacklog) {
             stats.dropped++;
@@ -73,8 +75,9 @@ export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: n
         { qos: 1 },
       );
     },
-    /** Resolves once everything received so far is stored (or `deadlineMs` passed). */
+    /** Takes nothing more (shutdown), then resolves once what it took is stored (or `deadlineMs` passed). */
     async drain(deadlineMs: number) {
+      closed = true;
       send();
       if (stats.backlog === 0) return;
       let t: NodeJS.Timeout | undefined;
