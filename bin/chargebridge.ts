@@ -33,11 +33,13 @@ const program = new Command('chargebridge').description('OCPP-to-MQTT gateway fo
 
 async function run(roles: readonly Role[]): Promise<void> {
   const config = await configOrExit();
-  const [{ DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }] = await Promise.all([
+  const [{ ConfigError }, { DataDirError }, { createLogger }, { installProcessGuard }, { startRoles }, { openDefaults }] = await Promise.all([
+    import('../common/config.ts'),
     import('../common/data-dir.ts'),
     import('../common/logger.ts'),
     import('../common/process-guard.ts'),
     import('./start.ts'),
+    import('../common/open-defaults.ts'),
   ]);
   const log = createLogger(config.LOG_LEVEL);
   const guard = installProcessGuard(log);
@@ -49,7 +51,10 @@ async function run(roles: readonly Role[]): Promise<void> {
     // (issue 16): what failed and why, never a stack trace (LOG_LEVEL=debug logs it).
     const e = err as NodeJS.ErrnoException & { port?: number };
     let line: string;
-    if (err instanceof DataDirError) line = err.message;
+    // A TLS file that cannot be read or does not match its key (common/tls-files.ts) is bad
+    // configuration too.
+    if (err instanceof ConfigError) line = `invalid configuration: ${err.message}`;
+    else if (err instanceof DataDirError) line = err.message;
     else if (e.code === 'EADDRINUSE') line = `cannot listen: port ${e.port ?? ''} is already in use (${e.message})`;
     else if (e.code === 'EACCES' && e.port !== undefined) line = `cannot listen on port ${e.port}: permission denied`;
     else if (e.code === 'ECONNREFUSED') line = `cannot reach a required service: ${e.message}`;
@@ -96,12 +101,14 @@ async function run(roles: readonly Role[]): Promise<void> {
   // Ready only once the signal handlers are in place: a supervisor (or a test) that stops the
   // process as soon as it reads this line must get the graceful shutdown, not SIGTERM's default
   // (killed by the signal, exit status 143), which a loaded machine showed in test/cli.test.ts.
-  log.info({ roles, ocpp: r.ports.ocpp, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
+  log.info({ roles, ocpp: r.ports.ocpp, ocppTls: r.ports.ocppTls, http: r.ports.http, mqtt: r.ports.mqtt }, 'chargebridge ready');
+  const open = openDefaults(config, roles);
+  if (open.length > 0) log.warn({ open }, `open defaults, fine for a trial, not for production: ${open.join('; ')} (docs/security.md)`);
 }
 
 program
   .command('start', { isDefault: true })
-  .description('run broker, gateway, registry and history in one process (embedded defaults)')
+  .description('run broker, gateway, registry, history and alerts in one process (embedded defaults)')
   .option('--roles <list>', `comma-separated subset of ${ALL_ROLES.join(',')} to run in this process`, (v: string) => {
     const roles = v.split(',').map((r) => r.trim());
     const bad = roles.find((r) => !(ALL_ROLES as readonly string[]).includes(r));
@@ -121,6 +128,10 @@ program
   .command('history')
   .description('run the history persister only: telemetry from MQTT_URL into the time-series backend')
   .action(() => run(['history']));
+program
+  .command('alerts')
+  .description('run the alerts role only: rules over the devices seen on MQTT_URL, delivered by webhook and e-mail (one process per installation)')
+  .action(() => run(['alerts']));
 program
   .command('broker')
   .description('run the embedded MQTT broker only')

@@ -30,9 +30,13 @@ import { refuseUpgrade } from '../common/http-upgrade.ts';
 import type { Duplex } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
+import { createAlerts, type AlertsRole } from '../alerts/index.ts';
+import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
 import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
+import { Server as TlsServer } from 'node:tls';
+import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 
 export { ALL_ROLES, type Role };
 
@@ -44,7 +48,8 @@ export interface GatewayView {
 }
 
 export interface Running {
-  ports: { ocpp: number | null; http: number | null; mqtt: number | null };
+  /** `ocppTls`: the wss listener (OCPP_TLS_CERT_FILE set). */
+  ports: { ocpp: number | null; ocppTls: number | null; http: number | null; mqtt: number | null };
   gateway: GatewayView | null;
   store: RegistryStore;
   bus: Bus;
@@ -54,6 +59,8 @@ export interface Running {
   history: History | null;
   /** The OCPP message log's writer, where the history role runs (docs/message-log.md). */
   messageLog: MessageLog | null;
+  /** The alerts role when it runs in this process. */
+  alerts: AlertsRole | null;
   close(): Promise<void>;
 }
 
@@ -95,6 +102,12 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
   // stops the start (DataDirError: one line, exit code 2) rather than acknowledging nothing.
   if (usesDataDir(config, roles)) checkDataDir(config.DATA_DIR);
+  // TLS files that cannot be read or do not match stop the start here, on this thread, with
+  // one line naming the variable (ConfigError), rather than inside the gateway's thread.
+  const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
+  if (ocppTls) readTls(ocppTls);
+  const platformTls = platformTlsSource(config);
+  const platformTlsOptions = platformTls ? readTls(platformTls) : undefined;
   const store = openStore(config, health, log);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
@@ -105,7 +118,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config) });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), tls: platformTlsOptions });
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
     bus = await createClientBus(
@@ -123,8 +136,15 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   }
 
   // Subscribed before any charger can connect; its writer on a thread of its own unless the history role is alone here.
-  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: broker !== undefined || has('gateway') || has('registry') }) : null;
+  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: roles.some((r) => r !== 'history') }) : null;
   await messageLog?.start();
+  // Before the gateway: in-process subscribers of the embedded broker get no retained messages,
+  // so the alerts role must be listening when the first shadow is published.
+  let alerts: AlertsRole | null = null;
+  if (has('alerts')) {
+    alerts = createAlerts({ config, bus, store, log });
+    await alerts.start();
+  }
 
   // Beside the embedded broker (the all-in-one layout) the gateway runs on a thread of its own
   // (gateway/worker.ts), and keeps acknowledged telemetry in the journal until history, on its
@@ -149,6 +169,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   }
 
   let httpPort: number | null = null;
+  let httpServer: unknown = null;
   if (has('registry')) {
     const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
     await commands.start();
@@ -183,6 +204,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(history ? { history: () => history!.stats() } : {}),
         ...(messageLog ? { messageLog: () => messageLog.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
+        ...(alerts ? { alerts: () => alerts!.stats() } : {}),
         health: () => health.report(),
         threads: () => ({
           http: threadId,
@@ -201,24 +223,37 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       store,
       tokens,
       online: (d) => presence.online(d.id),
+      // What was stored stands; a role that misses the notice catches up at its next start.
+      alertsControl: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
+      https: platformTlsOptions,
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');
     // No WebSocket on this port without the broker: an upgrade is answered, never left open.
     else app.server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'No WebSocket on this port', { code: 'NOT_FOUND' }));
+    httpServer = app.server;
     const addr = app.server.address();
     httpPort = typeof addr === 'object' && addr ? addr.port : config.HTTP_PORT;
     closers.push(() => app.close());
   }
 
-  const ocppPort = gatewayThread ? gatewayThread.port : gateway ? (await gateway.listen()).port : null;
+  // One certificate for the platform-facing listeners, reloaded on change like the chargers' one.
+  if (platformTls) {
+    const server = httpServer;
+    const watch = watchTls(platformTls, config.TLS_RELOAD_INTERVAL * 1000, log.child({ component: 'tls' }), (opts) => {
+      broker?.setSecureContext(opts);
+      if (server instanceof TlsServer) server.setSecureContext(opts);
+    });
+    closers.push(async () => watch.stop());
+  }
+  const listened = gatewayThread ? { port: gatewayThread.port, tlsPort: gatewayThread.tlsPort } : gateway ? await gateway.listen() : null;
   const view: GatewayView | null = gatewayThread
     ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
     : gateway;
 
   return {
-    ports: { ocpp: ocppPort, http: httpPort, mqtt: broker?.port ?? null },
+    ports: { ocpp: listened?.port ?? null, ocppTls: listened?.tlsPort ?? null, http: httpPort, mqtt: broker?.port ?? null },
     gateway: view,
     store,
     bus,
@@ -226,6 +261,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     health,
     history,
     messageLog,
+    alerts,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
       // was synced to the journal), history stores what it can, the journal saves its checkpoint,
@@ -239,6 +275,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
       if (messageLog) await within(messageLog.stop(budget * 0.08), budget * 0.1, 'message log', slog);
       if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
+      if (alerts) await within(alerts.stop(), budget * 0.05, 'alerts', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);
       for (const c of closers) await within(c, budget * 0.05, 'http', slog);
       if (broker) await within(broker.close(), budget * 0.05, 'broker', slog);

@@ -6,6 +6,7 @@
  * (session-queues.ts), failed logins (login-throttle.ts), and client ids live per tenant.
  */
 import net from 'node:net';
+import tls, { type SecureContextOptions } from 'node:tls';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
@@ -45,6 +46,8 @@ export interface EmbeddedBrokerDeps {
   host: string;
   port: number;
   limits: BrokerLimits;
+  /** Certificate and key (TLS_CERT_FILE): the TCP listener speaks MQTT over TLS (mqtts) only. */
+  tls?: SecureContextOptions | undefined;
 }
 
 /** Counters and gauges for /metrics. */
@@ -63,6 +66,8 @@ export interface EmbeddedBroker {
   aedes: Aedes;
   /** Port actually bound (MQTT_PORT may be 0 in tests). */
   port: number;
+  /** A new certificate for the TLS listener (a reload, common/tls-files.ts); nothing without TLS. */
+  setSecureContext(opts: SecureContextOptions): void;
   /** Serves MQTT over WebSocket on `path` of an existing HTTP server. */
   attachWebSocket(server: HttpServer, path?: string): void;
   stats(): BrokerStats;
@@ -204,14 +209,21 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
 
   // noDelay: without it Nagle holds a small packet (a PUBACK, a delivery) until the peer's
   // delayed ACK, ~40 ms on Linux; writes are already coalesced per event-loop turn (coalesce.ts).
-  const tcp = net.createServer({ noDelay: true }, (socket) => accept(coalesceWrites(socket), null, socket.remoteAddress ?? ''));
+  const onSocket = (socket: net.Socket) => accept(coalesceWrites(socket), null, socket.remoteAddress ?? '');
+  // TLS 1.2 or above, as for chargers; the client is told apart only after the handshake.
+  const tcp: net.Server = deps.tls
+    ? tls.createServer({ ...deps.tls, minVersion: 'TLSv1.2' }, (socket) => {
+        socket.setNoDelay(true);
+        onSocket(socket);
+      })
+    : net.createServer({ noDelay: true }, onSocket);
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(deps.port, deps.host, () => resolve());
   });
   const address = tcp.address();
   const port = typeof address === 'object' && address ? address.port : deps.port;
-  log.info({ port }, 'embedded MQTT broker listening');
+  log.info({ port, tls: deps.tls !== undefined }, 'embedded MQTT broker listening');
 
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws, req: IncomingMessage) => {
@@ -223,6 +235,9 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
   return {
     aedes,
     port,
+    setSecureContext(opts) {
+      if (tcp instanceof tls.Server) tcp.setSecureContext(opts);
+    },
     attachWebSocket(server, path = '/mqtt') {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         // The only WebSocket of the HTTP port: any other upgrade is answered and closed, never

@@ -67,4 +67,61 @@ describe('loadConfig', () => {
   ])('refuses %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
   });
+
+  describe('secrets', () => {
+    it('reads <NAME>_FILE for every secret, dropping one trailing newline', () => {
+      const files: Record<string, string> = { '/run/secrets/token': 'file-token-0123456789abcdef\n', '/run/secrets/db': 'postgres://u:p@db/x' };
+      const c = loadConfig({ API_TOKEN_FILE: '/run/secrets/token', DATABASE_URL_FILE: '/run/secrets/db' }, (f) => {
+        const v = files[f];
+        if (v === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+        return v;
+      });
+      expect(c.API_TOKEN).toBe('file-token-0123456789abcdef');
+      expect(c.DATABASE_URL).toBe('postgres://u:p@db/x');
+    });
+
+    it.each([
+      [{ API_TOKEN_FILE: '/missing' }, /^API_TOKEN_FILE: cannot read "\/missing" \(ENOENT\)$/],
+      [{ API_TOKEN: 'a-token-of-enough-length', API_TOKEN_FILE: '/x' }, /^API_TOKEN_FILE: set either API_TOKEN or API_TOKEN_FILE/],
+    ])('refuses %o with one line naming the variable', (env, line) => {
+      try {
+        loadConfig(env, () => {
+          throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+        });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as ConfigError).problems).toEqual([expect.stringMatching(line)]);
+      }
+    });
+
+    it('never echoes a secret in an error', () => {
+      try {
+        loadConfig({ API_TOKEN: 'short-secret', DATABASE_URL: 'mysql://user:hunter2@db/x', INFLUX_PASSWORD: '' });
+        expect.unreachable();
+      } catch (err) {
+        const msg = (err as ConfigError).message;
+        expect(msg).toMatch(/API_TOKEN:/);
+        expect(msg).toMatch(/DATABASE_URL:/);
+        expect(msg).not.toMatch(/short-secret|hunter2/);
+      }
+    });
+  });
+
+  describe('TLS and trusted proxies', () => {
+    it('takes addresses and CIDR blocks', () => {
+      expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,::1' }).TRUSTED_PROXIES).toEqual(['10.0.0.5', '192.168.0.0/16', '::1']);
+    });
+
+    it.each([
+      [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
+      [{ TRUSTED_PROXIES: 'proxy.local' }, 'TRUSTED_PROXIES'],
+      [{ OCPP_TLS_CERT_FILE: '/c.pem' }, 'OCPP_TLS_KEY_FILE'],
+      [{ TLS_KEY_FILE: '/k.pem' }, 'TLS_CERT_FILE'],
+      [{ OCPP_TLS_CERT_FILE: '/ec.pem,/rsa.pem', OCPP_TLS_KEY_FILE: '/ec.key' }, 'OCPP_TLS_KEY_FILE'],
+      [{ OCPP_TLS_CERT_FILE: '/c', OCPP_TLS_KEY_FILE: '/k', OCPP_TLS_PORT: '9000' }, 'OCPP_TLS_PORT'],
+      [{ OCPP_PROXY_CERT_HEADER: 'x ssl' }, 'OCPP_PROXY_CERT_HEADER'],
+    ])('refuses %o naming %s', (env, name) => {
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
+    });
+  });
 });

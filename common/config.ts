@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -11,6 +13,21 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const seconds = z.coerce.number().positive();
+const file = z.string().min(1);
+/** Addresses or CIDR blocks, comma-separated: `10.0.0.5, 192.168.0.0/16, ::1`. */
+const addressList = z
+  .string()
+  .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== ''))
+  .superRefine((list, ctx) => {
+    for (const a of list) {
+      const [ip, bits, extra] = a.split('/');
+      const family = isIP(ip ?? '');
+      const max = family === 6 ? 128 : 32;
+      if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(a)} is not an IP address or CIDR block` });
+      }
+    }
+  });
 // A tenant is the first half of the `{tenant}:{deviceId}` topic level, and the MQTT username:
 // it must not contain topic separators, wildcards or the colon.
 export const tenantName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64)');
@@ -100,6 +117,40 @@ const schema = z
     SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(3600).default(10),
     /** Most bytes of telemetry the journal keeps for the history role before MeterValues are refused. */
     JOURNAL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+    /** Central System certificate and key for chargers (wss, OCPP security profiles 2 and 3), PEM files. */
+    OCPP_TLS_CERT_FILE: file.optional(),
+    OCPP_TLS_KEY_FILE: file.optional(),
+    /** CA(s) that issue charger certificates (profile 3); PEM, several may be concatenated. */
+    OCPP_TLS_CA_FILE: file.optional(),
+    /** The wss listener, beside the plain ws one on OCPP_PORT. */
+    OCPP_TLS_PORT: port.default(9443),
+    /** When set, a profile-3 certificate's O (organizationName) must equal it (whitepaper A00.FR.404). */
+    OCPP_TLS_ORGANIZATION: z.string().min(1).optional(),
+    /** Certificate and key for the HTTP and embedded MQTT listeners (HTTPS, wss /mqtt, MQTT over TLS). */
+    TLS_CERT_FILE: file.optional(),
+    TLS_KEY_FILE: file.optional(),
+    /** Seconds between checks of every TLS file for a change (reloaded without a restart). */
+    TLS_RELOAD_INTERVAL: seconds.default(30),
+    /** Reverse proxies whose X-Forwarded-For, X-Forwarded-Proto and client-certificate header are believed. */
+    TRUSTED_PROXIES: addressList.optional(),
+    /** The header a trusted proxy puts the charger's client certificate in (URL-encoded PEM, nginx `$ssl_client_escaped_cert`). */
+    OCPP_PROXY_CERT_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name').transform((h) => h.toLowerCase()).default('x-ssl-client-cert'),
+    /** How often the alerts role re-evaluates its time-based rules (offline for N s, ...), ms. */
+    ALERTS_EVALUATE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Alert deliveries (webhook, e-mail) waiting at once; past it the oldest is dropped and kept as failed (QUEUE_FULL). */
+    ALERTS_MAX_PENDING_DELIVERIES: z.coerce.number().int().min(1).default(1000),
+    /** Attempts per delivery before it is kept as failed. */
+    ALERTS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    /** First retry delay, ms; doubled per attempt up to ALERTS_DELIVERY_BACKOFF_MAX_MS. */
+    ALERTS_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).default(1000),
+    ALERTS_DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    /** A webhook that has not answered within this is a failed attempt, ms. */
+    ALERTS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Days cleared alerts and finished deliveries are kept in the registry. */
+    ALERTS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    /** SMTP server for e-mail alert targets: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp:// or smtps:// URL').optional(),
+    SMTP_FROM: z.string().min(3).default('chargebridge <chargebridge@localhost>'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -108,6 +159,17 @@ const schema = z
     }
     if (c.INFLUX_URL && !c.INFLUX_DATABASE && !c.INFLUX_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_DATABASE'], message: 'INFLUX_URL needs INFLUX_DATABASE (1.x) or INFLUX_BUCKET (2.x)' });
+    }
+    if (c.OCPP_TLS_CERT_FILE && c.OCPP_TLS_PORT !== 0 && c.OCPP_TLS_PORT === c.OCPP_PORT) {
+      ctx.addIssue({ code: 'custom', path: ['OCPP_TLS_PORT'], message: 'must differ from OCPP_PORT (ws and wss are two listeners)' });
+    }
+    for (const [cert, key] of [['OCPP_TLS_CERT_FILE', 'OCPP_TLS_KEY_FILE'], ['TLS_CERT_FILE', 'TLS_KEY_FILE']] as const) {
+      if ((c[cert] === undefined) !== (c[key] === undefined)) ctx.addIssue({ code: 'custom', path: [c[cert] ? key : cert], message: `${cert} and ${key} go together` });
+      // Several pairs (an RSA and an ECDSA certificate), comma-separated, in the same order.
+      const n = (v: string | undefined) => (v ?? '').split(',').filter((f) => f.trim() !== '').length;
+      if (c[cert] !== undefined && c[key] !== undefined && n(c[cert]) !== n(c[key])) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `names ${n(c[key])} files, ${cert} ${n(c[cert])}: one key per certificate, in the same order` });
+      }
     }
     if (c.INFLUX_BUCKET && (!c.INFLUX_TOKEN || !c.INFLUX_ORG)) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'InfluxDB 2.x needs INFLUX_TOKEN and INFLUX_ORG' });
@@ -135,22 +197,48 @@ function shown(name: string, value: string | undefined): string | undefined {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
 }
 
-/** Empty strings count as unset, as in most twelve-factor tools. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/**
+ * Secrets that may instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes
+ * secrets), one trailing newline dropped.
+ */
+export const SECRETS = ['API_TOKEN', 'MQTT_PASSWORD', 'DATABASE_URL', 'INFLUX_PASSWORD', 'INFLUX_TOKEN'] as const;
+
+/**
+ * Empty strings count as unset, as in most twelve-factor tools. `readSecret` reads the
+ * `*_FILE` variants; the environment itself is the only other input.
+ */
+export function loadConfig(env: Record<string, string | undefined>, readSecret: (file: string) => string = (f) => readFileSync(f, 'utf8')): Config {
   const input: Record<string, string> = {};
+  const problems: string[] = [];
   for (const key of Object.keys(schema.shape ?? {})) {
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
+  for (const key of SECRETS) {
+    const f = env[`${key}_FILE`];
+    if (f === undefined || f === '') continue;
+    if (input[key] !== undefined) {
+      problems.push(`${key}_FILE: set either ${key} or ${key}_FILE, not both`);
+      continue;
+    }
+    try {
+      const v = readSecret(f).replace(/\r?\n$/, '');
+      if (v !== '') input[key] = v;
+      else problems.push(`${key}_FILE: ${JSON.stringify(f)} is empty`);
+    } catch (err) {
+      problems.push(`${key}_FILE: cannot read ${JSON.stringify(f)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError([
+      ...problems,
+      ...(parsed.error?.issues ?? []).map((i) => {
         const name = String(i.path[0] ?? 'config');
         const given = shown(name, input[name]);
         return `${name}: ${i.message}${given !== undefined ? ` (got ${JSON.stringify(given)})` : ''}`;
       }),
-    );
+    ]);
   }
   const c = parsed.data;
   return Object.freeze({ ...c, HEARTBEAT_TOLERANCE: c.HEARTBEAT_TOLERANCE ?? c.HEARTBEAT_INTERVAL * 2.5 });

@@ -3,7 +3,8 @@
  * (the embedded broker, or Mosquitto/EMQX when the registry runs on its own), so the dashboard is
  * live in every deployment. One bus subscription per process fans out to the connected pages,
  * each confined to its token's tenant. A new page first gets the latest `state` shadow of each of
- * its devices (the retained state), then every state, attrs and events message as it happens.
+ * its devices (the retained state) and their active alerts, then every state, attrs, events and
+ * alerts message as it happens.
  *
  * Event format: `data: {"topic": "<tenant>:<deviceId>/<kind>", "payload": <the MQTT payload>}`.
  * A page that cannot keep up (1 MiB unsent) is disconnected and reconnects; the feed never
@@ -12,7 +13,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../broker/bus.ts';
 
-const KINDS = ['state', 'attrs', 'events'] as const;
+const KINDS = ['state', 'attrs', 'events', 'alerts'] as const;
 const MAX_UNSENT = 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
 
@@ -41,7 +42,8 @@ export function createLiveFeed(bus: Bus): LiveFeed {
 
   function onMessage(topic: string, payload: Buffer) {
     // This runs for every publish of the process: with no page open, only shadows are kept.
-    const isState = topic.endsWith('/state');
+    // Shadows and alerts are retained: the latest of each is kept for pages that open later.
+    const isState = topic.endsWith('/state') || topic.endsWith('/alerts');
     if (!isState && pages.size === 0) return;
     const text = payload.toString('utf8');
     // Only JSON objects are forwarded: the frame embeds the payload as is.

@@ -22,6 +22,17 @@ describe('dashboard model', () => {
     expect(s.devices.get('d1').attrs.power).toBe(5);
   });
 
+  it('keeps the active alerts of each device from GET /alerts and the retained alerts topic, critical first', () => {
+    const s = m.newStore();
+    m.applyDeviceList(s, [{ id: 'd1', label: 'Bus depot 1', chargePointId: 'CP-1' }]);
+    m.applyAlertList(s, [{ id: 'a1', deviceId: 'd1', chargePointId: 'CP-1', rule: 'heartbeatMissing', severity: 'warning', since: '2026-01-01T00:00:00Z', connectorId: null }]);
+    expect(m.activeAlerts(s).map((a: { id: string; name: string }) => [a.id, a.name])).toEqual([['a1', 'Bus depot 1']]);
+    expect(m.applyMessage(s, 't:d1/alerts', { alerts: [{ id: 'a2', rule: 'connectorFault', severity: 'critical', since: '2026-01-01T00:01:00Z', connectorId: 1 }, { id: 'a1', rule: 'heartbeatMissing', severity: 'warning', since: '2026-01-01T00:00:00Z', connectorId: null }] })).toBe('d1');
+    expect(m.activeAlerts(s).map((a: { id: string }) => a.id)).toEqual(['a2', 'a1']);
+    m.applyMessage(s, 't:d1/alerts', { alerts: [] });
+    expect(m.activeAlerts(s)).toEqual([]);
+  });
+
   it('parses Dojot topics', () => {
     expect(m.parseTopic('acme:ab12/config/reply')).toEqual({ tenant: 'acme', deviceId: 'ab12', kind: 'config/reply' });
     expect(m.parseTopic('nonsense')).toBeNull();

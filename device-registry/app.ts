@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../common/config.ts';
@@ -23,6 +24,7 @@ import type { TokenService } from './tokens.ts';
 import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
+import { passwordRotationRoutes } from './routes/password-rotation.ts';
 import { historyRoutes } from '../history/routes.ts';
 import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
@@ -30,6 +32,8 @@ import type { LiveFeed } from '../dashboards/live.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 import { messageLogRoutes, type MessageLogStore } from '../message-log/index.ts';
 import type { Bus } from '../broker/bus.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import type { ControlMessage } from '../alerts/payloads.ts';
 
 export interface AppDeps {
   config: Config;
@@ -52,6 +56,10 @@ export interface AppDeps {
   metrics?: MetricsSource | undefined;
   /** The OCPP message log's read side, and the bus its replays publish on (docs/message-log.md). */
   messageLog?: { log: MessageLogStore; bus?: Bus | undefined } | undefined;
+  /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
+  https?: SecureContextOptions | undefined;
+  /** Tells the alerts role of an acknowledgement or a rule change (its control topic); absent without a bus. */
+  alertsControl?: ((m: ControlMessage) => Promise<void>) | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
@@ -64,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkError,
+    // fastify types an HTTPS instance apart; every route here is the same over both.
+    ...((deps.https ? { https: { ...deps.https, minVersion: 'TLSv1.2' } } : {}) as object),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -114,11 +124,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
+  await app.register(alertRoutes({ store: deps.store, control: deps.alertsControl ?? (async () => undefined) }));
   if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
   if (deps.messageLog) await app.register(messageLogRoutes({ store: deps.store, ...deps.messageLog, replayMax: deps.config.MESSAGE_LOG_REPLAY_MAX }));
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
+    await app.register(passwordRotationRoutes({ store: deps.store, commands: deps.commands, changed: deps.deviceChanged ?? (() => undefined) }));
   }
   return app;
 }

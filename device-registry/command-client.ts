@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../broker/bus.ts';
-import { MAX_TIMEOUT_MS, type CommandReply } from '../gateway/commands/command.ts';
+import { MAX_TIMEOUT_MS, PRIVATE_PREFIX, type CommandReply } from '../gateway/commands/command.ts';
 import { deviceTopic, parseDeviceTopic } from '../gateway/topics.ts';
 
 export interface CommandClient {
   start(): Promise<void>;
-  send(tenant: string, deviceId: string, cmd: { action: string; payload: unknown; timeoutMs?: number | undefined }): Promise<CommandReply>;
+  /** `private`: a command carrying a secret, on a topic no tenant can read (PRIVATE_PREFIX). */
+  send(tenant: string, deviceId: string, cmd: { action: string; payload: unknown; timeoutMs?: number | undefined }, opts?: { private?: boolean }): Promise<CommandReply>;
 }
 
 /**
@@ -39,7 +40,7 @@ export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }
         { qos: 1 },
       );
     },
-    send(tenant, deviceId, cmd) {
+    send(tenant, deviceId, cmd, opts = {}) {
       const id = `http-${randomUUID()}`;
       // Explicit, so the gateway's deadline is the one waited for here even if its default
       // differs; within what a command may ask for.
@@ -56,7 +57,8 @@ export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }
           pending.delete(id);
           resolve(r);
         });
-        deps.bus.publish(deviceTopic(tenant, deviceId, 'config'), JSON.stringify({ id, action: cmd.action, payload: cmd.payload, timeoutMs }), { qos: 1 });
+        const topic = deviceTopic(tenant, deviceId, 'config');
+        deps.bus.publish(opts.private ? PRIVATE_PREFIX + topic : topic, JSON.stringify({ id, action: cmd.action, payload: cmd.payload, timeoutMs }), { qos: 1 });
       });
     },
   };

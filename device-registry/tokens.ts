@@ -13,9 +13,11 @@ import type { Caller, TokenResolver } from './http/auth.ts';
 import type { ApiToken, RegistryStore, TokenRole } from './store/types.ts';
 
 const CACHE_MS = 30_000;
+/** lastUsedAt is kept to the minute: one write per token and minute, not one per request. */
+const TOUCH_MS = 60_000;
 
 export interface TokenService extends TokenResolver {
-  issue(input: { tenant: string; role: TokenRole; label?: string | undefined }): Promise<{ token: string; record: ApiToken }>;
+  issue(input: { tenant: string; role: TokenRole; label?: string | undefined; expiresAt?: string | undefined }): Promise<{ token: string; record: ApiToken }>;
   list(tenant: string): Promise<ApiToken[]>;
   revoke(tenant: string, id: string): Promise<boolean>;
   mqttAuthenticator(): MqttAuthenticator;
@@ -25,24 +27,39 @@ export function createTokenService(deps: { store: RegistryStore; admin: AdminTok
   const { store, admin } = deps;
   const cache = new Map<string, { caller: Caller | null; until: number }>();
 
+  const touched = new Map<string, number>();
+  function touch(id: string, now: number): void {
+    if ((touched.get(id) ?? 0) > now - TOUCH_MS) return;
+    if (touched.size > 10_000) touched.clear();
+    touched.set(id, now);
+    // Best effort: a failed write (full disk) must not fail the request it records.
+    store.touchToken(id, new Date(now).toISOString()).catch(() => undefined);
+  }
+
   async function resolve(token: string): Promise<Caller | null> {
     if (admin.verify(token)) return { tenant: deps.defaultTenant, role: 'admin', installationAdmin: true, tokenId: null };
     const digest = tokenDigest(token).toString('hex');
     const hit = cache.get(digest);
     const now = Date.now();
-    if (hit && hit.until > now) return hit.caller;
-    const rec = await store.findTokenByDigest(digest);
-    const caller: Caller | null = rec ? { tenant: rec.tenant, role: rec.role, installationAdmin: false, tokenId: rec.id } : null;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(digest, { caller, until: now + CACHE_MS });
-    return caller;
+    let entry = hit && hit.until > now ? hit : undefined;
+    if (!entry) {
+      const rec = await store.findTokenByDigest(digest);
+      const expires = rec?.expiresAt ? Date.parse(rec.expiresAt) : Infinity;
+      const caller: Caller | null = rec && expires > now ? { tenant: rec.tenant, role: rec.role, installationAdmin: false, tokenId: rec.id } : null;
+      if (cache.size > 10_000) cache.clear();
+      // Never cached past its expiry: an expired token stops working on time.
+      entry = { caller, until: caller ? Math.min(now + CACHE_MS, expires) : now + CACHE_MS };
+      cache.set(digest, entry);
+    }
+    if (entry.caller?.tokenId) touch(entry.caller.tokenId, now);
+    return entry.caller;
   }
 
   return {
     resolve,
-    async issue({ tenant, role, label }) {
+    async issue({ tenant, role, label, expiresAt }) {
       const token = newToken();
-      const record = await store.createToken({ tenant, role, label, digest: tokenDigest(token).toString('hex') });
+      const record = await store.createToken({ tenant, role, label, expiresAt, digest: tokenDigest(token).toString('hex') });
       return { token, record };
     },
     list: (tenant) => store.listTokens(tenant),

@@ -11,12 +11,25 @@ import { HashingBusyError, verifySecret } from '../device-registry/passwords.ts'
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
+import type { ClientCertificate } from './client-certificate.ts';
+import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
 
 export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
-  | { ok: false; status: 400 | 401 | 404 | 429 | 503; message: string };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; refused?: SecurityRefusal | undefined };
+
+/** A known device refused for its security profile: published on its `events` topic by the gateway. */
+export interface SecurityRefusal {
+  device: Device;
+  reason: ProfileRefusal;
+  remoteAddress: string;
+  secure: boolean;
+}
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
+
+/** A profile-3 charger whose certificate ends within this many days is warned about at connect. */
+export const CERT_EXPIRY_WARNING_DAYS = 30;
 
 /**
  * scrypt costs ~50 ms of CPU by design; thousands of chargers reconnecting after an outage
@@ -40,11 +53,27 @@ async function passwordOk(deviceId: string, storedHash: string, password: Buffer
   return true;
 }
 
+/** The pending password proved in use: it becomes the password, the old one stops working. */
+async function promotePending(store: RegistryStore, device: Device, log: Logger): Promise<Device> {
+  try {
+    const updated = await store.updateDevice(device.id, { passwordHash: device.pendingPasswordHash, pendingPasswordHash: null });
+    log.info({ chargePointId: device.chargePointId, deviceId: device.id }, 'charger connected with its new password: rotation complete');
+    return updated ?? device;
+  } catch (err) {
+    // The password is valid either way; the promotion is tried again at the next connection.
+    log.warn({ err, chargePointId: device.chargePointId }, 'could not store the rotated password; both stay valid');
+    return device;
+  }
+}
+
 export interface HandshakeInput {
   identity: string;
   protocols: Set<string>;
   password: Buffer | undefined;
   remoteAddress?: string | undefined;
+  /** The charger's leg was TLS; absent: plain ws. */
+  secure?: boolean | undefined;
+  clientCertificate?: ClientCertificate | null | undefined;
 }
 
 /** Failed charger authentications, per identity and per address (common/login-throttle.ts). */
@@ -87,8 +116,13 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       return { ok: false, status: 404, message: 'Unknown charge point' };
     }
     try {
-      device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity });
-      log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant }, 'auto-provisioned device');
+      // A charger first seen with a client certificate bound to its identity is held to that
+      // from then on (profile 3; whitepaper A05.FR.09: never a lower profile after a higher one
+      // worked): a later plain ws connection under its identity is refused.
+      const cert = input.clientCertificate;
+      const bound = input.secure === true && cert?.verified === true && cert.commonName === identity;
+      device = await store.createDevice({ tenant: config.DEFAULT_TENANT, chargePointId: identity, label: identity, securityProfile: bound ? 3 : 1 });
+      log.info({ chargePointId: identity, deviceId: device.id, tenant: device.tenant, securityProfile: device.securityProfile }, 'auto-provisioned device');
     } catch (err) {
       // Two connections of a new charger racing: the other one created it.
       if (!(err instanceof StoreError && err.code === 'DUPLICATE')) throw err;
@@ -96,10 +130,41 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       if (!device) return { ok: false, status: 503, message: 'Registry busy, retry' };
     }
   }
-  if (device.passwordHash) {
+  // The device's security profile, before its password (docs/security.md): a profile-2 device
+  // over plain ws is refused without its password ever being checked (or sent again in clear).
+  const verdict = checkSecurityProfile({
+    profile: device.securityProfile,
+    identity,
+    secure: input.secure ?? false,
+    clientCertificate: input.clientCertificate ?? null,
+    hasPassword: device.passwordHash !== null,
+    organization: config.OCPP_TLS_ORGANIZATION,
+  });
+  const cert = input.clientCertificate;
+  if (!verdict.ok) {
+    log.child({ chargePointId: identity }).warn(
+      { remoteAddress: address, reason: verdict.reason, detail: verdict.detail, securityProfile: device.securityProfile, secure: input.secure ?? false, ...(cert ? { certificate: { cn: cert.commonName, serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256, via: cert.via } } : {}) },
+      'charger refused: security profile not met',
+    );
+    throttle?.failed(identity, address);
+    return { ok: false, status: verdict.status, message: verdict.message, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
+  }
+  if (device.securityProfile === 3 && cert) {
+    // Whitepaper A00.FR.406 and §3 (certificate renewal): a charger whose certificate runs out
+    // is refused on the day; the operator hears of it a month before, at every connection.
+    const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
+    if (daysLeft < CERT_EXPIRY_WARNING_DAYS) log.child({ chargePointId: identity }).warn({ validTo: cert.validTo, daysLeft, serialNumber: cert.serialNumber }, 'client certificate expires soon: renew it');
+  }
+  if (verdict.checkPassword && device.passwordHash) {
     let ok: boolean;
     try {
       ok = input.password !== undefined && (await passwordOk(device.id, device.passwordHash, input.password));
+      // A rotation in progress (whitepaper use case A01): the new password works as soon as it
+      // was sent, and the first connection with it makes it the only one (A01.FR.03).
+      if (!ok && input.password !== undefined && device.pendingPasswordHash && (await passwordOk(`${device.id}:pending`, device.pendingPasswordHash, input.password))) {
+        ok = true;
+        device = await promotePending(store, device, log);
+      }
     } catch (err) {
       if (err instanceof HashingBusyError) return { ok: false, status: 503, message: 'Busy, retry' };
       throw err;

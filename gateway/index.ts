@@ -4,6 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { ocppTlsSource } from '../common/tls-files.ts';
+import { caAnchors, createTlsListener, type TlsListener } from './tls-listener.ts';
+import { createTransportReader } from './transport.ts';
+import { deviceTopic } from './topics.ts';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
@@ -39,7 +43,8 @@ interface Connection {
 
 export interface Gateway {
   readonly id: string;
-  listen(): Promise<{ port: number }>;
+  /** The plain ws listener on OCPP_PORT, and the wss one on OCPP_TLS_PORT when OCPP_TLS_CERT_FILE is set. */
+  listen(): Promise<{ port: number; tlsPort: number | null }>;
   /**
    * Stops accepting, answers what is in handling and closes every charger with 1001; chargers
    * still open after `deadlineMs` are dropped.
@@ -80,15 +85,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   let closing = false;
   let http: HttpServer | undefined;
+  let tls: TlsListener | undefined;
 
   const server = createOcppServer<Device>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
+    transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      return res.ok ? { ok: true, value: res.device, protocol: res.protocol } : res;
+      if (res.ok) return { ok: true, value: res.device, protocol: res.protocol };
+      if (res.refused) {
+        // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
+        // certificate is what an operator wants to hear of (whitepaper A00.FR.408).
+        const r = res.refused;
+        bus.publish(deviceTopic(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type: 'securityRefused', reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
+      }
+      return { ok: false, status: res.status, message: res.message };
     },
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
@@ -150,6 +164,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
 
+
   const presence = new PresenceSweeper(function* () {
     for (const c of conns.values()) yield c.session;
   }, config.HEARTBEAT_TOLERANCE * 1000);
@@ -174,11 +189,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
       http = h;
+      tls = ocppTlsSource(config) ? createTlsListener(config, log, server.handleUpgrade) : undefined;
+      const tlsPort = tls ? await tls.listen() : null;
       presence.start();
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
-      log.info({ port, gateway: id }, 'OCPP endpoint listening');
-      return { port };
+      log.info({ port, tlsPort, gateway: id }, 'OCPP endpoint listening');
+      return { port, tlsPort };
     },
     async close(deadlineMs = 10_000) {
       closing = true;
@@ -186,6 +203,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
       http?.close();
+      tls?.close();
       // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
       const all = [...conns.values()];
       const closed = Promise.all(all.map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)));

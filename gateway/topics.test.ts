@@ -6,6 +6,7 @@ describe('topics', () => {
     ['admin', 'a1b2c3d4', 'attrs', 'admin:a1b2c3d4/attrs'],
     ['acme', '00ff00ff', 'state', 'acme:00ff00ff/state'],
     ['t-1', 'deadbeef', 'config/reply', 't-1:deadbeef/config/reply'],
+    ['acme', 'deadbeef', 'alerts', 'acme:deadbeef/alerts'],
   ] as const)('builds %s %s %s', (tenant, id, kind, topic) => {
     expect(deviceTopic(tenant, id, kind)).toBe(topic);
     expect(parseDeviceTopic(topic)).toEqual({ tenant, deviceId: id, kind });

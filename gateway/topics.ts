@@ -2,7 +2,7 @@
  * Dojot-style topic builders (interface.md "MQTT"). `{tenant}:{deviceId}` is one topic level,
  * so a platform follows all its devices with `+/attrs`. Pure functions, unit-tested.
  */
-export type TopicKind = 'attrs' | 'state' | 'events' | 'config' | 'config/reply';
+export type TopicKind = 'attrs' | 'state' | 'events' | 'config' | 'config/reply' | 'alerts';
 
 export function deviceTopic(tenant: string, deviceId: string, kind: TopicKind): string {
   return `${tenant}:${deviceId}/${kind}`;
@@ -16,7 +16,7 @@ export function parseDeviceTopic(topic: string): { tenant: string; deviceId: str
   const kind = topic.slice(slash + 1);
   const colon = head.indexOf(':');
   if (colon <= 0 || colon === head.length - 1) return null;
-  if (kind !== 'attrs' && kind !== 'state' && kind !== 'events' && kind !== 'config' && kind !== 'config/reply') return null;
+  if (kind !== 'attrs' && kind !== 'state' && kind !== 'events' && kind !== 'config' && kind !== 'config/reply' && kind !== 'alerts') return null;
   return { tenant: head.slice(0, colon), deviceId: head.slice(colon + 1), kind };
 }
 

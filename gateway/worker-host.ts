@@ -31,6 +31,8 @@ export interface JournalHandle {
 export interface GatewayThread {
   readonly id: string;
   readonly port: number;
+  /** The wss listener's port, when OCPP_TLS_CERT_FILE is set. */
+  readonly tlsPort: number | null;
   readonly threadId: number;
   readonly stats: GatewayStats;
   readonly journal: JournalHandle | null;
@@ -68,6 +70,11 @@ export async function startGatewayThread(deps: { config: Config; bus: Bus; healt
       } else if (g.type === 'ready') {
         committed = g.journal?.committed ?? 0;
         resolve(g);
+      } else if (g.type === 'startFailed') {
+        // As if the start had failed on this thread: bin/chargebridge.ts prints one line.
+        closing = true;
+        reject(Object.assign(new Error(g.message), { code: g.code, port: g.port }));
+        void worker.terminate();
       }
       for (const w of waiters.get(g.type)?.splice(0) ?? []) w();
     });
@@ -110,6 +117,7 @@ export async function startGatewayThread(deps: { config: Config; bus: Bus; healt
   return {
     id: r.id,
     port: r.port,
+    tlsPort: r.tlsPort,
     threadId: r.threadId,
     get stats() {
       return stats;

@@ -30,7 +30,9 @@ export interface GatewayStats {
 }
 
 export type GatewayWorkerMessage =
-  | { type: 'ready'; threadId: number; id: string; port: number; journal: JournalState | null }
+  | { type: 'ready'; threadId: number; id: string; port: number; tlsPort: number | null; journal: JournalState | null }
+  /** The start failed (a port in use, the registry unreachable): the process stops with one line. */
+  | { type: 'startFailed'; message: string; code?: string | undefined; port?: number | undefined }
   | { type: 'stats'; stats: GatewayStats }
   | { type: 'health'; component: string; problem: Problem | null }
   | { type: 'committed'; position: number }

@@ -119,11 +119,22 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
 });
 
 await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
-const { port: ocppPort } = await gateway.listen();
+let ocppPort: number;
+let tlsPort: number | null;
+try {
+  ({ port: ocppPort, tlsPort } = await gateway.listen());
+} catch (err) {
+  // Not an error to keep serving through (the process guard would): the start failed.
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  post({ type: 'startFailed', message: e.message, code: e.code, port: e.port });
+  await new Promise(() => undefined); // the host terminates this thread
+  throw err;
+}
 post({
   type: 'ready',
   threadId,
   id: gateway.id,
   port: ocppPort,
+  tlsPort,
   journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
 });

@@ -82,6 +82,18 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     await sys?.stop();
   });
 
+  it('keeps the token in the tab (sessionStorage), never in localStorage; a reload stays signed in', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(sys.httpUrl);
+    await tab.fill('#token', ADMIN_TOKEN);
+    await tab.click('#signin button[type="submit"]');
+    await tab.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    expect(await tab.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem('chargebridge.token') !== null }))).toEqual({ local: 0, session: true });
+    await tab.reload();
+    await tab.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    await tab.close();
+  });
+
   it('refuses a wrong token on the sign-in form', async () => {
     const other = await browser.newPage();
     await other.goto(sys.httpUrl);
@@ -119,6 +131,21 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-total="faulted"]')).toBe('1');
     // Problems first: the faulted charger is the first row.
     expect(await page.locator('tbody tr').first().getAttribute('data-faulted')).toBe('true');
+    // The alerts panel: the fault as an active alert with its since, acknowledged from the page.
+    const alert = page.locator('#alerts li[data-rule="connectorFault"]');
+    await expect.poll(() => alert.count(), { timeout: 15_000 }).toBe(1);
+    expect(await alert.textContent()).toMatch(/DASH-ETREL-2.*GroundFailure.*since \d\d:\d\d:\d\d/s);
+    // A read-only token sees the alert but no Acknowledge button.
+    const ro = await (await fetch(`${sys.httpUrl}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'read-only' }) })).json();
+    const reader = await browser.newPage();
+    await reader.goto(sys.httpUrl);
+    await reader.fill('#token', ro.token);
+    await reader.click('#signin button[type="submit"]');
+    await expect.poll(() => reader.locator('#alerts li[data-rule="connectorFault"]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await reader.locator('#alerts button[data-ack]').count()).toBe(0);
+    await reader.close();
+    await alert.locator('button[data-ack]').click();
+    await expect.poll(() => alert.getAttribute('data-acknowledged'), { timeout: 15_000 }).toBe('true');
     if (process.env['UPDATE_SCREENSHOTS']) await page.screenshot({ path: '/tmp/fleet-test.png', fullPage: true });
     await cp2.close({ force: true });
   });

@@ -190,6 +190,15 @@ const routes = [
   },
   { method: 'POST', path: '/message-log/replay', body: fc.record({ deviceId: fc.constant('{DEVICE}'), from: timestamp, to: timestamp, action: fc.array(fc.constantFrom('Heartbeat', 'MeterValues'), { maxLength: 2 }), direction: fc.constantFrom('in', 'out') }, { requiredKeys: ['from', 'to'] }) },
   { method: 'POST', path: '/templates', body: fc.record({ label: fc.string({ minLength: 1, maxLength: 20 }), attrs: fc.array(fc.record({ label: fc.string({ minLength: 1, maxLength: 10 }), type: fc.constantFrom('dynamic', 'static'), valueType: fc.constantFrom('float', 'string') }), { maxLength: 3 }) }) },
+  { method: 'PUT', path: '/alert-rules/offline', body: fc.record({ enabled: fc.boolean(), severity: fc.constantFrom('critical', 'warning'), params: fc.record({ seconds: fc.integer({ min: 1, max: 86_400 }) }) }, { requiredKeys: [] }) },
+  {
+    method: 'POST',
+    path: '/alert-targets',
+    body: fc.oneof(
+      fc.record({ type: fc.constant('webhook'), url: fc.constantFrom('https://example.com/hook', 'http://127.0.0.1:9/x'), secret: fc.string({ minLength: 16, maxLength: 40 }), label: fc.string({ maxLength: 20 }) }, { requiredKeys: ['type', 'url', 'secret'] }),
+      fc.record({ type: fc.constant('email'), to: fc.array(fc.constantFrom('ops@example.com', 'a.b@example.org'), { minLength: 1, maxLength: 3 }), enabled: fc.boolean() }, { requiredKeys: ['type', 'to'] }),
+    ),
+  },
 ] as const;
 
 const count = (max: number) => fc.integer({ min: 0, max }).map(String);
@@ -213,6 +222,8 @@ const queries = [
       { requiredKeys: [] },
     ),
   },
+  { path: '/alerts', valid: fc.record({ deviceId: fc.constant('{DEVICE}'), active: fc.constantFrom('true', 'false'), rule: fc.constantFrom('offline', 'connectorFault'), limit: count(1000), offset: count(100) }, { requiredKeys: [] }) },
+  { path: '/alert-deliveries', valid: fc.record({ status: fc.constantFrom('pending', 'delivered', 'failed'), alertId: fc.string({ maxLength: 16 }), limit: count(1000), offset: count(100) }, { requiredKeys: [] }) },
   { path: '/tokens', valid: fc.record({ tenant: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }, { requiredKeys: [] }) },
   { path: '/transactions/{TX}/meter-values', valid: fc.record({ attr: fc.constantFrom('power', 'energy,power'), every: fc.constantFrom('1m', '1h'), fn: fc.constantFrom('mean', 'sum') }, { requiredKeys: [] }) },
 ] as const;

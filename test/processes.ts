@@ -17,9 +17,9 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-/** `chargebridge <role>` as a child process; resolves `ready` with the ports it printed. */
+/** `chargebridge <role>` as a child process (`role` may carry options: `start --roles gateway,registry`); resolves `ready` with the ports it printed. */
 export function runRole(role: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['bin/chargebridge.ts', role], {
+  const child = spawn(process.execPath, ['bin/chargebridge.ts', ...role.split(' ')], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', OCPP_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

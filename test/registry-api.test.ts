@@ -81,6 +81,23 @@ describe('devices', () => {
     expect((await admin.get('/devices')).body.total).toBe(before);
   });
 
+  it('a security profile per device (1, 2, 3; default 1); profile 2 needs a password', async () => {
+    const d = await admin.post('/devices', { chargePointId: 'SP-1' });
+    expect(d.body.securityProfile).toBe(1);
+    problem(await admin.post('/devices', { chargePointId: 'SP-BAD', securityProfile: 4 }), 400, 'VALIDATION_FAILED');
+    const noPw = await admin.post('/devices', { chargePointId: 'SP-BAD', securityProfile: 2 });
+    problem(noPw, 400, 'VALIDATION_FAILED');
+    expect(noPw.body.errors[0].field).toBe('body.securityProfile');
+    expect((await admin.patch(`/devices/${d.body.id}`, { securityProfile: 3 })).body.securityProfile).toBe(3);
+    problem(await admin.patch(`/devices/${d.body.id}`, { securityProfile: 2 }), 400, 'VALIDATION_FAILED');
+    expect((await admin.patch(`/devices/${d.body.id}`, { securityProfile: 2, ocppPassword: 'a-profile-2-password' })).body).toMatchObject({ securityProfile: 2, hasPassword: true });
+    // Clearing the password of a profile-2 device would leave it unable to authenticate.
+    const clear = await admin.patch(`/devices/${d.body.id}`, { ocppPassword: null });
+    problem(clear, 400, 'VALIDATION_FAILED');
+    expect(clear.body.errors[0].field).toBe('body.ocppPassword');
+    expect((await admin.get(`/devices/${d.body.id}`)).body).toMatchObject({ securityProfile: 2, hasPassword: true });
+  });
+
   it('409 on a duplicate chargePointId, across tenants too', async () => {
     expect((await admin.post('/devices', { chargePointId: 'DUP-1' })).status).toBe(201);
     const r = await api(sys.httpUrl, acmeToken).post('/devices', { chargePointId: 'DUP-1' });
@@ -126,6 +143,23 @@ describe('access control', () => {
     expect((await api(sys.httpUrl, t.token).get('/devices')).status).toBe(200);
     expect((await acme.del(`/tokens/${t.id}`)).status).toBe(204);
     problem(await api(sys.httpUrl, t.token).get('/devices'), 401, 'UNAUTHORIZED');
+  });
+
+  it('tokens may expire: refused from then on, over HTTP and MQTT; the last use is listed', async () => {
+    const acme = api(sys.httpUrl, acmeToken);
+    problem(await acme.post('/tokens', { role: 'operator', expiresAt: '2000-01-01T00:00:00Z' }), 400, 'VALIDATION_FAILED');
+    problem(await acme.post('/tokens', { role: 'operator', expiresAt: 'tomorrow' }), 400, 'VALIDATION_FAILED');
+    const expiresAt = new Date(Date.now() + 2000).toISOString();
+    const t = (await acme.post('/tokens', { role: 'operator', expiresAt })).body;
+    expect(t).toMatchObject({ expiresAt, lastUsedAt: null });
+    expect((await api(sys.httpUrl, t.token).get('/devices')).status).toBe(200);
+    const mqttOk = await Platform.connect(sys.mqttUrl, { username: 'acme', password: t.token, subscribe: [] });
+    await mqttOk.close();
+    // Used: the list says when (kept to the minute, written in the background).
+    await expect.poll(async () => (await acme.get('/tokens')).body.items.find((x: any) => x.id === t.id)?.lastUsedAt, { timeout: 5000 }).toEqual(expect.any(String));
+    // Past its expiry it is refused, cached or not.
+    await expect.poll(async () => (await api(sys.httpUrl, t.token).get('/devices')).status, { timeout: 10_000, interval: 200 }).toBe(401);
+    await expect(Platform.connect(sys.mqttUrl, { username: 'acme', password: t.token, subscribe: [] })).rejects.toThrow();
   });
 
   it('serves the OpenAPI document and browsable docs', async () => {

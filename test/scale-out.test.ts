@@ -1,7 +1,8 @@
 /**
  * Issue 5 "Done when": two gateway processes and a registry process against a real Mosquitto
  * and a real PostgreSQL; commands over MQTT and HTTP reach chargers on either gateway, and a
- * charger held by no gateway answers offline.
+ * charger held by no gateway answers offline. Issue 19: the alerts role as its own process
+ * against the same broker and database.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -46,12 +47,12 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
     const u = new URL(dbUrl!);
     u.searchParams.set('options', `-c search_path=${schema}`);
     const env = { MQTT_URL: mosquitto.url, DATABASE_URL: u.toString(), API_TOKEN: ADMIN_TOKEN, OCPP_CALL_TIMEOUT_MS: '3000' };
-    for (const role of ['gateway', 'gateway', 'registry']) {
+    for (const role of ['gateway', 'gateway', 'registry', 'alerts']) {
       procs.push(runRole(role, { ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'cb-scale-')) }));
     }
     const [gw1, gw2, registry] = await Promise.all(procs.map((p) => p.ready));
     httpUrl = `http://127.0.0.1:${registry!.http}`;
-    platform = await Platform.connect(mosquitto.url, { username: 'platform', password: 'x', subscribe: ['+/config/reply', '+/state'] });
+    platform = await Platform.connect(mosquitto.url, { username: 'platform', password: 'x', subscribe: ['+/config/reply', '+/state', '+/alerts'] });
     for (const [cpId, port] of [['SCALE-A', gw1!.ocpp], ['SCALE-B', gw2!.ocpp]] as const) {
       const c = await connectCharger({ ocppUrl: `ws://127.0.0.1:${port}` }, cpId);
       received.set(cpId, []);
@@ -107,6 +108,24 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
     const r = await api(httpUrl, ADMIN_TOKEN).post(`/devices/${ids['OFF']}/commands`, { action: 'Reset', payload: { type: 'Hard' } });
     expect(r.status).toBe(409);
     expect(r.body.code).toBe('CHARGER_OFFLINE');
+  });
+
+  it('the alerts process raises an alert from a charger on a gateway, the registry acknowledges it, the charger clears it', async () => {
+    const c = chargers[1]!; // SCALE-B, on the second gateway
+    await c.call('StatusNotification', { connectorId: 1, status: 'Faulted', errorCode: 'PowerSwitchFailure', timestamp: new Date().toISOString() });
+    const topic = `admin:${ids['SCALE-B']}/alerts`;
+    type A = { id: string; rule: string; acknowledgedBy: string | null };
+    const alertsOf = (m: { json: Record<string, unknown> }) => (m.json['alerts'] as A[] | undefined) ?? [];
+    const raised = await platform.waitFor((m) => m.topic === topic && alertsOf(m).some((a) => a.rule === 'connectorFault'), 10_000, 'alert from the alerts process');
+    const id = alertsOf(raised).find((a) => a.rule === 'connectorFault')!.id;
+    // Stored in the shared PostgreSQL: the registry process lists it and acknowledges it; the
+    // alerts process hears of it on its control topic and republishes.
+    expect((await api(httpUrl, ADMIN_TOKEN).get('/alerts?active=true')).body.items.map((a: { id: string }) => a.id)).toContain(id);
+    expect((await api(httpUrl, ADMIN_TOKEN).post(`/alerts/${id}/ack`, {})).status).toBe(200);
+    await platform.waitFor((m) => m.topic === topic && alertsOf(m).some((a) => a.id === id && a.acknowledgedBy === 'admin'), 10_000, 'acknowledged on MQTT');
+    const n = platform.messages.length;
+    await c.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
+    await platform.waitFor((m) => platform.messages.indexOf(m) >= n && m.topic === topic && !alertsOf(m).some((a) => a.id === id), 10_000, 'cleared');
   });
 
   it('the registry process sees which chargers are online', async () => {

@@ -2,15 +2,18 @@
 // GET /live, which works with the embedded broker and with an external one alike), hash routing
 // between the fleet and charger views. Views render from the store in model.js; network and DOM
 // stay here and in the view modules.
-import { applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
+import { applyAlertList, applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
 import { renderFleet } from './fleet.js';
 import { openCharger } from './charger.js';
 
 const TOKEN_KEY = 'chargebridge.token';
+// sessionStorage, not localStorage (issue 18): the token survives a reload of the tab and is
+// gone with it, instead of staying on disk in the browser profile for any later script to read.
+const tokens = window.sessionStorage;
 const $ = (sel) => document.querySelector(sel);
 
 export const store = newStore();
-let token = localStorage.getItem(TOKEN_KEY);
+let token = tokens.getItem(TOKEN_KEY);
 let feed = null; // AbortController of the live feed
 let view = null; // { deviceChanged(id), close() } of the open charger view
 let dirty = new Set();
@@ -50,10 +53,12 @@ function schedule(deviceId) {
 async function start() {
   const who = await api('/auth/whoami');
   store.tenant = who.tenant;
+  store.role = who.role;
   $('#who').textContent = `${who.tenant} · ${who.role}`;
   document.body.dataset.signedIn = 'true';
   document.body.dataset.role = who.role;
   applyDeviceList(store, (await api('/devices?limit=1000')).items);
+  applyAlertList(store, (await api('/alerts?active=true&limit=1000')).items);
   route();
   follow();
 }
@@ -103,7 +108,7 @@ function route() {
 }
 
 function signOut(message) {
-  localStorage.removeItem(TOKEN_KEY);
+  tokens.removeItem(TOKEN_KEY);
   token = null;
   feed?.abort();
   feed = null;
@@ -117,12 +122,27 @@ $('#signin').addEventListener('submit', async (ev) => {
   $('#signin-error').textContent = '';
   try {
     await start();
-    localStorage.setItem(TOKEN_KEY, token);
+    tokens.setItem(TOKEN_KEY, token);
   } catch (err) {
     signOut(err.message);
   }
 });
 $('#signout').addEventListener('click', () => signOut());
+// Acknowledge from the alerts panel; the live feed then brings the device's updated alerts.
+$('#main').addEventListener('click', async (ev) => {
+  const btn = ev.target.closest?.('button[data-ack]');
+  if (!btn) return;
+  btn.disabled = true;
+  try {
+    const a = await api(`/alerts/${encodeURIComponent(btn.dataset.ack)}/ack`, { method: 'POST' });
+    const d = store.devices.get(a.deviceId);
+    if (d) d.alerts = (d.alerts ?? []).map((x) => (x.id === a.id ? { ...x, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy } : x));
+    schedule(a.deviceId);
+  } catch (err) {
+    btn.disabled = false;
+    btn.title = err.message;
+  }
+});
 window.addEventListener('hashchange', () => token && route());
 // Offline durations and "last seen" ages move with the clock, not only with messages.
 setInterval(() => !view && token && schedule(), 5000);

@@ -1,6 +1,7 @@
 // The fleet view: one row per charger, problems first. Rebuilt from the store on every update
 // (a few hundred rows render in well under a frame; no diffing library needed).
 import { deviceSummary, fleetOrder, fleetTotals, formatPower, formatTime } from './model.js';
+import { alertsPanel } from './alerts.js';
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -12,7 +13,9 @@ function connectorChips(s) {
 }
 
 export function renderFleet(main, store) {
-  const rows = [...store.devices.values()].map(deviceSummary).sort(fleetOrder);
+  // A device known only from its alerts (reloaded after a restart, not in the registry list
+  // yet) gets no fleet row of its own.
+  const rows = [...store.devices.values()].filter((d) => d.shadow || d.label !== null).map(deviceSummary).sort(fleetOrder);
   const t = fleetTotals(rows);
   main.innerHTML = `
     <section class="totals" aria-label="fleet totals">
@@ -22,6 +25,7 @@ export function renderFleet(main, store) {
       <div class="${t.faulted ? 'bad' : ''}"><b data-total="faulted">${t.faulted}</b> faulted</div>
       <div><b data-total="power">${formatPower(t.powerW)}</b> now</div>
     </section>
+    ${alertsPanel(store, store.role)}
     <table class="fleet">
       <thead><tr><th>Charger</th><th>Presence</th><th>Connectors</th><th class="num">Power</th><th class="num">SoC</th><th>Last seen</th></tr></thead>
       <tbody>${

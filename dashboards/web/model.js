@@ -43,7 +43,7 @@ export function newStore() {
 function entry(store, id) {
   let d = store.devices.get(id);
   if (!d) {
-    d = { id, label: null, chargePointId: null, shadow: null, attrs: null, attrsAt: null, events: [] };
+    d = { id, label: null, chargePointId: null, shadow: null, attrs: null, attrsAt: null, events: [], alerts: [] };
     store.devices.set(id, d);
   }
   return d;
@@ -124,10 +124,38 @@ export function applyMessage(store, topic, payloadText, now = Date.now()) {
   } else if (t.kind === 'events') {
     d.events.unshift(msg);
     if (d.events.length > EVENT_RING) d.events.length = EVENT_RING;
+  } else if (t.kind === 'alerts') {
+    // The device's active alerts as a whole (retained): the newest message replaces the list.
+    d.alerts = Array.isArray(msg.alerts) ? msg.alerts.map((a) => ({ ...a, deviceId: t.deviceId })) : [];
+    if (!d.chargePointId && msg.chargePointId) d.chargePointId = msg.chargePointId;
   } else {
     return null;
   }
   return t.deviceId;
+}
+
+/** Active alerts from GET /alerts?active=true: per device, replacing what the store had. */
+export function applyAlertList(store, items) {
+  const byDevice = new Map();
+  for (const a of items) {
+    if (!byDevice.has(a.deviceId)) byDevice.set(a.deviceId, []);
+    byDevice.get(a.deviceId).push(a);
+  }
+  for (const [id, list] of byDevice) {
+    const d = entry(store, id);
+    d.alerts = list;
+    if (!d.chargePointId) d.chargePointId = list[0].chargePointId;
+  }
+}
+
+/** The alerts panel's rows: critical first, then the newest. */
+export function activeAlerts(store) {
+  const out = [];
+  for (const d of store.devices.values()) {
+    for (const a of d.alerts ?? []) out.push({ ...a, deviceId: d.id, name: d.label ?? d.shadow?.chargePointId ?? d.chargePointId ?? d.id });
+  }
+  const rank = (a) => (a.severity === 'critical' ? 0 : 1);
+  return out.sort((a, b) => rank(a) - rank(b) || (a.since < b.since ? 1 : a.since > b.since ? -1 : 0));
 }
 
 /** What one fleet row shows. */

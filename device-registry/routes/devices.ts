@@ -20,6 +20,8 @@ const site = z
 
 // OCPP 1.6 security whitepaper §3.1 (profile 1): the Basic-auth password is 16-40 characters.
 const ocppPassword = z.string().min(16, 'OCPP passwords are 16-40 characters (security profile 1)').max(40);
+// OCPP 1.6 security whitepaper §2.1: 1 = Basic over ws, 2 = TLS + Basic, 3 = TLS client certificate.
+const securityProfile = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 const attrValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const deviceView = z.object({
@@ -29,7 +31,10 @@ export const deviceView = z.object({
   chargePointId: z.string(),
   enabled: z.boolean(),
   lenient: z.boolean().nullable(),
+  securityProfile,
   hasPassword: z.boolean(),
+  /** A password rotation waits for the charger to use its new password (routes/password-rotation.ts). */
+  passwordPending: z.boolean(),
   templates: z.array(z.string()),
   attrs: z.record(z.string(), attrValue),
   site: site.nullable(),
@@ -52,6 +57,7 @@ const createBody = z
     site: site.optional(),
     enabled: z.boolean().optional(),
     lenient: z.boolean().nullable().optional(),
+    securityProfile: securityProfile.optional(),
     templates: z.array(z.string()).optional(),
     attrs: z.record(z.string(), attrValue).optional(),
   })
@@ -84,7 +90,9 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     chargePointId: d.chargePointId,
     enabled: d.enabled,
     lenient: d.lenient,
+    securityProfile: d.securityProfile,
     hasPassword: d.passwordHash !== null,
+    passwordPending: d.pendingPasswordHash !== null,
     templates: d.templates,
     attrs: d.attrs,
     site: d.site,
@@ -97,6 +105,11 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     for (const [i, id] of (ids ?? []).entries()) {
       if (!(await store.getTemplate(tenant, id))) throw new AppError('VALIDATION_FAILED', `template ${id} does not exist`, [{ field: `body.templates.${i}`, message: `no template ${id}` }]);
     }
+  }
+
+  /** Profile 2 is TLS + Basic (whitepaper A00.FR.302: a password with every connection). */
+  function checkProfile(profile: number, hasPassword: boolean, field: string): void {
+    if (profile === 2 && !hasPassword) throw new AppError('VALIDATION_FAILED', 'security profile 2 needs an ocppPassword', [{ field, message: 'profile 2 (TLS + Basic) needs ocppPassword' }]);
   }
 
   /** Another tenant's device is answered exactly like a missing one: 404. */
@@ -129,12 +142,14 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
         throw new AppError('FORBIDDEN', 'a token creates devices in its own tenant only', [{ field: 'body.tenant', message: `must be ${req.caller.tenant}` }]);
       }
       await checkTemplates(req.caller.tenant, b.templates);
+      checkProfile(b.securityProfile ?? 1, b.ocppPassword !== undefined, 'body.securityProfile');
       const d = await store.createDevice({
         tenant: req.caller.tenant,
         chargePointId: b.chargePointId,
         label: b.label,
         enabled: b.enabled,
         lenient: b.lenient,
+        securityProfile: b.securityProfile,
         templates: b.templates,
         attrs: b.attrs,
         site: b.site,
@@ -148,11 +163,16 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
 
     r.patch('/devices/:id', { schema: { tags: ['devices'], params: idParam, body: patchBody, response: { 200: deviceView } } }, async (req) => {
       requireWrite(req.caller);
-      await owned(req.caller.tenant, req.params.id);
+      const cur = await owned(req.caller.tenant, req.params.id);
       await checkTemplates(req.caller.tenant, req.body.templates);
       const { ocppPassword: pw, ...rest } = req.body;
+      checkProfile(rest.securityProfile ?? cur.securityProfile, pw === undefined ? cur.passwordHash !== null : pw !== null, rest.securityProfile !== undefined ? 'body.securityProfile' : 'body.ocppPassword');
       const patch: DevicePatch = { ...rest };
-      if (pw !== undefined) patch.passwordHash = pw === null ? null : await hashSecret(pw);
+      if (pw !== undefined) {
+        patch.passwordHash = pw === null ? null : await hashSecret(pw);
+        // A password set by hand ends any rotation in progress (routes/password-rotation.ts).
+        patch.pendingPasswordHash = null;
+      }
       const d = await store.updateDevice(req.params.id, patch);
       if (!d) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
       deps.changed(d);

@@ -44,6 +44,8 @@ export interface MetricsSource {
   messageLog?: () => { received: number; written: number; dropped: number; expired: number; failed: number; lost: number; backlog: number };
   /** HTTP requests waiting for a turn (device-registry/http/admission.ts). */
   httpAdmission?: () => AdmissionStats;
+  /** The alerts role in this process (alerts/index.ts). */
+  alerts?: () => { active: number; raised: number; cleared: number; deliveriesPending: number; delivered: number; deliveryFailures: number };
   /** The worker threads' prom-client registries as JSON (common/metrics/thread.ts). */
   threadMetrics?: () => Array<MetricObjectWithValues<MetricValue<string>>[] | null>;
 }
@@ -114,6 +116,15 @@ export function collectSourceMetrics(src: MetricsSource): MetricJson[] {
     m.push(['chargebridge_mqtt_auth_failures_total', 'counter', 'MQTT logins refused: wrong credentials, or attempted during a backoff or lockout', q.authFailures]);
     m.push(['chargebridge_mqtt_auth_lockouts_total', 'counter', 'lockouts of a username or remote address after repeated failed MQTT logins', q.authLockouts]);
     m.push(['chargebridge_mqtt_auth_throttled_total', 'counter', 'MQTT logins refused without checking the token (backoff or lockout)', q.authThrottled]);
+  }
+  const al = src.alerts?.();
+  if (al) {
+    m.push(['chargebridge_alerts_active', 'gauge', 'alerts active now, all tenants (docs/alerts.md)', al.active]);
+    m.push(['chargebridge_alerts_raised_total', 'counter', 'alerts raised by this process', al.raised]);
+    m.push(['chargebridge_alerts_cleared_total', 'counter', 'alerts cleared by this process', al.cleared]);
+    m.push(['chargebridge_alert_deliveries_pending', 'gauge', 'alert deliveries (webhook, e-mail) waiting or being sent', al.deliveriesPending]);
+    m.push(['chargebridge_alert_deliveries_delivered_total', 'counter', 'alert deliveries the receiver took', al.delivered]);
+    m.push(['chargebridge_alert_deliveries_failed_total', 'counter', 'alert deliveries kept as failed (attempts used up, QUEUE_FULL, target gone)', al.deliveryFailures]);
   }
   const oa = src.ocppAuth?.();
   if (oa) {

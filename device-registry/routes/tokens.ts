@@ -9,8 +9,10 @@ import type { ApiToken } from '../store/types.ts';
 import type { TokenService } from '../tokens.ts';
 
 const role = z.enum(['admin', 'operator', 'read-only']);
-const tokenView = z.object({ id: z.string(), tenant: z.string(), role, label: z.string(), createdAt: z.string() });
-const view = (t: ApiToken) => ({ id: t.id, tenant: t.tenant, role: t.role, label: t.label, createdAt: t.createdAt });
+const tokenView = z.object({ id: z.string(), tenant: z.string(), role, label: z.string(), createdAt: z.string(), expiresAt: z.string().nullable(), lastUsedAt: z.string().nullable() });
+const view = (t: ApiToken) => ({ id: t.id, tenant: t.tenant, role: t.role, label: t.label, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt });
+/** An instant in the future (ISO 8601 with a zone); the token stops working then. */
+const expiresAt = z.iso.datetime({ offset: true }).refine((v) => Date.parse(v) > Date.now(), 'must be in the future');
 
 /** Only the installation admin works across tenants, and only on tokens. */
 function targetTenant(caller: Caller, requested: string | undefined, field: string): string {
@@ -24,11 +26,11 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(
       '/tokens',
-      { schema: { tags: ['tokens'], body: z.object({ tenant: tenantName.optional(), role, label: z.string().max(200).optional() }).strict(), response: { 201: tokenView.extend({ token: z.string() }) } } },
+      { schema: { tags: ['tokens'], body: z.object({ tenant: tenantName.optional(), role, label: z.string().max(200).optional(), expiresAt: expiresAt.optional() }).strict(), response: { 201: tokenView.extend({ token: z.string() }) } } },
       async (req, reply) => {
         requireAdmin(req.caller);
         const tenant = targetTenant(req.caller, req.body.tenant, 'body.tenant');
-        const { token, record } = await deps.tokens.issue({ tenant, role: req.body.role, label: req.body.label });
+        const { token, record } = await deps.tokens.issue({ tenant, role: req.body.role, label: req.body.label, expiresAt: req.body.expiresAt });
         reply.status(201);
         return { ...view(record), token };
       },

@@ -42,6 +42,17 @@ export function registryExtrasContract(name: string, make: () => Promise<Registr
       expect(await s.findTokenByDigest('aa'.repeat(32))).toBeNull();
     });
 
+    it('tokens: an expiry kept to the millisecond, last use recorded and never moved backwards', async () => {
+      const s = await open();
+      const t = await s.createToken({ tenant: 'acme', role: 'read-only', digest: 'ee'.repeat(32), expiresAt: '2031-05-01T10:00:00.123Z' });
+      expect(t).toMatchObject({ expiresAt: '2031-05-01T10:00:00.123Z', lastUsedAt: null });
+      expect((await s.createToken({ tenant: 'acme', role: 'read-only', digest: 'ef'.repeat(32) })).expiresAt).toBeNull();
+      await s.touchToken(t.id, '2030-01-01T00:01:00.000Z');
+      await s.touchToken(t.id, '2030-01-01T00:00:00.000Z');
+      expect((await s.findTokenByDigest('ee'.repeat(32)))!.lastUsedAt).toBe('2030-01-01T00:01:00.000Z');
+      await s.touchToken('nope', '2030-01-01T00:00:00.000Z');
+    });
+
     it('templates: CRUD, label unique per tenant, tenant confinement', async () => {
       const s = await open();
       const attrs = [{ label: 'power', type: 'dynamic' as const, valueType: 'float' as const }];

@@ -104,6 +104,8 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
           enabled: true,
           passwordHash: null,
           lenient: null,
+          securityProfile: 1,
+          pendingPasswordHash: null,
           templates: [],
           attrs: {},
           site: null,
@@ -124,6 +126,7 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
           enabled: false,
           passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
           lenient: true,
+          securityProfile: 3,
           templates: ['charger', 'ac-22kw'],
           attrs: { vendor: 'ACME', phases: 3, bidirectional: false, firmware: null },
           site: { name: 'Depot', address: '1 Main St', lat: 52.52, lng: 13.405 },
@@ -237,6 +240,23 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
         const cleared = await store.updateDevice(d.id, { lenient: null, passwordHash: null, site: null });
         expect(cleared).toMatchObject({ lenient: null, passwordHash: null, site: null, attrs: { a: 1 }, label: d.label, enabled: true });
         expect(Date.parse(cleared!.updatedAt)).toBeGreaterThan(Date.parse(same!.updatedAt));
+      });
+
+      it('updates the security profile (whitepaper §2.1: 1, 2, 3) and keeps it when not given', async () => {
+        const store = await open();
+        const d = await store.createDevice(aDevice({}));
+        expect(d.securityProfile).toBe(1);
+        expect((await store.updateDevice(d.id, { securityProfile: 2 }))!.securityProfile).toBe(2);
+        expect((await store.updateDevice(d.id, { label: 'x' }))!.securityProfile).toBe(2);
+        expect((await store.getDeviceByChargePointId(d.chargePointId))!.securityProfile).toBe(2);
+      });
+
+      it('keeps a pending password hash beside the current one, and clears it', async () => {
+        const store = await open();
+        const d = await store.createDevice(aDevice({ passwordHash: 'old' }));
+        expect((await store.updateDevice(d.id, { pendingPasswordHash: 'new' }))!).toMatchObject({ passwordHash: 'old', pendingPasswordHash: 'new' });
+        expect((await store.updateDevice(d.id, { label: 'x' }))!.pendingPasswordHash).toBe('new');
+        expect((await store.updateDevice(d.id, { passwordHash: 'new', pendingPasswordHash: null }))!).toMatchObject({ passwordHash: 'new', pendingPasswordHash: null });
       });
 
       it('updates the chargePointId, and the old one is free', async () => {

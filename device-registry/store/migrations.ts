@@ -176,6 +176,162 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'devices.security_profile',
+    // OCPP 1.6 security whitepaper §2 (profiles 1-3). Existing devices keep profile 1, what
+    // they were served with until now; a profile is only ever raised through the API.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN security_profile INTEGER NOT NULL DEFAULT 1 CHECK (security_profile IN (1, 2, 3));
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN security_profile smallint NOT NULL DEFAULT 1 CONSTRAINT devices_security_profile_check CHECK (security_profile IN (1, 2, 3));
+    `,
+  },
+  {
+    version: 4,
+    name: 'devices.pending_password_hash',
+    // A password being rotated (whitepaper use case A01): valid beside the current one until the
+    // charger has switched, so that there is no moment in which neither works.
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash TEXT;
+    `,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN pending_password_hash text;
+    `,
+  },
+  {
+    version: 5,
+    name: 'api_tokens.expires_at, last_used_at',
+    sqlite: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+    `,
+    postgres: `
+      ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
+    `,
+  },
+  {
+    version: 6,
+    name: 'alerts, alert_rules, alert_targets, alert_deliveries',
+    sqlite: `
+      CREATE TABLE alerts (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        charge_point_id TEXT NOT NULL,
+        connector_id INTEGER,
+        rule TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        since TEXT NOT NULL,
+        until TEXT,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT
+      ) STRICT;
+      CREATE INDEX alerts_tenant_since_idx ON alerts (tenant, since, id);
+      CREATE INDEX alerts_active_idx ON alerts (tenant, device_id) WHERE until IS NULL;
+      -- Deduplication held by the schema too: one active alert per rule, device and connector.
+      CREATE UNIQUE INDEX alerts_active_key ON alerts (tenant, rule, device_id, coalesce(connector_id, -1)) WHERE until IS NULL;
+      CREATE TABLE alert_rules (
+        tenant TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        severity TEXT NOT NULL,
+        params TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, kind)
+      ) STRICT;
+      CREATE TABLE alert_targets (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('webhook', 'email')),
+        label TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        url TEXT,
+        secret TEXT,
+        email_to TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX alert_targets_tenant_idx ON alert_targets (tenant, created_at, id);
+      CREATE TABLE alert_deliveries (
+        id TEXT NOT NULL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        alert_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_attempt_at TEXT,
+        delivered_at TEXT,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX alert_deliveries_tenant_idx ON alert_deliveries (tenant, created_at, id);
+      CREATE INDEX alert_deliveries_status_idx ON alert_deliveries (status, created_at);
+    `,
+    postgres: `
+      CREATE TABLE alerts (
+        id text NOT NULL PRIMARY KEY,
+        tenant text NOT NULL,
+        device_id text NOT NULL,
+        charge_point_id text NOT NULL,
+        connector_id integer,
+        rule text NOT NULL,
+        severity text NOT NULL,
+        message text NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}',
+        since timestamptz NOT NULL,
+        until timestamptz,
+        acknowledged_at timestamptz,
+        acknowledged_by text
+      );
+      CREATE INDEX alerts_tenant_since_idx ON alerts (tenant, since, id);
+      CREATE INDEX alerts_active_idx ON alerts (tenant, device_id) WHERE until IS NULL;
+      -- Deduplication held by the schema too: one active alert per rule, device and connector.
+      CREATE UNIQUE INDEX alerts_active_key ON alerts (tenant, rule, device_id, coalesce(connector_id, -1)) WHERE until IS NULL;
+      CREATE TABLE alert_rules (
+        tenant text NOT NULL,
+        kind text NOT NULL,
+        enabled boolean NOT NULL,
+        severity text NOT NULL,
+        params jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT alert_rules_pkey PRIMARY KEY (tenant, kind)
+      );
+      CREATE TABLE alert_targets (
+        id text NOT NULL PRIMARY KEY,
+        tenant text NOT NULL,
+        type text NOT NULL CONSTRAINT alert_targets_type_check CHECK (type IN ('webhook', 'email')),
+        label text NOT NULL DEFAULT '',
+        enabled boolean NOT NULL DEFAULT true,
+        url text,
+        secret text,
+        email_to jsonb,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX alert_targets_tenant_idx ON alert_targets (tenant, created_at, id);
+      CREATE TABLE alert_deliveries (
+        id text NOT NULL PRIMARY KEY,
+        tenant text NOT NULL,
+        alert_id text NOT NULL,
+        target_id text NOT NULL,
+        event text NOT NULL,
+        status text NOT NULL CONSTRAINT alert_deliveries_status_check CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        last_attempt_at timestamptz,
+        delivered_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        payload text NOT NULL
+      );
+      CREATE INDEX alert_deliveries_tenant_idx ON alert_deliveries (tenant, created_at, id);
+      CREATE INDEX alert_deliveries_status_idx ON alert_deliveries (status, created_at);
+    `,
+  },
 ];
 
 /**

@@ -7,13 +7,22 @@ import { newDeviceId } from '../ids.ts';
 import type { PgRead, PgWrite } from './postgres.ts';
 import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
 
-type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
+type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'touchToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
 
-interface TokenRow { id: string; tenant: string; role: ApiToken['role']; label: string; digest: string; created_at: Date }
+interface TokenRow { id: string; tenant: string; role: ApiToken['role']; label: string; digest: string; created_at: Date; expires_at: Date | null; last_used_at: Date | null }
 interface TemplateRow { id: string; tenant: string; label: string; attrs: TemplateAttr[]; created_at: Date; updated_at: Date }
 interface IdTagRow { tenant: string; id_tag: string; status: IdTag['status']; expiry_date: Date | null; parent_id_tag: string | null }
 
-const toToken = (r: TokenRow): ApiToken => ({ id: r.id, tenant: r.tenant, role: r.role, label: r.label, digest: r.digest, createdAt: r.created_at.toISOString() });
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  tenant: r.tenant,
+  role: r.role,
+  label: r.label,
+  digest: r.digest,
+  createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at?.toISOString() ?? null,
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+});
 const toTemplate = (r: TemplateRow): Template => ({ id: r.id, tenant: r.tenant, label: r.label, attrs: r.attrs, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() });
 const toIdTag = (r: IdTagRow): IdTag => ({ tenant: r.tenant, idTag: r.id_tag, status: r.status, expiryDate: r.expiry_date?.toISOString() ?? null, parentIdTag: r.parent_id_tag });
 
@@ -45,7 +54,9 @@ export function postgresExtras(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
     },
     async createToken(t) {
       const [r] = await write(() =>
-        guarded(() => rows<TokenRow>('INSERT INTO api_tokens (id, tenant, role, label, digest) VALUES ($1, $2, $3, $4, $5) RETURNING *', [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest])),
+        guarded(() =>
+          rows<TokenRow>('INSERT INTO api_tokens (id, tenant, role, label, digest, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, t.expiresAt ?? null]),
+        ),
       );
       return toToken(r!);
     },
@@ -58,6 +69,10 @@ export function postgresExtras(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
     },
     async deleteToken(tenant, id) {
       return changed('DELETE FROM api_tokens WHERE tenant = $1 AND id = $2', [tenant, id]);
+    },
+    async touchToken(id, at) {
+      // Never backwards: two processes touching at once keep the later time.
+      await changed('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]);
     },
     async createTemplate(t) {
       const [r] = await write(() =>

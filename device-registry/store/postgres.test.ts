@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
+import { registryAlertsContract } from './contract-alerts.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
@@ -79,6 +80,7 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
 
   registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryFaultContract('postgres, disk full at COMMIT (deferred trigger, SQLSTATE 53100)', async ({ health, probeIntervalMs }) => {
     const store = createPostgresStore({ url: schemaUrl, health, probeIntervalMs });
     await store.migrate();

@@ -19,10 +19,11 @@ import type { Problem } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
+import { postgresAlerts } from './postgres-alerts.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
-import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type Site, type Transaction } from './types.ts';
+import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type SecurityProfile, type Site, type Transaction } from './types.ts';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. `postgres://user:pass@host:5432/db`. */
@@ -52,6 +53,8 @@ interface DeviceRow {
   enabled: boolean;
   password_hash: string | null;
   lenient: boolean | null;
+  security_profile: number;
+  pending_password_hash: string | null;
   templates: string[];
   attrs: Device['attrs'];
   site: Site | null;
@@ -151,6 +154,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
 
   return {
     ...postgresExtras({ pool, write, read }),
+    ...postgresAlerts({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.
@@ -175,8 +179,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
         const id = input.id ?? newId();
         try {
           const row = await write(() => one<DeviceRow>(
-            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11) RETURNING *`,
+            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13) RETURNING *`,
             [
               id,
               input.tenant,
@@ -189,6 +193,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
               JSON.stringify(input.attrs ?? {}),
               json(input.site ?? null),
               now,
+              input.securityProfile ?? 1,
+              input.pendingPasswordHash ?? null,
             ],
           ));
           return toDevice(row!);
@@ -224,6 +230,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (patch.enabled !== undefined) sets.push(`enabled = ${p(patch.enabled)}`);
       if (patch.passwordHash !== undefined) sets.push(`password_hash = ${p(patch.passwordHash)}`);
       if (patch.lenient !== undefined) sets.push(`lenient = ${p(patch.lenient)}`);
+      if (patch.securityProfile !== undefined) sets.push(`security_profile = ${p(patch.securityProfile)}`);
+      if (patch.pendingPasswordHash !== undefined) sets.push(`pending_password_hash = ${p(patch.pendingPasswordHash)}`);
       if (patch.templates !== undefined) sets.push(`templates = ${p(JSON.stringify(patch.templates))}::jsonb`);
       // Merged against the row as locked by this UPDATE, not as read earlier: no lost update.
       if (patch.attrs !== undefined) sets.push(`attrs = attrs || ${p(JSON.stringify(patch.attrs))}::jsonb`);
@@ -350,6 +358,8 @@ function toDevice(r: DeviceRow): Device {
     enabled: r.enabled,
     passwordHash: r.password_hash,
     lenient: r.lenient,
+    securityProfile: r.security_profile as SecurityProfile,
+    pendingPasswordHash: r.pending_password_hash,
     templates: r.templates,
     attrs: r.attrs,
     site: r.site,

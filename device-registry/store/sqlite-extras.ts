@@ -21,13 +21,13 @@ export function returning<R>(statement: Database.Statement, ...params: unknown[]
   return statement.all(...params)[0] as R | undefined;
 }
 
-type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
+type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'touchToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
 
-interface TokenRow { id: string; tenant: string; role: ApiToken['role']; label: string; digest: string; created_at: string }
+interface TokenRow { id: string; tenant: string; role: ApiToken['role']; label: string; digest: string; created_at: string; expires_at: string | null; last_used_at: string | null }
 interface TemplateRow { id: string; tenant: string; label: string; attrs: string; created_at: string; updated_at: string }
 interface IdTagRow { tenant: string; id_tag: string; status: IdTag['status']; expiry_date: string | null; parent_id_tag: string | null }
 
-const toToken = (r: TokenRow): ApiToken => ({ id: r.id, tenant: r.tenant, role: r.role, label: r.label, digest: r.digest, createdAt: r.created_at });
+const toToken = (r: TokenRow): ApiToken => ({ id: r.id, tenant: r.tenant, role: r.role, label: r.label, digest: r.digest, createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at });
 const toTemplate = (r: TemplateRow): Template => ({ id: r.id, tenant: r.tenant, label: r.label, attrs: JSON.parse(r.attrs) as TemplateAttr[], createdAt: r.created_at, updatedAt: r.updated_at });
 const toIdTag = (r: IdTagRow): IdTag => ({ tenant: r.tenant, idTag: r.id_tag, status: r.status, expiryDate: r.expiry_date, parentIdTag: r.parent_id_tag });
 
@@ -64,8 +64,9 @@ export function sqliteExtras(deps: { sql: (text: string) => Database.Statement; 
       return write(() => sql('DELETE FROM id_tags WHERE tenant = ? AND id_tag = ?').run(tenant, idTag).changes > 0);
     },
     async createToken(t) {
-      const params = [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, new Date().toISOString()];
-      const row = await write(() => run(() => returning<TokenRow>(sql('INSERT INTO api_tokens (id, tenant, role, label, digest, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *'), ...params)));
+      const expires = t.expiresAt ? new Date(t.expiresAt).toISOString() : null;
+      const params = [t.id ?? randomBytes(6).toString('hex'), t.tenant, t.role, t.label ?? '', t.digest, new Date().toISOString(), expires];
+      const row = await write(() => run(() => returning<TokenRow>(sql('INSERT INTO api_tokens (id, tenant, role, label, digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *'), ...params)));
       return toToken(row!);
     },
     async findTokenByDigest(digest) {
@@ -77,6 +78,10 @@ export function sqliteExtras(deps: { sql: (text: string) => Database.Statement; 
     },
     async deleteToken(tenant, id) {
       return write(() => sql('DELETE FROM api_tokens WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0);
+    },
+    async touchToken(id, at) {
+      // Never backwards: two processes touching at once keep the later time.
+      await write(() => sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(new Date(at).toISOString(), id, new Date(at).toISOString()));
     },
     async createTemplate(t) {
       const now = new Date().toISOString();

@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import { probeWrite } from '../../common/data-dir.ts';
 import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
+import { sqliteAlerts } from './sqlite-alerts.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -34,6 +35,7 @@ import {
   type Page,
   type RegistryStore,
   type Site,
+  type SecurityProfile,
   type Transaction,
 } from './types.ts';
 
@@ -60,6 +62,8 @@ interface DeviceRow {
   enabled: number;
   password_hash: string | null;
   lenient: number | null;
+  security_profile: number;
+  pending_password_hash: string | null;
   templates: string;
   attrs: string;
   site: string | null;
@@ -155,6 +159,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         flag(input.enabled ?? true),
         input.passwordHash ?? null,
         flag(input.lenient ?? null),
+        input.securityProfile ?? 1,
+        input.pendingPasswordHash ?? null,
         JSON.stringify(input.templates ?? []),
         JSON.stringify(input.attrs ?? {}),
         json(input.site ?? null),
@@ -165,8 +171,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         const row = await write(() =>
           returning<DeviceRow>(
             sql(
-              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, pending_password_hash, templates, attrs, site, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             ),
             ...params,
           ),
@@ -191,6 +197,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       enabled: patch.enabled ?? cur.enabled,
       passwordHash: patch.passwordHash === undefined ? cur.passwordHash : patch.passwordHash,
       lenient: patch.lenient === undefined ? cur.lenient : patch.lenient,
+      securityProfile: patch.securityProfile ?? cur.securityProfile,
+      pendingPasswordHash: patch.pendingPasswordHash === undefined ? cur.pendingPasswordHash : patch.pendingPasswordHash,
       templates: patch.templates ?? cur.templates,
       // Key by key: a key given as null is stored as null, keys not given are kept.
       attrs: patch.attrs ? { ...cur.attrs, ...patch.attrs } : cur.attrs,
@@ -199,7 +207,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     };
     const updated = returning<DeviceRow>(
       sql(
-        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
+        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, security_profile = ?, pending_password_hash = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
       ),
       next.chargePointId,
@@ -207,6 +215,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       flag(next.enabled),
       next.passwordHash,
       flag(next.lenient),
+      next.securityProfile,
+      next.pendingPasswordHash,
       JSON.stringify(next.templates),
       JSON.stringify(next.attrs),
       json(next.site),
@@ -239,6 +249,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
 
   return {
     ...sqliteExtras({ sql, write, read }),
+    ...sqliteAlerts({ sql, write, read }),
     async migrate() {
       migrate.immediate();
     },
@@ -390,6 +401,8 @@ function toDevice(r: DeviceRow): Device {
     enabled: r.enabled === 1,
     passwordHash: r.password_hash,
     lenient: r.lenient === null ? null : r.lenient === 1,
+    securityProfile: r.security_profile as SecurityProfile,
+    pendingPasswordHash: r.pending_password_hash,
     templates: JSON.parse(r.templates) as string[],
     attrs: JSON.parse(r.attrs) as Device['attrs'],
     site: r.site === null ? null : (JSON.parse(r.site) as Site),

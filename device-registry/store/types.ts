@@ -11,6 +11,9 @@
  * storage cannot take it (full, read-only, I/O error, database unreachable) it rejects with
  * StoreError('UNAVAILABLE') and nothing of it is stored (`contract-faults.ts`).
  */
+import type { AlertStore } from './alert-types.ts';
+
+export type SecurityProfile = 1 | 2 | 3;
 
 export type AttrValue = string | number | boolean | null;
 
@@ -31,8 +34,19 @@ export interface Device {
   enabled: boolean;
   /** scrypt hash of the OCPP Basic-auth password (security profile 1), or null: no password set. */
   passwordHash: string | null;
+  /**
+   * A new password sent to the charger and not yet known to be in use (a rotation,
+   * device-registry/routes/password-rotation.ts): accepted beside `passwordHash` until then.
+   */
+  pendingPasswordHash: string | null;
   /** Per-device override of OCPP_LENIENT; null follows the global setting. */
   lenient: boolean | null;
+  /**
+   * OCPP security profile the charger must connect with (1.6 security whitepaper §2): 1 = HTTP
+   * Basic (when a password is set), 2 = TLS + Basic, 3 = TLS with a client certificate bound
+   * to the identity. A connection below it is refused (docs/security.md).
+   */
+  securityProfile: SecurityProfile;
   templates: string[];
   /** Static attributes, filled from BootNotification (vendor, model, serial numbers, firmware, ...). */
   attrs: Record<string, AttrValue>;
@@ -49,7 +63,9 @@ export interface NewDevice {
   label?: string | undefined;
   enabled?: boolean | undefined;
   passwordHash?: string | null | undefined;
+  pendingPasswordHash?: string | null | undefined;
   lenient?: boolean | null | undefined;
+  securityProfile?: SecurityProfile | undefined;
   templates?: string[] | undefined;
   attrs?: Record<string, AttrValue> | undefined;
   site?: Site | null | undefined;
@@ -117,6 +133,10 @@ export interface ApiToken {
   /** Lowercase hex SHA-256 of the token secret. */
   digest: string;
   createdAt: string;
+  /** After this instant the token no longer authenticates; null: never expires. */
+  expiresAt: string | null;
+  /** When it last authenticated a request or an MQTT login (kept to the minute); null: never. */
+  lastUsedAt: string | null;
 }
 
 export interface NewApiToken {
@@ -125,6 +145,7 @@ export interface NewApiToken {
   role: TokenRole;
   label?: string | undefined;
   digest: string;
+  expiresAt?: string | null | undefined;
 }
 
 /** Dojot-style template attribute. */
@@ -179,7 +200,7 @@ export interface TransactionFilter {
   offset?: number | undefined;
 }
 
-export interface RegistryStore {
+export interface RegistryStore extends AlertStore {
   /** Applies pending versioned schema migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -215,6 +236,8 @@ export interface RegistryStore {
   findTokenByDigest(digest: string): Promise<ApiToken | null>;
   listTokens(tenant: string): Promise<ApiToken[]>;
   deleteToken(tenant: string, id: string): Promise<boolean>;
+  /** Records that the token was used at `at` (ISO 8601); a token deleted meanwhile is no error. */
+  touchToken(id: string, at: string): Promise<void>;
 
   /** Templates are per tenant; label unique per tenant (StoreError 'DUPLICATE', field 'label'). */
   createTemplate(t: NewTemplate): Promise<Template>;

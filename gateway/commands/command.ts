@@ -25,6 +25,25 @@ export type CommandReply =
 
 export const MAX_TIMEOUT_MS = 300_000;
 
+/**
+ * A command's payload as it may be shown in events and logs: the value of ChangeConfiguration
+ * `AuthorizationKey` (the charger's Basic password, whitepaper §2.3 A00.FR.205) never is.
+ * Configuration keys are CiString50Type (OCPP 1.6 §5.3): compared case-insensitively.
+ */
+export function shownPayload(cmd: Pick<Command, 'action' | 'payload'>): Record<string, unknown> {
+  const p = cmd.payload;
+  if (cmd.action === 'ChangeConfiguration' && typeof p['key'] === 'string' && p['key'].toLowerCase() === 'authorizationkey' && 'value' in p) {
+    return { ...p, value: '(redacted)' };
+  }
+  return p;
+}
+
+/**
+ * Commands carrying a secret come on a topic only chargebridge's own processes may publish and
+ * read (the tenant ACL gives tenants `{tenant}:...` topics only): `chargebridge/private/{tenant}:{deviceId}/config`.
+ */
+export const PRIVATE_PREFIX = 'chargebridge/private/';
+
 const ACTIONS: ReadonlySet<string> = new Set(CENTRAL_SYSTEM_ACTIONS);
 
 export function isCentralSystemAction(action: unknown): action is CentralSystemAction {

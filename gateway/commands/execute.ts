@@ -9,7 +9,7 @@ import { observeCommand } from '../metrics.ts';
 import ocppRpc from 'ocpp-rpc';
 import { CallQueueFullError, type CallFailure, type OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
-import { checkCommand, errorReply, type Command, type CommandReply } from './command.ts';
+import { checkCommand, errorReply, shownPayload, type Command, type CommandReply } from './command.ts';
 
 type RpcClient = Pick<OcppConnection, 'call'>;
 
@@ -60,7 +60,7 @@ export async function executeCommand(session: ChargerSession, client: RpcClient,
     type: 'command',
     id: cmd.id,
     action: cmd.action,
-    request: cmd.payload,
+    request: shownPayload(cmd),
     ...(reply.status === 'ok' ? { response: reply.response } : { error: reply.error }),
     sentAt,
     answeredAt: new Date().toISOString(),

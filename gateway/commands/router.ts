@@ -16,7 +16,7 @@ import type { Bus } from '../../broker/bus.ts';
 import { eventPayload } from '../payloads.ts';
 import { deviceTopic, parseDeviceTopic } from '../topics.ts';
 import type { Gateway } from '../index.ts';
-import { errorReply, parseCommand, type Command, type CommandReply } from './command.ts';
+import { errorReply, parseCommand, PRIVATE_PREFIX, shownPayload, type Command, type CommandReply } from './command.ts';
 
 const QOS1 = { qos: 1 } as const;
 export const forwardTopic = (gatewayId: string) => `chargebridge/gateways/${gatewayId}/commands`;
@@ -69,12 +69,12 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
     const r = errorReply(cmd.id, cmd.action, 'offline', 'the charger is not connected', { sent: false });
     reply(tenant, deviceId, r);
     const ts = new Date().toISOString();
-    bus.publish(deviceTopic(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: cmd.payload, error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
+    bus.publish(deviceTopic(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: shownPayload(cmd), error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
   }
 
   function onCommand(topic: string, payload: Buffer): void {
     const acceptedAt = Date.now();
-    const t = parseDeviceTopic(topic);
+    const t = parseDeviceTopic(topic.startsWith(PRIVATE_PREFIX) ? topic.slice(PRIVATE_PREFIX.length) : topic);
     if (!t || t.kind !== 'config') return;
     const parsed = parseCommand(payload);
     if (!parsed.ok) return reply(t.tenant, t.deviceId, parsed.reply);
@@ -118,6 +118,7 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
       await bus.subscribe('+/state', onState, { qos: 1 });
       await bus.subscribe(forwardTopic(gateway.id), onForward, { qos: 1 });
       await bus.subscribe(deps.sharedSubscription ? '$share/chargebridge-gateways/+/config' : '+/config', onCommand, { qos: 1 });
+      await bus.subscribe(`${deps.sharedSubscription ? '$share/chargebridge-gateways/' : ''}${PRIVATE_PREFIX}+/config`, onCommand, { qos: 1 });
     },
   };
 }

@@ -13,13 +13,20 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { OcppConnection } from '../../common/ocpp-j/connection.ts';
 import { refuseUpgrade, requestPath } from '../../common/http-upgrade.ts';
+import type { ClientCertificate } from '../client-certificate.ts';
 
 export interface Handshake {
   identity: string;
   protocols: Set<string>;
   password: Buffer | undefined;
   remoteAddress: string;
+  /** The charger's leg was TLS (wss), directly or through a trusted proxy. */
+  secure: boolean;
+  clientCertificate: ClientCertificate | null;
 }
+
+/** How a request's address, TLS and client certificate are read (gateway/transport.ts). */
+export type TransportReader = (req: IncomingMessage) => { remoteAddress: string; secure: boolean; clientCertificate: ClientCertificate | null };
 
 export type Admission<T> = { ok: true; value: T; protocol: string | false } | { ok: false; status: number; message: string };
 
@@ -31,6 +38,8 @@ export interface OcppServerOptions<T> {
   pingIntervalMs: number;
   /** Largest frame accepted; a bigger one closes the socket with 1009 (RFC 6455 §7.4.1). */
   maxPayload: number;
+  /** Default: the socket's own address and TLS state. */
+  transport?: TransportReader | undefined;
   admit(h: Handshake): Promise<Admission<T>>;
   /** Called synchronously once the socket is open, before any frame is read. */
   onConnection(conn: OcppConnection, value: T): void;
@@ -55,6 +64,8 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
   });
   const conns = new Set<OcppConnection>();
   let open = true;
+  const readTransport: TransportReader =
+    opts.transport ?? ((req) => ({ remoteAddress: req.socket.remoteAddress ?? '', secure: (req.socket as { encrypted?: boolean }).encrypted === true, clientCertificate: null }));
 
   const interval = opts.pingIntervalMs;
   let sweep: NodeJS.Timeout | undefined;
@@ -89,11 +100,14 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
       } catch {
         return abortHandshake(socket, 400, 'Charge point identity is not valid percent-encoding');
       }
+      const t = readTransport(req);
       const handshake: Handshake = {
         identity,
         protocols: parseProtocols(req.headers['sec-websocket-protocol']),
         password: basicPassword(req.headers.authorization, identity),
-        remoteAddress: req.socket.remoteAddress ?? '',
+        remoteAddress: t.remoteAddress,
+        secure: t.secure,
+        clientCertificate: t.clientCertificate,
       };
       const res = await opts.admit(handshake);
       if (!res.ok) return abortHandshake(socket, res.status, res.message);
