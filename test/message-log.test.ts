@@ -147,6 +147,16 @@ describe('the message log', () => {
     }
   });
 
+  it('logs a handshake refused for the security profile (securityRefused), queryable by type', async () => {
+    const created = await http().post('/devices', { chargePointId: 'LOG-P2', ocppPassword: 'p2-password-0123456789', securityProfile: 2 });
+    expect(created.status).toBe(201);
+    // A profile-2 device over plain ws: refused at the handshake, never connected.
+    await expect(connectCharger(sys, 'LOG-P2', { password: 'p2-password-0123456789' })).rejects.toThrow();
+    await expect
+      .poll(async () => (await http().get(`/message-log?chargePointId=LOG-P2&type=securityRefused`)).body.items.map((i: any) => [i.type, i.event.reason, i.event.status]), { timeout: 10_000 })
+      .toEqual([['securityRefused', 'TLS_REQUIRED', 403]]);
+  });
+
   it('writes on a thread of its own, and says how far it got in /metrics', async () => {
     await logHolds(events().length);
     let text = '';
