@@ -157,6 +157,14 @@ describe('the message log', () => {
       .toEqual([['securityRefused', 'TLS_REQUIRED', 403]]);
   });
 
+  it('logs a handshake refused for a missing or wrong password (handshakeRefused)', async () => {
+    expect((await http().post('/devices', { chargePointId: 'LOG-PW', ocppPassword: 'pw-password-0123456789' })).status).toBe(201);
+    await expect(connectCharger(sys, 'LOG-PW', { password: 'not-the-password-0000' })).rejects.toThrow();
+    await expect
+      .poll(async () => (await http().get(`/message-log?chargePointId=LOG-PW&type=handshakeRefused`)).body.items.map((i: any) => [i.event.reason, i.event.status]), { timeout: 10_000 })
+      .toEqual([['PASSWORD_WRONG', 401]]);
+  });
+
   it('writes on a thread of its own, and says how far it got in /metrics', async () => {
     await logHolds(events().length);
     let text = '';
