@@ -19,6 +19,7 @@ import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import type { StoreHealth } from '../device-registry/store/storage-guard.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
+import { deviceTopic } from '../gateway/topics.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
@@ -72,11 +73,12 @@ export function openStore(config: Config, health?: StoreHealth, log?: Logger): R
 
 /**
  * Whether these roles keep files under DATA_DIR: the embedded registry, the admin token hash,
- * the history spool and the embedded time series. A scale-out gateway on PostgreSQL with
- * API_TOKEN set needs none, and may run on a read-only root file system.
+ * the history spool, the embedded time series and the embedded broker's retained messages.
+ * A scale-out gateway on PostgreSQL with API_TOKEN set needs none, and may run on a read-only
+ * root file system.
  */
 export function usesDataDir(config: Config, roles: readonly Role[]): boolean {
-  return !config.DATABASE_URL || !config.API_TOKEN || roles.includes('history') || (roles.includes('registry') && !config.INFLUX_URL);
+  return !config.DATABASE_URL || !config.API_TOKEN || roles.includes('history') || (roles.includes('registry') && !config.INFLUX_URL) || (roles.includes('broker') && !config.MQTT_URL);
 }
 
 /** Everything in one process: `npm start`. */
@@ -118,7 +120,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), tls: platformTlsOptions });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), tls: platformTlsOptions, retainedFile: path.join(config.DATA_DIR, 'retained.db') });
+
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
     bus = await createClientBus(
@@ -138,6 +141,15 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // Subscribed before any charger can connect; its writer on a thread of its own unless the history role is alone here.
   const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: roles.some((r) => r !== 'history') }) : null;
   await messageLog?.start();
+  // The registry's views of the shadows listen before the gateway starts: the embedded broker
+  // hands retained messages only to MQTT clients, so the shadows the gateway republishes at
+  // start (issue 16) must find them subscribed.
+  let registryFeeds: { presence: ReturnType<typeof createPresenceView>; live: ReturnType<typeof createLiveFeed> } | null = null;
+  if (has('registry')) {
+    registryFeeds = { presence: createPresenceView(bus), live: createLiveFeed(bus) };
+    await registryFeeds.presence.start();
+    await registryFeeds.live.start();
+  }
   // Before the gateway: in-process subscribers of the embedded broker get no retained messages,
   // so the alerts role must be listening when the first shadow is published.
   let alerts: AlertsRole | null = null;
@@ -173,10 +185,8 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   if (has('registry')) {
     const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
     await commands.start();
-    const presence = createPresenceView(bus);
-    await presence.start();
-    const live = createLiveFeed(bus);
-    await live.start();
+    const presence = registryFeeds!.presence;
+    const live = registryFeeds!.live;
     const gw = gateway;
     const gt = gatewayThread;
     const mqttBroker = broker;
@@ -227,6 +237,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       alertsControl: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
       https: platformTlsOptions,
+      // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
+      // deleted device does not stay in the broker's retained store for ever.
+      deviceDeleted: (d) => bus.publish(deviceTopic(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');
@@ -248,6 +261,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     closers.push(async () => watch.stop());
   }
   const listened = gatewayThread ? { port: gatewayThread.port, tlsPort: gatewayThread.tlsPort } : gateway ? await gateway.listen() : null;
+  // Once the rest is up (the HTTP API, history): the shadows of the chargers not connected,
+  // republished from the registry (issue 16), do not compete with the start itself.
+  gatewayThread?.republishStored();
   const view: GatewayView | null = gatewayThread
     ? { id: gatewayThread.id, get connections() { return gatewayThread!.stats.connections; } }
     : gateway;

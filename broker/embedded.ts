@@ -19,6 +19,7 @@ import { mayPublish, mayReceive, maySubscribe, sessionId, sessionMayReceive, typ
 import { createLoginThrottle, type LoginLimits } from '../common/login-throttle.ts';
 import { guardClient, Outbox, outboxVerdict, type OutboxLimits } from './outbox.ts';
 import { boundSessionQueues, type SessionLimits, type SessionPersistence } from './session-queues.ts';
+import { createRetainedStore, type RetainedLimits } from './retained-store.ts';
 
 export interface MqttAuthenticator {
   /** Resolves the principal for username/password, or null to refuse (CONNACK 4/5). */
@@ -29,6 +30,7 @@ export interface BrokerLimits {
   outbox: OutboxLimits;
   sessions: SessionLimits;
   logins: LoginLimits;
+  retained: RetainedLimits;
 }
 
 /** The limits from the configuration (docs/configuration.md, MQTT_*). */
@@ -37,6 +39,7 @@ export function brokerLimits(c: Config): BrokerLimits {
     outbox: { qos0DropBytes: c.MQTT_QOS0_DROP_BYTES, maxBytes: c.MQTT_MAX_CLIENT_QUEUE_BYTES },
     sessions: { maxMessages: c.MQTT_MAX_OFFLINE_MESSAGES, maxTenantMessages: c.MQTT_MAX_TENANT_OFFLINE_MESSAGES },
     logins: { maxFailures: c.MQTT_AUTH_MAX_FAILURES, maxFailuresPerAddress: c.MQTT_AUTH_MAX_FAILURES_PER_ADDRESS, windowMs: c.MQTT_AUTH_WINDOW_MS, lockoutMs: c.MQTT_AUTH_LOCKOUT_MS },
+    retained: { maxMessages: c.MQTT_MAX_RETAINED_MESSAGES, maxBytes: c.MQTT_MAX_RETAINED_BYTES },
   };
 }
 
@@ -48,6 +51,11 @@ export interface EmbeddedBrokerDeps {
   limits: BrokerLimits;
   /** Certificate and key (TLS_CERT_FILE): the TCP listener speaks MQTT over TLS (mqtts) only. */
   tls?: SecureContextOptions | undefined;
+  /**
+   * Where retained messages are kept across restarts (normally `${DATA_DIR}/retained.db`);
+   * absent: in memory only.
+   */
+  retainedFile?: string | undefined;
 }
 
 /** Counters and gauges for /metrics. */
@@ -60,6 +68,9 @@ export interface BrokerStats {
   authFailures: number;
   authLockouts: number;
   authThrottled: number;
+  retainedMessages: number;
+  retainedBytes: number;
+  retainedRefused: number;
 }
 
 export interface EmbeddedBroker {
@@ -92,6 +103,7 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
   const logins = createLoginThrottle(limits.logins, log);
   const counts = { qos0Dropped: 0, overflowDisconnects: 0 };
   const clients = new WeakMap<Client, ClientState>();
+  const retained = await createRetainedStore({ file: deps.retainedFile, limits: limits.retained, log });
 
   const aedes = await Aedes.createBroker({
     // No limit on the messages mqemitter delivers at once, and so no queue in it: its queue had
@@ -101,8 +113,10 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
     // publishers: the gateway's GATEWAY_MAX_PENDING_PUBLISHES (gateway/backpressure.ts) and, for
     // an MQTT client, the packets of one socket read (aedes reads on only once they are done).
     concurrency: 0,
-    // Retained state shadows and QoS 1 queues live in memory: the all-in-one default. The
-    // gateway republishes every shadow on connect, so a restart loses nothing durable.
+    // Retained messages (state shadows, alerts) in memory and on disk (retained-store.ts), so a
+    // platform subscribing after a restart finds the fleet as it was (issue 16); sessions and
+    // QoS 1 queues in memory only.
+    persistence: retained.persistence,
     authenticate(client, username, password, done) {
       const s = clients.get(client);
       const address = s?.address ?? '';
@@ -140,7 +154,13 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
       // client is null for publishes made by this process (the gateway itself).
       if (!client) return done(null);
       const p = clients.get(client)?.principal;
-      if (p && mayPublish(p, packet.topic)) return done(null);
+      if (p && mayPublish(p, packet.topic)) {
+        // A command is never retained: a retained one would run again at every gateway start
+        // (it subscribes to +/config), and it would take a tenant's share of the retained
+        // store's bounds. Delivered as an ordinary publish (docs/mqtt.md).
+        if (p.role !== 'service') packet.retain = false;
+        return done(null);
+      }
       // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection of a client that
       // publishes outside what its token allows (the message goes nowhere).
       log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish denied: disconnecting client');
@@ -254,6 +274,9 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
       authFailures: logins.stats.failures,
       authLockouts: logins.stats.lockouts,
       authThrottled: logins.stats.throttled,
+      retainedMessages: retained.stats.messages,
+      retainedBytes: retained.stats.bytes,
+      retainedRefused: retained.stats.refused,
     }),
     async close() {
       // aedes first: it closes its clients, or net.Server.close would wait for them forever.
@@ -262,6 +285,8 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await tcpClosed;
+      // What is retained now is on disk for the next start.
+      await retained.close();
     },
   };
 }

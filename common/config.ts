@@ -82,6 +82,10 @@ const schema = z
     MQTT_MAX_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(10_000),
     /** The same, summed over all persistent sessions of one tenant. */
     MQTT_MAX_TENANT_OFFLINE_MESSAGES: z.coerce.number().int().positive().default(100_000),
+    /** Topics with a retained message the embedded broker keeps, in memory and in DATA_DIR/retained.db (broker/retained-store.ts). */
+    MQTT_MAX_RETAINED_MESSAGES: z.coerce.number().int().positive().default(100_000),
+    /** Bytes of their topics and payloads. */
+    MQTT_MAX_RETAINED_BYTES: z.coerce.number().int().min(64 * 1024).default(128 * 1024 * 1024),
     /** Failed charger authentications per identity within OCPP_AUTH_WINDOW_MS that lock it out (gateway/handshake.ts). */
     OCPP_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
     /** The same per remote address (refused passwords and unknown identities); 0: no limit per address. */

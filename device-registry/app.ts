@@ -50,6 +50,8 @@ export interface AppDeps {
   online?: (device: Device) => boolean | null;
   /** A device changed: connected sessions must see it. */
   deviceChanged?: (device: Device) => void;
+  /** A device was deleted (its retained shadow is cleared). */
+  deviceDeleted?: (device: Device) => void;
   /** The dashboard's live feed (GET /live); absent without a bus. */
   live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
@@ -118,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.live) await app.register(deps.live.routes);
   await app.register(metricsRoutes({ ...deps.metrics, httpAdmission: () => admission.stats() }));
   await app.register(
-    deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined) }),
+    deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined), deleted: deps.deviceDeleted }),
   );
   await app.register(transactionRoutes({ store: deps.store }));
   await app.register(idTagRoutes({ store: deps.store }));

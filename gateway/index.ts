@@ -25,6 +25,9 @@ import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
+import { republishStoredShadows } from './republish.ts';
+import { restoreShadow } from './shadow-restore.ts';
+import { createShadowWriter } from './shadow-writer.ts';
 import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 
 export interface GatewayDeps {
@@ -34,6 +37,18 @@ export interface GatewayDeps {
   bus: Bus;
   /** Where attrs go and when they count as kept; default: after the broker's acknowledgement. */
   telemetry?: TelemetrySink | undefined;
+  /**
+   * Publish the stored shadow of every device not connected, offline, once at start (issue 16;
+   * `republishStored`). Only where this gateway is the only one: another gateway's chargers
+   * would be shown offline.
+   */
+  republishAtStart?: boolean | undefined;
+}
+
+/** What the handshake hands the connection: the device and its stored shadow. */
+interface Admitted {
+  device: Device;
+  stored: Record<string, unknown> | null;
 }
 
 interface Connection {
@@ -50,6 +65,12 @@ export interface Gateway {
    * still open after `deadlineMs` are dropped.
    */
   close(deadlineMs?: number): Promise<void>;
+  /**
+   * With `republishAtStart`: publishes the stored shadow of every device not connected, once
+   * (republish.ts; the composition calls it when every role is up); resolves when done.
+   * Otherwise nothing.
+   */
+  republishStored(): Promise<void>;
   /** Live sessions by chargePointId. */
   sessions(): IterableIterator<ChargerSession>;
   session(chargePointId: string): ChargerSession | undefined;
@@ -83,11 +104,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const authThrottle = createHandshakeThrottle(config, log);
   const dispatch = createDispatcher({ store, config, telemetry });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
+  const shadows = createShadowWriter({ store, log });
+  /** Devices with a connection since start: the republish at start leaves their shadow alone. */
+  let connectedSinceStart: Set<string> | null = deps.republishAtStart ? new Set() : null;
   let closing = false;
   let http: HttpServer | undefined;
   let tls: TlsListener | undefined;
 
-  const server = createOcppServer<Device>({
+  /** The shadow a connection starts from: not yet written here, or as the registry has it. */
+  async function storedShadow(deviceId: string): Promise<Record<string, unknown> | null> {
+    const mine = shadows.pending(deviceId);
+    if (mine) return mine as unknown as Record<string, unknown>;
+    try {
+      return await store.getShadow(deviceId);
+    } catch (err) {
+      // Never a refused charger for it: the connection starts from the empty shadow.
+      log.warn({ err, deviceId }, 'stored shadow not readable: starting from an empty one');
+      return null;
+    }
+  }
+
+  const server = createOcppServer<Admitted>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
     pingIntervalMs: config.WS_PING_INTERVAL * 1000,
@@ -95,7 +132,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      if (res.ok) return { ok: true, value: res.device, protocol: res.protocol };
+      if (res.ok) return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id) }, protocol: res.protocol };
       if (res.refused) {
         // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
         // certificate is what an operator wants to hear of (whitepaper A00.FR.408).
@@ -108,18 +145,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
     },
-    onConnection(client, device) {
+    onConnection(client, { device, stored }) {
       // The closures below outlive the handshake: they capture ids, never `device`, which the
       // session replaces after BootNotification (a captured one would keep a second copy).
       const cpId = device.chargePointId;
       const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId });
       const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
+      // The last known shadow (issue 16): a charger reconnecting mid-session sends no
+      // BootNotification or StatusNotification (OCPP 1.6 §4.2, §4.9). Marked since the read, if
+      // anything was: newer than what the registry answered.
+      session.shadow = restoreShadow(device, (shadows.pending(deviceId) as unknown as Record<string, unknown> | undefined) ?? stored);
+      session.persist = shadows.save;
+      connectedSinceStart?.add(deviceId);
       const prev = conns.get(cpId);
       if (prev) {
         // Same identity again (interface.md "Bad input"): the new connection wins; the old one
         // is often a zombie socket the charger already gave up on.
         prev.session.replaced = true;
+        prev.session.persist = undefined;
         session.shadow = prev.session.shadow;
         session.registers = prev.session.registers;
         prev.session.event({ type: 'replaced', gateway: id });
@@ -200,6 +244,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async close(deadlineMs = 10_000) {
       closing = true;
+      connectedSinceStart = null;
       presence.stop();
       // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
@@ -213,7 +258,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // the chargers resend it after reconnecting.
         for (const c of all) c.client.terminate();
       }
-      await within(bus.flush(), deadlineMs * 0.2, 'flush publishes of the gateway', log);
+      // The offline shadows of the chargers just closed, for the next start (issue 16).
+      await within(Promise.all([bus.flush(), shadows.flush()]), deadlineMs * 0.2, 'flush publishes and shadows of the gateway', log);
+    },
+    republishStored() {
+      const seen = connectedSinceStart;
+      if (!seen) return Promise.resolve();
+      const t0 = Date.now();
+      return republishStoredShadows({ store, bus, shadows, seen, stopped: () => closing }).then(
+        (n) => log.info({ devices: n, ms: Date.now() - t0 }, 'stored shadows of the chargers not connected republished'),
+        (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
+      ).finally(() => {
+        if (connectedSinceStart === seen) connectedSinceStart = null;
+      });
     },
     sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
     session: (cpId) => conns.get(cpId)?.session,
@@ -234,6 +291,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const c = byDevice.get(deviceId);
       if (!c || byGateway === id || !c.session.shadow.connectedAt || connectedAt <= c.session.shadow.connectedAt) return;
       c.session.replaced = true;
+      c.session.persist = undefined;
       c.session.log.warn({ byGateway }, 'charger reconnected to another gateway: dropping this connection');
       c.client.close({ code: 1000, reason: 'Reconnected elsewhere' }).catch(() => undefined);
     },

@@ -9,6 +9,7 @@ import type { Device } from '../device-registry/store/types.ts';
 import type { NormalizedSample } from './meter-values/normalize.ts';
 import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
 import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
+import { persists } from './shadow-restore.ts';
 import { deviceTopic } from './topics.ts';
 import type { TelemetrySink, Ticket } from './telemetry-sink.ts';
 
@@ -29,6 +30,11 @@ export class ChargerSession {
   registers = new Map<number, number>();
   /** Set when a newer connection with the same identity took over. */
   replaced = false;
+  /**
+   * Where a changed shadow is kept for the next connection (shadow-writer.ts); presence
+   * refreshes are not (shadow-restore.ts `persists`).
+   */
+  persist: ((s: Shadow) => void) | undefined;
   /** The last attrs publish of the exchange in handling, for dispatch to wait on (telemetry-sink.ts). */
   private ticket: Ticket | undefined;
   private readonly attrsTopic: string;
@@ -64,7 +70,9 @@ export class ChargerSession {
 
   /** Applies a shadow event and publishes the shadow, retained. */
   update(e: ShadowEvent): void {
+    const wasOnline = this.shadow.online;
     this.shadow = reduceShadow(this.shadow, e);
+    if (this.persist && persists(e.type, wasOnline)) this.persist(this.shadow);
     if (e.type !== 'disconnected') this.publishedSeenMs = Date.parse(e.at);
     this.bus.publish(this.stateTopic, JSON.stringify(this.shadow), RETAINED);
   }

@@ -23,7 +23,7 @@ export interface Shadow {
   lastSeen: string | null;
   connectedAt: string | null;
   disconnectedAt: string | null;
-  /** Why the charger is offline: 'closed' (socket closed), 'heartbeatTimeout', 'shutdown'. */
+  /** Why the charger is offline: 'closed' (socket closed), 'heartbeatTimeout', 'shutdown', 'restart' (shadow-restore.ts). */
   offlineReason: string | null;
   protocol: string | null;
   /** The gateway instance holding the connection (commands are routed to it). */

@@ -37,6 +37,8 @@ export interface GatewayThread {
   readonly stats: GatewayStats;
   readonly journal: JournalHandle | null;
   deviceChanged(device: Device): void;
+  /** Every role is up: the gateway republishes the stored shadows of the chargers not connected. */
+  republishStored(): void;
   /** Stops accepting and closes every charger within the deadline. */
   closeGateway(deadlineMs: number): Promise<void>;
   /** Then: the journal (its checkpoint saved), the thread's bus and store. */
@@ -124,6 +126,7 @@ export async function startGatewayThread(deps: { config: Config; bus: Bus; healt
     },
     journal,
     deviceChanged: (device) => post({ type: 'deviceChanged', device }),
+    republishStored: () => post({ type: 'republish' }),
     async closeGateway(deadlineMs) {
       closing = true;
       const done = waitFor('gatewayClosed');

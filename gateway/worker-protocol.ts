@@ -42,5 +42,7 @@ export type GatewayWorkerMessage =
 export type GatewayHostMessage =
   | { type: 'deviceChanged'; device: unknown }
   | { type: 'checkpoint'; position: number }
+  /** Every role of the process is up: republish the stored shadows (gateway/index.ts). */
+  | { type: 'republish' }
   | { type: 'closeGateway'; deadlineMs: number }
   | { type: 'closeRest' };

@@ -60,7 +60,8 @@ function countCalls<T extends object>(store: T): T {
 }
 const store = countCalls(config.DATABASE_URL ? createPostgresStore({ url: config.DATABASE_URL, health, log: log.child({ component: 'registry' }) }) : createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health }));
 const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
-const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus) });
+// Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
+const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
 
 // Journal commits to the main thread (which tells the history writer): once per turn at most.
 let committedPosted = -1;
@@ -99,6 +100,7 @@ port.on('message', (m: ToWorker | GatewayHostMessage) => {
   const h = m as GatewayHostMessage;
   if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
   else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
+  else if (h.type === 'republish') void gateway.republishStored();
   else if (h.type === 'closeGateway') {
     void gateway.close(h.deadlineMs).then(async () => {
       // Everything answered is synced; the rest of the journal's work waits for history.

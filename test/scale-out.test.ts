@@ -1,8 +1,9 @@
 /**
  * Issue 5 "Done when": two gateway processes and a registry process against a real Mosquitto
  * and a real PostgreSQL; commands over MQTT and HTTP reach chargers on either gateway, and a
- * charger held by no gateway answers offline. Issue 19: the alerts role as its own process
- * against the same broker and database.
+ * charger held by no gateway answers offline; a charger that moves to the other gateway keeps its
+ * shadow (issue 16). Issue 19: the alerts role as its own process against the same broker and
+ * database.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -36,6 +37,7 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
   let schema: string;
   let platform: Platform;
   let httpUrl: string;
+  let ocppPorts: number[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -52,6 +54,7 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
     }
     const [gw1, gw2, registry] = await Promise.all(procs.map((p) => p.ready));
     httpUrl = `http://127.0.0.1:${registry!.http}`;
+    ocppPorts = [gw1!.ocpp!, gw2!.ocpp!];
     platform = await Platform.connect(mosquitto.url, { username: 'platform', password: 'x', subscribe: ['+/config/reply', '+/state', '+/alerts'] });
     for (const [cpId, port] of [['SCALE-A', gw1!.ocpp], ['SCALE-B', gw2!.ocpp]] as const) {
       const c = await connectCharger({ ocppUrl: `ws://127.0.0.1:${port}` }, cpId);
@@ -155,5 +158,23 @@ describe.skipIf(!dbUrl)('two gateways, one registry, Mosquitto and PostgreSQL', 
     expect(states.filter((e) => e.topic.endsWith('/state') && e.payload.online).map((e) => e.payload.chargePointId).sort()).toEqual(['SCALE-A', 'SCALE-B']);
     expect(await read(other, () => false, 1500)).not.toContain('admin:');
     expect((await fetch(`${httpUrl}/live`)).status).toBe(401);
+  });
+
+  // Last: the chargers counted online above are A and B only.
+  it('a charger that moves to the other gateway without a new BootNotification keeps its shadow (issue 16, PostgreSQL)', async () => {
+    const first = await connectCharger({ ocppUrl: `ws://127.0.0.1:${ocppPorts[0]}` }, 'SCALE-M');
+    chargers.push(first);
+    await first.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' });
+    const { transactionId } = (await first.call('StartTransaction', { connectorId: 1, idTag: 'NOA', meterStart: 0, timestamp: new Date().toISOString() })) as { transactionId: number };
+    await first.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError' });
+    await first.close();
+    const off = await platform.waitFor((m) => m.json['chargePointId'] === 'SCALE-M' && m.json['online'] === false, 10_000, 'SCALE-M offline');
+    const n = platform.messages.length;
+    const second = await connectCharger({ ocppUrl: `ws://127.0.0.1:${ocppPorts[1]}` }, 'SCALE-M');
+    chargers.push(second);
+    await second.call('Heartbeat', {});
+    const on = await platform.waitFor((m) => platform.messages.indexOf(m) >= n && m.json['chargePointId'] === 'SCALE-M' && m.json['online'] === true, 10_000, 'SCALE-M online on the other gateway');
+    expect(on.json['gateway']).not.toBe(off.json['gateway']);
+    expect(on.json).toMatchObject({ registration: 'Accepted', vendor: 'ABB', model: 'Terra 54', connectors: { '1': { status: 'Charging', transactionId, idTag: 'NOA' } } });
   });
 });

@@ -79,6 +79,8 @@ export interface DeviceRoutesDeps {
   online(device: Device): boolean | null;
   /** Tell connected sessions about a change (enabled, lenient, password). */
   changed(device: Device): void;
+  /** A device was deleted: its retained `state` goes (issue 16: it would outlive it on disk). */
+  deleted?: ((device: Device) => void) | undefined;
 }
 
 export function deviceRoutes(deps: DeviceRoutesDeps) {
@@ -181,8 +183,8 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
 
     r.delete('/devices/:id', { schema: { tags: ['devices'], params: idParam } }, async (req, reply) => {
       requireWrite(req.caller);
-      await owned(req.caller.tenant, req.params.id);
-      await store.deleteDevice(req.params.id);
+      const d = await owned(req.caller.tenant, req.params.id);
+      if (await store.deleteDevice(req.params.id)) deps.deleted?.(d);
       reply.status(204).send();
     });
   };

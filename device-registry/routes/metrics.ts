@@ -31,6 +31,9 @@ export interface MetricsSource {
     authFailures: number;
     authLockouts: number;
     authThrottled: number;
+    retainedMessages?: number;
+    retainedBytes?: number;
+    retainedRefused?: number;
   };
   /** Component readiness (common/health.ts): one `chargebridge_health_ok{check=...}` gauge each. */
   health?: () => Record<string, { ok: boolean }>;
@@ -116,6 +119,11 @@ export function collectSourceMetrics(src: MetricsSource): MetricJson[] {
     m.push(['chargebridge_mqtt_auth_failures_total', 'counter', 'MQTT logins refused: wrong credentials, or attempted during a backoff or lockout', q.authFailures]);
     m.push(['chargebridge_mqtt_auth_lockouts_total', 'counter', 'lockouts of a username or remote address after repeated failed MQTT logins', q.authLockouts]);
     m.push(['chargebridge_mqtt_auth_throttled_total', 'counter', 'MQTT logins refused without checking the token (backoff or lockout)', q.authThrottled]);
+    if (q.retainedMessages !== undefined) {
+      m.push(['chargebridge_mqtt_retained_messages', 'gauge', 'topics with a retained message (MQTT_MAX_RETAINED_MESSAGES)', q.retainedMessages]);
+      m.push(['chargebridge_mqtt_retained_bytes', 'gauge', 'bytes of retained topics and payloads (MQTT_MAX_RETAINED_BYTES)', q.retainedBytes ?? 0]);
+      m.push(['chargebridge_mqtt_retained_refused_total', 'counter', 'retained messages not kept because the retained store was full', q.retainedRefused ?? 0]);
+    }
   }
   const al = src.alerts?.();
   if (al) {

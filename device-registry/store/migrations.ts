@@ -332,6 +332,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_deliveries_status_idx ON alert_deliveries (status, created_at);
     `,
   },
+  {
+    version: 7,
+    name: 'device_shadows',
+    // The last known device shadow (issue 16): loaded when the charger connects, since an OCPP
+    // 1.6 charger sends no BootNotification or StatusNotification on a plain reconnect, and
+    // republished at start. One row per device, replaced as a whole; `connected_at` is the
+    // shadow's connection, so that a zombie connection's late write never replaces the shadow
+    // of the connection that took over (scale-out: another gateway). Deleted with its device.
+    sqlite: `
+      CREATE TABLE device_shadows (
+        device_id TEXT NOT NULL PRIMARY KEY,
+        shadow TEXT NOT NULL,
+        connected_at TEXT,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE device_shadows (
+        device_id text NOT NULL,
+        shadow jsonb NOT NULL,
+        connected_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT device_shadows_pkey PRIMARY KEY (device_id)
+      );
+    `,
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
+import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
@@ -24,7 +25,7 @@ const ci = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['
  * WAL write at commit does.
  */
 function faultDdl(schema: string): string {
-  const tables = ['devices', 'transactions', 'id_tags', 'api_tokens', 'templates', 'schema_migrations'];
+  const tables = ['devices', 'transactions', 'id_tags', 'api_tokens', 'templates', 'device_shadows', 'schema_migrations'];
   return `
     CREATE TABLE ${schema}.fault_switch (on_ boolean NOT NULL);
     INSERT INTO ${schema}.fault_switch VALUES (false);
@@ -81,6 +82,7 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
   registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryShadowsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryFaultContract('postgres, disk full at COMMIT (deferred trigger, SQLSTATE 53100)', async ({ health, probeIntervalMs }) => {
     const store = createPostgresStore({ url: schemaUrl, health, probeIntervalMs });
     await store.migrate();

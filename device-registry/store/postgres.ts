@@ -20,6 +20,7 @@ import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
+import { postgresShadows } from './postgres-shadows.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -155,6 +156,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
   return {
     ...postgresExtras({ pool, write, read }),
     ...postgresAlerts({ pool, write, read }),
+    ...postgresShadows<DeviceRow>({ pool, write, read, toDevice }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.
@@ -247,7 +249,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      const r = await write(() => pool.query('DELETE FROM devices WHERE id = $1', [id]));
+      // Its shadow goes with it, in the same statement (migration 3).
+      const r = await write(() => pool.query('WITH s AS (DELETE FROM device_shadows WHERE device_id = $1) DELETE FROM devices WHERE id = $1', [id]));
       return (r.rowCount ?? 0) > 0;
     },
 

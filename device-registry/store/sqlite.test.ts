@@ -8,6 +8,7 @@ import { inCI, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../../test/tmpfs
 import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
+import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { createSqliteStore } from './sqlite.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -26,6 +27,7 @@ describe('SQLite registry store', () => {
   registryStoreContract('sqlite', async () => createSqliteStore({ file }));
   registryExtrasContract('sqlite', async () => createSqliteStore({ file }));
   registryAlertsContract('sqlite', async () => createSqliteStore({ file }));
+  registryShadowsContract('sqlite', async () => createSqliteStore({ file }));
   // Portable: the store's own connection turned read-only (SQLITE_READONLY on every write).
   registryFaultContract('sqlite, connection made read-only (PRAGMA query_only)', async ({ health, probeIntervalMs }) => {
     let db: Database.Database | undefined;

@@ -23,6 +23,7 @@ import { probeWrite } from '../../common/data-dir.ts';
 import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
 import { sqliteAlerts } from './sqlite-alerts.ts';
+import { sqliteShadows } from './sqlite-shadows.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -250,6 +251,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   return {
     ...sqliteExtras({ sql, write, read }),
     ...sqliteAlerts({ sql, write, read }),
+    ...sqliteShadows<DeviceRow>({ sql, write, read, toDevice }),
     async migrate() {
       migrate.immediate();
     },
@@ -291,7 +293,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      return write(() => sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0);
+      // Its shadow goes with it, in the same transaction (migration 3).
+      return write(() => {
+        sql('DELETE FROM device_shadows WHERE device_id = ?').run(id);
+        return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+      });
     },
 
     async startTransaction(input) {

@@ -179,6 +179,23 @@ export interface Page<T> {
   total: number;
 }
 
+/**
+ * A device's last known shadow as the gateway wrote it (gateway/shadow.ts): opaque JSON to the
+ * registry, which only keeps it and orders the writes by the shadow's connection.
+ */
+export interface ShadowWrite {
+  deviceId: string;
+  shadow: Record<string, unknown>;
+  /** The shadow's `connectedAt`: a write for an older connection than the stored one is ignored. */
+  connectedAt: string | null;
+}
+
+/** A device with its stored shadow (null: none written yet), for republishing at start. */
+export interface DeviceShadow {
+  device: Device;
+  shadow: Record<string, unknown> | null;
+}
+
 export interface DeviceFilter {
   tenant?: string | undefined;
   chargePointId?: string | undefined;
@@ -225,6 +242,16 @@ export interface RegistryStore extends AlertStore {
   stopTransaction(id: number, stop: TransactionStop): Promise<Transaction | null>;
   getTransaction(id: number): Promise<Transaction | null>;
   listTransactions(filter: TransactionFilter): Promise<Page<Transaction>>;
+
+  /**
+   * Upserts the shadows, all in one commit. Ignored, without an error: a device that does not
+   * exist (deleted meanwhile), and a write whose connectedAt is older than the stored one's.
+   * Resolves with the number of shadows written.
+   */
+  saveShadows(items: readonly ShadowWrite[]): Promise<number>;
+  getShadow(deviceId: string): Promise<Record<string, unknown> | null>;
+  /** Devices in id order after `afterDeviceId`, with their shadows (keyset paging over the fleet). */
+  listShadows(page: { afterDeviceId?: string | undefined; limit: number }): Promise<DeviceShadow[]>;
 
   getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
   upsertIdTag(tag: IdTag): Promise<IdTag>;
