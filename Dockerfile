@@ -28,6 +28,8 @@ COPY broker ./broker
 COPY gateway ./gateway
 COPY device-registry ./device-registry
 COPY history ./history
+COPY message-log ./message-log
+COPY alerts ./alerts
 COPY dashboards ./dashboards
 # `chargebridge simulate` (simulated chargers for load tests) is part of the CLI.
 COPY simulator ./simulator

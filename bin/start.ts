@@ -35,6 +35,7 @@ import { createAlerts, type AlertsRole } from '../alerts/index.ts';
 import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
+import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 
@@ -57,6 +58,8 @@ export interface Running {
   health: Health;
   /** The history role when it runs in this process. */
   history: History | null;
+  /** The OCPP message log's writer, where the history role runs (docs/message-log.md). */
+  messageLog: MessageLog | null;
   /** The alerts role when it runs in this process. */
   alerts: AlertsRole | null;
   close(): Promise<void>;
@@ -135,6 +138,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     );
   }
 
+  // Subscribed before any charger can connect; its writer on a thread of its own unless the history role is alone here.
+  const messageLog = has('history') ? createMessageLog({ config, bus, log, ownThread: roles.some((r) => r !== 'history') }) : null;
+  await messageLog?.start();
   // The registry's views of the shadows listen before the gateway starts: the embedded broker
   // hands retained messages only to MQTT clients, so the shadows the gateway republishes at
   // start (issue 16) must find them subscribed.
@@ -191,8 +197,14 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       await historyBackend.init().catch((err: unknown) => log.warn({ err }, 'history backend not ready'));
       closers.push(() => historyBackend.close());
     }
+    const logReader = messageLog?.reader ?? openMessageLogStore(config, { readOnly: true });
+    if (!messageLog) {
+      await logReader.init().catch((err: unknown) => log.warn({ err }, 'message log store not ready'));
+      closers.push(() => logReader.close());
+    }
     const app = await buildApp({
       history: historyBackend,
+      messageLog: { log: logReader, bus },
       commands,
       live,
       metrics: {
@@ -200,6 +212,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure, ocppAuth: () => gw.auth } : {}),
         ...(gt ? { gatewayConnections: () => gt.stats.connections, backpressure: () => gt.stats.backpressure, ocppAuth: () => gt.stats.auth, registryCalls: () => gt.stats.registryCalls } : {}),
         ...(history ? { history: () => history!.stats() } : {}),
+        ...(messageLog ? { messageLog: () => messageLog.stats() } : {}),
         ...(mqttBroker ? { broker: () => mqttBroker.stats() } : {}),
         ...(alerts ? { alerts: () => alerts!.stats() } : {}),
         health: () => health.report(),
@@ -208,6 +221,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
           broker: broker ? threadId : null,
           gateway: gt ? gt.threadId : gw ? threadId : null,
           history: history ? ((history as { writerThreadId?: number | null }).writerThreadId ?? threadId) : null,
+          'message-log': messageLog ? (messageLog.writerThreadId ?? threadId) : null,
         }),
         ...(journal ? { journal: () => ({ backlogBytes: journal.backlogBytes, writable: journal.writable }) } : {}),
         threadMetrics: () => [gt?.stats.metrics ?? null, (history as { threadMetrics?: () => GatewayThread['stats']['metrics'] } | null)?.threadMetrics?.() ?? null],
@@ -262,6 +276,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     adminToken: admin.generated,
     health,
     history,
+    messageLog,
     alerts,
     async close() {
       // Order matters: chargers first (their offline shadows are published; every answer sent
@@ -274,6 +289,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       if (gatewayThread) await within(gatewayThread.closeGateway(budget * 0.4), budget * 0.45, 'gateway', slog);
       // History stores what it can, then the journal saves how far it got.
       if (history) await within(history.stop(budget * 0.2), budget * 0.25, 'history', slog);
+      if (messageLog) await within(messageLog.stop(budget * 0.08), budget * 0.1, 'message log', slog);
       if (gatewayThread) await within(gatewayThread.closeRest(), budget * 0.1, 'journal', slog);
       if (alerts) await within(alerts.stop(), budget * 0.05, 'alerts', slog);
       await within(bus.close(), budget * 0.05, 'bus', slog);

@@ -110,6 +110,12 @@ const schema = z
     // stable id, so telemetry published while the history process is down waits in the broker.
     HISTORY_CLIENT_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only').default('chargebridge-history'),
     HISTORY_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /** Days the OCPP message log keeps (docs/message-log.md); whole days are dropped. */
+    MESSAGE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /** Events received and not yet stored by the message log's writer; past it new events are dropped and counted. */
+    MESSAGE_LOG_MAX_BACKLOG: z.coerce.number().int().min(100).default(50_000),
+    /** Most events one POST /message-log/replay republishes (the answer says where to go on). */
+    MESSAGE_LOG_REPLAY_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres:// URL').optional(),
     /** Seconds a SIGTERM/SIGINT shutdown may take (docs/reliability.md); a second signal exits at once. */
     SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(3600).default(10),

@@ -23,6 +23,8 @@ export const ERRORS = {
   STORAGE_UNAVAILABLE: { status: 503, title: 'The registry cannot store writes right now' },
   // More HTTP requests wait for a turn than HTTP_MAX_QUEUED_REQUESTS (device-registry/http/admission.ts).
   OVERLOADED: { status: 503, title: 'Too many requests are waiting; retry later' },
+  // One replay of the message log at a time per tenant (message-log/replay.ts).
+  REPLAY_BUSY: { status: 429, title: 'A replay of this tenant is already running' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

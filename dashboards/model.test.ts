@@ -91,4 +91,13 @@ describe('dashboard model', () => {
     expect(m.appendSample(series, ['power'], { timestamp: '2026-01-01T00:00:15.000Z', power: 5 })).toBe(false);
     expect(series['power']!.map((p) => p.value)).toEqual([1000, 2000]);
   });
+
+  it('merges the logged events with the live ones: newest first, each exchange once, bounded', () => {
+    const ev = (ts: string, messageId: string, action = 'Heartbeat') => ({ type: 'ocpp', direction: 'in', action, messageId, ts });
+    const logged = [ev('2026-01-01T00:00:02Z', 'b'), ev('2026-01-01T00:00:01Z', 'a')];
+    const live = [ev('2026-01-01T00:00:03Z', 'c'), ev('2026-01-01T00:00:02Z', 'b')];
+    expect(m.mergeEvents(live, logged).map((e: { messageId: string }) => e.messageId)).toEqual(['c', 'b', 'a']);
+    expect(m.mergeEvents(live, logged, 2).map((e: { messageId: string }) => e.messageId)).toEqual(['c', 'b']);
+    expect(m.mergeEvents([], [])).toEqual([]);
+  });
 });

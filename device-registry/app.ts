@@ -30,6 +30,8 @@ import type { HistoryBackend } from '../history/types.ts';
 import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 import type { LiveFeed } from '../dashboards/live.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
+import { messageLogRoutes, type MessageLogStore } from '../message-log/index.ts';
+import type { Bus } from '../broker/bus.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import type { ControlMessage } from '../alerts/payloads.ts';
 
@@ -54,6 +56,8 @@ export interface AppDeps {
   live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
+  /** The OCPP message log's read side, and the bus its replays publish on (docs/message-log.md). */
+  messageLog?: { log: MessageLogStore; bus?: Bus | undefined } | undefined;
   /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
   https?: SecureContextOptions | undefined;
   /** Tells the alerts role of an acknowledgement or a rule change (its control topic); absent without a bus. */
@@ -124,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes({ tokens: deps.tokens }));
   await app.register(alertRoutes({ store: deps.store, control: deps.alertsControl ?? (async () => undefined) }));
   if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
+  if (deps.messageLog) await app.register(messageLogRoutes({ store: deps.store, ...deps.messageLog, replayMax: deps.config.MESSAGE_LOG_REPLAY_MAX }));
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));

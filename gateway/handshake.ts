@@ -18,13 +18,19 @@ export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
   | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; refused?: SecurityRefusal | undefined };
 
-/** A known device refused for its security profile: published on its `events` topic by the gateway. */
+/**
+ * A known device refused for its security profile, or for a missing or wrong password: published
+ * on its `events` topic by the gateway (`securityRefused`, `handshakeRefused`).
+ */
 export interface SecurityRefusal {
   device: Device;
-  reason: ProfileRefusal;
+  reason: ProfileRefusal | PasswordRefusal;
   remoteAddress: string;
   secure: boolean;
 }
+
+/** Why a known device's password check failed (its `handshakeRefused` event). */
+export type PasswordRefusal = 'PASSWORD_MISSING' | 'PASSWORD_WRONG';
 
 export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
@@ -173,7 +179,10 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       // Logged once per identity and window by the throttle, with the address.
       if (throttle) throttle.failed(identity, address);
       else log.warn({ chargePointId: identity, remoteAddress: address }, 'charger authentication failed');
-      return { ok: false, status: 401, message: 'Unauthorized' };
+      // Bounded by the throttle: past its backoff and lockout, attempts are refused (429) before
+      // the device is looked up, so they publish nothing.
+      const reason: PasswordRefusal = input.password === undefined ? 'PASSWORD_MISSING' : 'PASSWORD_WRONG';
+      return { ok: false, status: 401, message: 'Unauthorized', refused: { device, reason, remoteAddress: address, secure: input.secure ?? false } };
     }
     throttle?.succeeded(identity, address);
   }

@@ -137,7 +137,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
         // certificate is what an operator wants to hear of (whitepaper A00.FR.408).
         const r = res.refused;
-        bus.publish(deviceTopic(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type: 'securityRefused', reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
+        const type = r.reason === 'PASSWORD_MISSING' || r.reason === 'PASSWORD_WRONG' ? 'handshakeRefused' : 'securityRefused';
+        bus.publish(deviceTopic(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type, reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
       }
       return { ok: false, status: res.status, message: res.message };
     },

@@ -153,6 +153,8 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
   it('charger view: charts from history and live, sessions, events; a confirmed command reaches the charger', async () => {
     await page.click(`tr[data-device="${deviceId}"] a`);
     await page.waitForSelector('#presence');
+    // Events from before the page opened come from the message log (the BootNotification).
+    await expect.poll(() => page.textContent('#events'), { timeout: 15_000 }).toContain('BootNotification');
     // Seeded from the history API: at least the sample sent before the page opened.
     const points = async () => Number(await page.getAttribute('[data-chart="power"]', 'data-points'));
     await expect.poll(points, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);

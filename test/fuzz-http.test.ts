@@ -188,6 +188,7 @@ const routes = [
     // Payloads valid against the 1.6 schemas (the device is offline: 409 CHARGER_OFFLINE), then mutated.
     body: fc.constantFrom(...CS_ACTIONS).chain((action) => fc.record({ action: fc.constant(action), payload: fromSchema(requestSchema(action)), timeoutMs: fc.integer({ min: 1, max: 60_000 }) }, { requiredKeys: ['action', 'payload'] })),
   },
+  { method: 'POST', path: '/message-log/replay', body: fc.record({ deviceId: fc.constant('{DEVICE}'), from: timestamp, to: timestamp, action: fc.array(fc.constantFrom('Heartbeat', 'MeterValues'), { maxLength: 2 }), direction: fc.constantFrom('in', 'out') }, { requiredKeys: ['from', 'to'] }) },
   { method: 'POST', path: '/templates', body: fc.record({ label: fc.string({ minLength: 1, maxLength: 20 }), attrs: fc.array(fc.record({ label: fc.string({ minLength: 1, maxLength: 10 }), type: fc.constantFrom('dynamic', 'static'), valueType: fc.constantFrom('float', 'string') }), { maxLength: 3 }) }) },
   { method: 'PUT', path: '/alert-rules/offline', body: fc.record({ enabled: fc.boolean(), severity: fc.constantFrom('critical', 'warning'), params: fc.record({ seconds: fc.integer({ min: 1, max: 86_400 }) }) }, { requiredKeys: [] }) },
   {
@@ -214,6 +215,13 @@ const queries = [
   },
   { path: '/transactions', valid: fc.record({ deviceId: fc.constant('{DEVICE}'), from: timestamp, to: timestamp, status: fc.constantFrom('active', 'completed'), limit: count(10_000), offset: count(100) }, { requiredKeys: [] }) },
   { path: '/id-tags', valid: fc.record({ limit: count(10_000), offset: count(100) }, { requiredKeys: [] }) },
+  {
+    path: '/message-log',
+    valid: fc.record(
+      { deviceId: fc.constant('{DEVICE}'), from: timestamp, to: timestamp, type: fc.constantFrom('ocpp', 'ocpp,command'), action: fc.constantFrom('Heartbeat', 'MeterValues,BootNotification'), messageId: fc.string({ maxLength: 36 }), direction: fc.constantFrom('in', 'out'), failed: fc.constantFrom('true', 'false'), order: fc.constantFrom('asc', 'desc'), limit: count(10_000), offset: count(100) },
+      { requiredKeys: [] },
+    ),
+  },
   { path: '/alerts', valid: fc.record({ deviceId: fc.constant('{DEVICE}'), active: fc.constantFrom('true', 'false'), rule: fc.constantFrom('offline', 'connectorFault'), limit: count(1000), offset: count(100) }, { requiredKeys: [] }) },
   { path: '/alert-deliveries', valid: fc.record({ status: fc.constantFrom('pending', 'delivered', 'failed'), alertId: fc.string({ maxLength: 16 }), limit: count(1000), offset: count(100) }, { requiredKeys: [] }) },
   { path: '/tokens', valid: fc.record({ tenant: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }, { requiredKeys: [] }) },

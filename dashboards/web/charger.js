@@ -1,10 +1,12 @@
 // The charger view: live charts seeded from the history API, sessions with their energy, recent
 // OCPP events, and operator actions behind a confirmation dialog.
 import uPlot from '/ui/vendor/uplot/uPlot.esm.js';
-import { appendSample, CHARTS, describeEvent, deviceSummary, formatDuration, formatEnergy, formatPower, formatTime, toChartData } from './model.js';
+import { appendSample, CHARTS, describeEvent, deviceSummary, formatDuration, formatEnergy, formatPower, formatTime, mergeEvents, toChartData } from './model.js';
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const HISTORY_HOURS = 6;
+/** Events the view shows: the last ones from the message log at load, then live ones. */
+const EVENTS_SHOWN = 30;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706'];
 
 /** Operator actions: OCPP 1.6 §5 messages the page can send, with the fields each needs. */
@@ -18,6 +20,7 @@ const ACTIONS = {
 
 export function openCharger(main, store, deviceId, { api }) {
   let closed = false;
+  let logged = [];
   const series = {};
   const plots = new Map();
   const keys = CHARTS.flatMap((c) => c.keys);
@@ -51,7 +54,15 @@ export function openCharger(main, store, deviceId, { api }) {
 
   function renderEvents() {
     const d = store.devices.get(deviceId);
-    main.querySelector('#events').innerHTML = (d?.events ?? []).slice(0, 30).map((e) => `<li><time>${esc(formatTime(e.ts))}</time> ${esc(describeEvent(e))}</li>`).join('') || '<li class="muted">none since this page opened</li>';
+    main.querySelector('#events').innerHTML = mergeEvents(d?.events ?? [], logged, EVENTS_SHOWN).map((e) => `<li><time>${esc(formatTime(e.ts))}</time> ${esc(describeEvent(e))}</li>`).join('') || '<li class="muted">no events logged</li>';
+  }
+
+  // What led up to now: the charger's last exchanges from the message log (docs/message-log.md).
+  async function loadEvents() {
+    const r = await api(`/message-log?deviceId=${encodeURIComponent(deviceId)}&order=desc&limit=${EVENTS_SHOWN}`);
+    if (closed) return;
+    logged = r.items.map((i) => i.event);
+    renderEvents();
   }
 
   function drawCharts() {
@@ -139,6 +150,7 @@ export function openCharger(main, store, deviceId, { api }) {
   drawCharts();
   loadHistory().catch((err) => (main.querySelector('.charts').insertAdjacentHTML('beforebegin', `<p class="bad">history: ${esc(err.message)}</p>`)));
   loadSessions().catch(() => {});
+  loadEvents().catch(() => {});
   let lastTx = '';
   let lastAttrs = null;
 

@@ -232,6 +232,24 @@ export function describeEvent(e) {
   }
 }
 
+/**
+ * The charger view's event list: what the message log held at page load (newest first) and what
+ * arrived live since (newest first), the same exchange once, newest first, at most `max`.
+ */
+export function mergeEvents(live, logged, max = 30) {
+  const key = (e) => `${e.ts}|${e.type}|${e.messageId ?? e.id ?? ''}|${e.action ?? ''}`;
+  const seen = new Set();
+  const out = [];
+  for (const e of [...live, ...logged].sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0))) {
+    const k = key(e);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(e);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /** Chart definitions of the charger view: attribute keys per chart, with units. */
 export const CHARTS = [
   { id: 'power', title: 'Power', unit: 'kW', scale: 1 / 1000, keys: ['power'] },

@@ -43,6 +43,8 @@ export interface MetricsSource {
   threads?: () => Record<string, number | null>;
   /** Errors that escaped every handler and reached the process guard. */
   unexpectedErrors?: () => number;
+  /** The OCPP message log's consumer and writer (message-log/). */
+  messageLog?: () => { received: number; written: number; dropped: number; expired: number; failed: number; lost: number; backlog: number };
   /** HTTP requests waiting for a turn (device-registry/http/admission.ts). */
   httpAdmission?: () => AdmissionStats;
   /** The alerts role in this process (alerts/index.ts). */
@@ -97,6 +99,15 @@ export function collectSourceMetrics(src: MetricsSource): MetricJson[] {
     m.push(['chargebridge_history_spool_batches', 'gauge', 'batches waiting on disk for the backend', h.spooledBatches]);
     m.push(['chargebridge_history_spool_bytes', 'gauge', 'bytes waiting on disk for the backend', h.spoolBytes]);
     m.push(['chargebridge_history_backend_up', 'gauge', '1 when the last write to the backend succeeded', h.backendUp ? 1 : 0]);
+  }
+  const ml = src.messageLog?.();
+  if (ml) {
+    m.push(['chargebridge_message_log_events_received_total', 'counter', 'events the message log received from the events topic', ml.received]);
+    m.push(['chargebridge_message_log_events_written_total', 'counter', 'events stored in the message log', ml.written]);
+    m.push(['chargebridge_message_log_events_dropped_total', 'counter', 'events not logged because MESSAGE_LOG_MAX_BACKLOG events waited for the writer (logged once per episode)', ml.dropped]);
+    m.push(['chargebridge_message_log_events_failed_total', 'counter', 'events lost to a failed write or a writer thread that died (logged)', ml.lost + ml.failed]);
+    m.push(['chargebridge_message_log_events_expired_total', 'counter', 'events not stored because their day was already past MESSAGE_LOG_RETENTION_DAYS', ml.expired]);
+    m.push(['chargebridge_message_log_backlog_events', 'gauge', 'events received and not yet stored by the message log', ml.backlog]);
   }
   const q = src.broker?.();
   if (q) {

@@ -1,0 +1,88 @@
+/**
+ * The message log's consumer of the `events` topic: a subscriber of the bus (the embedded broker
+ * in the all-in-one process; an external broker's persistent QoS 1 session for the history
+ * role's own process), so it sees every gateway's events. It never does storage work: it batches
+ * what one event-loop turn brought and hands the batch to a sink (the writer thread, or the
+ * writer on this thread).
+ *
+ * Bound: at most `maxBacklog` events received and not yet stored. Past it new events are not
+ * logged (counted in `dropped`, logged once per episode): the gateway and the broker never wait
+ * for the log.
+ */
+import type { Bus } from '../broker/bus.ts';
+import type { Logger } from '../common/logger.ts';
+import type { EventBatch } from './writer.ts';
+
+export const EVENTS_FILTER = '+/events';
+
+export interface LogSink {
+  /** Takes a batch; calls `done(n)` once its n events are stored (or given up on). */
+  submit(batch: EventBatch, done: (events: number) => void): void;
+}
+
+export interface ConsumerStats {
+  received: number;
+  dropped: number;
+  backlog: number;
+}
+
+export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: number; log: Logger }) {
+  const stats: ConsumerStats = { received: 0, dropped: 0, backlog: 0 };
+  let batch: EventBatch = [];
+  let scheduled = false;
+  let dropping = false;
+  let idle: Array<() => void> = [];
+  let closed = false;
+
+  const done = (n: number) => {
+    stats.backlog -= n;
+    if (dropping && stats.backlog < deps.maxBacklog / 2) {
+      dropping = false;
+      deps.log.warn({ dropped: stats.dropped }, 'message log caught up: logging events again');
+    }
+    if (stats.backlog === 0) for (const w of idle.splice(0)) w();
+  };
+  const send = () => {
+    scheduled = false;
+    const b = batch;
+    batch = [];
+    if (b.length) deps.sink.submit(b, done);
+  };
+
+  return {
+    stats,
+    async start() {
+      await deps.bus.subscribe(
+        EVENTS_FILTER,
+        (topic, payload) => {
+          if (closed) return;
+          stats.received++;
+          if (stats.backlog >= deps.maxBacklog) {
+            stats.dropped++;
+            if (!dropping) {
+              dropping = true;
+              deps.log.error({ backlog: stats.backlog }, 'message log behind by MESSAGE_LOG_MAX_BACKLOG events: new events are not logged until it catches up');
+            }
+            return;
+          }
+          stats.backlog++;
+          batch.push(topic, payload.toString('utf8'));
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(send);
+          }
+        },
+        { qos: 1 },
+      );
+    },
+    /** Takes nothing more (shutdown), then resolves once what it took is stored (or `deadlineMs` passed). */
+    async drain(deadlineMs: number) {
+      closed = true;
+      send();
+      if (stats.backlog === 0) return;
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => idle.push(r)), new Promise<void>((r) => (t = setTimeout(r, deadlineMs)))]);
+      clearTimeout(t);
+    },
+  };
+}

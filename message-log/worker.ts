@@ -1,0 +1,76 @@
+/**
+ * The message log's writer thread (the all-in-one process): the SQLite transactions of the log
+ * never take the thread that answers chargers nor the one that runs the broker and the HTTP API.
+ *
+ * Messages: from the host `batch` (events, message-log/consumer.ts) and `stop`; to the host
+ * `ready`, `stored` (how many events of the batches it took are done), `stats`, `stopped`.
+ */
+import path from 'node:path';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import type { Config } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { installProcessGuard } from '../common/process-guard.ts';
+import { openMessageLogStore } from './open.ts';
+import { createLogWriter, type EventBatch, type WriterStats } from './writer.ts';
+
+export type HostMessage = { type: 'batch'; items: EventBatch } | { type: 'stop' };
+export type WorkerMessage = { type: 'ready'; threadId: number } | { type: 'stored'; events: number } | { type: 'stats'; stats: WriterStats } | { type: 'stopped' } | { type: 'failed'; message: string };
+
+const port = parentPort!;
+const { config } = (workerData as { data: { config: Config } }).data;
+const log = createLogger(config.LOG_LEVEL).child({ thread: 'message-log', component: 'message-log' });
+const guard = installProcessGuard(log);
+const store = openMessageLogStore(config);
+let skipsLogged = 0;
+const writer = createLogWriter({
+  store,
+  onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
+  onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
+  onSkip: (reason, topic) => skipsLogged++ < 5 && log.warn({ reason, topic }, 'message on an events topic is not an event: not logged'),
+});
+
+// Batches that arrive in one turn (or while a write is in flight) are written in one transaction,
+// one write at a time.
+let pending: EventBatch[] = [];
+let scheduled = false;
+let writing: Promise<void> = Promise.resolve();
+const flush = () => {
+  scheduled = false;
+  writing = writing.then(async () => {
+    const batches = pending;
+    pending = [];
+    const all = batches.length === 1 ? batches[0]! : batches.flat();
+    if (all.length) port.postMessage({ type: 'stored', events: await writer.write(all) } satisfies WorkerMessage);
+  });
+  return writing;
+};
+const send = () => port.postMessage({ type: 'stats', stats: { ...writer.stats } } satisfies WorkerMessage);
+const stats = setInterval(send, 250);
+
+port.on('message', (m: HostMessage) => {
+  if (m.type === 'batch') {
+    pending.push(m.items);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  } else if (m.type === 'stop') {
+    clearInterval(stats);
+    void flush()
+      .then(() => store.close())
+      .finally(() => {
+        send();
+        port.postMessage({ type: 'stopped' } satisfies WorkerMessage);
+        guard.uninstall();
+        port.close();
+      });
+  }
+});
+
+try {
+  await store.init();
+  log.info({ backend: store.name, ...(store.name === 'embedded' ? { file: path.join(config.DATA_DIR, 'message-log.db') } : {}) }, 'message log writer started on its own thread');
+  port.postMessage({ type: 'ready', threadId } satisfies WorkerMessage);
+} catch (err) {
+  port.postMessage({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);
+}
