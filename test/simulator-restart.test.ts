@@ -43,14 +43,14 @@ describe('simulator across a gateway restart', () => {
     const after = api(sys.httpUrl, ADMIN_TOKEN);
 
     // The session goes on after the restart: its samples reach the new process.
-    const sample = await platform.waitFor((m) => m.json['transactionId'] === tx.id, 20_000, 'a sample of the open session after the restart');
+    const sample = await platform.waitFor((m) => m.json['transactionId'] === tx.id, 45_000, 'a sample of the open session after the restart');
     expect(sample.json['power']).toBeGreaterThan(0);
     // And it ends: StopTransaction for the transaction opened before the restart.
-    await expect.poll(async () => (await after.get(`/transactions/${tx.id}`)).body.status, { timeout: 20_000 }).toBe('completed');
+    await expect.poll(async () => (await after.get(`/transactions/${tx.id}`)).body.status, { timeout: 45_000 }).toBe('completed');
     const done = (await after.get(`/transactions/${tx.id}`)).body;
     expect(done.stopReason).toBe('Local');
     expect(done.meterStop).toBeGreaterThan(tx.meterStart);
     expect(fleet.stats.reconnects).toBeGreaterThanOrEqual(1);
     expect((await after.get('/transactions?status=active')).body.total).toBe(0);
-  }, 60_000);
+  }, 150_000);
 });
