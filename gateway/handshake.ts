@@ -16,7 +16,20 @@ import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts
 
 export type HandshakeResult =
   | { ok: true; device: Device; protocol: string | false }
-  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; refused?: SecurityRefusal | undefined };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; reason: RefusalReason; refused?: SecurityRefusal | undefined };
+
+/**
+ * Why a handshake was refused, a stable code for logs, /metrics and the refusal events
+ * (docs/chargers.md "Refused connections"): these, or a SecurityRefusal's reason.
+ */
+export type RefusalReason =
+  | 'NO_IDENTITY'
+  | 'BAD_IDENTITY'
+  | 'THROTTLED'
+  | 'UNSUPPORTED_SUBPROTOCOL'
+  | 'UNKNOWN_CHARGE_POINT'
+  | 'BUSY'
+  | (string & {});
 
 /**
  * A known device refused for its security profile, or for a missing or wrong password: published
@@ -96,18 +109,18 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
   const { store, config, log, throttle } = deps;
   const { identity } = input;
   const address = input.remoteAddress ?? '';
-  if (!identity) return { ok: false, status: 404, message: 'No charge point identity in the URL' };
+  if (!identity) return { ok: false, status: 404, message: 'No charge point identity in the URL', reason: 'NO_IDENTITY' };
   // Before anything is looked up or provisioned: an identity ends up in logs, events and exports.
   const bad = chargePointIdProblem(identity);
-  if (bad) return { ok: false, status: 400, message: `Charge point identity ${bad}` };
+  if (bad) return { ok: false, status: 400, message: `Charge point identity ${bad}`, reason: 'BAD_IDENTITY' };
   // Someone guessing passwords (or a charger with a wrong one, retrying in a loop) is refused
   // without a lookup or a password check: scrypt is the expensive part of a handshake.
   const gate = throttle?.admit(identity, address);
-  if (gate && !gate.allowed) return { ok: false, status: 429, message: `Too many failed authentications; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s` };
+  if (gate && !gate.allowed) return { ok: false, status: 429, message: `Too many failed authentications; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`, reason: 'THROTTLED' };
   let protocol: string | false = false;
   if (input.protocols.size > 0) {
     const p = SUPPORTED_PROTOCOLS.find((sp) => input.protocols.has(sp));
-    if (!p) return { ok: false, status: 400, message: `Unsupported subprotocol; supported: ${SUPPORTED_PROTOCOLS.join(', ')}` };
+    if (!p) return { ok: false, status: 400, message: `Unsupported subprotocol; supported: ${SUPPORTED_PROTOCOLS.join(', ')}`, reason: 'UNSUPPORTED_SUBPROTOCOL' };
     protocol = p;
   } else {
     // OCPP-J 1.6 §3.1.2 requires the header; some older firmwares omit it. Serve them as 1.6.
@@ -119,7 +132,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     if (!config.AUTO_PROVISION) {
       // Probing identities counts against the address (not the identity: those are unbounded).
       throttle?.failed(undefined, address);
-      return { ok: false, status: 404, message: 'Unknown charge point' };
+      return { ok: false, status: 404, message: 'Unknown charge point', reason: 'UNKNOWN_CHARGE_POINT' };
     }
     try {
       // A charger first seen with a client certificate bound to its identity is held to that
@@ -133,7 +146,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       // Two connections of a new charger racing: the other one created it.
       if (!(err instanceof StoreError && err.code === 'DUPLICATE')) throw err;
       device = await store.getDeviceByChargePointId(identity);
-      if (!device) return { ok: false, status: 503, message: 'Registry busy, retry' };
+      if (!device) return { ok: false, status: 503, message: 'Registry busy, retry', reason: 'BUSY' };
     }
   }
   // The device's security profile, before its password (docs/security.md): a profile-2 device
@@ -153,7 +166,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       'charger refused: security profile not met',
     );
     throttle?.failed(identity, address);
-    return { ok: false, status: verdict.status, message: verdict.message, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
+    return { ok: false, status: verdict.status, message: verdict.message, reason: verdict.reason, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
   }
   if (device.securityProfile === 3 && cert) {
     // Whitepaper A00.FR.406 and §3 (certificate renewal): a charger whose certificate runs out
@@ -172,7 +185,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
         device = await promotePending(store, device, log);
       }
     } catch (err) {
-      if (err instanceof HashingBusyError) return { ok: false, status: 503, message: 'Busy, retry' };
+      if (err instanceof HashingBusyError) return { ok: false, status: 503, message: 'Busy, retry', reason: 'BUSY' };
       throw err;
     }
     if (!ok) {
@@ -182,7 +195,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
       // Bounded by the throttle: past its backoff and lockout, attempts are refused (429) before
       // the device is looked up, so they publish nothing.
       const reason: PasswordRefusal = input.password === undefined ? 'PASSWORD_MISSING' : 'PASSWORD_WRONG';
-      return { ok: false, status: 401, message: 'Unauthorized', refused: { device, reason, remoteAddress: address, secure: input.secure ?? false } };
+      return { ok: false, status: 401, message: 'Unauthorized', reason, refused: { device, reason, remoteAddress: address, secure: input.secure ?? false } };
     }
     throttle?.succeeded(identity, address);
   }

@@ -2,6 +2,7 @@
  * The gateway role: the OCPP 1.6J Central System endpoint. Stateless apart from its live
  * connections: devices and transactions live in the registry store, telemetry leaves on the bus.
  */
+import { observeRefusal } from './metrics.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { ocppTlsSource } from '../common/tls-files.ts';
@@ -124,6 +125,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
+  // Every refused handshake (issue 16): counted by reason in /metrics, logged with the remote
+  // address, and published for operators on `{DEFAULT_TENANT}:gateway/refusals` (docs/mqtt.md),
+  // at most 10 lines and events per reason and minute (a flood of probes is counted, the rest
+  // summarized as `suppressed` in the next one).
+  const refusalBursts = new Map<string, Burst>();
+  const refusalsTopic = `${config.DEFAULT_TENANT}:gateway/refusals`;
+  const refused = (identity: string | undefined, remoteAddress: string | undefined, status: number, reason: string, device: Device | undefined) => {
+    observeRefusal(reason);
+    let b = refusalBursts.get(reason);
+    if (!b) refusalBursts.set(reason, (b = new Burst(10, 60_000)));
+    const t = b.take(Date.now());
+    if (!t.ok) return;
+    // An identity refused as malformed is shown escaped and cut: it is the peer's text.
+    const cp = identity === undefined ? null : reason === 'BAD_IDENTITY' ? JSON.stringify(identity.slice(0, 64)) : identity;
+    log.warn({ chargePointId: cp, remoteAddress, status, reason, ...(t.suppressed ? { suppressed: t.suppressed } : {}) }, 'charger handshake refused');
+    bus.publish(
+      refusalsTopic,
+      JSON.stringify({ type: 'handshakeRefused', gateway: id, chargePointId: cp, remoteAddress: remoteAddress ?? null, status, reason, ...(device ? { tenant: device.tenant, deviceId: device.id } : {}), ...(t.suppressed ? { suppressed: t.suppressed } : {}), ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+  };
+
   const server = createOcppServer<Admitted>({
     callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
     maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
@@ -133,6 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
       if (res.ok) return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id) }, protocol: res.protocol };
+      refused(h.identity, h.remoteAddress, res.status, res.reason, res.refused?.device);
       if (res.refused) {
         // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
         // certificate is what an operator wants to hear of (whitepaper A00.FR.408).

@@ -25,6 +25,7 @@ function create() {
     messages: new Counter({ name: 'chargebridge_ocpp_messages_total', help: 'OCPP exchanges by direction (in: the charger called; out: a command), action and result (ok or the OCPP-J error code)', labelNames: ['direction', 'action', 'result'], registers }),
     framePublish: new Histogram({ name: 'chargebridge_ocpp_frame_to_publish_seconds', help: "from a CALL's arrival to its telemetry handed to the broker (or the journal), for the calls that carry telemetry", labelNames: ['action'], buckets: BUCKETS, registers }),
     callDuration: new Histogram({ name: 'chargebridge_ocpp_call_duration_seconds', help: "from a charger's CALL arriving to its answer (telemetry kept first: acknowledged means durable)", labelNames: ['action'], buckets: BUCKETS, registers }),
+    refusals: new Counter({ name: 'chargebridge_ocpp_handshake_refusals_total', help: 'charger handshakes refused, by reason (docs/chargers.md: refused connections)', labelNames: ['reason'], registers }),
     commandDuration: new Histogram({ name: 'chargebridge_command_duration_seconds', help: 'round trip of a command to a charger, from sending to its answer, error or timeout', labelNames: ['action', 'result'], buckets: BUCKETS, registers }),
   };
 }
@@ -58,4 +59,9 @@ export function observeCommand(name: string, result: string, seconds: number): v
   const x = metrics();
   x.messages.inc({ direction: 'out', action: a, result });
   x.commandDuration.observe({ action: a, result }, seconds);
+}
+
+/** A refused handshake; `reason` is one of the handshake's stable codes (bounded). */
+export function observeRefusal(reason: string): void {
+  metrics().refusals.inc({ reason });
 }
