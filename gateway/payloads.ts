@@ -56,6 +56,8 @@ export type GatewayEvent =
       meterStop?: number | undefined;
       energyWh?: number | null | undefined;
       stopReason?: string | null | undefined;
+      /** The id the charger used, when it is not the ledger's (an offline-started session). */
+      chargerTransactionId?: number | undefined;
     };
 
 export function eventPayload(e: GatewayEvent, ts: string): string {

@@ -108,4 +108,32 @@ describe('session reconciliation', () => {
     expect((await transactions(deviceId)).find((t) => t['id'] === first)).toMatchObject({ status: 'completed', meterStop: 0, stopReason: 'Other' });
     await cp.close();
   });
+
+  it('a StopTransaction with an unknown id closes the only active session, and nothing is left open', async () => {
+    const { cp, base, deviceId } = await charger('RECON-OFFLINE');
+    const ours = await start(cp, 1, 'NOA', 1000, at(0));
+    // The charger rebooted, lost our id, and stops the session with an id of its own.
+    await cp.call('StopTransaction', { transactionId: -1, meterStop: 4000, timestamp: at(30), reason: 'Local' });
+    const warn = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'transactionWarning' && m.json['code'] === 'RECONCILED');
+    expect(warn.json).toMatchObject({ transactionId: ours, chargerTransactionId: -1 });
+    expect((await transactions(deviceId)).find((t) => t['id'] === ours)).toMatchObject({ status: 'completed', meterStop: 4000, energyWh: 3000, stoppedAt: at(30) });
+    await cp.close();
+  });
+
+  it('a session started and stopped offline is rebuilt from its StopTransaction, energy from Transaction.Begin', async () => {
+    const { cp, base, deviceId } = await charger('RECON-REBUILT');
+    await cp.call('StopTransaction', {
+      transactionId: 987654,
+      meterStop: 12_500,
+      timestamp: at(60),
+      reason: 'EVDisconnected',
+      idTag: 'OFFLINE-1',
+      transactionData: [{ timestamp: at(20), sampledValue: [{ value: '10.0', measurand: 'Energy.Active.Import.Register', unit: 'kWh', context: 'Transaction.Begin' }] }],
+    });
+    const warn = await platform.waitFor((m) => m.topic === `${base}/events` && m.json['type'] === 'transactionWarning' && m.json['code'] === 'RECONSTRUCTED');
+    const txs = await transactions(deviceId);
+    expect(txs).toHaveLength(1);
+    expect(txs[0]).toMatchObject({ id: warn.json['transactionId'], status: 'completed', idTag: 'OFFLINE-1', meterStart: 10_000, meterStop: 12_500, energyWh: 2500, startedAt: at(20), stoppedAt: at(60), stopReason: 'EVDisconnected' });
+    await cp.close();
+  });
 });
