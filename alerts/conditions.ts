@@ -65,7 +65,7 @@ export const CONDITIONS: { [K in RuleKind]: Check<K> } = {
       .filter(({ c }) => c.backwards !== null && now - c.backwards.at < p.clearSeconds * 1000)
       .map(({ id, c }) => ({ connectorId: id, message: `energy register went backwards on connector ${id} (${c.backwards!.fromWh} Wh to ${c.backwards!.toWh} Wh)`, details: { fromWh: c.backwards!.fromWh, toWh: c.backwards!.toWh } })),
 
-  // OCPP 1.6 §4.5 / §7.26 FirmwareStatus.
+  // OCPP 1.6 §4.5 / §7.25 FirmwareStatus.
   firmwareFailed: (d) => (d.firmwareStatus !== null && FIRMWARE_FAILED.has(d.firmwareStatus) ? [{ connectorId: null, message: `firmware update failed: ${d.firmwareStatus}`, details: { status: d.firmwareStatus } }] : []),
 
   // OCPP 1.6 §4.4 / §7.24 DiagnosticsStatus.

@@ -177,7 +177,7 @@ function fromEvent(d: DeviceModel, e: EventView, now: number, bootWindowMs: numb
   const next: DeviceModel = { ...d, lastCallAt: now };
   if (e.action === 'BootNotification') next.boots = [...pruneBoots(d.boots, now, bootWindowMs), now];
   if (e.action === 'SecurityEventNotification') {
-    // OCPP 1.6 security whitepaper §4.4 / OCPP 2.0.1 A04: {type, timestamp, techInfo?}.
+    // OCPP 1.6 security whitepaper §5.15 / OCPP 2.0.1 A04: {type, timestamp, techInfo?}.
     const r = (e.request ?? {}) as { type?: unknown; techInfo?: unknown };
     next.security = { at: now, type: typeof r.type === 'string' ? r.type : 'unknown', techInfo: typeof r.techInfo === 'string' ? r.techInfo : null };
   }

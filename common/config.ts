@@ -58,7 +58,7 @@ const schema = z
     ACCEPT_UNKNOWN_ID_TAGS: bool.default(true),
     /** BootNotification.conf interval (OCPP 1.6 §4.2), seconds. */
     HEARTBEAT_INTERVAL: z.coerce.number().int().positive().default(60),
-    /** BootNotification.conf status for enabled devices (OCPP 1.6 §7.40 RegistrationStatus). */
+    /** BootNotification.conf status for enabled devices (OCPP 1.6 §7.38 RegistrationStatus). */
     BOOT_REGISTRATION_STATUS: z.enum(['Accepted', 'Pending', 'Rejected']).default('Accepted'),
     /** Silence (no frame at all) after which a charger is flagged offline; default 2.5 × interval. */
     HEARTBEAT_TOLERANCE: seconds.optional(),

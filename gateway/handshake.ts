@@ -169,7 +169,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     return { ok: false, status: verdict.status, message: verdict.message, reason: verdict.reason, refused: { device, reason: verdict.reason, remoteAddress: address, secure: input.secure ?? false } };
   }
   if (device.securityProfile === 3 && cert) {
-    // Whitepaper A00.FR.406 and §3 (certificate renewal): a charger whose certificate runs out
+    // Whitepaper A00.FR.406 and §2.6.4 (certificate renewal, A02/A03): a charger whose certificate runs out
     // is refused on the day; the operator hears of it a month before, at every connection.
     const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
     if (daysLeft < CERT_EXPIRY_WARNING_DAYS) log.child({ chargePointId: identity }).warn({ validTo: cert.validTo, daysLeft, serialNumber: cert.serialNumber }, 'client certificate expires soon: renew it');

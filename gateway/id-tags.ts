@@ -1,6 +1,6 @@
 /**
  * Turns a registry idTag record into the IdTagInfo of Authorize.conf / StartTransaction.conf
- * (OCPP 1.6 §7.25 IdTagInfo, §7.24 AuthorizationStatus). Pure.
+ * (OCPP 1.6 §7.27 IdTagInfo, §7.2 AuthorizationStatus). Pure.
  */
 import type { IdTag } from '../device-registry/store/types.ts';
 

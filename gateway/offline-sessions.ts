@@ -7,7 +7,7 @@
  * - Exactly one active session of this charger that started before the stop: that is the one
  *   (RECONCILED), closed with this stop's reading and time.
  * - None: the session is rebuilt from the stop (RECONSTRUCTED): its start from the
- *   transactionData sample with context Transaction.Begin (1.6 §7.45 ReadingContext), or else
+ *   transactionData sample with context Transaction.Begin (1.6 §7.35 ReadingContext), or else
  *   the earliest sample; without any, it started and ended at the stop (no energy known).
  * - Several: nothing is guessed (UNKNOWN_TRANSACTION, as before), the candidates are named.
  */

@@ -11,7 +11,7 @@
  */
 import type { Transaction, TransactionStop } from '../device-registry/store/types.ts';
 
-/** §7.42 Reason: the closest defined value for "closed by the Central System's reconciliation". */
+/** §7.36 Reason: the closest defined value for "closed by the Central System's reconciliation". */
 export const SUPERSEDED_STOP_REASON = 'Other';
 
 /** The active sessions of `connectorId` that a new start (`startedId` when known) supersedes. */

@@ -45,7 +45,7 @@ export function restoreShadow(device: DeviceLike, stored: Record<string, unknown
   const connectors: Record<string, ConnectorState> = {};
   if (isObject(stored['connectors'])) {
     for (const [id, v] of Object.entries(stored['connectors'])) {
-      // OCPP 1.6 §7.7 connectorId: 0 (the charge point) or more.
+      // OCPP 1.6 §3.8 connectorId: 0 (the charge point) or more.
       if (!/^(0|[1-9]\d{0,8})$/.test(id)) continue;
       const c = connectorOf(v);
       if (c) connectors[id] = c;

@@ -293,7 +293,7 @@ export class SimCharger {
   private scheduleMeter(index: number) {
     const interval = Number(this.config.get('MeterValueSampleInterval')!.value) || this.o.intervalS;
     // A meter samples on its own clock, every MeterValueSampleInterval, however long the central
-    // system takes to answer (1.6 §9.1.18 MeterValueSampleInterval: "interval between sampling"):
+    // system takes to answer (1.6 §9.1.19 MeterValueSampleInterval: "interval between sampling"):
     // the next sample is due one interval after the previous was due, not after its answer. A
     // charger that fell behind (answers slower than the interval) sends the next one at once,
     // never a burst of the missed ones: one CALL outstanding at a time (OCPP-J 1.6 §4.1.1).

@@ -92,7 +92,7 @@ describe('deviations real chargers send (docs/chargers.md)', () => {
     await cp.close();
   });
 
-  it('a StopTransaction reason outside §7.42 closes the session as Other; a context in another spelling', async () => {
+  it('a StopTransaction reason outside §7.36 closes the session as Other; a context in another spelling', async () => {
     const { cp, base } = await bendyCharger('DEV-REASON');
     const { transactionId } = (await cp.call('StartTransaction', { connectorId: 1, idTag: 'NOA', meterStart: 100, timestamp: '2026-11-22T10:00:00.000Z' })) as { transactionId: number };
     const res = await cp.call('StopTransaction', {

@@ -486,7 +486,7 @@ function hasUnsafeInteger(root: unknown): boolean {
 export type Expectation =
   /** The connection is closed with one of these codes (and nothing else is required). */
   | { kind: 'close'; codes: number[]; why: string }
-  /** No answer at all: a CALLRESULT or CALLERROR from the charger is never answered (OCPP-J §4.1.3). */
+  /** No answer at all: a CALLRESULT or CALLERROR from the charger is never answered (OCPP-J 1.6 §4.1.3). */
   | { kind: 'none'; why: string }
   /** At most one CALLERROR (an empty frame, an unknown message type: "ignore the payload", §4.1.3). */
   | { kind: 'maybe-error'; id: string; why: string }

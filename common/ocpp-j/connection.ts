@@ -294,7 +294,7 @@ export class OcppConnection {
     } catch (err) {
       const e = asRpcError(err);
       this.reportBad(data, e);
-      // Never answer a CALLRESULT or CALLERROR (OCPP-J §4.1.3): only a CALL or unknown type.
+      // Never answer a CALLRESULT or CALLERROR (OCPP-J 1.6 §4.1.3): only a CALL or unknown type.
       if (messageType !== CALLRESULT && messageType !== CALLERROR) this.sendError(messageId, e);
     }
   }

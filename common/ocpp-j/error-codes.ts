@@ -2,7 +2,7 @@
  * CALLERROR codes per OCPP-J version: one table, used for every CALLERROR the gateway sends and
  * for the events that name the code the charger received.
  *
- * Inside the code base errors carry OCPP-J 2.0.1's names (part 4 §4.3, Table 9: FormatViolation,
+ * Inside the code base errors carry OCPP-J 2.0.1's names (part 4 §4.3, Table 8: FormatViolation,
  * OccurrenceConstraintViolation, RpcFrameworkError, MessageTypeNotSupported, ...), which is also
  * what ocpp-rpc's error classes use, except that its validator emits the 1.6 misspelling
  * `OccurenceConstraintViolation`. On an ocpp1.6 connection only the ten codes of OCPP-J 1.6
@@ -37,7 +37,7 @@ const TO_16: Readonly<Record<string, string>> = {
   MessageTypeNotSupported: 'NotSupported',
 };
 
-/** OCPP-J 2.0.1 part 4 §4.3 Table 9. */
+/** OCPP-J 2.0.1 part 4 §4.3 Table 8. */
 export const OCPP201_ERROR_CODES = [
   'FormatViolation',
   'GenericError',

@@ -18,7 +18,7 @@ const site = z
   })
   .strict();
 
-// OCPP 1.6 security whitepaper §3.1 (profile 1): the Basic-auth password is 16-40 characters.
+// OCPP 1.6 security whitepaper §2.3.1 A00.FR.205 (profile 1): the Basic-auth password is 16-40 characters.
 const ocppPassword = z.string().min(16, 'OCPP passwords are 16-40 characters (security profile 1)').max(40);
 // OCPP 1.6 security whitepaper §2.1: 1 = Basic over ws, 2 = TLS + Basic, 3 = TLS client certificate.
 const securityProfile = z.union([z.literal(1), z.literal(2), z.literal(3)]);

@@ -1,4 +1,4 @@
-/** RFID / ID tags that may charge: they answer Authorize and StartTransaction (OCPP 1.6 §4.1, §7.25). */
+/** RFID / ID tags that may charge: they answer Authorize and StartTransaction (OCPP 1.6 §4.1, §7.27 IdTagInfo). */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -28,7 +28,7 @@ export const MAX_TIMEOUT_MS = 300_000;
 /**
  * A command's payload as it may be shown in events and logs: the value of ChangeConfiguration
  * `AuthorizationKey` (the charger's Basic password, whitepaper §2.3 A00.FR.205) never is.
- * Configuration keys are CiString50Type (OCPP 1.6 §5.3): compared case-insensitively.
+ * Configuration keys are CiString50Type (OCPP 1.6 §6.9 ChangeConfiguration.req): compared case-insensitively.
  */
 export function shownPayload(cmd: Pick<Command, 'action' | 'payload'>): Record<string, unknown> {
   const p = cmd.payload;
@@ -93,7 +93,7 @@ export function checkCommand(cmd: Command, shadow: Shadow | null): ReplyError | 
     return { code: 'invalid', message: `${v.error.rpcErrorCode}: ${v.error.message}`, field: path ? `payload.${path}` : 'payload' };
   }
   // A connector the charger never reported does not exist. Connector 0 is the charge point
-  // itself (OCPP 1.6 §3.3); before the first StatusNotification nothing is known: let it pass.
+  // itself (OCPP 1.6 §3.8); before the first StatusNotification nothing is known: let it pass.
   const connectorId = cmd.payload['connectorId'];
   if (shadow && typeof connectorId === 'number' && connectorId > 0) {
     const known = Object.keys(shadow.connectors).map(Number).filter((n) => n > 0);

@@ -1,7 +1,7 @@
 import type { AttrValue } from '../../device-registry/store/types.ts';
 import type { Handler } from './types.ts';
 
-// OCPP 1.6 §4.2 / §6.4: the static attributes a charger reports about itself.
+// OCPP 1.6 §4.2 / §6.3: the static attributes a charger reports about itself.
 const STATIC_KEYS = [
   'chargePointVendor',
   'chargePointModel',
@@ -56,6 +56,6 @@ export const bootNotification: Handler<'BootNotification'> = async (ctx, req) =>
     serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber,
   });
   if (status !== 'Accepted') session.log.warn({ status }, 'boot not accepted');
-  // interval: heartbeat interval when Accepted, retry wait otherwise (§7.4 BootNotification.conf).
+  // interval: heartbeat interval when Accepted, retry wait otherwise (§6.4 BootNotification.conf).
   return { status, currentTime: now.toISOString(), interval: config.HEARTBEAT_INTERVAL };
 };

@@ -5,9 +5,9 @@ import type { Handler } from './types.ts';
 import { resolveUnknownStop } from '../offline-sessions.ts';
 
 /**
- * OCPP 1.6 §4.10 / §6.50. The stop may arrive late (the charger was offline) and with another
+ * OCPP 1.6 §4.10 / §6.49. The stop may arrive late (the charger was offline) and with another
  * idTag than the start (field notes): the session closes with the charger's own time and
- * meter reading. transactionData is telemetry like MeterValues (§7.45) and is published.
+ * meter reading. transactionData is telemetry like MeterValues (§7.33 MeterValue) and is published.
  */
 export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   const { session, store } = ctx;
@@ -72,7 +72,7 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
     await store.stopTransaction(known.id, {
       meterStop: req.meterStop,
       stoppedAt,
-      // §7.42 Reason: "Local" is the value to assume when the field is absent.
+      // §4.10 / §7.36 Reason: "Local" is the value to assume when the field is absent.
       stopReason: req.reason ?? 'Local',
       stopIdTag: req.idTag ?? null,
     });

@@ -1,6 +1,6 @@
 /**
  * Lookup tables for the MeterValues normalizer, built once at module load.
- * OCPP 1.6 §7.31 Measurand, §7.33 Phase, §7.45 UnitOfMeasure, §7.30 Location.
+ * OCPP 1.6 §7.31 Measurand, §7.34 Phase, §7.45 UnitOfMeasure, §7.30 Location.
  */
 
 export type Dimension = 'current' | 'voltage' | 'power' | 'reactivePower' | 'energy' | 'reactiveEnergy' | 'frequency' | 'percent' | 'temperature' | 'ratio' | 'rpm';
@@ -85,7 +85,7 @@ export const UNITS = new Map<string, UnitInfo>([
   ['hz', U('Hz', ['frequency'])],
 ]);
 
-/** Phases (§7.33), canonical spelling by lowercase. */
+/** Phases (§7.34), canonical spelling by lowercase. */
 export const PHASES = new Map<string, string>(
   ['L1', 'L2', 'L3', 'N', 'L1-N', 'L2-N', 'L3-N', 'L1-L2', 'L2-L3', 'L3-L1'].map((p) => [p.toLowerCase(), p]),
 );

@@ -89,7 +89,7 @@ describe('units are converted to the fixed ones (§7.45 UnitOfMeasure)', () => {
   });
 });
 
-describe('spec defaults (§7.45)', () => {
+describe('spec defaults (§7.43)', () => {
   it('an absent measurand is Energy.Active.Import.Register in Wh', () => {
     expect(normalizeMeterValue(aMeterValue([{ value: '2087100' }])).values).toEqual({ energy: 2087100 });
   });
@@ -121,7 +121,7 @@ describe('numbers come as strings', () => {
   );
 });
 
-describe('SignedData (§7.46 ValueFormat)', () => {
+describe('SignedData (§7.49 ValueFormat)', () => {
   it('is kept verbatim as a string and never parsed', () => {
     const blob = '3082 0000 1234';
     const r = normalizeMeterValue(

@@ -51,7 +51,7 @@ export interface NormalizedSample {
   warnings: NormalizeWarning[];
 }
 
-// OCPP 1.6 §7.45: measurand defaults to Energy.Active.Import.Register.
+// OCPP 1.6 §7.43 SampledValue: measurand defaults to Energy.Active.Import.Register.
 const DEFAULT_MEASURAND = MEASURAND_BY_LOWER.get('energy.active.import.register')!;
 
 // Strict decimal number: no hex, no Infinity, no trailing unit, no empty string.
@@ -124,7 +124,7 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
     }
     const key = phase ? `${info.attr}_${phase}` : info.attr;
 
-    // §7.45 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
+    // §7.49 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
     if (sv.format === 'SignedData') {
       const signedKey = location === 'Outlet' || location === '' ? `${key}_signed` : `${key}_${location}_signed`;
       if (signedKey in values) warnings.push(duplicate(info.name, phase, sv.value));
@@ -194,7 +194,7 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
 /**
  * interface.md: energy and power are the sum over L1..L3, the others the mean; a value on N
  * is never the total, and line-to-line voltages are not averaged into a phase voltage.
- * A voltage given only line to line (L1-L2, L2-L3, L3-L1, §7.33) gives the phase-to-neutral
+ * A voltage given only line to line (L1-L2, L2-L3, L3-L1, §7.34) gives the phase-to-neutral
  * voltage of a balanced three-phase system: the mean line-to-line voltage / √3 (400 V -> 230.9 V),
  * so that `voltage` means the same on every AC charger (docs/measurands.md).
  */

@@ -24,7 +24,7 @@ describe('an out-of-enum value is mapped to the nearest defined one, kept raw, o
     // §7.6 OtherError: "Other type of error. More information in vendorErrorCode."
     ['errorCode', 'Error', errorCodes, 'enumFallback', 'OtherError'],
     ['errorCode', 'E-042', errorCodes, 'enumFallback', 'OtherError'],
-    // §7.42 Reason Other.
+    // §7.36 Reason Other.
     ['reason', 'Timeout', reasons, 'enumFallback', 'Other'],
     ['reason', 'ev_disconnected', reasons, 'enumSynonym', 'EVDisconnected'],
     // §7.45 UnitOfMeasure spellings.

@@ -9,7 +9,7 @@
  *    `sample_periodic` -> `Sample.Periodic`, `%` -> `Percent`): `enumSynonym`;
  * 3. the enumeration's own catch-all where it has one (`errorCode` -> `OtherError`, OCPP 1.6
  *    §7.6: "Other type of error. More information in vendorErrorCode"; StopTransaction `reason`
- *    -> `Other`, §7.42): `enumFallback`;
+ *    -> `Other`, §7.36): `enumFallback`;
  * 4. kept as sent where the consumer copes with any string (the sampledValue fields: the
  *    MeterValues normalizer converts a unit it knows such as `Hz`, publishes an unknown unit
  *    unconverted and drops an unknown measurand or phase with a telemetry warning, so one bad
@@ -25,7 +25,7 @@ export interface EnumRepair {
   value: string;
 }
 
-/** Enumerations with a catch-all value (OCPP 1.6 §7.6 ChargePointErrorCode, §7.42 Reason). */
+/** Enumerations with a catch-all value (OCPP 1.6 §7.6 ChargePointErrorCode, §7.36 Reason). */
 export const ENUM_FALLBACK: Readonly<Record<string, string>> = { errorCode: 'OtherError', reason: 'Other' };
 
 /**
@@ -34,7 +34,7 @@ export const ENUM_FALLBACK: Readonly<Record<string, string>> = { errorCode: 'Oth
  */
 export const FALLBACK_ORIGINAL_IN: Readonly<Record<string, string>> = { errorCode: 'vendorErrorCode' };
 
-/** SampledValue fields (§7.45) kept as sent when nothing defined matches. */
+/** SampledValue fields (§7.43) kept as sent when nothing defined matches. */
 export const ENUM_KEPT_RAW: ReadonlySet<string> = new Set(['context', 'format', 'measurand', 'phase', 'location', 'unit']);
 
 /**

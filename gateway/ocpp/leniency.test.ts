@@ -151,7 +151,7 @@ describe('lenient: out-of-enum and over-long values (issue 16)', () => {
       ['meterValue[0].sampledValue[1].phase:enumSynonym', 'meterValue[0].sampledValue[0]:sampleDropped'],
     ],
     [
-      'StopTransaction reason out of enum -> Other (§7.42), transactionData like MeterValues',
+      'StopTransaction reason out of enum -> Other (§7.36), transactionData like MeterValues',
       'StopTransaction',
       { transactionId: 1, meterStop: 10, timestamp: '2026-01-01T00:00:00Z', reason: 'Timeout', transactionData: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ value: '1', context: 'transaction_end' }] }] },
       { transactionId: 1, meterStop: 10, timestamp: '2026-01-01T00:00:00Z', reason: 'Other', transactionData: [{ timestamp: '2026-01-01T00:00:00Z', sampledValue: [{ value: '1', context: 'Transaction.End' }] }] },

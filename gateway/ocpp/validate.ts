@@ -125,7 +125,7 @@ function withoutEnums(node: unknown, fields: ReadonlySet<string>, name = ''): un
   return out;
 }
 
-/** One SampledValue (OCPP 1.6 §7.45) as the lenient pass accepts it, to drop a bad one alone. */
+/** One SampledValue (OCPP 1.6 §7.43) as the lenient pass accepts it, to drop a bad one alone. */
 const sampledValueSchema = (ajv.getSchema('ocpp16-relaxed-MeterValues.req')?.schema as { properties: { meterValue: { items: { properties: { sampledValue: { items: object } } } } } } | undefined)?.properties.meterValue.items.properties.sampledValue.items;
 const sampledValueCheck = sampledValueSchema ? ajv.compile(sampledValueSchema) : undefined;
 
