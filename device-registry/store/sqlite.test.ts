@@ -97,7 +97,9 @@ if (noTmpfs) {
 describe.skipIf(!!noTmpfs)('SQLite registry store on a full file system', () => {
   let fs: Tmpfs | undefined;
   beforeAll(() => {
-    fs = mountTmpfs(8);
+    // One file system for every test of the contract, each with its own database (and WAL,
+    // which may reach a few MiB): room enough that freeing the filler always frees enough.
+    fs = mountTmpfs(64);
   });
   afterAll(() => fs?.unmount());
 
