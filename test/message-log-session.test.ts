@@ -13,7 +13,6 @@ import { runRole, startMosquitto } from './processes.ts';
 import { ADMIN_TOKEN, connectCharger, startSystem } from './harness.ts';
 import { api } from './http.ts';
 
-const ci = !!process.env['CI'] && process.env['CI'] !== 'false';
 const broker = await startMosquitto().catch((err: Error) => err);
 
 /** The message ids the log holds for acme:dev1, read from its file as the API would. */
@@ -35,7 +34,8 @@ async function holds(dir: string, n: number): Promise<void> {
   }
 }
 
-describe.skipIf(broker instanceof Error && !ci)('message log against an external broker', () => {
+// Never skipped: without mosquitto (.ci/run installs it) each test fails with the reason.
+describe('message log against an external broker', () => {
   afterAll(async () => {
     if (!(broker instanceof Error)) await broker.stop();
   });
