@@ -39,11 +39,12 @@ export const bootNotification: Handler<'BootNotification'> = async (ctx, req) =>
     attrs[name] = value;
     if (session.device.attrs[name] !== value) changed = true;
   }
-  // Reconnection storms re-send identical boots: write only what changed.
-  if (changed) {
-    const updated = await store.updateDevice(session.device.id, { attrs });
-    if (updated) session.device = updated;
-  }
+  // Reconnection storms re-send identical boots: write only what changed. Either way the device
+  // is read afresh: an API change (enabled) reaches this thread by message and, with gateways in
+  // processes of their own, not at all, so the copy held since the handshake may be stale. A boot
+  // is rare next to MeterValues, and the hot path stays free of registry calls.
+  const fresh = changed ? await store.updateDevice(session.device.id, { attrs }) : await store.getDevice(session.device.id);
+  if (fresh) session.device = fresh;
   // A disabled device stays connected (so it can be re-enabled) but is not accepted (§4.2).
   const status = session.device.enabled ? config.BOOT_REGISTRATION_STATUS : 'Rejected';
   session.update({
