@@ -9,8 +9,8 @@
  */
 import { parseNumber } from '../meter-values/normalize.ts';
 import { codePoints, FALLBACK_ORIGINAL_IN, NEVER_TRUNCATED, quote, repairEnum, truncate } from './enum-leniency.ts';
-import { requestSchema, type JsonSchema } from './schemas.ts';
-import { sampledValueProblem, validateRepairedRequest, validateRequest, type RpcErrorLike } from './validate.ts';
+import type { JsonSchema, RpcErrorLike, SchemaSet } from './schema-set.ts';
+import { OCPP16 } from './validate.ts';
 
 export type DeviationKind =
   | 'extraKey'
@@ -45,7 +45,7 @@ function isNullish(v: unknown): boolean {
 }
 
 /** `key` is the property the value is under ('' for array items and the root). */
-function repairValue(schema: JsonSchema, value: unknown, path: string, out: Deviation[], key = ''): unknown {
+function repairValue(set: SchemaSet, schema: JsonSchema, value: unknown, path: string, out: Deviation[], key = ''): unknown {
   switch (schema.type) {
     case 'object': {
       if (!isPlainObject(value)) return value;
@@ -73,7 +73,7 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
           continue;
         }
         const before = out.length;
-        const repaired = sub ? repairValue(sub, v, join(path, key), out, key) : v;
+        const repaired = sub ? repairValue(set, sub, v, join(path, key), out, key) : v;
         if (out.length > before && out[out.length - 1]!.kind === 'enumFallback' && Object.hasOwn(FALLBACK_ORIGINAL_IN, key)) (fellBack ??= {})[key] = String(v);
         // defineProperty: a plain assignment of "__proto__" would set the copy's prototype.
         define(result, key, repaired);
@@ -91,8 +91,8 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
     }
     case 'array': {
       if (!Array.isArray(value) || !schema.items) return value;
-      const items = value.map((item, i) => repairValue(schema.items!, item, `${path}[${i}]`, out));
-      return key === 'sampledValue' ? usableSamples(items, path, out) : items;
+      const items = value.map((item, i) => repairValue(set, schema.items!, item, `${path}[${i}]`, out));
+      return key === 'sampledValue' ? usableSamples(set, items, path, out) : items;
     }
     case 'integer':
     case 'number': {
@@ -112,19 +112,19 @@ function repairValue(schema: JsonSchema, value: unknown, path: string, out: Devi
     case 'string': {
       if (typeof value === 'number' || typeof value === 'boolean') {
         out.push({ path, kind: 'stringAsNumber', detail: `${String(value)} read as the string "${String(value)}"` });
-        return repairString(schema, String(value), path, out, key);
+        return repairString(set, schema, String(value), path, out, key);
       }
-      return typeof value === 'string' ? repairString(schema, value, path, out, key) : value;
+      return typeof value === 'string' ? repairString(set, schema, value, path, out, key) : value;
     }
     default:
       return value;
   }
 }
 
-function repairString(schema: JsonSchema, value: string, path: string, out: Deviation[], key: string): string {
+function repairString(set: SchemaSet, schema: JsonSchema, value: string, path: string, out: Deviation[], key: string): string {
   if (schema.enum && !schema.enum.includes(value)) {
     const r = repairEnum(key, value, schema.enum);
-    if (r?.kind === 'enumKeptRaw') out.push({ path, kind: r.kind, detail: `${quote(value)} is not a ${key} of OCPP 1.6: kept as sent` });
+    if (r?.kind === 'enumKeptRaw') out.push({ path, kind: r.kind, detail: `${quote(value)} is not a ${key} of ${set.name}: kept as sent` });
     else if (r) out.push({ path, kind: r.kind, detail: `${quote(value)} read as "${r.value}"` });
     if (r) return r.value;
   }
@@ -149,8 +149,8 @@ function define(o: Record<string, unknown>, key: string, value: unknown): void {
  * dropped, as long as one usable sample is left in its meterValue; otherwise the request gets
  * the CALLERROR of the first failure (there is nothing left to publish).
  */
-function usableSamples(items: unknown[], path: string, out: Deviation[]): unknown[] {
-  const problems = items.map((item) => sampledValueProblem(item));
+function usableSamples(set: SchemaSet, items: unknown[], path: string, out: Deviation[]): unknown[] {
+  const problems = items.map((item) => set.sampledValueProblem(item));
   if (!problems.some((p) => p !== null) || problems.every((p) => p !== null)) return items;
   const kept: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -166,11 +166,11 @@ function join(path: string, key: string): string {
 }
 
 /** Returns a repaired copy (the input is never mutated) and what was changed. */
-export function repairRequest(action: string, params: unknown): { params: unknown; deviations: Deviation[] } {
-  const schema = requestSchema(action);
+export function repairRequest(action: string, params: unknown, set: SchemaSet = OCPP16): { params: unknown; deviations: Deviation[] } {
+  const schema = set.requestSchema(action);
   const deviations: Deviation[] = [];
   if (!schema) return { params, deviations };
-  return { params: repairValue(schema, params, '', deviations), deviations };
+  return { params: repairValue(set, schema, params, '', deviations), deviations };
 }
 
 export type Checked = { ok: true; params: unknown; deviations: Deviation[] } | { ok: false; error: RpcErrorLike; deviations: Deviation[] };
@@ -178,12 +178,12 @@ export type Checked = { ok: true; params: unknown; deviations: Deviation[] } | {
 const NONE: Deviation[] = [];
 
 /** Validate; when that fails and the charger is treated leniently, repair and validate again. */
-export function checkRequest(action: string, params: unknown, lenient: boolean): Checked {
-  const first = validateRequest(action, params);
+export function checkRequest(action: string, params: unknown, lenient: boolean, set: SchemaSet = OCPP16): Checked {
+  const first = set.validateRequest(action, params);
   if (first.ok) return { ok: true, params, deviations: NONE };
   if (!lenient) return { ok: false, error: first.error, deviations: NONE };
-  const repaired = repairRequest(action, params);
-  const second = validateRepairedRequest(action, repaired.params);
+  const repaired = repairRequest(action, params, set);
+  const second = set.validateRepairedRequest(action, repaired.params);
   if (second.ok) return { ok: true, params: repaired.params, deviations: repaired.deviations };
   return { ok: false, error: second.error, deviations: repaired.deviations };
 }

@@ -1,0 +1,6 @@
+/** The OCPP 2.1 schema set (gateway/ocpp/schema-set.ts), built once per thread at load. */
+import { createSchemaSet } from '../../ocpp/schema-set.ts';
+import { loadSchemas } from '../schema-loader.ts';
+
+const { requests, responses } = await loadSchemas('ocpp2_1');
+export const OCPP21 = createSchemaSet('OCPP 2.1', requests, responses);
