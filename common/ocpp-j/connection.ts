@@ -30,6 +30,9 @@ export type RpcError = Error & { rpcErrorCode: string; details?: unknown };
 const CALL = 2;
 const CALLRESULT = 3;
 const CALLERROR = 4;
+/** OCPP-J 2.1 only: an error about a CALLRESULT received, and an unanswered message. */
+const CALLRESULTERROR = 5;
+const SEND = 6;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
@@ -40,6 +43,8 @@ export interface InboundCall {
   messageId: string;
   /** The payload's JSON text as the peer sent it (payload-text.ts); absent for a malformed CALL. */
   payloadText?: string | undefined;
+  /** An OCPP-J 2.1 SEND (message type 6): handled like a CALL, never answered. */
+  send?: boolean | undefined;
 }
 export type CallHandler = (call: InboundCall) => Promise<unknown>;
 
@@ -118,6 +123,11 @@ export class OcppConnection {
   onHeard: ((now: number) => void) | undefined;
   onBadMessage: ((frame: Buffer, error: RpcError) => void) | undefined;
   onClose: ((code: number, reason: string) => void) | undefined;
+  /**
+   * OCPP-J 2.1 CALLRESULTERROR (message type 5): the peer could not use a CALLRESULT we sent
+   * (its message id, code and description). Never answered.
+   */
+  onResultError: ((messageId: string, error: RpcError) => void) | undefined;
 
   private state = OPEN;
   /** Inbound calls being handled, by message id; created on first use. */
@@ -139,6 +149,8 @@ export class OcppConnection {
   readonly ws: WebSocket;
   readonly protocol: string;
   readonly remoteAddress: string;
+  /** Message types 5 and 6 exist from OCPP-J 2.1 on; on 1.6 and 2.0.1 they are unknown types. */
+  private readonly v21: boolean;
   private readonly defaultTimeoutMs: number;
   /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one at a time); past it, reading pauses. */
   private readonly maxInbound: number;
@@ -146,6 +158,7 @@ export class OcppConnection {
   constructor(ws: WebSocket, protocol: string, remoteAddress: string, defaultTimeoutMs: number, maxInbound = 1) {
     this.ws = ws;
     this.protocol = protocol;
+    this.v21 = protocol === 'ocpp2.1';
     this.remoteAddress = remoteAddress;
     this.defaultTimeoutMs = defaultTimeoutMs;
     this.maxInbound = maxInbound;
@@ -202,6 +215,16 @@ export class OcppConnection {
       queue.push(c);
       this.sendNext();
     });
+  }
+
+  /**
+   * OCPP-J 2.1 SEND (message type 6): a message the peer never answers, so it is neither
+   * queued nor timed; false when it could not go out (not 2.1, or the socket is not open).
+   */
+  sendUnconfirmed(method: string, params: unknown): boolean {
+    if (!this.v21 || this.state !== OPEN || this.ws.readyState !== OPEN) return false;
+    this.ws.send(JSON.stringify([SEND, randomUUID(), method, params]));
+    return true;
   }
 
   async close(opts: CloseOptions = {}): Promise<{ code: number; reason: string }> {
@@ -268,17 +291,20 @@ export class OcppConnection {
       if (typeof messageType !== 'number') throw createRPCError('RpcFrameworkError', 'Message type must be a number', {});
       // OCPP-J 1.6 §4.1.3 / 2.0.1 part 4 §4.1.3: the payload of an unknown message type is
       // ignored; the CALLERROR tells the charger (2.0.1 names it MessageTypeNotSupported).
-      if (messageType !== CALL && messageType !== CALLRESULT && messageType !== CALLERROR) {
-        throw createRPCError('MessageTypeNotSupported', 'Unrecognised message type', {});
-      }
+      const known = messageType === CALL || messageType === CALLRESULT || messageType === CALLERROR || (this.v21 && (messageType === SEND || messageType === CALLRESULTERROR));
+      if (!known) throw createRPCError('MessageTypeNotSupported', 'Unrecognised message type', {});
       if (typeof frame[1] !== 'string') throw createRPCError('RpcFrameworkError', 'Message ID must be a string', {});
       if (frame[1].length > MAX_MESSAGE_ID_LENGTH) throw createRPCError('RpcFrameworkError', `Message ID longer than ${MAX_MESSAGE_ID_LENGTH} characters`, {});
-      if (messageType === CALL) {
+      if (messageType === CALLRESULTERROR) {
+        // About an answer of ours: nothing to settle and nothing to reply.
+        this.reportResultError(messageId, peerError(frame[2], frame[3], frame[4]));
+      } else if (messageType === CALL || messageType === SEND) {
         if (typeof frame[2] !== 'string') throw createRPCError('RpcFrameworkError', 'Method must be a string', {});
         const call: InboundCall = { messageId, method: frame[2], params: frame[3], payloadText: frame.length === 4 ? callPayloadText(text) : undefined };
+        if (messageType === SEND) call.send = true;
         if (this.inbound?.has(messageId) || this.held?.some((h) => h.messageId === messageId)) this.duplicate(messageId, call.method);
         else if (this.held?.length || (this.inbound?.size ?? 0) >= this.maxInbound) this.hold(call);
-        else this.answer(call.messageId, call.method, call.params, call.payloadText);
+        else this.answer(call);
       } else {
         const c = this.current;
         if (!c || c.id !== messageId) {
@@ -294,8 +320,10 @@ export class OcppConnection {
     } catch (err) {
       const e = asRpcError(err);
       this.reportBad(data, e);
-      // Never answer a CALLRESULT or CALLERROR (OCPP-J 1.6 §4.1.3): only a CALL or unknown type.
-      if (messageType !== CALLRESULT && messageType !== CALLERROR) this.sendError(messageId, e);
+      // Never answer a CALLRESULT or CALLERROR (OCPP-J 1.6 §4.1.3): only a CALL or unknown type;
+      // nor, on 2.1, a SEND or a CALLRESULTERROR, which are never answered.
+      const unanswered = messageType === CALLRESULT || messageType === CALLERROR || (this.v21 && (messageType === SEND || messageType === CALLRESULTERROR));
+      if (!unanswered) this.sendError(messageId, e);
     }
   }
 
@@ -307,13 +335,23 @@ export class OcppConnection {
     }
   }
 
-  private answer(messageId: string, method: string, params: unknown, payloadText?: string): void {
+  private reportResultError(messageId: string, e: RpcError): void {
+    try {
+      this.onResultError?.(messageId, e);
+    } catch {
+      // As for reportBad.
+    }
+  }
+
+  /** Handles a CALL (answered) or a 2.1 SEND (never answered), counted alike by flow control. */
+  private answer(call: InboundCall): void {
+    const { messageId, method } = call;
     const inbound = (this.inbound ??= new Map());
     if (inbound.has(messageId)) return this.duplicate(messageId, method);
     const handler = this.handler;
     let pending: Promise<unknown>;
     try {
-      pending = handler ? handler({ method, params, messageId, payloadText }) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method.slice(0, 64)}' calls`, {}));
+      pending = handler ? handler(call) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method.slice(0, 64)}' calls`, {}));
     } catch (err) {
       // A handler that throws instead of rejecting.
       pending = Promise.reject(err);
@@ -321,12 +359,12 @@ export class OcppConnection {
     const done = pending.then(
       (result) => {
         inbound.delete(messageId);
-        this.sendResult(messageId, result);
+        if (!call.send) this.sendResult(messageId, result);
         this.next();
       },
       (err: unknown) => {
         inbound.delete(messageId);
-        this.sendError(messageId, asRpcError(err));
+        if (!call.send) this.sendError(messageId, asRpcError(err));
         this.next();
       },
     );
@@ -353,8 +391,7 @@ export class OcppConnection {
     const held = this.held;
     // Closing: what is held is not answered (the peer resends it after reconnecting).
     while (held?.length && (this.inbound?.size ?? 0) < this.maxInbound && this.state === OPEN) {
-      const c = held.shift()!;
-      this.answer(c.messageId, c.method, c.params, c.payloadText);
+      this.answer(held.shift()!);
     }
     if (!held?.length && this.ws.isPaused && this.state !== CLOSED) {
       // We were not reading: the silence meanwhile was ours, not the peer's.
