@@ -65,6 +65,15 @@ const schema = z
     /** WebSocket ping interval, seconds; 0 disables. Reaps sockets that died without a close frame. */
     WS_PING_INTERVAL: z.coerce.number().min(0).default(30),
     OCPP_LENIENT: bool.default(true),
+    /**
+     * The OCPP-J subprotocols accepted, comma-separated (gateway/protocols/adapter.ts); a charger
+     * offering several gets its device's `ocppProtocol`, else its own first choice among these.
+     */
+    OCPP_PROTOCOLS: z
+      .string()
+      .default('ocpp1.6,ocpp2.0.1,ocpp2.1')
+      .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== ''))
+      .pipe(z.array(z.enum(['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'], { message: 'expected ocpp1.6, ocpp2.0.1 or ocpp2.1' })).min(1, 'at least one subprotocol')),
     OCPP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Commands that may wait per charger behind the one on the wire; past it a command is answered `busy`. */
     OCPP_MAX_QUEUED_COMMANDS: z.coerce.number().int().min(0).default(100),

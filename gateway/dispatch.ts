@@ -1,6 +1,7 @@
 /**
  * Every CALL a charger sends goes through here: presence, validation (strict or lenient),
- * the handler from the table, and one `events` message per exchange (interface.md).
+ * the handler from the table of the session's protocol adapter (protocols/adapter.ts), and one
+ * `events` message per exchange (interface.md).
  * Handlers throw ocpp-rpc errors; ocpp-rpc turns them into the CALLERROR frame and the
  * connection stays up.
  */
@@ -8,7 +9,6 @@ import { createRPCError } from 'ocpp-rpc';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import type { Config } from '../common/config.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
-import { handlers } from './handlers/index.ts';
 import type { Handler, HandlerContext } from './handlers/types.ts';
 import { checkRequest } from './ocpp/leniency.ts';
 import type { OcppError } from './payloads.ts';
@@ -17,8 +17,6 @@ import type { TelemetrySink } from './telemetry-sink.ts';
 import { storageProblem } from '../common/health.ts';
 import { JournalUnavailableError } from '../common/journal/journal.ts';
 import { observeCall } from './metrics.ts';
-
-const table = handlers as unknown as Record<string, Handler<never> | undefined>;
 
 export interface Call {
   method: string;
@@ -40,8 +38,19 @@ function isRpcError(err: unknown): err is RpcErrorLike & Error {
 /** A refused request's text larger than this is not repeated in its event (the frame may be MiBs). */
 const MAX_REFUSED_REQUEST_TEXT = 16 * 1024;
 
-/** The actions whose answer says their telemetry was kept (OCPP 1.6 §3.7 and §4.7). */
-const TELEMETRY_ACTIONS: ReadonlySet<string> = new Set(['MeterValues', 'StartTransaction', 'StopTransaction']);
+/**
+ * OCPP 2.0.1 B02.FR.09 / B03.FR.07 (TC_B_30_CSMS): while its boot is Pending or Rejected a
+ * station may send nothing but BootNotification, or (Pending) what GetBaseReport, GetReport and
+ * TriggerMessage asked for; anything else is answered SecurityError. 1.6 chargers are not held
+ * to it (1.6 §4.2 says the same, but field chargers send StatusNotification regardless and
+ * refusing it would lose the state).
+ */
+function refusedBeforeAcceptance(session: ChargerSession, action: string): boolean {
+  if (session.adapter.family !== '2.x' || action === 'BootNotification') return false;
+  const r = session.shadow.registration;
+  if (r === 'Rejected') return true;
+  return r === 'Pending' && action !== 'NotifyReport' && !session.triggered.has(action);
+}
 
 export function createDispatcher(deps: { store: RegistryStore; config: Config; telemetry: TelemetrySink }) {
   const { store, config, telemetry } = deps;
@@ -54,11 +63,12 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
     let response: unknown;
     let error: OcppError | undefined;
     try {
-      // Own keys only: an action named "constructor" or "__proto__" is just unknown.
-      const handler = Object.hasOwn(table, call.method) ? table[call.method] : undefined;
+      const adapter = session.adapter;
+      const handler = adapter.handler(call.method);
       if (!handler) throw createRPCError('NotImplemented', `Unable to handle '${call.method}' calls`);
+      if (refusedBeforeAcceptance(session, call.method)) throw createRPCError('SecurityError', `${call.method} before the BootNotification was accepted (registration ${session.shadow.registration})`);
       const lenient = session.device.lenient ?? config.OCPP_LENIENT;
-      const checked = checkRequest(call.method, call.params, lenient);
+      const checked = checkRequest(call.method, call.params, lenient, adapter.schemas);
       if (!checked.ok || checked.deviations.length) {
         session.event({
           type: 'protocolWarning',
@@ -72,7 +82,7 @@ export function createDispatcher(deps: { store: RegistryStore; config: Config; t
       if (!checked.ok) throw checked.error;
       // Refused before any work when the telemetry cannot be kept (a full disk): the charger
       // retries a transaction-related message later (OCPP 1.6 §3.7) and keeps what it sampled.
-      const refusal = TELEMETRY_ACTIONS.has(call.method) ? telemetry.refusal : null;
+      const refusal = adapter.telemetryActions.has(call.method) ? telemetry.refusal : null;
       if (refusal) throw createRPCError('InternalError', `telemetry cannot be stored now (${refusal.code}); retry later`);
       const ctx: HandlerContext = { session, store, config, messageId: call.messageId };
       session.takeTicket();

@@ -45,7 +45,6 @@ export interface SecurityRefusal {
 /** Why a known device's password check failed (its `handshakeRefused` event). */
 export type PasswordRefusal = 'PASSWORD_MISSING' | 'PASSWORD_WRONG';
 
-export const SUPPORTED_PROTOCOLS = ['ocpp1.6'] as const;
 
 /** A profile-3 charger whose certificate ends within this many days is warned about at connect. */
 export const CERT_EXPIRY_WARNING_DAYS = 30;
@@ -117,11 +116,12 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
   // without a lookup or a password check: scrypt is the expensive part of a handshake.
   const gate = throttle?.admit(identity, address);
   if (gate && !gate.allowed) return { ok: false, status: 429, message: `Too many failed authentications; retry in ${Math.ceil(gate.retryAfterMs / 1000)} s`, reason: 'THROTTLED' };
-  let protocol: string | false = false;
+  // The charger's order is its preference (OCPP-J 2.0.1 part 4 §3.1.3: "ocpp2.0.1, ocpp1.6 ...
+  // with a preference for the former"); the device's own choice comes first once it is known.
+  const enabled: readonly string[] = config.OCPP_PROTOCOLS;
+  const usable = [...input.protocols].filter((p) => enabled.includes(p));
   if (input.protocols.size > 0) {
-    const p = SUPPORTED_PROTOCOLS.find((sp) => input.protocols.has(sp));
-    if (!p) return { ok: false, status: 400, message: `Unsupported subprotocol; supported: ${SUPPORTED_PROTOCOLS.join(', ')}`, reason: 'UNSUPPORTED_SUBPROTOCOL' };
-    protocol = p;
+    if (usable.length === 0) return { ok: false, status: 400, message: `Unsupported subprotocol; supported: ${enabled.join(', ')}`, reason: 'UNSUPPORTED_SUBPROTOCOL' };
   } else {
     // OCPP-J 1.6 §3.1.2 requires the header; some older firmwares omit it. Serve them as 1.6.
     log.warn({ chargePointId: identity }, 'no Sec-WebSocket-Protocol offered: serving as ocpp1.6');
@@ -199,5 +199,7 @@ export async function admit(input: HandshakeInput, deps: { store: RegistryStore;
     }
     throttle?.succeeded(identity, address);
   }
+  const preferred = device.ocppProtocol;
+  const protocol: string | false = usable.length === 0 ? false : preferred && usable.includes(preferred) ? preferred : usable[0]!;
   return { ok: true, device, protocol };
 }

@@ -26,6 +26,7 @@ import { within } from '../common/deadline.ts';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import { PresenceSweeper } from './presence.ts';
 import { ChargerSession } from './session.ts';
+import { adapterFor } from './protocols/index.ts';
 import { republishStoredShadows } from './republish.ts';
 import { restoreShadow } from './shadow-restore.ts';
 import { createShadowWriter } from './shadow-writer.ts';
@@ -175,7 +176,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const cpId = device.chargePointId;
       const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId });
-      const session = new ChargerSession(device, client.protocol, bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
+      const session = new ChargerSession(device, adapterFor(client.protocol), bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
       // The last known shadow (issue 16): a charger reconnecting mid-session sends no
       // BootNotification or StatusNotification (OCPP 1.6 §4.2, §4.9). Marked since the read, if
       // anything was: newer than what the registry answered.
@@ -220,6 +221,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
         session.event({ type: 'badMessage', error: { code, message: error.message.slice(0, 255) }, frame: frame.toString('utf8', 0, Math.min(frame.length, 512)) });
         // No stack: the fault is the charger's, and a 3-byte frame must not cost a KiB of log.
         clog.warn({ code, reason: error.message.slice(0, 255), bytes: frame.length }, 'bad OCPP frame');
+      };
+      // OCPP-J 2.1 CALLRESULTERROR: the charger could not use one of our answers.
+      client.onResultError = (messageId, error) => {
+        const code = wireCode(client.protocol, error.rpcErrorCode);
+        session.event({ type: 'resultRefused', messageId, error: { code, message: error.message.slice(0, 255) } });
+        clog.warn({ messageId, code, reason: error.message.slice(0, 255) }, 'charger refused our CALLRESULT (CALLRESULTERROR)');
       };
       client.onClose = (code, reason) => {
         if (conns.get(cpId)?.session === session) conns.delete(cpId);

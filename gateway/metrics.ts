@@ -4,15 +4,14 @@
  * frame's arrival to its telemetry being handed to the broker or journal, the time to the answer,
  * and commands' round trips.
  *
- * Labels stay bounded whatever a charger sends: an action outside OCPP 1.6's is `other`, a
+ * Labels stay bounded whatever a charger sends: an action of no OCPP version is `other`, a
  * result is `ok` or one of the OCPP-J error codes.
  */
 import { Counter, Histogram } from 'prom-client';
 import { threadRegistry } from '../common/metrics/thread.ts';
-import { CENTRAL_SYSTEM_ACTIONS } from './ocpp/v16-types.ts';
-import { handlers } from './handlers/index.ts';
+import { CHARGER_ACTIONS, OCPP_COMMAND_ACTIONS } from './protocols/actions.ts';
 
-const KNOWN = new Set<string>([...Object.keys(handlers), ...CENTRAL_SYSTEM_ACTIONS]);
+const KNOWN = new Set<string>([...CHARGER_ACTIONS, ...OCPP_COMMAND_ACTIONS]);
 const action = (a: string) => (KNOWN.has(a) ? a : 'other');
 // 0.5 ms to 10 s: a hot-path publish is sub-millisecond, a journal sync a few ms, a command
 // to a slow charger seconds.

@@ -7,12 +7,20 @@ import type { NormalizedSample } from './meter-values/normalize.ts';
 export interface AttrsContext {
   connectorId: number;
   transactionId?: number | undefined;
+  /** OCPP 2.x: the EVSE (also `connectorId`, docs/mqtt.md) and the charger's own transaction id. */
+  evseId?: number | undefined;
+  chargerTransactionId?: string | undefined;
+  /** OCPP 2.1 periodic event streams: the monitor a stream reports (protocols/ocpp21/). */
+  variableMonitoringId?: number | undefined;
 }
 
 /** One `attrs` message per OCPP meterValue element, keeping the charger's sample time. */
 export function attrsPayload(sample: NormalizedSample, ctx: AttrsContext): string {
   const out: Record<string, unknown> = { timestamp: sample.timestamp, connectorId: ctx.connectorId };
   if (ctx.transactionId !== undefined) out['transactionId'] = ctx.transactionId;
+  if (ctx.evseId !== undefined) out['evseId'] = ctx.evseId;
+  if (ctx.chargerTransactionId !== undefined) out['chargerTransactionId'] = ctx.chargerTransactionId;
+  if (ctx.variableMonitoringId !== undefined) out['variableMonitoringId'] = ctx.variableMonitoringId;
   if (sample.context !== undefined) out['context'] = sample.context;
   // Telemetry keys never collide with the envelope keys above: they come from a fixed table.
   Object.assign(out, sample.values);
@@ -43,8 +51,10 @@ export type GatewayEvent =
   | { type: 'offline'; reason: 'heartbeatTimeout'; lastSeen: string | null; toleranceSeconds: number }
   | { type: 'protocolWarning'; action: string; messageId: string; deviations: unknown[]; error?: OcppError }
   | { type: 'badMessage'; error: OcppError; frame: string }
+  /** OCPP-J 2.1 CALLRESULTERROR (message type 5) about one of our CALLRESULTs. */
+  | { type: 'resultRefused'; messageId: string; error: OcppError }
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
-  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string }
+  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string; /** The version-neutral command it was sent as (commands/neutral.ts). */ neutral?: string | undefined }
   | {
       type: 'transactionWarning';
       action: string;
@@ -56,8 +66,8 @@ export type GatewayEvent =
       meterStop?: number | undefined;
       energyWh?: number | null | undefined;
       stopReason?: string | null | undefined;
-      /** The id the charger used, when it is not the ledger's (an offline-started session). */
-      chargerTransactionId?: number | undefined;
+      /** The id the charger used, when it is not the ledger's (an offline-started session; a 2.x charger's own). */
+      chargerTransactionId?: number | string | undefined;
     };
 
 export function eventPayload(e: GatewayEvent, ts: string): string {

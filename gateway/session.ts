@@ -12,6 +12,7 @@ import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shad
 import { persists } from './shadow-restore.ts';
 import { deviceTopic } from './topics.ts';
 import type { TelemetrySink, Ticket } from './telemetry-sink.ts';
+import type { ProtocolAdapter } from './protocols/adapter.ts';
 
 const QOS1 = { qos: 1 } as const;
 const RETAINED = { qos: 1, retain: true } as const;
@@ -41,15 +42,21 @@ export class ChargerSession {
   private readonly eventsTopic: string;
   private readonly stateTopic: string;
   device: Device;
-  readonly protocol: string;
+  /** The OCPP version of this connection, chosen at the handshake (protocols/adapter.ts). */
+  readonly adapter: ProtocolAdapter;
+  /**
+   * OCPP 2.x: the actions a TriggerMessage asked for while the boot is Pending, which the
+   * station may then send (B02.FR.09; dispatch.ts).
+   */
+  readonly triggered = new Set<string>();
   private readonly bus: Bus;
   readonly log: Logger;
   private readonly toleranceSeconds: number;
   private readonly telemetry: TelemetrySink;
 
-  constructor(device: Device, protocol: string, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink) {
+  constructor(device: Device, adapter: ProtocolAdapter, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink) {
     this.device = device;
-    this.protocol = protocol;
+    this.adapter = adapter;
     this.bus = bus;
     this.log = log;
     this.toleranceSeconds = toleranceSeconds;
@@ -58,6 +65,10 @@ export class ChargerSession {
     this.eventsTopic = deviceTopic(device.tenant, device.id, 'events');
     this.stateTopic = deviceTopic(device.tenant, device.id, 'state');
     this.shadow = emptyShadow(device);
+  }
+
+  get protocol(): string {
+    return this.adapter.protocol;
   }
 
   get chargePointId(): string {

@@ -32,6 +32,16 @@ function connectorOf(v: unknown): ConnectorState | null {
   const vendorErrorCode = optStr(v['vendorErrorCode']);
   if (info !== undefined) c.info = info;
   if (vendorErrorCode !== undefined) c.vendorErrorCode = vendorErrorCode;
+  // OCPP 2.x fields (shadow.ts ConnectorState), each only when stored with its type.
+  const int = (k: string) => (typeof v[k] === 'number' && Number.isInteger(v[k]) ? (v[k] as number) : undefined);
+  const evseId = int('evseId');
+  const evseConnectorId = int('evseConnectorId');
+  if (evseId !== undefined) c.evseId = evseId;
+  if (evseConnectorId !== undefined) c.evseConnectorId = evseConnectorId;
+  const connectorStatus = optStr(v['connectorStatus']);
+  if (connectorStatus !== undefined) c.connectorStatus = connectorStatus;
+  if ('chargingState' in v) c.chargingState = str(v['chargingState']);
+  if ('chargerTransactionId' in v) c.chargerTransactionId = str(v['chargerTransactionId']);
   return c;
 }
 

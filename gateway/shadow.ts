@@ -12,6 +12,18 @@ export interface ConnectorState {
   transactionId: number | null;
   idTag?: string | null | undefined;
   updatedAt: string;
+  /**
+   * OCPP 2.x only (docs/mqtt.md "OCPP 2.0.1 and 2.1 chargers"): the connector's key is its EVSE
+   * id, the outlet that charges one vehicle at a time (what 1.6 calls a connector); these keep
+   * what the charger said in its own terms: the connector within the EVSE, the 2.x
+   * ConnectorStatus (`status` carries the 1.6 name), the transaction's chargingState, and the
+   * charger's own string transaction id beside ours.
+   */
+  evseId?: number | undefined;
+  evseConnectorId?: number | undefined;
+  connectorStatus?: string | undefined;
+  chargingState?: string | null | undefined;
+  chargerTransactionId?: string | null | undefined;
 }
 
 export interface Shadow {
@@ -44,8 +56,10 @@ export type ShadowEvent =
   | { type: 'seen'; at: string }
   | { type: 'disconnected'; at: string; reason: 'closed' | 'heartbeatTimeout' | 'shutdown' }
   | { type: 'boot'; at: string; registration: string; vendor: string; model: string; firmware?: string | undefined; serialNumber?: string | undefined }
-  | { type: 'status'; at: string; connectorId: number; status: string; errorCode: string; info?: string | undefined; vendorErrorCode?: string | undefined }
-  | { type: 'transactionStarted'; at: string; connectorId: number; transactionId: number; idTag: string }
+  | { type: 'status'; at: string; connectorId: number; status: string; errorCode: string; info?: string | undefined; vendorErrorCode?: string | undefined; v2?: { evseId: number; evseConnectorId: number; connectorStatus: string } | undefined }
+  | { type: 'transactionStarted'; at: string; connectorId: number; transactionId: number; idTag: string; chargerTransactionId?: string | undefined }
+  /** OCPP 2.x TransactionEvent chargingState: `status` is its 1.6 name (protocols/ocpp201/status.ts). */
+  | { type: 'chargingState'; at: string; connectorId: number; chargingState: string; status: string }
   | { type: 'transactionStopped'; at: string; transactionId: number }
   | { type: 'firmwareStatus'; at: string; status: string }
   | { type: 'diagnosticsStatus'; at: string; status: string };
@@ -108,11 +122,18 @@ export function reduceShadow(s: Shadow, e: ShadowEvent): Shadow {
         vendorErrorCode: e.vendorErrorCode,
         updatedAt: e.at,
       };
+      if (e.v2) {
+        next.evseId = e.v2.evseId;
+        next.evseConnectorId = e.v2.evseConnectorId;
+        next.connectorStatus = e.v2.connectorStatus;
+      }
       // A connector that becomes Available has no transaction any more, even if the
       // StopTransaction is still queued on the charger.
       if (e.status === 'Available') {
         next.transactionId = null;
         next.idTag = null;
+        if (next.chargerTransactionId !== undefined) next.chargerTransactionId = null;
+        if (next.chargingState !== undefined) next.chargingState = null;
       }
       return { ...s, lastSeen: e.at, connectors: { ...s.connectors, [String(e.connectorId)]: next } };
     }
@@ -121,13 +142,20 @@ export function reduceShadow(s: Shadow, e: ShadowEvent): Shadow {
       return {
         ...s,
         lastSeen: e.at,
-        connectors: { ...s.connectors, [String(e.connectorId)]: { ...prev, transactionId: e.transactionId, idTag: e.idTag, updatedAt: e.at } },
+        connectors: {
+          ...s.connectors,
+          [String(e.connectorId)]: { ...prev, transactionId: e.transactionId, idTag: e.idTag, updatedAt: e.at, ...(e.chargerTransactionId !== undefined ? { chargerTransactionId: e.chargerTransactionId } : {}) },
+        },
       };
+    }
+    case 'chargingState': {
+      const prev = connector(s, e.connectorId, e.at);
+      return { ...s, lastSeen: e.at, connectors: { ...s.connectors, [String(e.connectorId)]: { ...prev, status: e.status, chargingState: e.chargingState, updatedAt: e.at } } };
     }
     case 'transactionStopped': {
       const connectors: Record<string, ConnectorState> = {};
       for (const [id, c] of Object.entries(s.connectors)) {
-        connectors[id] = c.transactionId === e.transactionId ? { ...c, transactionId: null, idTag: null, updatedAt: e.at } : c;
+        connectors[id] = c.transactionId === e.transactionId ? { ...c, transactionId: null, idTag: null, updatedAt: e.at, ...(c.chargerTransactionId !== undefined ? { chargerTransactionId: null } : {}) } : c;
       }
       return { ...s, lastSeen: e.at, connectors };
     }

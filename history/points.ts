@@ -6,7 +6,7 @@ import { LOCATIONS, PHASES } from '../gateway/meter-values/measurands.ts';
 import { parseDeviceTopic } from '../gateway/topics.ts';
 import type { Point, SeriesSelector } from './types.ts';
 
-const ENVELOPE = new Set(['timestamp', 'connectorId', 'transactionId', 'context']);
+const ENVELOPE = new Set(['timestamp', 'connectorId', 'transactionId', 'context', 'evseId', 'chargerTransactionId', 'variableMonitoringId']);
 const PHASE_SET = new Set(PHASES.values());
 const LOCATION_SET = new Set(LOCATIONS.values());
 

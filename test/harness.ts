@@ -54,13 +54,15 @@ export interface ChargerOptions {
   password?: string;
   strictMode?: boolean;
   path?: string;
+  /** Default ['ocpp1.6']. */
+  protocols?: string[];
 }
 
 export async function connectCharger(sys: { ocppUrl: string }, identity: string, opts: ChargerOptions = {}): Promise<RPCClient> {
   const client = new RPCClient({
     endpoint: sys.ocppUrl + (opts.path ?? ''),
     identity,
-    protocols: ['ocpp1.6'],
+    protocols: opts.protocols ?? ['ocpp1.6'],
     strictMode: opts.strictMode ?? true,
     reconnect: false,
     ...(opts.password !== undefined ? { password: opts.password } : {}),

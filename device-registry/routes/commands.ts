@@ -4,8 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
-import { CENTRAL_SYSTEM_ACTIONS } from '../../gateway/ocpp/v16-types.ts';
-import { failedPath, validateRequest } from '../../gateway/ocpp/validate.ts';
+import { failedPath } from '../../gateway/ocpp/schema-set.ts';
+import { OCPP_COMMAND_ACTIONS } from '../../gateway/protocols/actions.ts';
+import { adapterFor } from '../../gateway/protocols/index.ts';
+import { isNeutralAction, NEUTRAL_ACTIONS, translate } from '../../gateway/commands/neutral.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../http/auth.ts';
@@ -13,7 +15,7 @@ import type { RegistryStore } from '../store/types.ts';
 
 const body = z
   .object({
-    action: z.enum(CENTRAL_SYSTEM_ACTIONS),
+    action: z.enum([...NEUTRAL_ACTIONS, ...OCPP_COMMAND_ACTIONS] as [string, ...string[]]),
     payload: z.record(z.string(), z.unknown()).default({}),
     timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
   })
@@ -24,13 +26,24 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(
       '/devices/:id/commands',
-      { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body, response: { 200: z.object({ id: z.string(), action: z.string(), status: z.literal('ok'), response: z.unknown() }) } } },
+      { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body, response: { 200: z.object({ id: z.string(), action: z.string(), status: z.literal('ok'), response: z.unknown(), ocpp: z.object({ action: z.string(), response: z.unknown() }).optional() }) } } },
       async (req) => {
         requireWrite(req.caller);
         const device = await deps.store.getDevice(req.params.id);
         if (!device || device.tenant !== req.caller.tenant) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
-        // Refuse an invalid payload here already, naming the field; the gateway checks again.
-        const v = validateRequest(req.body.action, req.body.payload);
+        // Refuse an invalid payload here already, naming the field, against the version the
+        // charger spoke last (its stored shadow; 1.6 before it ever connected); the gateway
+        // checks again against the version of the connection it goes to.
+        const stored = await deps.store.getShadow(device.id).catch(() => null);
+        const adapter = adapterFor(typeof stored?.['protocol'] === 'string' ? stored['protocol'] : 'ocpp1.6');
+        if (isNeutralAction(req.body.action)) {
+          // Its own payload rules whatever the version; the gateway translates (neutral.ts).
+          const t = translate(req.body.action, req.body.payload, adapter.family, null);
+          if (!t.ok && t.field !== 'payload.transactionId') throw new AppError('VALIDATION_FAILED', t.message, [{ field: `body.${t.field}`, message: t.message }]);
+        } else if (!adapter.commandActions.has(req.body.action)) {
+          throw new AppError('VALIDATION_FAILED', `${req.body.action} is not a command of ${adapter.schemas.name}, which this charger speaks`, [{ field: 'body.action', message: `not an ${adapter.schemas.name} command` }]);
+        }
+        const v = isNeutralAction(req.body.action) ? ({ ok: true } as const) : adapter.schemas.validateRequest(req.body.action, req.body.payload);
         if (!v.ok) {
           const path = failedPath(v.error);
           throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);

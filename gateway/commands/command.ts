@@ -2,13 +2,16 @@
  * Commands from platforms and operators to a charger (interface.md `config` / `config/reply`).
  * Pure: parsing and checking a command before anything is sent to a charger.
  */
-import { CENTRAL_SYSTEM_ACTIONS, type CentralSystemAction } from '../ocpp/v16-types.ts';
-import { failedPath, validateRequest } from '../ocpp/validate.ts';
+import { failedPath } from '../ocpp/schema-set.ts';
+import { isOcppCommandAction } from '../protocols/actions.ts';
+import { isNeutralAction } from './neutral.ts';
+import type { ProtocolAdapter } from '../protocols/adapter.ts';
 import type { Shadow } from '../shadow.ts';
 
 export interface Command {
   id: string;
-  action: CentralSystemAction;
+  /** An OCPP action of some version (protocols/actions.ts); checked against the charger's at sending. */
+  action: string;
   payload: Record<string, unknown>;
   timeoutMs?: number | undefined;
 }
@@ -20,7 +23,8 @@ export interface Command {
 export type ReplyError = { code: string; message: string; field?: string | undefined; sent?: boolean | undefined };
 
 export type CommandReply =
-  | { id: string; action: string; status: 'ok'; response: unknown }
+  /** `ocpp`: for a version-neutral command (neutral.ts), the OCPP exchange it became. */
+  | { id: string; action: string; status: 'ok'; response: unknown; ocpp?: { action: string; response: unknown } | undefined }
   | { id: string; action: string; status: 'error'; error: ReplyError };
 
 export const MAX_TIMEOUT_MS = 300_000;
@@ -35,6 +39,30 @@ export function shownPayload(cmd: Pick<Command, 'action' | 'payload'>): Record<s
   if (cmd.action === 'ChangeConfiguration' && typeof p['key'] === 'string' && p['key'].toLowerCase() === 'authorizationkey' && 'value' in p) {
     return { ...p, value: '(redacted)' };
   }
+  // 2.0.1: the Basic password is SecurityCtrlr.BasicAuthPassword (part 2 appendices), set by
+  // SetVariables; a network profile carries APN and VPN secrets.
+  if (cmd.action === 'SetVariables' && Array.isArray(p['setVariableData'])) {
+    return {
+      ...p,
+      setVariableData: p['setVariableData'].map((d: unknown) => {
+        const v = d as { variable?: { name?: unknown }; attributeValue?: unknown };
+        return typeof v?.variable?.name === 'string' && v.variable.name.toLowerCase() === 'basicauthpassword' ? { ...(d as object), attributeValue: '(redacted)' } : d;
+      }),
+    };
+  }
+  if (cmd.action === 'SetNetworkProfile' && typeof p['connectionData'] === 'object' && p['connectionData'] !== null) {
+    const c = p['connectionData'] as Record<string, unknown>;
+    const apn = c['apn'] as Record<string, unknown> | undefined;
+    const vpn = c['vpn'] as Record<string, unknown> | undefined;
+    return {
+      ...p,
+      connectionData: {
+        ...c,
+        ...(apn && 'apnPassword' in apn ? { apn: { ...apn, apnPassword: '(redacted)' } } : {}),
+        ...(vpn ? { vpn: { ...vpn, ...('password' in vpn ? { password: '(redacted)' } : {}), ...('key' in vpn ? { key: '(redacted)' } : {}) } } : {}),
+      },
+    };
+  }
   return p;
 }
 
@@ -43,12 +71,6 @@ export function shownPayload(cmd: Pick<Command, 'action' | 'payload'>): Record<s
  * read (the tenant ACL gives tenants `{tenant}:...` topics only): `chargebridge/private/{tenant}:{deviceId}/config`.
  */
 export const PRIVATE_PREFIX = 'chargebridge/private/';
-
-const ACTIONS: ReadonlySet<string> = new Set(CENTRAL_SYSTEM_ACTIONS);
-
-export function isCentralSystemAction(action: unknown): action is CentralSystemAction {
-  return typeof action === 'string' && ACTIONS.has(action);
-}
 
 export type ErrorReply = Extract<CommandReply, { status: 'error' }>;
 
@@ -72,7 +94,7 @@ export function parseCommand(raw: Buffer | string): { ok: true; command: Command
   const id = typeof o['id'] === 'string' || typeof o['id'] === 'number' ? String(o['id']) : '';
   const action = typeof o['action'] === 'string' ? o['action'] : '';
   if (!id) return { ok: false, reply: errorReply('', action, 'invalid', 'id is required', { field: 'id' }) };
-  if (!isCentralSystemAction(action)) return { ok: false, reply: errorReply(id, action, 'invalid', `unknown action ${JSON.stringify(o['action'])}`, { field: 'action' }) };
+  if (!isOcppCommandAction(action) && !isNeutralAction(action)) return { ok: false, reply: errorReply(id, action, 'invalid', `unknown action ${JSON.stringify(o['action'])}`, { field: 'action' }) };
   const payload = o['payload'] ?? {};
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, reply: errorReply(id, action, 'invalid', 'payload must be an object', { field: 'payload' }) };
   const t = o['timeoutMs'];
@@ -83,22 +105,28 @@ export function parseCommand(raw: Buffer | string): { ok: true; command: Command
 }
 
 /**
- * Checks a command against the OCPP 1.6 request schema and against what the gateway knows of
- * the charger, so nothing invalid is sent (issue 5 "Bad input").
+ * Checks a command against the request schema of the charger's OCPP version and against what
+ * the gateway knows of the charger, so nothing invalid is sent (issue 5 "Bad input").
  */
-export function checkCommand(cmd: Command, shadow: Shadow | null): ReplyError | null {
-  const v = validateRequest(cmd.action, cmd.payload);
+export function checkCommand(cmd: Command, shadow: Shadow | null, adapter: ProtocolAdapter): ReplyError | null {
+  if (!adapter.commandActions.has(cmd.action)) {
+    return { code: 'invalid', message: `${cmd.action} is not a command of ${adapter.schemas.name}, which this charger speaks`, field: 'action' };
+  }
+  const v = adapter.schemas.validateRequest(cmd.action, cmd.payload);
   if (!v.ok) {
     const path = failedPath(v.error);
     return { code: 'invalid', message: `${v.error.rpcErrorCode}: ${v.error.message}`, field: path ? `payload.${path}` : 'payload' };
   }
-  // A connector the charger never reported does not exist. Connector 0 is the charge point
-  // itself (OCPP 1.6 §3.8); before the first StatusNotification nothing is known: let it pass.
-  const connectorId = cmd.payload['connectorId'];
+  // A connector (2.x: an EVSE, the shadow's connector key) the charger never reported does not
+  // exist. Connector 0 is the charge point itself (OCPP 1.6 §3.8); before the first
+  // StatusNotification nothing is known: let it pass.
+  const evse = cmd.payload['evse'];
+  const connectorId = adapter.family === '2.x' ? (cmd.payload['evseId'] ?? (typeof evse === 'object' && evse !== null ? (evse as Record<string, unknown>)['id'] : undefined)) : cmd.payload['connectorId'];
+  const field = adapter.family === '2.x' ? (cmd.payload['evseId'] !== undefined ? 'payload.evseId' : 'payload.evse.id') : 'payload.connectorId';
   if (shadow && typeof connectorId === 'number' && connectorId > 0) {
     const known = Object.keys(shadow.connectors).map(Number).filter((n) => n > 0);
     if (known.length > 0 && !known.includes(connectorId)) {
-      return { code: 'invalid', message: `connector ${connectorId} does not exist (known: ${known.join(', ')})`, field: 'payload.connectorId' };
+      return { code: 'invalid', message: `${adapter.family === '2.x' ? 'EVSE' : 'connector'} ${connectorId} does not exist (known: ${known.join(', ')})`, field };
     }
   }
   return null;

@@ -10,6 +10,7 @@ import ocppRpc from 'ocpp-rpc';
 import { CallQueueFullError, type CallFailure, type OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
 import { checkCommand, errorReply, shownPayload, type Command, type CommandReply } from './command.ts';
+import { isNeutralAction, translate, type Translated } from './neutral.ts';
 
 type RpcClient = Pick<OcppConnection, 'call'>;
 
@@ -29,31 +30,72 @@ export interface ExecuteOptions {
   acceptedAt: number;
 }
 
-export async function executeCommand(session: ChargerSession, client: RpcClient, cmd: Command, opts: ExecuteOptions): Promise<CommandReply> {
-  const problem = checkCommand(cmd, session.shadow);
+/**
+ * 2.0.1 TriggerMessage's requestedMessage (MessageTriggerEnumType) -> the action the station
+ * then sends, which B02.FR.09 allows during a Pending boot (dispatch.ts).
+ */
+const TRIGGERED: Readonly<Record<string, string>> = {
+  BootNotification: 'BootNotification',
+  LogStatusNotification: 'LogStatusNotification',
+  FirmwareStatusNotification: 'FirmwareStatusNotification',
+  Heartbeat: 'Heartbeat',
+  MeterValues: 'MeterValues',
+  SignChargingStationCertificate: 'SignCertificate',
+  SignV2GCertificate: 'SignCertificate',
+  SignCombinedCertificate: 'SignCertificate',
+  StatusNotification: 'StatusNotification',
+  TransactionEvent: 'TransactionEvent',
+  PublishFirmwareStatusNotification: 'PublishFirmwareStatusNotification',
+};
+
+function noteTrigger(session: ChargerSession, cmd: Command, response: unknown): void {
+  if (session.adapter.family !== '2.x' || cmd.action !== 'TriggerMessage' || (response as { status?: unknown } | null)?.status !== 'Accepted') return;
+  const m = String(cmd.payload['requestedMessage']);
+  const a = Object.hasOwn(TRIGGERED, m) ? TRIGGERED[m] : undefined;
+  if (a) session.triggered.add(a);
+}
+
+export async function executeCommand(session: ChargerSession, client: RpcClient, asked: Command, opts: ExecuteOptions): Promise<CommandReply> {
+  // A version-neutral command goes out as the request of the charger's version (neutral.ts).
+  let neutral: Translated | undefined;
+  let cmd = asked;
+  let problem: ReturnType<typeof checkCommand> = null;
+  if (isNeutralAction(asked.action)) {
+    const t = translate(asked.action, asked.payload, session.adapter.family, session.shadow);
+    if (t.ok) {
+      neutral = t.value;
+      cmd = { ...asked, action: t.value.action, payload: t.value.payload };
+    } else problem = { code: 'invalid', message: t.message, field: t.field };
+  }
+  problem ??= checkCommand(cmd, session.shadow, session.adapter);
+  if (problem && neutral && problem.field?.startsWith('payload')) {
+    // The translation's own request failed its schema: say so in the neutral command's terms.
+    problem = { ...problem, message: `as ${cmd.action}: ${problem.message}`, field: 'payload' };
+  }
   const sentAt = new Date().toISOString();
   const sentPerf = performance.now();
   const timeoutMs = cmd.timeoutMs ?? opts.defaultTimeoutMs;
   const left = opts.acceptedAt + timeoutMs - Date.now();
   let reply: CommandReply;
   if (problem) {
-    reply = errorReply(cmd.id, cmd.action, problem.code, problem.message, { field: problem.field });
+    reply = errorReply(cmd.id, asked.action, problem.code, problem.message, { field: problem.field });
   } else if (left <= 0) {
-    reply = errorReply(cmd.id, cmd.action, 'timeout', `not sent: its ${timeoutMs} ms had run out before it reached the charger's gateway`, { sent: false });
+    reply = errorReply(cmd.id, asked.action, 'timeout', `not sent: its ${timeoutMs} ms had run out before it reached the charger's gateway`, { sent: false });
   } else {
     try {
       const response = await client.call(cmd.action, cmd.payload, { callTimeoutMs: left, maxQueued: opts.maxQueued });
-      reply = { id: cmd.id, action: cmd.action, status: 'ok', response };
+      reply = neutral ? { id: cmd.id, action: asked.action, status: 'ok', response: neutral.reply(response), ocpp: { action: cmd.action, response } } : { id: cmd.id, action: cmd.action, status: 'ok', response };
+      noteTrigger(session, cmd, response);
     } catch (err) {
       const e = err as Partial<CallFailure> & Error & { rpcErrorCode?: string };
       if (err instanceof CallQueueFullError) {
-        reply = errorReply(cmd.id, cmd.action, 'busy', `not sent: ${err.maxQueued} commands are already waiting for this charger`, { sent: false });
+        reply = errorReply(cmd.id, asked.action, 'busy', `not sent: ${err.maxQueued} commands are already waiting for this charger`, { sent: false });
       } else if (err instanceof TimeoutError) {
         reply = e.sent
-          ? errorReply(cmd.id, cmd.action, 'timeout', `sent, but no answer within ${timeoutMs} ms: the charger may still act on it`, { sent: true })
-          : errorReply(cmd.id, cmd.action, 'timeout', `not sent: still waiting behind earlier commands to this charger when its ${timeoutMs} ms ran out`, { sent: false });
-      } else if (e.rpcErrorCode) reply = errorReply(cmd.id, cmd.action, e.rpcErrorCode, e.message);
-      else reply = errorReply(cmd.id, cmd.action, 'offline', `charger connection lost: ${e.message}`, { sent: e.sent });
+          ? errorReply(cmd.id, asked.action, 'timeout', `sent, but no answer within ${timeoutMs} ms: the charger may still act on it`, { sent: true })
+          : errorReply(cmd.id, asked.action, 'timeout', `not sent: still waiting behind earlier commands to this charger when its ${timeoutMs} ms ran out`, { sent: false });
+      } else if (e.rpcErrorCode) reply = errorReply(cmd.id, asked.action, e.rpcErrorCode, e.message);
+      else reply = errorReply(cmd.id, asked.action, 'offline', `charger connection lost: ${e.message}`, { sent: e.sent });
     }
   }
   session.event({
@@ -61,7 +103,8 @@ export async function executeCommand(session: ChargerSession, client: RpcClient,
     id: cmd.id,
     action: cmd.action,
     request: shownPayload(cmd),
-    ...(reply.status === 'ok' ? { response: reply.response } : { error: reply.error }),
+    ...(reply.status === 'ok' ? { response: reply.ocpp ? reply.ocpp.response : reply.response } : { error: reply.error }),
+    ...(neutral ? { neutral: asked.action } : {}),
     sentAt,
     answeredAt: new Date().toISOString(),
   });

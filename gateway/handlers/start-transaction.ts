@@ -43,7 +43,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
  * A new session on a connector that still has an active one: the older one's StopTransaction
  * is not coming (reconcile.ts), so it is closed here with the last known register reading.
  */
-async function closeSuperseded(ctx: HandlerContext, connectorId: number, next: { startedAt: string; meterStart: number }): Promise<void> {
+export async function closeSuperseded(ctx: HandlerContext, connectorId: number, next: { startedAt: string; meterStart: number }): Promise<void> {
   const { session, store } = ctx;
   const active = await store.listTransactions({ deviceId: session.device.id, status: 'active' });
   for (const old of superseded(active.items, connectorId)) {

@@ -1,0 +1,7 @@
+import type { HandlerContext } from '../../../handlers/types.ts';
+import type { ChargingStationAction, RequestOf, ResponseOf } from '../types.ts';
+
+/** A handler of a charging-station-initiated OCPP 2.0.1 action (2.1 reuses them: its schemas are a superset). */
+export type Handler201<A extends ChargingStationAction> = (ctx: HandlerContext, req: RequestOf[A]) => Promise<ResponseOf[A]> | ResponseOf[A];
+
+export type HandlerTable201 = { [A in ChargingStationAction]: Handler201<A> };
