@@ -98,6 +98,34 @@ describe('devices', () => {
     expect((await admin.get(`/devices/${d.body.id}`)).body).toMatchObject({ securityProfile: 2, hasPassword: true });
   });
 
+  it('ocppProtocol: null by default, set at creation, patched, cleared; an unknown one is 400', async () => {
+    const d = await admin.post('/devices', { chargePointId: 'PROTO-1' });
+    expect(d.body.ocppProtocol).toBeNull();
+    const pinned = await admin.post('/devices', { chargePointId: 'PROTO-2', ocppProtocol: 'ocpp2.0.1' });
+    expect(pinned.status).toBe(201);
+    expect(pinned.body.ocppProtocol).toBe('ocpp2.0.1');
+    expect((await admin.get(`/devices/${pinned.body.id}`)).body.ocppProtocol).toBe('ocpp2.0.1');
+    expect((await admin.post('/devices', { chargePointId: 'PROTO-3', ocppProtocol: null })).body.ocppProtocol).toBeNull();
+
+    expect((await admin.patch(`/devices/${d.body.id}`, { ocppProtocol: 'ocpp2.1' })).body.ocppProtocol).toBe('ocpp2.1');
+    expect((await admin.patch(`/devices/${d.body.id}`, { label: 'kept' })).body.ocppProtocol).toBe('ocpp2.1');
+    expect((await admin.patch(`/devices/${d.body.id}`, { ocppProtocol: 'ocpp1.6' })).body.ocppProtocol).toBe('ocpp1.6');
+    expect((await admin.patch(`/devices/${d.body.id}`, { ocppProtocol: null })).body.ocppProtocol).toBeNull();
+    expect((await admin.get(`/devices?chargePointId=PROTO-1`)).body.items[0].ocppProtocol).toBeNull();
+
+    const before = (await admin.get('/devices')).body.total;
+    for (const bad of ['ocpp2.0', 'OCPP1.6', '', 16]) {
+      const r = await admin.post('/devices', { chargePointId: 'PROTO-BAD', ocppProtocol: bad });
+      problem(r, 400, 'VALIDATION_FAILED');
+      expect(r.body.errors[0].field).toBe('body.ocppProtocol');
+      const p = await admin.patch(`/devices/${pinned.body.id}`, { ocppProtocol: bad });
+      problem(p, 400, 'VALIDATION_FAILED');
+      expect(p.body.errors[0].field).toBe('body.ocppProtocol');
+    }
+    expect((await admin.get('/devices')).body.total).toBe(before);
+    expect((await admin.get(`/devices/${pinned.body.id}`)).body.ocppProtocol).toBe('ocpp2.0.1');
+  });
+
   it('409 on a duplicate chargePointId, across tenants too', async () => {
     expect((await admin.post('/devices', { chargePointId: 'DUP-1' })).status).toBe(201);
     const r = await api(sys.httpUrl, acmeToken).post('/devices', { chargePointId: 'DUP-1' });
@@ -166,6 +194,15 @@ describe('access control', () => {
     const doc = await api(sys.httpUrl).get('/docs/json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/devices', '/devices/{id}', '/transactions', '/templates', '/id-tags', '/tokens']));
+    // The OCPP 2.0.1 fields are in the documented schemas: bodies, device and session views.
+    const json = (v: unknown) => JSON.stringify(v);
+    const devices = doc.body.paths['/devices'];
+    for (const schema of [devices.post.requestBody, devices.post.responses['201'], doc.body.paths['/devices/{id}'].patch.requestBody]) {
+      expect(json(schema)).toMatch(/"ocppProtocol":\{[^}]*"enum":\["ocpp1\.6","ocpp2\.0\.1","ocpp2\.1"/);
+    }
+    const session = json(doc.body.paths['/transactions/{id}'].get.responses['200']);
+    expect(session).toContain('"chargerTransactionId"');
+    expect(session).toContain('"evseId"');
     expect((await api(sys.httpUrl).get('/docs/')).type).toContain('text/html');
   });
 });
@@ -278,7 +315,7 @@ describe('sessions in /transactions', () => {
     const list = await admin.get(`/transactions?deviceId=${d.id}`);
     expect(list.body).toMatchObject({
       total: 1,
-      items: [{ id: start.transactionId, deviceId: d.id, connectorId: 2, idTag: 'NOA', stopIdTag: 'OTHER', startedAt: '2026-03-04T13:37:18.616Z', stoppedAt: '2026-03-04T17:37:18.616Z', meterStart: 2087100, meterStop: 2123400, energyWh: 36300, durationSeconds: 14400, stopReason: 'EVDisconnected', status: 'completed' }],
+      items: [{ id: start.transactionId, deviceId: d.id, chargerTransactionId: null, evseId: null, connectorId: 2, idTag: 'NOA', stopIdTag: 'OTHER', startedAt: '2026-03-04T13:37:18.616Z', stoppedAt: '2026-03-04T17:37:18.616Z', meterStart: 2087100, meterStop: 2123400, energyWh: 36300, durationSeconds: 14400, stopReason: 'EVDisconnected', status: 'completed' }],
     });
     expect((await admin.get(`/transactions?deviceId=${d.id}&from=2026-03-05T00:00:00Z`)).body.total).toBe(0);
     problem(await admin.get('/transactions?from=2026-03-05T00:00:00Z&to=2026-03-01T00:00:00Z'), 400, 'VALIDATION_FAILED');
@@ -286,10 +323,34 @@ describe('sessions in /transactions', () => {
     const csv = await admin.get(`/transactions?deviceId=${d.id}`, { accept: 'text/csv' });
     expect(csv.type).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
-    expect(lines[0]).toBe('id,deviceId,chargePointId,label,connectorId,idTag,stopIdTag,startedAt,stoppedAt,meterStart,meterStop,energyWh,durationSeconds,stopReason,status');
-    expect(lines[1]).toBe(`${start.transactionId},${d.id},TX-1,${d.label},2,NOA,OTHER,2026-03-04T13:37:18.616Z,2026-03-04T17:37:18.616Z,2087100,2123400,36300,14400,EVDisconnected,completed`);
+    // The 2.0.1 columns come last: consumers reading the export by position are unaffected.
+    expect(lines[0]).toBe('id,deviceId,chargePointId,label,connectorId,idTag,stopIdTag,startedAt,stoppedAt,meterStart,meterStop,energyWh,durationSeconds,stopReason,status,chargerTransactionId,evseId');
+    expect(lines[1]).toBe(`${start.transactionId},${d.id},TX-1,${d.label},2,NOA,OTHER,2026-03-04T13:37:18.616Z,2026-03-04T17:37:18.616Z,2087100,2123400,36300,14400,EVDisconnected,completed,,`);
     problem(await api(sys.httpUrl, acmeToken).get(`/transactions/${start.transactionId}`), 404, 'NOT_FOUND');
     await cp.close();
+  });
+});
+
+describe('OCPP 2.0.1 sessions in /transactions', () => {
+  it('the charger-assigned transactionId and the EVSE are in the JSON views and the CSV export', async () => {
+    const d = (await admin.post('/devices', { chargePointId: 'TX-201', ocppProtocol: 'ocpp2.0.1' })).body;
+    // Stored the way the gateway stores a TransactionEvent Started (the store is shared).
+    const t = await sys.store.startTransaction({
+      deviceId: d.id,
+      tenant: 'admin',
+      evseId: 2,
+      connectorId: 1,
+      chargerTransactionId: '=cmd|x', // a spreadsheet formula: quoted in the CSV
+      idTag: 'NOA',
+      meterStart: 100,
+      startedAt: '2026-03-04T13:00:00.000Z',
+    });
+    await sys.store.stopTransaction(t.id, { meterStop: 1100, stoppedAt: '2026-03-04T14:00:00.000Z' });
+    const one = await admin.get(`/transactions/${t.id}`);
+    expect(one.body).toMatchObject({ id: t.id, chargerTransactionId: '=cmd|x', evseId: 2, connectorId: 1, energyWh: 1000 });
+    expect((await admin.get(`/transactions?deviceId=${d.id}`)).body.items).toEqual([one.body]);
+    const csv = (await admin.get(`/transactions?deviceId=${d.id}`, { accept: 'text/csv' })).text.trim().split('\r\n');
+    expect(csv[1]).toBe(`${t.id},${d.id},TX-201,TX-201,1,NOA,,2026-03-04T13:00:00.000Z,2026-03-04T14:00:00.000Z,100,1100,1000,3600,,completed,'=cmd|x,2`);
   });
 });
 

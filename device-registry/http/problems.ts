@@ -14,6 +14,8 @@ function fromStore(err: StoreError): AppError {
   const problems = err.field ? [{ field: `body.${err.field}`, message: err.message }] : [];
   if (err.code === 'DUPLICATE') return new AppError('DUPLICATE', err.message, problems);
   if (err.code === 'NOT_FOUND') return new AppError('NOT_FOUND', err.message);
+  // A value the store refuses (migration 8's checks): the route's schema should have caught it.
+  if (err.code === 'INVALID') return new AppError('VALIDATION_FAILED', err.message, problems);
   return new AppError('CONFLICT', err.message, problems);
 }
 

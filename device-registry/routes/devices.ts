@@ -7,7 +7,7 @@ import { AppError } from '../../common/errors.ts';
 import { tenantName } from '../../common/config.ts';
 import { requireWrite } from '../http/auth.ts';
 import { hashSecret } from '../passwords.ts';
-import type { Device, DevicePatch, RegistryStore } from '../store/types.ts';
+import { OCPP_PROTOCOLS, type Device, type DevicePatch, type RegistryStore } from '../store/types.ts';
 
 const site = z
   .object({
@@ -22,6 +22,9 @@ const site = z
 const ocppPassword = z.string().min(16, 'OCPP passwords are 16-40 characters (security profile 1)').max(40);
 // OCPP 1.6 security whitepaper §2.1: 1 = Basic over ws, 2 = TLS + Basic, 3 = TLS client certificate.
 const securityProfile = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+// The subprotocol preferred when the charger offers several at the handshake (docs/chargers.md,
+// "Choosing the OCPP version"); null: the charger's own order of preference.
+const ocppProtocol = z.enum(OCPP_PROTOCOLS).nullable();
 const attrValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const deviceView = z.object({
@@ -32,6 +35,7 @@ export const deviceView = z.object({
   enabled: z.boolean(),
   lenient: z.boolean().nullable(),
   securityProfile,
+  ocppProtocol,
   hasPassword: z.boolean(),
   /** A password rotation waits for the charger to use its new password (routes/password-rotation.ts). */
   passwordPending: z.boolean(),
@@ -58,6 +62,7 @@ const createBody = z
     enabled: z.boolean().optional(),
     lenient: z.boolean().nullable().optional(),
     securityProfile: securityProfile.optional(),
+    ocppProtocol: ocppProtocol.optional(),
     templates: z.array(z.string()).optional(),
     attrs: z.record(z.string(), attrValue).optional(),
   })
@@ -93,6 +98,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     enabled: d.enabled,
     lenient: d.lenient,
     securityProfile: d.securityProfile,
+    ocppProtocol: d.ocppProtocol,
     hasPassword: d.passwordHash !== null,
     passwordPending: d.pendingPasswordHash !== null,
     templates: d.templates,
@@ -152,6 +158,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
         enabled: b.enabled,
         lenient: b.lenient,
         securityProfile: b.securityProfile,
+        ocppProtocol: b.ocppProtocol,
         templates: b.templates,
         attrs: b.attrs,
         site: b.site,

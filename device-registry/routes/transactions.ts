@@ -11,6 +11,10 @@ export const transactionView = z.object({
   id: z.number(),
   deviceId: z.string(),
   connectorId: z.number(),
+  /** OCPP 2.0.1: the station's own transactionId (`id` is ours, the MQTT transactionId); null for 1.6. */
+  chargerTransactionId: z.string().nullable(),
+  /** OCPP 2.0.1: the EVSE (connectorId is the connector on it); null for 1.6. */
+  evseId: z.number().nullable(),
   idTag: z.string(),
   stopIdTag: z.string().nullable(),
   startedAt: z.string(),
@@ -24,7 +28,11 @@ export const transactionView = z.object({
 });
 
 type View = z.infer<typeof transactionView>;
-const CSV_COLUMNS = ['id', 'deviceId', 'chargePointId', 'label', 'connectorId', 'idTag', 'stopIdTag', 'startedAt', 'stoppedAt', 'meterStart', 'meterStop', 'energyWh', 'durationSeconds', 'stopReason', 'status'] as const;
+// New columns go at the end: consumers that read the export by position keep working.
+const CSV_COLUMNS = [
+  'id', 'deviceId', 'chargePointId', 'label', 'connectorId', 'idTag', 'stopIdTag', 'startedAt', 'stoppedAt', 'meterStart', 'meterStop', 'energyWh', 'durationSeconds', 'stopReason', 'status',
+  'chargerTransactionId', 'evseId',
+] as const;
 /** Rows read from the store per step of a CSV export. */
 const CSV_PAGE = 1000;
 /** The JSON list's page size when `limit` is not given. */
@@ -48,6 +56,8 @@ function view(t: Transaction): View {
     id: t.id,
     deviceId: t.deviceId,
     connectorId: t.connectorId,
+    chargerTransactionId: t.chargerTransactionId,
+    evseId: t.evseId,
     idTag: t.idTag,
     stopIdTag: t.stopIdTag,
     startedAt: t.startedAt,

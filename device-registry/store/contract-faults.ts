@@ -102,6 +102,9 @@ export function registryFaultContract(name: string, make: MakeFaultyStore): void
         ['updateDevice', () => store.updateDevice(d.id, { label: 'changed', attrs: { b: 2 } })],
         ['deleteDevice', () => store.deleteDevice(d.id)],
         ['startTransaction', () => store.startTransaction(aTransaction(d.id, { meterStart: 5000 }))],
+        ['startTransaction (OCPP 2.0.1, charger id)', () => store.startTransaction(aTransaction(d.id, { chargerTransactionId: 'tx-fault', evseId: 1 }))],
+        ['updateTransactionStart', () => store.updateTransactionStart(t.id, { meterStart: 1, idTag: 'LATE' })],
+        ['updateDevice (ocppProtocol)', () => store.updateDevice(d.id, { ocppProtocol: 'ocpp2.0.1' })],
         ['stopTransaction', () => store.stopTransaction(t.id, { meterStop: 2000, stoppedAt: '2024-05-01T11:00:00.000Z' })],
         ['upsertIdTag (new)', () => store.upsertIdTag({ tenant: 'acme', idTag: 'NEW', status: 'Accepted', expiryDate: null, parentIdTag: null })],
         ['upsertIdTag (existing)', () => store.upsertIdTag({ tenant: 'acme', idTag: 'KEEP', status: 'Blocked', expiryDate: null, parentIdTag: null })],
@@ -120,6 +123,7 @@ export function registryFaultContract(name: string, make: MakeFaultyStore): void
       // Reads still answer while writes fail, and show nothing of the failed writes.
       expect(await snapshot(store)).toEqual(before);
       expect(await store.findTokenByDigest('cd'.repeat(32))).toBeNull();
+      expect(await store.findTransactionByChargerId(d.id, 'tx-fault')).toBeNull();
       await fault.clear();
       expect(await snapshot(store)).toEqual(before);
     });

@@ -358,6 +358,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'ocpp 2.0.1: transactions.charger_transaction_id, evse_id; devices.ocpp_protocol',
+    // OCPP 2.0.1: the station assigns its own transactionId (TransactionEvent transactionInfo,
+    // a string of at most 36 characters) and names outlets by EVSE + connector. `id` stays ours
+    // (int32, what MQTT consumers see as transactionId); charger_transaction_id is NULL for 1.6
+    // sessions. The partial unique index makes a resent TransactionEvent Started find the same
+    // session (INSERT ... ON CONFLICT DO NOTHING, then SELECT) and leaves 1.6 rows out of it.
+    // devices.ocpp_protocol: the subprotocol preferred when a charger offers several; NULL = the
+    // charger's own order. Existing rows get NULL everywhere: nothing is rewritten.
+    sqlite: `
+      ALTER TABLE transactions ADD COLUMN charger_transaction_id TEXT CHECK (length(charger_transaction_id) BETWEEN 1 AND 36);
+      ALTER TABLE transactions ADD COLUMN evse_id INTEGER;
+      CREATE UNIQUE INDEX transactions_charger_id_key ON transactions (device_id, charger_transaction_id) WHERE charger_transaction_id IS NOT NULL;
+      ALTER TABLE devices ADD COLUMN ocpp_protocol TEXT CHECK (ocpp_protocol IN ('ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'));
+    `,
+    postgres: `
+      ALTER TABLE transactions ADD COLUMN charger_transaction_id text CONSTRAINT transactions_charger_transaction_id_check CHECK (char_length(charger_transaction_id) BETWEEN 1 AND 36);
+      ALTER TABLE transactions ADD COLUMN evse_id integer;
+      CREATE UNIQUE INDEX transactions_charger_id_key ON transactions (device_id, charger_transaction_id) WHERE charger_transaction_id IS NOT NULL;
+      ALTER TABLE devices ADD COLUMN ocpp_protocol text CONSTRAINT devices_ocpp_protocol_check CHECK (ocpp_protocol IN ('ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'));
+    `,
+  },
 ];
 
 /**

@@ -10,6 +10,7 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
+import { registryOcpp201Contract } from './contract-ocpp201.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
 import { StoreError, type RegistryStore } from './types.ts';
@@ -77,10 +78,28 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
+  /** A client of its own on the current test's schema. */
+  async function inSchema<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const c = new pg.Client({ connectionString: schemaUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  }
+
   registryStoreContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryShadowsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryOcpp201Contract('postgres', {
+    backend: 'postgres',
+    make: async () => createPostgresStore({ url: schemaUrl }),
+    // On the test's schema (search_path), outside the store's pool.
+    exec: async (text) => void (await inSchema((c) => c.query(text))),
+    rows: async (text) => (await inSchema((c) => c.query(text))).rows,
+  });
   registryFaultContract('postgres, disk full at COMMIT (deferred trigger, SQLSTATE 53100)', async ({ health, probeIntervalMs }) => {
     const store = createPostgresStore({ url: schemaUrl, health, probeIntervalMs });
     await store.migrate();

@@ -23,8 +23,9 @@ import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
+import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
-import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type SecurityProfile, type Site, type Transaction } from './types.ts';
+import { StoreError, type Device, type DevicePatch, type IdTag, type OcppProtocol, type Page, type RegistryStore, type SecurityProfile, type Site, type Transaction } from './types.ts';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. `postgres://user:pass@host:5432/db`. */
@@ -56,6 +57,7 @@ interface DeviceRow {
   lenient: boolean | null;
   security_profile: number;
   pending_password_hash: string | null;
+  ocpp_protocol: OcppProtocol | null;
   templates: string[];
   attrs: Device['attrs'];
   site: Site | null;
@@ -78,6 +80,8 @@ interface TransactionRow {
   stop_reason: string | null;
   reservation_id: number | null;
   status: Transaction['status'];
+  charger_transaction_id: string | null;
+  evse_id: number | null;
 }
 
 interface IdTagRow {
@@ -116,6 +120,9 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     const r = await pool.query<R>(text, params);
     return r.rows[0] ?? null;
   }
+
+  const byChargerId = (deviceId: string, chargerId: string) =>
+    one<TransactionRow>('SELECT * FROM transactions WHERE device_id = $1 AND charger_transaction_id = $2', [deviceId, chargerId]);
 
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -176,13 +183,14 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     },
 
     async createDevice(input) {
+      const protocol = ocppProtocol(input.ocppProtocol ?? null);
       const now = new Date().toISOString();
       for (let attempt = 1; ; attempt++) {
         const id = input.id ?? newId();
         try {
           const row = await write(() => one<DeviceRow>(
-            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13) RETURNING *`,
+            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash, ocpp_protocol)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13, $14) RETURNING *`,
             [
               id,
               input.tenant,
@@ -197,6 +205,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
               now,
               input.securityProfile ?? 1,
               input.pendingPasswordHash ?? null,
+              protocol,
             ],
           ));
           return toDevice(row!);
@@ -234,6 +243,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
       if (patch.lenient !== undefined) sets.push(`lenient = ${p(patch.lenient)}`);
       if (patch.securityProfile !== undefined) sets.push(`security_profile = ${p(patch.securityProfile)}`);
       if (patch.pendingPasswordHash !== undefined) sets.push(`pending_password_hash = ${p(patch.pendingPasswordHash)}`);
+      if (patch.ocppProtocol !== undefined) sets.push(`ocpp_protocol = ${p(ocppProtocol(patch.ocppProtocol))}`);
       if (patch.templates !== undefined) sets.push(`templates = ${p(JSON.stringify(patch.templates))}::jsonb`);
       // Merged against the row as locked by this UPDATE, not as read earlier: no lost update.
       if (patch.attrs !== undefined) sets.push(`attrs = attrs || ${p(JSON.stringify(patch.attrs))}::jsonb`);
@@ -256,6 +266,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
 
     async startTransaction(input) {
       // Checked before the write: a value the column cannot hold is refused with a clear error.
+      const chargerId = input.chargerTransactionId == null ? null : chargerTransactionId(input.chargerTransactionId);
       const params = [
         input.deviceId,
         input.tenant,
@@ -264,16 +275,51 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
         utc(input.startedAt, 'startedAt'),
         meterWh(input.meterStart, 'meterStart'),
         input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
+        chargerId,
+        input.evseId == null ? null : int32(input.evseId, 'evseId'),
       ];
       // The identity sequence may skip a value a failed insert drew, but never hands one out twice.
-      const row = await write(() =>
+      // A charger id the device already has (a resent 2.0.1 Started, perhaps at the same moment
+      // through another gateway): ON CONFLICT DO NOTHING waits for a concurrent insert of the same
+      // key to commit (or roll back: then this one inserts), and the winner is read by a second
+      // statement, whose fresh snapshot sees it (in one statement it would be invisible). Rows
+      // are never deleted, so the SELECT finds it; the loop only guards against the impossible.
+      for (let attempt = 1; ; attempt++) {
+        const row = await write(() =>
+          one<TransactionRow>(
+            `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, charger_transaction_id, evse_id, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active')
+             ON CONFLICT (device_id, charger_transaction_id) WHERE charger_transaction_id IS NOT NULL DO NOTHING
+             RETURNING *`,
+            params,
+          ),
+        );
+        if (row) return toTransaction(row);
+        const existing = chargerId === null ? null : await read(() => byChargerId(input.deviceId, chargerId));
+        if (existing) return toTransaction(existing);
+        if (attempt >= 3) throw new StoreError('CONFLICT', `transaction ${JSON.stringify(chargerId)} of device ${input.deviceId} neither inserted nor found`, 'chargerTransactionId');
+      }
+    },
+    async findTransactionByChargerId(deviceId, chargerId) {
+      if (!storableChargerTransactionId(chargerId)) return null;
+      const row = await read(() => byChargerId(deviceId, chargerId));
+      return row ? toTransaction(row) : null;
+    },
+    async updateTransactionStart(id, patch) {
+      if (!isTransactionId(id)) return null;
+      const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
+      // One statement, under the row lock: a stop that commits first leaves nothing to update
+      // (status completed), one that comes after sees the new start.
+      const updated = await write(() =>
         one<TransactionRow>(
-          `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active') RETURNING *`,
-          params,
+          `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag) WHERE id = $1 AND status = 'active' RETURNING *`,
+          [id, meterStart, patch.idTag ?? null],
         ),
       );
-      return toTransaction(row!);
+      if (updated) return toTransaction(updated);
+      const row = await read(() => one<TransactionRow>('SELECT * FROM transactions WHERE id = $1', [id]));
+      if (!row) return null;
+      throw new StoreError('CONFLICT', `transaction ${id} is completed: its start can no longer be changed`, 'status');
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
       if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
@@ -362,6 +408,7 @@ function toDevice(r: DeviceRow): Device {
     passwordHash: r.password_hash,
     lenient: r.lenient,
     securityProfile: r.security_profile as SecurityProfile,
+    ocppProtocol: r.ocpp_protocol,
     pendingPasswordHash: r.pending_password_hash,
     templates: r.templates,
     attrs: r.attrs,
@@ -378,6 +425,8 @@ function toTransaction(r: TransactionRow): Transaction {
     id: r.id,
     deviceId: r.device_id,
     tenant: r.tenant,
+    chargerTransactionId: r.charger_transaction_id,
+    evseId: r.evse_id,
     connectorId: r.connector_id,
     idTag: r.id_tag,
     stopIdTag: r.stop_id_tag,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
+import { registryOcpp201Contract } from './contract-ocpp201.ts';
 import { createSqliteStore } from './sqlite.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { RegistryStore } from './types.ts';
@@ -28,6 +29,28 @@ describe('SQLite registry store', () => {
   registryExtrasContract('sqlite', async () => createSqliteStore({ file }));
   registryAlertsContract('sqlite', async () => createSqliteStore({ file }));
   registryShadowsContract('sqlite', async () => createSqliteStore({ file }));
+  registryOcpp201Contract('sqlite', {
+    backend: 'sqlite',
+    make: async () => createSqliteStore({ file }),
+    // A connection of its own, as another program on the file would have.
+    async exec(text) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const db = new Database(file, { timeout: 5000 });
+      try {
+        db.exec(text);
+      } finally {
+        db.close();
+      }
+    },
+    async rows(text) {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare(text).all() as Array<Record<string, unknown>>;
+      } finally {
+        db.close();
+      }
+    },
+  });
   // Portable: the store's own connection turned read-only (SQLITE_READONLY on every write).
   registryFaultContract('sqlite, connection made read-only (PRAGMA query_only)', async ({ health, probeIntervalMs }) => {
     let db: Database.Database | undefined;

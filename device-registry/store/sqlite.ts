@@ -26,6 +26,7 @@ import { sqliteAlerts } from './sqlite-alerts.ts';
 import { sqliteShadows } from './sqlite-shadows.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
+import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
 import {
   StoreError,
@@ -33,6 +34,7 @@ import {
   type DevicePatch,
   type IdTag,
   type NewDevice,
+  type OcppProtocol,
   type Page,
   type RegistryStore,
   type Site,
@@ -65,6 +67,7 @@ interface DeviceRow {
   lenient: number | null;
   security_profile: number;
   pending_password_hash: string | null;
+  ocpp_protocol: OcppProtocol | null;
   templates: string;
   attrs: string;
   site: string | null;
@@ -86,6 +89,8 @@ interface TransactionRow {
   stop_reason: string | null;
   reservation_id: number | null;
   status: Transaction['status'];
+  charger_transaction_id: string | null;
+  evse_id: number | null;
 }
 
 interface IdTagRow {
@@ -122,6 +127,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
 
   const deviceRow = (id: string) => sql('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
   const transactionRow = (id: number) => sql('SELECT * FROM transactions WHERE id = ?').get(id) as TransactionRow | undefined;
+  const byChargerId = (deviceId: string, chargerId: string) =>
+    sql('SELECT * FROM transactions WHERE device_id = ? AND charger_transaction_id = ?').get(deviceId, chargerId) as TransactionRow | undefined;
 
   const inTransaction = db.transaction((fn: () => unknown) => fn());
   const guard = createStorageGuard({
@@ -149,6 +156,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   });
 
   const insertDevice = async (input: NewDevice): Promise<Device> => {
+    const protocol = ocppProtocol(input.ocppProtocol ?? null);
     const now = new Date().toISOString();
     for (let attempt = 1; ; attempt++) {
       const id = input.id ?? newId();
@@ -167,13 +175,14 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         json(input.site ?? null),
         now,
         now,
+        protocol,
       ];
       try {
         const row = await write(() =>
           returning<DeviceRow>(
             sql(
-              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, pending_password_hash, templates, attrs, site, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, pending_password_hash, templates, attrs, site, created_at, updated_at, ocpp_protocol)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             ),
             ...params,
           ),
@@ -200,6 +209,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       lenient: patch.lenient === undefined ? cur.lenient : patch.lenient,
       securityProfile: patch.securityProfile ?? cur.securityProfile,
       pendingPasswordHash: patch.pendingPasswordHash === undefined ? cur.pendingPasswordHash : patch.pendingPasswordHash,
+      ocppProtocol: patch.ocppProtocol === undefined ? cur.ocppProtocol : patch.ocppProtocol,
       templates: patch.templates ?? cur.templates,
       // Key by key: a key given as null is stored as null, keys not given are kept.
       attrs: patch.attrs ? { ...cur.attrs, ...patch.attrs } : cur.attrs,
@@ -208,7 +218,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     };
     const updated = returning<DeviceRow>(
       sql(
-        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, security_profile = ?, pending_password_hash = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
+        `UPDATE devices SET charge_point_id = ?, label = ?, enabled = ?, password_hash = ?, lenient = ?, security_profile = ?, pending_password_hash = ?, ocpp_protocol = ?, templates = ?, attrs = ?, site = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
       ),
       next.chargePointId,
@@ -218,6 +228,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       flag(next.lenient),
       next.securityProfile,
       next.pendingPasswordHash,
+      next.ocppProtocol,
       JSON.stringify(next.templates),
       JSON.stringify(next.attrs),
       json(next.site),
@@ -283,6 +294,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       return { items: rows.map(toDevice), total } satisfies Page<Device>;
     },
     async updateDevice(id, patch) {
+      if (patch.ocppProtocol !== undefined) ocppProtocol(patch.ocppProtocol);
       return write(() => {
         try {
           return updateDevice(id, patch);
@@ -302,6 +314,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
 
     async startTransaction(input) {
       // Checked before the write: a value the column cannot hold exactly is refused, not rounded.
+      const chargerId = input.chargerTransactionId == null ? null : chargerTransactionId(input.chargerTransactionId);
       const params = [
         input.deviceId,
         input.tenant,
@@ -310,19 +323,51 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
         utc(input.startedAt, 'startedAt'),
         meterWh(input.meterStart, 'meterStart'),
         input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
+        chargerId,
+        input.evseId == null ? null : int32(input.evseId, 'evseId'),
       ];
       // The id is handed out only once the row has committed (AUTOINCREMENT, migration 1: the
       // sqlite_sequence update commits or rolls back with the row, so an id is never reused).
-      const row = await write(() =>
-        returning<TransactionRow>(
+      // A charger id already stored for the device (a resent 2.0.1 Started, from this process
+      // or another one on the file) inserts nothing and reads the stored session, in the same
+      // BEGIN IMMEDIATE transaction: the partial unique index of migration 8 decides (the
+      // conflict target names its WHERE, as SQLite requires for a partial index).
+      const row = await write(() => {
+        const inserted = returning<TransactionRow>(
           sql(
-            `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'active') RETURNING *`,
+            `INSERT INTO transactions (device_id, tenant, connector_id, id_tag, started_at, meter_start, reservation_id, charger_transaction_id, evse_id, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')
+             ON CONFLICT (device_id, charger_transaction_id) WHERE charger_transaction_id IS NOT NULL DO NOTHING
+             RETURNING *`,
           ),
           ...params,
-        ),
-      );
+        );
+        return inserted ?? (chargerId === null ? undefined : byChargerId(input.deviceId, chargerId));
+      });
       return toTransaction(row!);
+    },
+    async findTransactionByChargerId(deviceId, chargerId) {
+      if (!storableChargerTransactionId(chargerId)) return null;
+      const row = await read(() => byChargerId(deviceId, chargerId));
+      return row ? toTransaction(row) : null;
+    },
+    async updateTransactionStart(id, patch) {
+      if (!isTransactionId(id)) return null;
+      const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
+      const idTag = patch.idTag ?? null;
+      // One statement: only an active row is changed (a stop committed first leaves it completed).
+      const result = await write(() => {
+        const updated = returning<TransactionRow>(
+          sql(`UPDATE transactions SET meter_start = coalesce(?, meter_start), id_tag = coalesce(?, id_tag) WHERE id = ? AND status = 'active' RETURNING *`),
+          meterStart,
+          idTag,
+          id,
+        );
+        return updated ?? transactionRow(id) ?? null;
+      });
+      if (!result) return null;
+      if (result.status !== 'active') throw new StoreError('CONFLICT', `transaction ${id} is completed: its start can no longer be changed`, 'status');
+      return toTransaction(result);
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
       if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
@@ -408,6 +453,7 @@ function toDevice(r: DeviceRow): Device {
     passwordHash: r.password_hash,
     lenient: r.lenient === null ? null : r.lenient === 1,
     securityProfile: r.security_profile as SecurityProfile,
+    ocppProtocol: r.ocpp_protocol,
     pendingPasswordHash: r.pending_password_hash,
     templates: JSON.parse(r.templates) as string[],
     attrs: JSON.parse(r.attrs) as Device['attrs'],
@@ -423,6 +469,8 @@ function toTransaction(r: TransactionRow): Transaction {
     id: r.id,
     deviceId: r.device_id,
     tenant: r.tenant,
+    chargerTransactionId: r.charger_transaction_id,
+    evseId: r.evse_id,
     connectorId: r.connector_id,
     idTag: r.id_tag,
     stopIdTag: r.stop_id_tag,

@@ -15,6 +15,13 @@ import type { AlertStore } from './alert-types.ts';
 
 export type SecurityProfile = 1 | 2 | 3;
 
+/** The OCPP WebSocket subprotocols a device may be pinned to (migration 8). */
+export const OCPP_PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const;
+export type OcppProtocol = (typeof OCPP_PROTOCOLS)[number];
+
+/** OCPP 2.0.1 TransactionType.transactionId: a string of at most 36 characters (migration 8). */
+export const CHARGER_TRANSACTION_ID_MAX = 36;
+
 export type AttrValue = string | number | boolean | null;
 
 export interface Site {
@@ -47,6 +54,12 @@ export interface Device {
    * to the identity. A connection below it is refused (docs/security.md).
    */
   securityProfile: SecurityProfile;
+  /**
+   * The subprotocol preferred for this charger when it offers several at the handshake (it gets
+   * this one if it offers it, else its own first choice among those enabled); null: the
+   * charger's own order of preference (docs/chargers.md, "Choosing the OCPP version").
+   */
+  ocppProtocol: OcppProtocol | null;
   templates: string[];
   /** Static attributes, filled from BootNotification (vendor, model, serial numbers, firmware, ...). */
   attrs: Record<string, AttrValue>;
@@ -66,6 +79,8 @@ export interface NewDevice {
   pendingPasswordHash?: string | null | undefined;
   lenient?: boolean | null | undefined;
   securityProfile?: SecurityProfile | undefined;
+  /** Refused with StoreError 'INVALID' (field 'ocppProtocol') when not one of OCPP_PROTOCOLS. */
+  ocppProtocol?: OcppProtocol | null | undefined;
   templates?: string[] | undefined;
   attrs?: Record<string, AttrValue> | undefined;
   site?: Site | null | undefined;
@@ -76,10 +91,21 @@ export type DevicePatch = Partial<Omit<NewDevice, 'id' | 'tenant'>>;
 export type TransactionStatus = 'active' | 'completed';
 
 export interface Transaction {
-  /** OCPP transactionId: allocated by the store, strictly increasing, never handed out twice. */
+  /**
+   * Our own id, allocated by the store, strictly increasing, never handed out twice: the OCPP
+   * 1.6 transactionId, and the `transactionId` MQTT consumers see for every session (2.0.1 too).
+   */
   id: number;
   deviceId: string;
   tenant: string;
+  /**
+   * OCPP 2.0.1: the id the charging station assigned itself (TransactionEvent
+   * transactionInfo.transactionId, at most 36 characters), unique per device. null for OCPP 1.6
+   * sessions, whose id is ours.
+   */
+  chargerTransactionId: string | null;
+  /** OCPP 2.0.1: the EVSE the session runs on (`connectorId` is the connector on that EVSE); null for 1.6. */
+  evseId: number | null;
   connectorId: number;
   idTag: string;
   /** The idTag given in StopTransaction; chargers may send a different one (field notes). */
@@ -103,6 +129,16 @@ export interface NewTransaction {
   meterStart: number;
   startedAt: string;
   reservationId?: number | null | undefined;
+  /** OCPP 2.0.1: the station's own transactionId; a non-empty string of at most 36 characters. */
+  chargerTransactionId?: string | null | undefined;
+  /** OCPP 2.0.1: the EVSE id (int32). */
+  evseId?: number | null | undefined;
+}
+
+/** What a later OCPP 2.0.1 TransactionEvent (Updated) may fill in that Started did not carry. */
+export interface TransactionStartPatch {
+  meterStart?: number | undefined;
+  idTag?: string | undefined;
 }
 
 export interface TransactionStop {
@@ -231,8 +267,37 @@ export interface RegistryStore extends AlertStore {
   updateDevice(id: string, patch: DevicePatch): Promise<Device | null>;
   deleteDevice(id: string): Promise<boolean>;
 
-  /** Allocates the next transactionId atomically (OCPP 1.6 §6.46: the Central System assigns it). */
+  /**
+   * Allocates the next transactionId atomically (OCPP 1.6 §6.46: the Central System assigns it).
+   *
+   * With `chargerTransactionId` (OCPP 2.0.1, where the station assigns its own id) it is
+   * idempotent: when the device already has a session with that charger id, no second row is
+   * created and the existing session is returned as stored (its other fields are not compared
+   * or changed), whether it is active or completed. A 2.0.1 station resends TransactionEvent
+   * Started after a lost answer, perhaps to another gateway process at the same time: this is
+   * race-free, held by a unique index on (device_id, charger_transaction_id) with INSERT ... ON
+   * CONFLICT DO NOTHING followed by a SELECT of the winner, so concurrent starts with the same
+   * (deviceId, chargerTransactionId) all resolve to the one same row. The same charger id on two
+   * devices is two sessions. Refused before anything is written: a chargerTransactionId that is
+   * empty or longer than 36 characters (StoreError 'INVALID', field 'chargerTransactionId'), and
+   * numbers a column cannot hold exactly (RangeError, numbers.ts).
+   */
   startTransaction(input: NewTransaction): Promise<Transaction>;
+  /**
+   * The device's session with this OCPP 2.0.1 charger-assigned transactionId, or null (also for
+   * an id no session could have: empty, longer than 36 characters).
+   */
+  findTransactionByChargerId(deviceId: string, chargerTransactionId: string): Promise<Transaction | null>;
+  /**
+   * Sets what an OCPP 2.0.1 TransactionEvent Started may lack and a later Updated event gives
+   * (the meter reading at the start, the idToken); fields absent from the patch are kept. Only
+   * an active transaction may be changed: a completed one (its energy is billed) is refused with
+   * StoreError 'CONFLICT' (field 'status') and stays as it is; the check and the write are one
+   * atomic statement, so a concurrent stop either comes first (CONFLICT) or sees the new start.
+   * Returns null when the id is unknown. meterStart is checked like startTransaction's
+   * (RangeError before anything is written).
+   */
+  updateTransactionStart(id: number, patch: TransactionStartPatch): Promise<Transaction | null>;
   /**
    * A charger that did not get the StartTransaction.conf resends the same request after a
    * reconnect; finding it by its start data makes StartTransaction idempotent.
@@ -275,11 +340,13 @@ export interface RegistryStore extends AlertStore {
 }
 
 /**
- * DUPLICATE, NOT_FOUND, CONFLICT: the request itself cannot be stored. UNAVAILABLE: the storage
- * cannot take it now (full, read-only, I/O error, database unreachable); nothing was stored, or
- * for a PostgreSQL connection lost during the commit, nothing acknowledged. Retrying later is right.
+ * DUPLICATE, NOT_FOUND, CONFLICT, INVALID: the request itself cannot be stored (INVALID: a value
+ * the field does not take, named in `field`, e.g. a chargerTransactionId over 36 characters or an
+ * unknown ocppProtocol; nothing was written). UNAVAILABLE: the storage cannot take it now (full,
+ * read-only, I/O error, database unreachable); nothing was stored, or for a PostgreSQL connection
+ * lost during the commit, nothing acknowledged. Retrying later is right.
  */
-export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
+export type StoreErrorCode = 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'UNAVAILABLE';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
