@@ -9,6 +9,8 @@ const aTransaction = (o: Partial<Transaction> = {}): Transaction => ({
   connectorId: 1,
   idTag: 'NOA',
   stopIdTag: null,
+  chargerTransactionId: null,
+  evseId: null,
   startedAt: '2026-01-01T10:00:00.000Z',
   stoppedAt: null,
   meterStart: 1000,
