@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { RPCClient } from 'ocpp-rpc';
+import { createRequire } from 'node:module';
+import { createValidator, RPCClient } from 'ocpp-rpc';
 import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startAll, type Running } from '../bin/start.ts';
@@ -58,12 +59,25 @@ export interface ChargerOptions {
   protocols?: string[];
 }
 
+/**
+ * ocpp-rpc's strict mode for ocpp2.1, which it cannot do as shipped: its 2.1 schemas carry the
+ * ids `urn:BootNotificationRequest` / `Response` while its validator looks up
+ * `urn:BootNotification.req` / `.conf` ("Schema ... is missing from subprotocol schema
+ * 'ocpp2.1'"). The same official schemas, re-keyed to what its validator looks for.
+ */
+export function ocpp21Validator(): ReturnType<typeof createValidator> {
+  const schemas = createRequire(import.meta.url)('ocpp-rpc/lib/schemas/ocpp2_1.json') as Array<{ $id: string }>;
+  const rekeyed = schemas.map((s) => ({ ...s, $id: s.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf').replace(/^urn:NotifyPeriodicEventStream$/, 'urn:NotifyPeriodicEventStream.req') }));
+  return createValidator('ocpp2.1', rekeyed);
+}
+
 export async function connectCharger(sys: { ocppUrl: string }, identity: string, opts: ChargerOptions = {}): Promise<RPCClient> {
   const client = new RPCClient({
     endpoint: sys.ocppUrl + (opts.path ?? ''),
     identity,
     protocols: opts.protocols ?? ['ocpp1.6'],
     strictMode: opts.strictMode ?? true,
+    ...(opts.protocols?.includes('ocpp2.1') ? { strictModeValidators: [ocpp21Validator()] } : {}),
     reconnect: false,
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   } as ConstructorParameters<typeof RPCClient>[0]);
