@@ -45,7 +45,7 @@ describe('refused handshakes', () => {
     expect(await handshake(`${sys.ocppUrl}/REF-NOBODY`, ['ocpp1.6'])).toBe(404);
     expect(await handshake(`${sys.ocppUrl}/REF-KNOWN`, ['ocpp1.6'], { authorization: `Basic ${Buffer.from('REF-KNOWN:wrong-password').toString('base64')}` })).toBe(401);
     // Another identity: REF-KNOWN is in its backoff after the wrong password (429 THROTTLED).
-    expect(await handshake(`${sys.ocppUrl}/REF-NEW-FIRMWARE`, ['ocpp2.0.1'])).toBe(400);
+    expect(await handshake(`${sys.ocppUrl}/REF-NEW-FIRMWARE`, ['ocpp2.0'])).toBe(400);
 
     const event = (reason: string) => admin.waitFor((m) => m.topic === 'admin:gateway/refusals' && m.json['reason'] === reason, 5000, `refusal ${reason}`);
     expect((await event('UNKNOWN_CHARGE_POINT')).json).toMatchObject({ type: 'handshakeRefused', chargePointId: 'REF-NOBODY', status: 404, remoteAddress: expect.stringMatching(/127\.0\.0\.1/) });
