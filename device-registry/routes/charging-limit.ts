@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, UnitNotSupported, type Electrical } from '../../gateway/commands/charging-limit.ts';
+import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from '../../gateway/commands/charging-limit.ts';
 import type { CommandReply } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
@@ -43,11 +43,29 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
    * attributes win (operators set them for chargers that lie or do not tell); what is missing is
    * asked from the charger in one GetConfiguration.
    */
-  async function electrical(d: Device): Promise<Electrical> {
+  /** The version the charger spoke last (its stored shadow); 1.6 before it ever connected. */
+  async function family(d: Device): Promise<'1.6' | '2.x'> {
+    const stored = await store.getShadow(d.id).catch(() => null);
+    const p = stored?.['protocol'];
+    return p === 'ocpp2.0.1' || p === 'ocpp2.1' ? '2.x' : '1.6';
+  }
+
+  async function electrical(d: Device, fam: '1.6' | '2.x'): Promise<Electrical> {
     const attr = d.attrs['chargingRateUnit'];
     const num = (k: string) => (typeof d.attrs[k] === 'number' ? (d.attrs[k] as number) : null);
     let accepts = typeof attr === 'string' ? acceptedUnits(attr === 'A' ? 'Current' : attr === 'W' ? 'Power' : attr) : null;
     let rotation: string | undefined;
+    if (fam === '2.x') {
+      // 2.0.1 part 2 appendices §3.1.16: SmartChargingCtrlr.RateUnit, a MemberList of A and W.
+      if (accepts === null) {
+        const r = await commands.send(d.tenant, d.id, { action: 'GetVariables', payload: { getVariableData: [{ component: { name: 'SmartChargingCtrlr' }, variable: { name: 'RateUnit' } }] } });
+        if (r.status === 'error') fail(r);
+        const v = (r.response as { getVariableResult?: Array<{ attributeValue?: string }> }).getVariableResult?.[0]?.attributeValue;
+        const units = (v ?? '').split(',').map((u) => u.trim());
+        accepts = units.includes('A') || units.includes('W') ? acceptedUnits([units.includes('A') ? 'Current' : '', units.includes('W') ? 'Power' : ''].filter(Boolean).join(',')) : null;
+      }
+      return { accepts, current: currentTypeOf(d.attrs), voltage: num('voltage') ?? 230, phases: num('phases') ?? 3 };
+    }
     if (accepts === null || (d.attrs['currentType'] !== 'AC' && d.attrs['currentType'] !== 'DC') || num('phases') === null) {
       const r = await commands.send(d.tenant, d.id, { action: 'GetConfiguration', payload: { key: ['ChargingScheduleAllowedChargingRateUnit', 'ConnectorPhaseRotation'] } });
       if (r.status === 'error') fail(r);
@@ -63,9 +81,11 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
     r.post('/devices/:id/charging-limit', { schema: { tags: ['commands'], params: z.object({ id: z.string() }), body } }, async (req) => {
       requireWrite(req.caller);
       const d = await owned(req.caller.tenant, req.params.id);
-      let payload: ReturnType<typeof buildChargingProfile>;
+      const fam = await family(d);
+      let payload: Record<string, unknown>;
       try {
-        payload = buildChargingProfile(req.body, await electrical(d), new Date());
+        const p16 = buildChargingProfile(req.body, await electrical(d, fam), new Date());
+        payload = fam === '2.x' ? toChargingProfile201(p16) : p16;
       } catch (err) {
         if (err instanceof UnitNotSupported) throw new AppError('UNIT_NOT_SUPPORTED', err.message, [{ field: 'body.unit', message: err.message }]);
         throw err;
@@ -77,7 +97,9 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
     r.delete('/devices/:id/charging-limit', { schema: { tags: ['commands'], params: z.object({ id: z.string() }), querystring: z.object({ connectorId: z.coerce.number().int().min(0).default(0) }) } }, async (req) => {
       requireWrite(req.caller);
       const d = await owned(req.caller.tenant, req.params.id);
-      const reply = await commands.send(d.tenant, d.id, { action: 'ClearChargingProfile', payload: { id: profileIdFor(req.query.connectorId) } });
+      // 2.0.1 ClearChargingProfileRequest names the profile chargingProfileId, 1.6 id.
+      const id = profileIdFor(req.query.connectorId);
+      const reply = await commands.send(d.tenant, d.id, { action: 'ClearChargingProfile', payload: (await family(d)) === '2.x' ? { chargingProfileId: id } : { id } });
       if (reply.status === 'error') fail(reply);
       return { response: reply.response };
     });

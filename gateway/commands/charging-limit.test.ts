@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateRequest } from '../ocpp/validate.ts';
-import { acceptedUnits, buildChargingProfile, chooseUnit, convert, currentTypeOf, phasesOf, profileIdFor, UnitNotSupported, type Electrical } from './charging-limit.ts';
+import { acceptedUnits, buildChargingProfile, chooseUnit, convert, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from './charging-limit.ts';
+import { OCPP201 } from '../protocols/ocpp201/schemas.ts';
+import { OCPP21 } from '../protocols/ocpp21/schemas.ts';
 
 const AC: Electrical = { accepts: ['A'], current: 'AC', voltage: 230, phases: 3 };
 const DC: Electrical = { accepts: ['W'], current: 'DC', voltage: 230, phases: 3 };
@@ -106,5 +108,22 @@ describe('charging limits as SetChargingProfile', () => {
 
   it('refuses a malformed time', () => {
     expect(() => buildChargingProfile({ connectorId: 1, limit: 1, unit: 'A', daily: { from: '18h', to: '20:00' } }, AC, NOW)).toThrow(RangeError);
+  });
+});
+
+describe('charging limits as OCPP 2.0.1 SetChargingProfile (K01)', () => {
+  it.each([
+    ['now, on an EVSE', { connectorId: 1, limit: 32, unit: 'A' as const }],
+    ['the whole station', { connectorId: 0, limit: 22000, unit: 'W' as const }],
+    ['daily in a window', { connectorId: 2, limit: 11000, unit: 'W' as const, daily: { from: '22:00', to: '06:00' } }],
+  ])('%s: valid per the 2.0.1 and 2.1 schemas', (_name, req) => {
+    const p = toChargingProfile201(buildChargingProfile(req, AC, NOW));
+    expect(OCPP201.validateRequest('SetChargingProfile', p)).toEqual({ ok: true });
+    expect(OCPP21.validateRequest('SetChargingProfile', p)).toEqual({ ok: true });
+    const profile = p['chargingProfile'] as Record<string, unknown>;
+    expect(p['evseId']).toBe(req.connectorId);
+    expect(profile['id']).toBe(profileIdFor(req.connectorId));
+    expect(profile['chargingProfilePurpose']).toBe(req.connectorId === 0 ? 'ChargingStationMaxProfile' : 'TxDefaultProfile');
+    expect((profile['chargingSchedule'] as unknown[])[0]).toMatchObject({ id: profileIdFor(req.connectorId) });
   });
 });

@@ -146,3 +146,22 @@ export function buildChargingProfile(req: ChargingLimit, e: Electrical, now: Dat
   }
   return { connectorId: req.connectorId, csChargingProfiles: profile };
 }
+
+/**
+ * The same limit as OCPP 2.0.1 SetChargingProfileRequest (K01; 2.1 the same): `evseId` for
+ * `connectorId` (the shadow's connector is the EVSE, docs/mqtt.md), one ChargingProfileType with
+ * `id` for chargingProfileId, ChargingStationMaxProfile for 1.6's ChargePointMaxProfile, and the
+ * schedule as a one-element list whose `id` is the profile's (the schema requires one). Pure.
+ */
+export function toChargingProfile201(p: ReturnType<typeof buildChargingProfile>): Record<string, unknown> {
+  const { chargingProfileId, chargingProfilePurpose, chargingSchedule, ...rest } = p.csChargingProfiles as Record<string, unknown> & { chargingProfileId: number; chargingSchedule: Record<string, unknown> };
+  return {
+    evseId: p.connectorId,
+    chargingProfile: {
+      ...rest,
+      id: chargingProfileId,
+      chargingProfilePurpose: chargingProfilePurpose === 'ChargePointMaxProfile' ? 'ChargingStationMaxProfile' : chargingProfilePurpose,
+      chargingSchedule: [{ id: chargingProfileId, ...chargingSchedule }],
+    },
+  };
+}
