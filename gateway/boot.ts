@@ -4,7 +4,7 @@
  * read afresh (its `enabled` decides the answer), and the shadow shows the registration.
  */
 import type { AttrValue } from '../device-registry/store/types.ts';
-import type { HandlerContext } from './handlers/types.ts';
+import type { HandlerContext } from './protocols/context.ts';
 
 export interface BootReport {
   /** Registry attribute name -> value, undefined ones left out (vendor, model, firmwareVersion, ...). */

@@ -3,7 +3,7 @@
  * (a command's action on `config` or HTTP, metric labels): the union of every version's.
  * Whether the charger's own version has it is its adapter's to say (commands/command.ts).
  */
-import { handlers } from '../handlers/index.ts';
+import { handlers } from './ocpp16/handlers/index.ts';
 import { CENTRAL_SYSTEM_ACTIONS } from '../ocpp/v16-types.ts';
 import { CHARGING_STATION_ACTIONS as CS201, CSMS_ACTIONS as CSMS201 } from './ocpp201/types.ts';
 import { CHARGING_STATION_ACTIONS as CS21, CSMS_ACTIONS as CSMS21, SEND_ACTIONS } from './ocpp21/types.ts';

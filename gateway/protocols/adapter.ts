@@ -7,7 +7,7 @@
  * framing per version common/ocpp-j/connection.ts's (2.1's message types 5 and 6).
  */
 import type { SchemaSet } from '../ocpp/schema-set.ts';
-import type { HandlerContext } from '../handlers/types.ts';
+import type { HandlerContext } from './context.ts';
 
 /** The subprotocols spoken (OCPP-J 2.0.1 part 4 §3.1.2 Table 1; `ocpp2.1` from OCPP-J 2.1). */
 export const OCPP_PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const;

@@ -1,5 +1,5 @@
-/** OCPP 1.6J behind the seam (adapter.ts): its schemas, its handler table (gateway/handlers/). */
-import { handlers } from '../../handlers/index.ts';
+/** OCPP 1.6J behind the seam (adapter.ts): its schemas, its handler table (./handlers/, one file per 1.6 action). */
+import { handlers } from './handlers/index.ts';
 import { CENTRAL_SYSTEM_ACTIONS } from '../../ocpp/v16-types.ts';
 import { OCPP16 } from '../../ocpp/validate.ts';
 import { tableLookup, type ProtocolAdapter } from '../adapter.ts';

@@ -3,7 +3,7 @@
  * both versions have (2.1's schemas are a superset for them), and 2.1's own station messages.
  * 2.1-only messages without a handler here get NotImplemented (docs/ocpp-2.0.1.md "2.1").
  */
-import type { HandlerContext } from '../../handlers/types.ts';
+import type { HandlerContext } from '../context.ts';
 import { tableLookup, type ProtocolAdapter } from '../adapter.ts';
 import { handlers201 } from '../ocpp201/handlers/index.ts';
 import { closePeriodicEventStream, notifyPeriodicEventStream, openPeriodicEventStream } from './handlers/periodic-event-stream.ts';

@@ -1,5 +1,5 @@
-import { lookupIdTag } from '../../../handlers/authorize.ts';
-import type { HandlerContext } from '../../../handlers/types.ts';
+import { lookupIdTag } from '../../../authorization.ts';
+import type { HandlerContext } from '../../context.ts';
 import { idTokenInfo, NO_AUTHORIZATION, type IdTokenInfo2 } from '../id-tokens.ts';
 import type { Handler201 } from './types.ts';
 

@@ -15,9 +15,9 @@
  * Started without one takes the first reading of a later event; the last reading (or the one in
  * Ended) is meterStop.
  */
-import { closeSuperseded } from '../../../handlers/start-transaction.ts';
-import { iso } from '../../../handlers/time.ts';
-import type { HandlerContext } from '../../../handlers/types.ts';
+import { closeSuperseded } from '../../../superseded.ts';
+import { iso } from '../../../time.ts';
+import type { HandlerContext } from '../../context.ts';
 import { normalizeMeterValues, type NormalizedSample, type NormalizeWarning } from '../../../meter-values/normalize.ts';
 import type { ChargerSession } from '../../../session.ts';
 import { NO_AUTHORIZATION } from '../id-tokens.ts';

@@ -1,4 +1,4 @@
-import type { HandlerContext } from '../../../handlers/types.ts';
+import type { HandlerContext } from '../../context.ts';
 import type { ChargingStationAction, RequestOf, ResponseOf } from '../types.ts';
 
 /** A handler of a charging-station-initiated OCPP 2.0.1 action (2.1 reuses them: its schemas are a superset). */

@@ -6,7 +6,7 @@
  * (docs/mqtt.md), a number when the value is one, the text otherwise.
  */
 import { parseNumber } from '../../../meter-values/normalize.ts';
-import type { HandlerContext } from '../../../handlers/types.ts';
+import type { HandlerContext } from '../../context.ts';
 import type { ChargerSession } from '../../../session.ts';
 
 interface OpenStream {

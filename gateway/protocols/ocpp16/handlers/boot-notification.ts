@@ -1,4 +1,4 @@
-import { recordBoot } from '../boot.ts';
+import { recordBoot } from '../../../boot.ts';
 import type { Handler } from './types.ts';
 
 // OCPP 1.6 §4.2 / §6.3: the static attributes a charger reports about itself, under the

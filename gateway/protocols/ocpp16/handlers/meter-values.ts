@@ -1,4 +1,4 @@
-import { normalizeMeterValues, type NormalizeWarning } from '../meter-values/normalize.ts';
+import { normalizeMeterValues, type NormalizeWarning } from '../../../meter-values/normalize.ts';
 import type { Handler } from './types.ts';
 
 /**

@@ -1,8 +1,8 @@
-import { normalizeMeterValues, type NormalizeWarning } from '../meter-values/normalize.ts';
-import { lookupIdTag } from './authorize.ts';
-import { iso } from './time.ts';
+import { normalizeMeterValues, type NormalizeWarning } from '../../../meter-values/normalize.ts';
+import { lookupIdTag } from '../../../authorization.ts';
+import { iso } from '../../../time.ts';
 import type { Handler } from './types.ts';
-import { resolveUnknownStop } from '../offline-sessions.ts';
+import { resolveUnknownStop } from '../../../offline-sessions.ts';
 
 /**
  * OCPP 1.6 §4.10 / §6.49. The stop may arrive late (the charger was offline) and with another

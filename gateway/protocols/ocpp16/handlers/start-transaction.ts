@@ -1,7 +1,7 @@
-import { superseded, supersededStop } from '../reconcile.ts';
-import { lookupIdTag } from './authorize.ts';
-import { iso } from './time.ts';
-import type { Handler, HandlerContext } from './types.ts';
+import { lookupIdTag } from '../../../authorization.ts';
+import { closeSuperseded } from '../../../superseded.ts';
+import { iso } from '../../../time.ts';
+import type { Handler } from './types.ts';
 
 /**
  * OCPP 1.6 §4.8 / §6.46. The Central System assigns the transactionId even when the idTag is
@@ -38,33 +38,3 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
   session.log.info({ transactionId: tx.id, connectorId: req.connectorId, status: idTagInfo.status }, 'transaction started');
   return { transactionId: tx.id, idTagInfo };
 };
-
-/**
- * A new session on a connector that still has an active one: the older one's StopTransaction
- * is not coming (reconcile.ts), so it is closed here with the last known register reading.
- */
-export async function closeSuperseded(ctx: HandlerContext, connectorId: number, next: { startedAt: string; meterStart: number }): Promise<void> {
-  const { session, store } = ctx;
-  const active = await store.listTransactions({ deviceId: session.device.id, status: 'active' });
-  for (const old of superseded(active.items, connectorId)) {
-    // Sessions of this charger started since (itself included): their energy may be in the register.
-    const since = await store.listTransactions({ deviceId: session.device.id, from: old.startedAt, limit: 0 });
-    const stop = supersededStop(old, next, session.registers.get(old.id), since.total > 1);
-    const closed = await store.stopTransaction(old.id, stop);
-    session.registers.delete(old.id);
-    session.update({ type: 'transactionStopped', at: new Date().toISOString(), transactionId: old.id });
-    session.event({
-      type: 'transactionWarning',
-      action: 'StartTransaction',
-      messageId: ctx.messageId,
-      code: 'SUPERSEDED',
-      message: `transaction ${old.id} on connector ${connectorId} was still active: closed by the new StartTransaction`,
-      transactionId: old.id,
-      connectorId,
-      meterStop: closed?.meterStop ?? stop.meterStop,
-      energyWh: closed?.energyWh ?? stop.meterStop - old.meterStart,
-      stopReason: stop.stopReason ?? null,
-    });
-    session.log.warn({ transactionId: old.id, connectorId }, 'active transaction superseded by a new StartTransaction: closed');
-  }
-}
