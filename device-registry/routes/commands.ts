@@ -32,18 +32,24 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
         const device = await deps.store.getDevice(req.params.id);
         if (!device || device.tenant !== req.caller.tenant) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
         // Refuse an invalid payload here already, naming the field, against the version the
-        // charger spoke last (its stored shadow; 1.6 before it ever connected); the gateway
-        // checks again against the version of the connection it goes to.
+        // charger spoke last (its stored shadow); before it ever connected, the device's
+        // preferred version, else 1.6 for a 1.6 action, and an action of another version is left
+        // to the gateway (which answers offline). The gateway checks again against the version
+        // of the connection the command goes to.
         const stored = await deps.store.getShadow(device.id).catch(() => null);
-        const adapter = adapterFor(typeof stored?.['protocol'] === 'string' ? stored['protocol'] : 'ocpp1.6');
-        if (isNeutralAction(req.body.action)) {
+        const known = typeof stored?.['protocol'] === 'string' ? stored['protocol'] : device.ocppProtocol;
+        const adapter = adapterFor(known ?? 'ocpp1.6');
+        const unknownVersion = !known && !isNeutralAction(req.body.action) && !adapter.commandActions.has(req.body.action);
+        if (unknownVersion) {
+          // nothing to check against here
+        } else if (isNeutralAction(req.body.action)) {
           // Its own payload rules whatever the version; the gateway translates (neutral.ts).
           const t = translate(req.body.action, req.body.payload, adapter.family, null);
           if (!t.ok && t.field !== 'payload.transactionId') throw new AppError('VALIDATION_FAILED', t.message, [{ field: `body.${t.field}`, message: t.message }]);
         } else if (!adapter.commandActions.has(req.body.action)) {
           throw new AppError('VALIDATION_FAILED', `${req.body.action} is not a command of ${adapter.schemas.name}, which this charger speaks`, [{ field: 'body.action', message: `not an ${adapter.schemas.name} command` }]);
         }
-        const v = isNeutralAction(req.body.action) ? ({ ok: true } as const) : adapter.schemas.validateRequest(req.body.action, req.body.payload);
+        const v = isNeutralAction(req.body.action) || unknownVersion ? ({ ok: true } as const) : adapter.schemas.validateRequest(req.body.action, req.body.payload);
         if (!v.ok) {
           const path = failedPath(v.error);
           throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);

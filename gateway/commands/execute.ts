@@ -69,8 +69,10 @@ export async function executeCommand(session: ChargerSession, client: RpcClient,
   }
   problem ??= checkCommand(cmd, session.shadow, session.adapter);
   if (problem && neutral && problem.field?.startsWith('payload')) {
-    // The translation's own request failed its schema: say so in the neutral command's terms.
-    problem = { ...problem, message: `as ${cmd.action}: ${problem.message}`, field: 'payload' };
+    // The translated request was refused: in the neutral command's terms, the connector the
+    // caller named (the EVSE or connector check, command.ts), else its payload as a whole.
+    const connector = problem.field === 'payload.evseId' || problem.field === 'payload.evse.id' || problem.field === 'payload.connectorId';
+    problem = { ...problem, message: `as ${cmd.action}: ${problem.message}`, field: connector && 'connectorId' in asked.payload ? 'payload.connectorId' : 'payload' };
   }
   const sentAt = new Date().toISOString();
   const sentPerf = performance.now();

@@ -134,7 +134,7 @@ export function translate(action: NeutralAction, payload: Record<string, unknown
     case 'setSetting': {
       const key = p['key'] as string;
       const value = p['value'] as string;
-      if (!v2) return simple('ChangeConfiguration', { key, value });
+      if (!v2) return { ok: true, value: { action: 'ChangeConfiguration', payload: { key, value }, reply: (r) => ({ key, status: statusOf(r) }) } };
       const s = settingFor(key);
       if (!s) return { ok: false, field: 'payload.key', message: `no OCPP 2.x variable is known for ${JSON.stringify(key)}: use a 1.6 key or Component.Variable` };
       return {
