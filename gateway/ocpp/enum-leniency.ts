@@ -112,7 +112,8 @@ export function repairEnum(field: string, value: string, allowed: readonly strin
  * (FormationViolation as strict validation answers it). Every other string over its length is
  * descriptive (serial numbers, firmware, info, vendorErrorCode) and is cut to the limit.
  */
-export const NEVER_TRUNCATED: ReadonlySet<string> = new Set(['idTag', 'vendorId']);
+// 2.x: idToken.idToken and the station's transactionId name a token and a session the same way.
+export const NEVER_TRUNCATED: ReadonlySet<string> = new Set(['idTag', 'vendorId', 'idToken', 'transactionId']);
 
 /** The first `max` code points of `value` (JSON Schema maxLength counts code points, not UTF-16 units). */
 export function truncate(value: string, max: number): string {
