@@ -150,6 +150,31 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     await cp2.close({ force: true });
   });
 
+  it('lists an OCPP 2.0.1 charger like a 1.6 one: charging, its power, its version', async () => {
+    const v2 = await connectCharger(sys, 'DASH-ALFEN-201', { protocols: ['ocpp2.0.1'] });
+    await v2.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'Alfen', model: 'Eve Double' } });
+    const now = () => new Date().toISOString();
+    await v2.call('StatusNotification', { timestamp: now(), connectorStatus: 'Occupied', evseId: 1, connectorId: 1 });
+    await v2.call('TransactionEvent', {
+      eventType: 'Started',
+      timestamp: now(),
+      triggerReason: 'Authorized',
+      seqNo: 0,
+      transactionInfo: { transactionId: 'ALFEN-TX-1', chargingState: 'Charging' },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'RFID-2', type: 'ISO14443' },
+      meterValue: [{ timestamp: now(), sampledValue: [{ value: 3.7, measurand: 'Power.Active.Import', unitOfMeasure: { unit: 'kW' } }, { value: 1000, measurand: 'Energy.Active.Import.Register' }] }],
+    });
+    const v2Row = page.locator('tr', { hasText: 'DASH-ALFEN-201' });
+    await expect.poll(() => v2Row.getAttribute('data-charging'), { timeout: 15_000 }).toBe('true');
+    await expect.poll(() => v2Row.locator('.power').textContent(), { timeout: 15_000 }).toBe('3.7 kW');
+    expect(await v2Row.locator('[data-connector="1"]').textContent()).toContain('Charging');
+    expect(await v2Row.textContent()).toContain('OCPP 2.0.1');
+    await v2.call('TransactionEvent', { eventType: 'Ended', timestamp: now(), triggerReason: 'StopAuthorized', seqNo: 1, transactionInfo: { transactionId: 'ALFEN-TX-1', stoppedReason: 'Local' }, meterValue: [{ timestamp: now(), sampledValue: [{ value: 1500, measurand: 'Energy.Active.Import.Register', context: 'Transaction.End' }] }] });
+    await expect.poll(() => v2Row.getAttribute('data-charging'), { timeout: 15_000 }).toBe('false');
+    await v2.close({ force: true });
+  });
+
   it('charger view: charts from history and live, sessions, events; a confirmed command reaches the charger', async () => {
     await page.click(`tr[data-device="${deviceId}"] a`);
     await page.waitForSelector('#presence');
@@ -191,6 +216,7 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     // The sweep runs every quarter tolerance, the browser renders on the next frame.
     expect(shownAfter).toBeLessThanOrEqual(TOLERANCE_MS + TOLERANCE_MS / 4 + 1000);
     expect(await row().locator('.presence').textContent()).toMatch(/OFFLINE.*silent since/s);
-    expect(await page.textContent('[data-total="offline"]')).toBe('2');
+    // This one, and the faulted and the 2.0.1 chargers of the tests before, which closed.
+    expect(await page.textContent('[data-total="offline"]')).toBe('3');
   });
 });

@@ -42,7 +42,7 @@ export function openCharger(main, store, deviceId, { api }) {
     if (!d) return void (head.innerHTML = `<h1>${esc(deviceId)}</h1><p class="muted">unknown device</p>`);
     const s = deviceSummary(d);
     head.innerHTML = `<h1>${esc(s.name)} <span class="badge ${s.online ? 'on' : 'off'}" id="presence">${s.online ? 'online' : 'OFFLINE'}</span></h1>
-      <p class="muted">${esc(s.chargePointId)} · ${esc(s.vendor ?? '?')} ${esc(s.model ?? '')} · firmware ${esc(d.shadow?.firmware ?? '?')} · last seen ${esc(formatTime(s.lastSeen))}</p>
+      <p class="muted">${esc(s.chargePointId)} · ${esc(s.vendor ?? '?')} ${esc(s.model ?? '')} · firmware ${esc(d.shadow?.firmware ?? '?')}${d.shadow?.protocol ? ` · ${esc(d.shadow.protocol.replace(/^ocpp/, 'OCPP '))}` : ''} · last seen ${esc(formatTime(s.lastSeen))}</p>
       <p>Power now <b class="power" id="power-now">${formatPower(s.powerW)}</b>${s.soc === null ? '' : ` · SoC <b>${Math.round(s.soc)} %</b>`} · ${s.connectors.map((c) => `<span class="chip status-${esc(c.status)}${c.faulted ? ' fault' : ''}">${esc(c.id)}: ${esc(c.status)}${c.transactionId ? ` · tx ${esc(c.transactionId)}` : ''}</span>`).join(' ')}</p>`;
     const active = s.connectors.filter((c) => c.transactionId).map((c) => c.transactionId);
     const stopSel = main.querySelector('form[data-action="stop"] [name="transactionId"]');

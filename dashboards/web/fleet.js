@@ -33,7 +33,7 @@ export function renderFleet(main, store) {
           ? rows
               .map(
                 (s) => `<tr data-device="${esc(s.id)}" data-online="${s.online}" data-charging="${s.charging}" data-faulted="${s.faulted}" class="${s.faulted ? 'row-fault' : ''}${s.online ? '' : ' row-offline'}">
-          <td><a href="#/devices/${encodeURIComponent(s.id)}">${esc(s.name)}</a><div class="muted small">${esc(s.chargePointId)}${s.vendor ? ` · ${esc(s.vendor)} ${esc(s.model ?? '')}` : ''}</div></td>
+          <td><a href="#/devices/${encodeURIComponent(s.id)}">${esc(s.name)}</a><div class="muted small">${esc(s.chargePointId)}${s.vendor ? ` · ${esc(s.vendor)} ${esc(s.model ?? '')}` : ''}${s.protocol ? ` · ${esc(s.protocol)}` : ''}</div></td>
           <td class="presence"><span class="badge ${s.online ? 'on' : 'off'}">${s.online ? 'online' : 'OFFLINE'}</span>${s.online ? '' : `<div class="small">${s.offlineReason === 'heartbeatTimeout' ? 'silent since' : 'since'} ${esc(formatTime(s.since))}</div>`}</td>
           <td class="connectors">${connectorChips(s)}</td>
           <td class="num power">${formatPower(s.powerW)}</td>

@@ -183,6 +183,8 @@ export function deviceSummary(d) {
     lastSeen: s?.lastSeen ?? null,
     vendor: s?.vendor ?? null,
     model: s?.model ?? null,
+    // 'ocpp1.6' -> 'OCPP 1.6': which version the charger speaks (the model is the same for all).
+    protocol: typeof s?.protocol === 'string' ? s.protocol.replace(/^ocpp/, 'OCPP ') : null,
     connectors,
     charging,
     faulted,
