@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../common/config.ts';
-import { ALL_ROLES, type Role } from './roles.ts';
+import { ALL_ROLES, type Role } from '../common/roles.ts';
 import { simulateCommand } from '../simulator/cli.ts';
 
 async function configOrExit(): Promise<Config> {

@@ -34,7 +34,7 @@ import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { createAlerts, type AlertsRole } from '../alerts/index.ts';
 import { CONTROL_TOPIC } from '../alerts/payloads.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
-import { ALL_ROLES, type Role } from './roles.ts';
+import { ALL_ROLES, type Role } from '../common/roles.ts';
 import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';

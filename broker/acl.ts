@@ -8,9 +8,11 @@
  * - The `service` principal (the gateway and history processes against an external broker
  *   configured with the admin token) is not confined.
  */
+import type { TokenRole } from '../common/http/auth.ts';
 import { topicTenant } from '../gateway/topics.ts';
 
-export type Role = 'admin' | 'operator' | 'read-only' | 'service';
+/** A tenant client has its token's role; `service` is chargebridge's own processes. */
+export type Role = TokenRole | 'service';
 
 export interface Principal {
   tenant: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { ALL_ROLES } from '../bin/roles.ts';
+import { ALL_ROLES } from './roles.ts';
 import { openDefaults } from './open-defaults.ts';
 
 describe('openDefaults (issue 18: the trial stays open and says so)', () => {

@@ -3,8 +3,7 @@
  * on purpose, and says so in one startup line, so that nobody runs it in production unaware.
  */
 import type { Config } from './config.ts';
-
-type Role = import('../bin/roles.ts').Role;
+import type { Role } from './roles.ts';
 
 /** One short phrase per open door, in a stable order; empty when everything is closed. */
 export function openDefaults(config: Config, roles: readonly Role[]): string[] {

@@ -11,7 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Health } from '../common/health.ts';
-import { authenticate, metricsTokenCheck } from './http/auth.ts';
+import { authenticate, metricsTokenCheck } from '../common/http/auth.ts';
 import { frameworkError, registerProblemHandler } from './http/problems.ts';
 import { registerAdmission } from './http/admission.ts';
 import { deviceRoutes } from './routes/devices.ts';

@@ -9,8 +9,8 @@ import { principal } from '../broker/acl.ts';
 import type { MqttAuthenticator } from '../broker/embedded.ts';
 import type { AdminToken } from './admin-token.ts';
 import { newToken, tokenDigest } from './admin-token.ts';
-import type { Caller, TokenResolver } from './http/auth.ts';
-import type { ApiToken, RegistryStore, TokenRole } from './store/types.ts';
+import type { Caller, TokenResolver, TokenRole } from '../common/http/auth.ts';
+import type { ApiToken, RegistryStore } from './store/types.ts';
 
 const CACHE_MS = 30_000;
 /** lastUsedAt is kept to the minute: one write per token and minute, not one per request. */

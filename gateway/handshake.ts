@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import { HashingBusyError, verifySecret } from '../device-registry/passwords.ts';
+import { HashingBusyError, verifySecret } from '../common/passwords.ts';
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';

@@ -11,22 +11,12 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import type { Health } from '../common/health.ts';
 import type { Logger } from '../common/logger.ts';
+import type { JournalHandle } from '../common/journal/handle.ts';
 import { spawnWorker } from '../common/threads/spawn.ts';
 import { bridgePortBus, type ToMain } from '../broker/port-bus.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Device } from '../device-registry/store/types.ts';
 import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorkerMessage } from './worker-protocol.ts';
-
-/** The journal as the main thread sees it: what the history writer's host needs. */
-export interface JournalHandle {
-  readonly dir: string;
-  readonly committed: number;
-  readonly checkpointed: number;
-  readonly backlogBytes: number;
-  readonly writable: boolean;
-  onCommit(listener: () => void): void;
-  checkpoint(position: number): void;
-}
 
 export interface GatewayThread {
   readonly id: string;

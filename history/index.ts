@@ -12,7 +12,7 @@ import { createHistoryWriterThread, type HistoryWriterThread } from './worker-ho
 import { createPersister, type PersisterStats } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
 import type { Journal } from '../common/journal/journal.ts';
-import type { JournalHandle } from '../gateway/worker-host.ts';
+import type { JournalHandle } from '../common/journal/handle.ts';
 
 export { openHistoryBackend };
 

@@ -9,7 +9,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
-import type { JournalHandle } from '../gateway/worker-host.ts';
+import type { JournalHandle } from '../common/journal/handle.ts';
 import { spawnWorker } from '../common/threads/spawn.ts';
 import type { PersisterStats } from './persister.ts';
 import type { HistoryWorkerData, HostMessage, WorkerMessage } from './worker.ts';

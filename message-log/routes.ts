@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Bus } from '../broker/bus.ts';
 import { AppError } from '../common/errors.ts';
-import { requireWrite, type Caller } from '../device-registry/http/auth.ts';
+import { requireWrite, type Caller } from '../common/http/auth.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { replayRange } from './replay.ts';
 import { jsonLine, viewOf, type LogFilter, type StoredRow } from './rows.ts';

@@ -11,7 +11,7 @@ import { AppError } from '../../common/errors.ts';
 import type { ControlMessage } from '../../alerts/payloads.ts';
 import { DEFAULT_RULES, RULE_KINDS, RULE_PARAMS, effectiveRules, type Rule } from '../../alerts/rules.ts';
 import type { Alert } from '../../alerts/types.ts';
-import { requireWrite } from '../http/auth.ts';
+import { requireWrite } from '../../common/http/auth.ts';
 import type { AlertDelivery, AlertTarget } from '../store/alert-types.ts';
 import type { RegistryStore } from '../store/types.ts';
 

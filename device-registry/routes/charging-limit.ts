@@ -11,7 +11,7 @@ import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileId
 import type { CommandReply } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
-import { requireWrite } from '../http/auth.ts';
+import { requireWrite } from '../../common/http/auth.ts';
 import type { Device, RegistryStore } from '../store/types.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');

@@ -10,7 +10,7 @@ import { adapterFor } from '../../gateway/protocols/index.ts';
 import { isNeutralAction, NEUTRAL_ACTIONS, translate } from '../../gateway/commands/neutral.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
-import { requireWrite } from '../http/auth.ts';
+import { requireWrite } from '../../common/http/auth.ts';
 import type { RegistryStore } from '../store/types.ts';
 
 const body = z

@@ -5,8 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { tenantName } from '../../common/config.ts';
-import { requireWrite } from '../http/auth.ts';
-import { hashSecret } from '../passwords.ts';
+import { requireWrite } from '../../common/http/auth.ts';
+import { hashSecret } from '../../common/passwords.ts';
 import { OCPP_PROTOCOLS, type Device, type DevicePatch, type RegistryStore } from '../store/types.ts';
 
 const site = z

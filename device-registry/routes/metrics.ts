@@ -7,7 +7,7 @@
  * and `metrics` tokens (which can read nothing else) only.
  */
 import type { FastifyInstance } from 'fastify';
-import { requireMetrics } from '../http/auth.ts';
+import { requireMetrics } from '../../common/http/auth.ts';
 import type { AdmissionStats } from '../http/admission.ts';
 import { prometheusContentType, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { renderAll } from '../../common/metrics/thread.ts';

@@ -23,8 +23,8 @@ import { AppError } from '../../common/errors.ts';
 import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
-import { requireWrite } from '../http/auth.ts';
-import { hashSecret } from '../passwords.ts';
+import { requireWrite } from '../../common/http/auth.ts';
+import { hashSecret } from '../../common/passwords.ts';
 import type { Device, RegistryStore } from '../store/types.ts';
 
 const body = z.object({ timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional() }).strict();

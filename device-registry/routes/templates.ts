@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { requireWrite } from '../http/auth.ts';
+import { requireWrite } from '../../common/http/auth.ts';
 import type { RegistryStore } from '../store/types.ts';
 
 const templateAttr = z

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantName } from '../../common/config.ts';
 import { AppError } from '../../common/errors.ts';
-import { requireAdmin, type Caller } from '../http/auth.ts';
+import { requireAdmin, type Caller } from '../../common/http/auth.ts';
 import type { ApiToken } from '../store/types.ts';
 import type { TokenService } from '../tokens.ts';
 

@@ -11,6 +11,7 @@
  * storage cannot take it (full, read-only, I/O error, database unreachable) it rejects with
  * StoreError('UNAVAILABLE') and nothing of it is stored (`contract-faults.ts`).
  */
+import type { TokenRole } from '../../common/http/auth.ts';
 import type { AlertStore } from './alert-types.ts';
 
 export type SecurityProfile = 1 | 2 | 3;
@@ -157,8 +158,6 @@ export interface IdTag {
   expiryDate: string | null;
   parentIdTag: string | null;
 }
-
-export type TokenRole = 'admin' | 'operator' | 'read-only';
 
 /** An API token as stored: only the SHA-256 digest of the secret is kept. */
 export interface ApiToken {

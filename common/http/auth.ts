@@ -5,12 +5,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors.ts';
-import type { Role } from '../../broker/acl.ts';
+import { AppError } from '../errors.ts';
+
+/** What an API token may do (interface.md): read-only tokens change nothing. */
+export type TokenRole = 'admin' | 'operator' | 'read-only';
 
 export interface Caller {
   tenant: string;
-  role: Exclude<Role, 'service'>;
+  role: TokenRole;
   /** The installation admin (API_TOKEN): may manage tokens of every tenant. */
   installationAdmin: boolean;
   tokenId: string | null;
