@@ -24,6 +24,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY common ./common
+COPY ocpp ./ocpp
 COPY broker ./broker
 COPY gateway ./gateway
 COPY device-registry ./device-registry

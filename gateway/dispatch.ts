@@ -11,7 +11,7 @@ import type { Config } from '../common/config.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import type { Handler } from './protocols/ocpp16/handlers/types.ts';
 import type { HandlerContext } from './protocols/context.ts';
-import { checkRequest } from './ocpp/leniency.ts';
+import { checkRequest } from '../ocpp/leniency.ts';
 import type { OcppError } from './payloads.ts';
 import type { ChargerSession } from './session.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';

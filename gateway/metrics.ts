@@ -9,7 +9,7 @@
  */
 import { Counter, Histogram } from 'prom-client';
 import { threadRegistry } from '../common/metrics/thread.ts';
-import { CHARGER_ACTIONS, OCPP_COMMAND_ACTIONS } from './protocols/actions.ts';
+import { CHARGER_ACTIONS, OCPP_COMMAND_ACTIONS } from '../ocpp/actions.ts';
 
 const KNOWN = new Set<string>([...CHARGER_ACTIONS, ...OCPP_COMMAND_ACTIONS]);
 const action = (a: string) => (KNOWN.has(a) ? a : 'other');

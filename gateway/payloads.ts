@@ -54,7 +54,7 @@ export type GatewayEvent =
   /** OCPP-J 2.1 CALLRESULTERROR (message type 5) about one of our CALLRESULTs. */
   | { type: 'resultRefused'; messageId: string; error: OcppError }
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
-  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string; /** The version-neutral command it was sent as (commands/neutral.ts). */ neutral?: string | undefined }
+  | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string; /** The version-neutral command it was sent as (ocpp/commands/neutral.ts). */ neutral?: string | undefined }
   | {
       type: 'transactionWarning';
       action: string;

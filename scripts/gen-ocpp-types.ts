@@ -2,11 +2,11 @@
  * npm run gen:ocpp-types — the OCPP payload types, generated with json-schema-to-typescript from
  * the JSON schemas that ocpp-rpc validates with (node_modules/ocpp-rpc/lib/schemas/), so payload
  * types and validation share one source of truth:
- *   gateway/ocpp/v16-types.ts           OCPP 1.6    ocpp1_6.json    ids urn:X.req / urn:X.conf
- *   gateway/protocols/ocpp201/types.ts  OCPP 2.0.1  ocpp2_0_1.json  ids urn:X.req / urn:X.conf
- *   gateway/protocols/ocpp21/types.ts   OCPP 2.1    ocpp2_1.json    ids urn:XRequest / urn:XResponse,
- *                                                                   urn:X for a SEND (never answered)
- * `--out DIR` writes the files under DIR instead of the repository (gateway/protocols/ocpp201/types.test.ts
+ *   ocpp/v16-types.ts      OCPP 1.6    ocpp1_6.json    ids urn:X.req / urn:X.conf
+ *   ocpp/ocpp201/types.ts  OCPP 2.0.1  ocpp2_0_1.json  ids urn:X.req / urn:X.conf
+ *   ocpp/ocpp21/types.ts   OCPP 2.1    ocpp2_1.json    ids urn:XRequest / urn:XResponse,
+ *                                                      urn:X for a SEND (never answered)
+ * `--out DIR` writes the files under DIR instead of the repository (ocpp/ocpp201/types.test.ts
  * compares such a run with the committed files, byte for byte).
  *
  * One file per version, one type per message and one per definition: the schemas carry the same
@@ -221,7 +221,7 @@ export const PROTOCOLS: readonly Protocol[] = [
   {
     version: 'OCPP 1.6',
     file: 'ocpp1_6.json',
-    out: 'gateway/ocpp/v16-types.ts',
+    out: 'ocpp/v16-types.ts',
     parseId: dotted,
     typeName: dottedName,
     station: { type: 'ChargePointAction', constant: 'CHARGE_POINT_ACTIONS', doc: 'Actions a charge point initiates (OCPP 1.6 §4).', actions: V16_CHARGE_POINT_ACTIONS },
@@ -231,7 +231,7 @@ export const PROTOCOLS: readonly Protocol[] = [
   {
     version: 'OCPP 2.0.1',
     file: 'ocpp2_0_1.json',
-    out: 'gateway/protocols/ocpp201/types.ts',
+    out: 'ocpp/ocpp201/types.ts',
     parseId: dotted,
     typeName: dottedName,
     station: { type: 'ChargingStationAction', constant: 'CHARGING_STATION_ACTIONS', doc: 'Actions a charging station initiates (DataTransfer goes both ways).', actions: V201_CHARGING_STATION_ACTIONS },
@@ -241,7 +241,7 @@ export const PROTOCOLS: readonly Protocol[] = [
   {
     version: 'OCPP 2.1',
     file: 'ocpp2_1.json',
-    out: 'gateway/protocols/ocpp21/types.ts',
+    out: 'ocpp/ocpp21/types.ts',
     parseId: (id) => {
       const m = /^urn:(\w+?)(Request|Response)?$/.exec(id);
       if (!m) return undefined;

@@ -8,7 +8,7 @@
 import { createRPCError } from 'ocpp-rpc';
 import WebSocket from 'ws';
 import { OcppConnection } from '../common/ocpp-j/connection.ts';
-import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../gateway/ocpp/v16-types.ts';
+import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../ocpp/v16-types.ts';
 import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from './profiles.ts';
 
 type SampledValue = MeterValuesRequest['meterValue'][number]['sampledValue'][number];

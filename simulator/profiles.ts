@@ -11,7 +11,7 @@
  *   Voltage per phase (L1, L2, L3 and L1-N, ...), Power.Active.Import in kW and
  *   Energy.Active.Import.Register in kWh, as many wallboxes report.
  */
-import type { MeterValuesRequest } from '../gateway/ocpp/v16-types.ts';
+import type { MeterValuesRequest } from '../ocpp/v16-types.ts';
 
 type SampledValue = MeterValuesRequest['meterValue'][number]['sampledValue'][number];
 

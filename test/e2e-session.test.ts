@@ -4,7 +4,7 @@
  * Then a restart keeps devices and transactions and the next transactionId is larger.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BootNotificationResponse, StartTransactionResponse } from '../gateway/ocpp/v16-types.ts';
+import type { BootNotificationResponse, StartTransactionResponse } from '../ocpp/v16-types.ts';
 import { connectCharger, Platform, startSystem, type Received, type System } from './harness.ts';
 
 const T0 = '2026-11-22T10:00:00.000Z';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RPCClient } from 'ocpp-rpc';
-import type { StartTransactionResponse } from '../gateway/ocpp/v16-types.ts';
+import type { StartTransactionResponse } from '../ocpp/v16-types.ts';
 import { ADMIN_TOKEN, connectCharger, Platform, startSystem, type System } from './harness.ts';
 import { api } from './http.ts';
 import { startInfluxd } from './processes.ts';

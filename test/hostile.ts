@@ -466,7 +466,7 @@ export function schemaValid(schemaId: string, params: unknown): boolean {
 }
 
 /** An integer no JavaScript number holds exactly (1e308, 2^53): no store can keep it. */
-/** Ids the registry stores in 32 bits (gateway/ocpp/validate.ts): beyond that, TypeConstraintViolation too. */
+/** Ids the registry stores in 32 bits (ocpp/validate.ts): beyond that, TypeConstraintViolation too. */
 const INT32_FIELDS = new Set(['connectorId', 'transactionId', 'reservationId']);
 
 function hasUnsafeInteger(root: unknown): boolean {

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRPCError, createValidator, type RPCClient } from 'ocpp-rpc';
-import { CSMS_ACTIONS } from '../gateway/protocols/ocpp201/types.ts';
+import { CSMS_ACTIONS } from '../ocpp/ocpp201/types.ts';
 import { ADMIN_TOKEN, connectCharger, Platform, startSystem, type Received, type System } from './harness.ts';
 import { api } from './http.ts';
 

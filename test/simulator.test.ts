@@ -5,7 +5,7 @@
  * follow-up messages the spec asks for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CENTRAL_SYSTEM_ACTIONS } from '../gateway/ocpp/v16-types.ts';
+import { CENTRAL_SYSTEM_ACTIONS } from '../ocpp/v16-types.ts';
 import { startFleet, type Fleet } from '../simulator/fleet.ts';
 import { ADMIN_TOKEN, Platform, startSystem, type System } from './harness.ts';
 import { api } from './http.ts';

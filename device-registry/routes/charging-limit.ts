@@ -1,13 +1,13 @@
 /**
  * POST /devices/{id}/charging-limit: a current or power cap, now or daily in a window, sent as
- * the SetChargingProfile the charger understands (gateway/commands/charging-limit.ts).
+ * the SetChargingProfile the charger understands (ocpp/commands/charging-limit.ts).
  * DELETE removes it (ClearChargingProfile by its id).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from '../../gateway/commands/charging-limit.ts';
+import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from '../../ocpp/commands/charging-limit.ts';
 import type { CommandReply } from '../../gateway/commands/command.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';

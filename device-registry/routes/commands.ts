@@ -4,10 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
-import { failedPath } from '../../gateway/ocpp/schema-set.ts';
-import { OCPP_COMMAND_ACTIONS } from '../../gateway/protocols/actions.ts';
-import { adapterFor } from '../../gateway/protocols/index.ts';
-import { isNeutralAction, NEUTRAL_ACTIONS, translate } from '../../gateway/commands/neutral.ts';
+import { failedPath } from '../../ocpp/schema-set.ts';
+import { OCPP_COMMAND_ACTIONS } from '../../ocpp/actions.ts';
+import { versionFor } from '../../ocpp/versions.ts';
+import { isNeutralAction, NEUTRAL_ACTIONS, translate } from '../../ocpp/commands/neutral.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../../common/http/auth.ts';
@@ -38,18 +38,18 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
         // of the connection the command goes to.
         const stored = await deps.store.getShadow(device.id).catch(() => null);
         const known = typeof stored?.['protocol'] === 'string' ? stored['protocol'] : device.ocppProtocol;
-        const adapter = adapterFor(known ?? 'ocpp1.6');
-        const unknownVersion = !known && !isNeutralAction(req.body.action) && !adapter.commandActions.has(req.body.action);
+        const version = versionFor(known ?? 'ocpp1.6');
+        const unknownVersion = !known && !isNeutralAction(req.body.action) && !version.commandActions.has(req.body.action);
         if (unknownVersion) {
           // nothing to check against here
         } else if (isNeutralAction(req.body.action)) {
           // Its own payload rules whatever the version; the gateway translates (neutral.ts).
-          const t = translate(req.body.action, req.body.payload, adapter.family, null);
+          const t = translate(req.body.action, req.body.payload, version.family, null);
           if (!t.ok && t.field !== 'payload.transactionId') throw new AppError('VALIDATION_FAILED', t.message, [{ field: `body.${t.field}`, message: t.message }]);
-        } else if (!adapter.commandActions.has(req.body.action)) {
-          throw new AppError('VALIDATION_FAILED', `${req.body.action} is not a command of ${adapter.schemas.name}, which this charger speaks`, [{ field: 'body.action', message: `not an ${adapter.schemas.name} command` }]);
+        } else if (!version.commandActions.has(req.body.action)) {
+          throw new AppError('VALIDATION_FAILED', `${req.body.action} is not a command of ${version.schemas.name}, which this charger speaks`, [{ field: 'body.action', message: `not an ${version.schemas.name} command` }]);
         }
-        const v = isNeutralAction(req.body.action) || unknownVersion ? ({ ok: true } as const) : adapter.schemas.validateRequest(req.body.action, req.body.payload);
+        const v = isNeutralAction(req.body.action) || unknownVersion ? ({ ok: true } as const) : version.schemas.validateRequest(req.body.action, req.body.payload);
         if (!v.ok) {
           const path = failedPath(v.error);
           throw new AppError('VALIDATION_FAILED', `${v.error.rpcErrorCode}: ${v.error.message}`, [{ field: path ? `body.payload.${path}` : 'body.payload', message: v.error.message }]);

@@ -7,7 +7,8 @@ import { AppError } from '../../common/errors.ts';
 import { tenantName } from '../../common/config.ts';
 import { requireWrite } from '../../common/http/auth.ts';
 import { hashSecret } from '../../common/passwords.ts';
-import { OCPP_PROTOCOLS, type Device, type DevicePatch, type RegistryStore } from '../store/types.ts';
+import { OCPP_PROTOCOLS } from '../../ocpp/protocols.ts';
+import type { Device, DevicePatch, RegistryStore } from '../store/types.ts';
 
 const site = z
   .object({

@@ -3,7 +3,8 @@
  * numbers.ts checks the numeric columns: a value the column would refuse (its CHECK) or could not
  * hold as given is a StoreError('INVALID') naming the field, never a driver error.
  */
-import { CHARGER_TRANSACTION_ID_MAX, OCPP_PROTOCOLS, StoreError, type OcppProtocol } from './types.ts';
+import { OCPP_PROTOCOLS, type OcppProtocol } from '../../ocpp/protocols.ts';
+import { CHARGER_TRANSACTION_ID_MAX, StoreError } from './types.ts';
 
 /**
  * Characters as both databases count them (SQLite length(), PostgreSQL char_length(): code

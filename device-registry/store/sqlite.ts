@@ -28,13 +28,13 @@ import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
+import type { OcppProtocol } from '../../ocpp/protocols.ts';
 import {
   StoreError,
   type Device,
   type DevicePatch,
   type IdTag,
   type NewDevice,
-  type OcppProtocol,
   type Page,
   type RegistryStore,
   type Site,

@@ -13,12 +13,9 @@
  */
 import type { TokenRole } from '../../common/http/auth.ts';
 import type { AlertStore } from './alert-types.ts';
+import type { OcppProtocol } from '../../ocpp/protocols.ts';
 
 export type SecurityProfile = 1 | 2 | 3;
-
-/** The OCPP WebSocket subprotocols a device may be pinned to (migration 8). */
-export const OCPP_PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const;
-export type OcppProtocol = (typeof OCPP_PROTOCOLS)[number];
 
 /** OCPP 2.0.1 TransactionType.transactionId: a string of at most 36 characters (migration 8). */
 export const CHARGER_TRANSACTION_ID_MAX = 36;

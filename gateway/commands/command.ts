@@ -2,15 +2,15 @@
  * Commands from platforms and operators to a charger (interface.md `config` / `config/reply`).
  * Pure: parsing and checking a command before anything is sent to a charger.
  */
-import { failedPath } from '../ocpp/schema-set.ts';
-import { isOcppCommandAction } from '../protocols/actions.ts';
-import { isNeutralAction } from './neutral.ts';
+import { failedPath } from '../../ocpp/schema-set.ts';
+import { isOcppCommandAction } from '../../ocpp/actions.ts';
+import { isNeutralAction } from '../../ocpp/commands/neutral.ts';
 import type { ProtocolAdapter } from '../protocols/adapter.ts';
 import type { Shadow } from '../shadow.ts';
 
 export interface Command {
   id: string;
-  /** An OCPP action of some version (protocols/actions.ts); checked against the charger's at sending. */
+  /** An OCPP action of some version (ocpp/actions.ts); checked against the charger's at sending. */
   action: string;
   payload: Record<string, unknown>;
   timeoutMs?: number | undefined;

@@ -10,7 +10,7 @@ import ocppRpc from 'ocpp-rpc';
 import { CallQueueFullError, type CallFailure, type OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
 import { checkCommand, errorReply, shownPayload, type Command, type CommandReply } from './command.ts';
-import { isNeutralAction, translate, type Translated } from './neutral.ts';
+import { isNeutralAction, translate, type Translated } from '../../ocpp/commands/neutral.ts';
 
 type RpcClient = Pick<OcppConnection, 'call'>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeMeterValue, normalizeMeterValues, parseNumber, type MeterValueIn, type SampledValueIn } from './normalize.ts';
+import { normalizeMeterValue, normalizeMeterValues, type MeterValueIn, type SampledValueIn } from './normalize.ts';
 
 const TS = '2026-11-22T10:00:00.000Z';
 const aSampledValue = (o: Partial<SampledValueIn> = {}): SampledValueIn => ({ value: '1', ...o });
@@ -100,17 +100,7 @@ describe('spec defaults (§7.43)', () => {
   });
 });
 
-describe('numbers come as strings', () => {
-  it.each([
-    ['7.856', 7.856],
-    [' 230 ', 230],
-    ['1e3', 1000],
-    ['-0.5', -0.5],
-    ['+12', 12],
-    ['.5', 0.5],
-    ['10.', 10],
-  ])('%j -> %d', (value, expected) => expect(parseNumber(value)).toBe(expected));
-
+describe('numbers come as strings (ocpp/decimal.ts)', () => {
   it.each(['', ' ', 'abc', '12kW', 'NaN', 'Infinity', '-Infinity', '0x10', '1,5', 'null', '1e', '--1'])(
     '%j is not a number: warning, nothing published (never 0 or NaN)',
     (value) => {

@@ -4,6 +4,7 @@
  * no sockets, no clock, no logger. It runs for every MeterValues frame, so it uses lookup
  * tables built once, plain loops and no per-sample closures.
  */
+import { parseNumber } from '../../ocpp/decimal.ts';
 import { LINE_LINE_PHASES, LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from './measurands.ts';
 
 export interface SampledValueIn {
@@ -53,16 +54,6 @@ export interface NormalizedSample {
 
 // OCPP 1.6 §7.43 SampledValue: measurand defaults to Energy.Active.Import.Register.
 const DEFAULT_MEASURAND = MEASURAND_BY_LOWER.get('energy.active.import.register')!;
-
-// Strict decimal number: no hex, no Infinity, no trailing unit, no empty string.
-const NUMBER_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-
-export function parseNumber(raw: unknown): number | null {
-  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
-  if (typeof raw !== 'string' || !NUMBER_RE.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : null;
-}
 
 /** Removes float noise from unit conversions and means (7.856 kW -> 7856 W, not 7855.999…). */
 function clean(v: number): number {

@@ -7,8 +7,7 @@ import type { HandlerContext } from '../context.ts';
 import { tableLookup, type ProtocolAdapter } from '../adapter.ts';
 import { handlers201 } from '../ocpp201/handlers/index.ts';
 import { closePeriodicEventStream, notifyPeriodicEventStream, openPeriodicEventStream } from './handlers/periodic-event-stream.ts';
-import { OCPP21 } from './schemas.ts';
-import { CSMS_ACTIONS } from './types.ts';
+import { OCPP_VERSIONS } from '../../../ocpp/versions.ts';
 
 const ack = () => ({});
 
@@ -30,10 +29,7 @@ export const handlers21 = {
 };
 
 export const ocpp21: ProtocolAdapter = {
-  protocol: 'ocpp2.1',
-  family: '2.x',
-  schemas: OCPP21,
+  ...OCPP_VERSIONS['ocpp2.1'],
   handler: tableLookup(handlers21),
   telemetryActions: new Set(['MeterValues', 'TransactionEvent', 'NotifyPeriodicEventStream']),
-  commandActions: new Set(CSMS_ACTIONS),
 };

@@ -1,4 +1,4 @@
-import type { ChargePointAction, RequestOf, ResponseOf } from '../../../ocpp/v16-types.ts';
+import type { ChargePointAction, RequestOf, ResponseOf } from '../../../../ocpp/v16-types.ts';
 import type { HandlerContext } from '../../context.ts';
 
 export type { HandlerContext } from '../../context.ts';

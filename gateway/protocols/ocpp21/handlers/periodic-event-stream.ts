@@ -5,7 +5,7 @@
  * telemetry: one `attrs` message per data element, at basetime + t, under `stream_{id}`
  * (docs/mqtt.md), a number when the value is one, the text otherwise.
  */
-import { parseNumber } from '../../../meter-values/normalize.ts';
+import { parseNumber } from '../../../../ocpp/decimal.ts';
 import type { HandlerContext } from '../../context.ts';
 import type { ChargerSession } from '../../../session.ts';
 

@@ -2,7 +2,7 @@
  * JSON-schema validation of one OCPP version's payloads (a "schema set": 1.6, 2.0.1 or 2.1, the
  * schemas ocpp-rpc ships), each on an ajv instance of its own so that what a CALLERROR says is
  * bounded and its code is the right one. Schemas come in with every `$ref` already resolved
- * (the 2.x ones are dereferenced once at load: gateway/protocols/ocpp201/schemas.ts), so the
+ * (the 2.x ones are dereferenced once at load: ocpp/ocpp201/schemas.ts), so the
  * validator and the leniency walker (leniency.ts) read the same tree.
  *
  * Error codes follow ocpp-rpc's strict mode (its lib/validator.js keyword table) so that a

@@ -1,13 +1,13 @@
 /**
  * The OCPP 2.0.1 and 2.1 schemas ocpp-rpc ships (the ones its strict mode validates with), with
  * every `$ref` into their `definitions` resolved once at load by json-schema-ref-parser, so the
- * validator and the leniency walker read one plain tree (gateway/ocpp/schema-set.ts).
+ * validator and the leniency walker read one plain tree (ocpp/schema-set.ts).
  * The ids differ by version: 2.0.1 `urn:BootNotification.req` / `.conf`, 2.1
  * `urn:BootNotificationRequest` / `Response`, and 2.1's SEND `urn:NotifyPeriodicEventStream`.
  */
 import { createRequire } from 'node:module';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
-import type { JsonSchema } from '../ocpp/schema-set.ts';
+import type { JsonSchema } from './schema-set.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -15,8 +15,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import type { Shadow } from '../shadow.ts';
 import { settingFor } from './settings.ts';
+
+/**
+ * What a translation needs to know of the charger: its connectors' running sessions, as the
+ * gateway's shadow keeps them (gateway/shadow.ts `Shadow` is one).
+ */
+export interface KnownConnectors {
+  connectors: Readonly<Record<string, { transactionId: number | null; chargerTransactionId?: string | null | undefined; evseConnectorId?: number | undefined }>>;
+}
 
 const connectorId = z.number().int().min(0).max(2 ** 31 - 1);
 
@@ -49,7 +56,7 @@ export type Translation = { ok: true; value: Translated } | { ok: false; field: 
 const statusOf = (r: unknown) => String((r as { status?: unknown } | null)?.status ?? 'Unknown');
 
 /** Checks the neutral payload (zod) and builds the request of the charger's version. */
-export function translate(action: NeutralAction, payload: Record<string, unknown>, family: '1.6' | '2.x', shadow: Shadow | null): Translation {
+export function translate(action: NeutralAction, payload: Record<string, unknown>, family: '1.6' | '2.x', shadow: KnownConnectors | null): Translation {
   const parsed = SCHEMAS[action].safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

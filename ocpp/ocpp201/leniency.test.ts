@@ -3,7 +3,7 @@
  * repairs what field chargers bend and refuses what cannot be repaired.
  */
 import { describe, expect, it } from 'vitest';
-import { checkRequest } from '../../ocpp/leniency.ts';
+import { checkRequest } from '../leniency.ts';
 import { OCPP201 } from './schemas.ts';
 
 const T = '2026-12-01T10:00:00.000Z';

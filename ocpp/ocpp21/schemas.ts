@@ -1,5 +1,5 @@
-/** The OCPP 2.1 schema set (gateway/ocpp/schema-set.ts), built once per thread at load. */
-import { createSchemaSet } from '../../ocpp/schema-set.ts';
+/** The OCPP 2.1 schema set (ocpp/schema-set.ts), built once per thread at load. */
+import { createSchemaSet } from '../schema-set.ts';
 import { loadSchemas } from '../schema-loader.ts';
 
 const { requests, responses } = await loadSchemas('ocpp2_1');

@@ -18,12 +18,12 @@ import {
   mergeSchemas,
   writeAll,
   type Protocol,
-} from '../../../scripts/gen-ocpp-types.ts';
-import * as v16 from '../../ocpp/v16-types.ts';
+} from '../../scripts/gen-ocpp-types.ts';
+import * as v16 from '../v16-types.ts';
 import * as v201 from './types.ts';
 import * as v21 from '../ocpp21/types.ts';
 
-const repo = path.resolve(import.meta.dirname, '../../..');
+const repo = path.resolve(import.meta.dirname, '../..');
 const protocol = (version: string) => PROTOCOLS.find((p) => p.version === version)!;
 
 /** The actions a schema file has, by the shape of its ids. */
@@ -47,7 +47,7 @@ describe('generated OCPP types', () => {
 
   it('the committed files are what npm run gen:ocpp-types writes (do not edit them by hand)', async () => {
     const written = await writeAll(out);
-    expect(written.map((w) => path.relative(out, w.file)).sort()).toEqual(['gateway/ocpp/v16-types.ts', 'gateway/protocols/ocpp201/types.ts', 'gateway/protocols/ocpp21/types.ts']);
+    expect(written.map((w) => path.relative(out, w.file)).sort()).toEqual(['ocpp/ocpp201/types.ts', 'ocpp/ocpp21/types.ts', 'ocpp/v16-types.ts']);
     for (const { file } of written) {
       const rel = path.relative(out, file);
       const committed = readFileSync(path.join(repo, rel), 'utf8');
@@ -119,13 +119,13 @@ describe('generated OCPP types', () => {
   });
 
   it('each shared definition is declared once, and descriptions become doc comments on the members', () => {
-    for (const rel of ['gateway/protocols/ocpp201/types.ts', 'gateway/protocols/ocpp21/types.ts']) {
+    for (const rel of ['ocpp/ocpp201/types.ts', 'ocpp/ocpp21/types.ts']) {
       const text = readFileSync(path.join(repo, rel), 'utf8');
       for (const name of ['IdTokenType', 'MeterValueType', 'SampledValueType', 'EVSEType', 'ChargingProfileType', 'CustomDataType'])
         expect(text.match(new RegExp(`^export interface ${name} \\{`, 'gm')), `${rel}: ${name}`).toHaveLength(1);
       expect(text).not.toMatch(/^export (?:interface|type) \w*\d (?:=|\{)/m); // jstt's IdTokenType1 on a clash
     }
-    const text = readFileSync(path.join(repo, 'gateway/protocols/ocpp201/types.ts'), 'utf8');
+    const text = readFileSync(path.join(repo, 'ocpp/ocpp201/types.ts'), 'utf8');
     // RequestStartStopStatusEnumType's two descriptions, each on its own message's member.
     expect(text).toMatch(/export interface RequestStartTransactionResponse \{\n[^}]*\* Status indicating whether the Charging Station accepts the request to start a transaction\.\n {3}\*\/\n {2}status: RequestStartStopStatusEnumType;/);
     expect(text).toMatch(/export interface RequestStopTransactionResponse \{\n[^}]*\* Status indicating whether Charging Station accepts the request to stop a transaction\.\n {3}\*\/\n {2}status: RequestStartStopStatusEnumType;/);

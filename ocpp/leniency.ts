@@ -7,7 +7,7 @@
  * validated against the same schemas, except that a sampledValue field may keep a value
  * outside its enumeration (validate.ts `validateRepairedRequest`). docs/chargers.md lists it all.
  */
-import { parseNumber } from '../meter-values/normalize.ts';
+import { parseNumber } from './decimal.ts';
 import { codePoints, FALLBACK_ORIGINAL_IN, NEVER_TRUNCATED, quote, repairEnum, truncate } from './enum-leniency.ts';
 import type { JsonSchema, RpcErrorLike, SchemaSet } from './schema-set.ts';
 import { OCPP16 } from './validate.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { validateRequest } from '../ocpp/validate.ts';
+import { validateRequest } from '../validate.ts';
 import { acceptedUnits, buildChargingProfile, chooseUnit, convert, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from './charging-limit.ts';
-import { OCPP201 } from '../protocols/ocpp201/schemas.ts';
-import { OCPP21 } from '../protocols/ocpp21/schemas.ts';
+import { OCPP201 } from '../ocpp201/schemas.ts';
+import { OCPP21 } from '../ocpp21/schemas.ts';
 
 const AC: Electrical = { accepts: ['A'], current: 'AC', voltage: 230, phases: 3 };
 const DC: Electrical = { accepts: ['W'], current: 'DC', voltage: 230, phases: 3 };

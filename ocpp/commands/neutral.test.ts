@@ -1,15 +1,13 @@
 /** Version-neutral commands: one payload in, the request of the charger's version out, checked by that version's schema. */
 import { describe, expect, it } from 'vitest';
-import { OCPP16 } from '../ocpp/validate.ts';
-import { OCPP201 } from '../protocols/ocpp201/schemas.ts';
-import { emptyShadow, reduceShadow } from '../shadow.ts';
-import { translate, type NeutralAction } from './neutral.ts';
+import { OCPP16 } from '../validate.ts';
+import { OCPP201 } from '../ocpp201/schemas.ts';
+import { translate, type KnownConnectors, type NeutralAction } from './neutral.ts';
 import { settingFor } from './settings.ts';
 
-const device = { id: 'd1', tenant: 't', chargePointId: 'CP' };
-const at = '2026-12-01T10:00:00.000Z';
-let shadow = reduceShadow(emptyShadow(device), { type: 'status', at, connectorId: 1, status: 'Charging', errorCode: 'NoError', v2: { evseId: 1, evseConnectorId: 2, connectorStatus: 'Occupied' } });
-shadow = reduceShadow(shadow, { type: 'transactionStarted', at, connectorId: 1, transactionId: 17, idTag: 'NOA', chargerTransactionId: 'TX-1' });
+// A 2.x charger's shadow (gateway/shadow.ts) while EVSE 1 charges through its connector 2: our
+// transaction 17, the station's own id TX-1.
+const shadow: KnownConnectors = { connectors: { '1': { transactionId: 17, chargerTransactionId: 'TX-1', evseConnectorId: 2 } } };
 
 const CASES: Array<[NeutralAction, Record<string, unknown>, string, Record<string, unknown>, string, Record<string, unknown>]> = [
   ['reset', { hard: true }, 'Reset', { type: 'Hard' }, 'Reset', { type: 'Immediate' }],
