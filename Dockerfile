@@ -25,6 +25,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY common ./common
 COPY ocpp ./ocpp
+COPY contracts ./contracts
 COPY broker ./broker
 COPY gateway ./gateway
 COPY device-registry ./device-registry

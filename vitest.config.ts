@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The role folders and the libraries beside them: unit tests live beside the code (*.test.ts). */
-const ROLES = '{common,ocpp,gateway,broker,device-registry,history,alerts,message-log,dashboards,simulator}';
+const ROLES = '{common,ocpp,contracts,gateway,broker,device-registry,history,alerts,message-log,dashboards,simulator}';
 /**
  * Tests beside the code that are not unit tests: the PostgreSQL store contract
  * (TEST_DATABASE_URL), the InfluxDB 1.x contract (spawns influxd), and the embedded broker's

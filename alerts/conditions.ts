@@ -4,7 +4,7 @@
  * is active and raises or clears the difference. Pure, table-driven (`satisfies`).
  */
 import type { DeviceModel } from './model.ts';
-import type { RuleKind, RuleParams } from './rules.ts';
+import type { RuleKind, RuleParams } from '../contracts/alert-rules.ts';
 
 export interface Condition {
   connectorId: number | null;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
-import type { AlertTarget } from '../device-registry/store/alert-types.ts';
+import type { AlertTarget } from '../contracts/alerts.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { backoffDelay, createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
 import { DeliveryError, type Outgoing } from './senders.ts';

@@ -8,7 +8,8 @@
  * are in the store and `resume()` queues them again.
  */
 import type { Logger } from '../common/logger.ts';
-import type { AlertDelivery, AlertStore, AlertTarget } from '../device-registry/store/alert-types.ts';
+import type { AlertStore } from '../device-registry/store/alert-types.ts';
+import type { AlertDelivery, AlertTarget } from '../contracts/alerts.ts';
 import { DeliveryError, type Sender } from './senders.ts';
 
 export interface DeliveryLimits {

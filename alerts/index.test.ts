@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventPayload, ocppEventPayload } from '../gateway/payloads.ts';
+import { eventPayload, ocppEventPayload } from '../contracts/payloads.ts';
 import { eventHead } from './index.ts';
 
 const ocpp = (action: string, request: unknown) => ({ type: 'ocpp' as const, direction: 'in' as const, action, messageId: 'm1', request, response: {}, receivedAt: 't', respondedAt: 't' });

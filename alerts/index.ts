@@ -11,14 +11,14 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AlertStore } from '../device-registry/store/alert-types.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
-import { deviceTopic, parseDeviceTopic } from '../gateway/topics.ts';
+import { deviceTopic, parseDeviceTopic } from '../contracts/topics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
 import { emptyDevice, unseenDevice, type AlertInput } from './model.ts';
 import { CONTROL_TOPIC, deviceAlertsPayload, eventName, webhookBody, type ControlMessage } from './payloads.ts';
 import { reduceAlerts, type AlertsDevice } from './reduce.ts';
-import { effectiveRules, type Rule, type TenantRules } from './rules.ts';
+import { effectiveRules, type Rule, type TenantRules } from '../contracts/alert-rules.ts';
 import { emailSender, webhookSender } from './senders.ts';
-import { alertKey, type Alert, type AlertTransition } from './types.ts';
+import { alertKey, type Alert, type AlertTransition } from '../contracts/alerts.ts';
 
 export interface AlertsRole {
   start(): Promise<void>;
@@ -144,7 +144,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     if (!t) return;
     if (t.kind === 'events') {
       // Every OCPP exchange is an event, most of it the request (a whole MeterValues): read the
-      // head the gateway writes first (gateway/payloads.ts) and parse the rest only when a rule
+      // head the gateway writes first (contracts/payloads.ts) and parse the rest only when a rule
       // needs it.
       const head = eventHead(payload);
       if (head === 'skip') return;

@@ -3,7 +3,7 @@
  * webhook body and its signature, the e-mail. Pure functions (docs/alerts.md).
  */
 import { createHmac } from 'node:crypto';
-import type { Alert, AlertTransition } from './types.ts';
+import type { Alert, AlertTransition } from '../contracts/alerts.ts';
 
 /** The MQTT topic of the role's control messages (acknowledgements, rule changes), service only. */
 export const CONTROL_TOPIC = 'chargebridge/alerts/control';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDevice, type AlertInput, type ShadowView } from './model.ts';
 import { reduceAlerts, type AlertsDevice } from './reduce.ts';
-import { DEFAULT_RULES, effectiveRules, type Rule, type TenantRules } from './rules.ts';
-import type { AlertTransition } from './types.ts';
+import { DEFAULT_RULES, effectiveRules, type Rule, type TenantRules } from '../contracts/alert-rules.ts';
+import type { AlertTransition } from '../contracts/alerts.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const s = (n: number) => T0 + n * 1000;

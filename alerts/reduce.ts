@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { CONDITIONS, type Condition } from './conditions.ts';
 import { observe, type AlertInput, type DeviceModel } from './model.ts';
-import type { Rule, RuleKind } from './rules.ts';
-import { alertKey, type Alert, type AlertTransition } from './types.ts';
+import type { Rule, RuleKind } from '../contracts/alert-rules.ts';
+import { alertKey, type Alert, type AlertTransition } from '../contracts/alerts.ts';
 
 export interface AlertsDevice {
   model: DeviceModel;

@@ -4,7 +4,7 @@
  * DeliveryError (stable code) otherwise; the delivery queue retries.
  */
 import nodemailer from 'nodemailer';
-import type { AlertTarget } from '../device-registry/store/alert-types.ts';
+import type { AlertTarget } from '../contracts/alerts.ts';
 import { emailMessage, signature } from './payloads.ts';
 
 export type DeliveryErrorCode = 'HTTP_STATUS' | 'NETWORK' | 'TIMEOUT' | 'SMTP' | 'SMTP_NOT_CONFIGURED' | 'TARGET_GONE' | 'QUEUE_FULL';

@@ -19,7 +19,7 @@ import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import type { StoreHealth } from '../device-registry/store/storage-guard.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
-import { deviceTopic } from '../gateway/topics.ts';
+import { deviceTopic } from '../contracts/topics.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';

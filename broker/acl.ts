@@ -9,7 +9,7 @@
  *   configured with the admin token) is not confined.
  */
 import type { TokenRole } from '../common/http/auth.ts';
-import { topicTenant } from '../gateway/topics.ts';
+import { topicTenant } from '../contracts/topics.ts';
 
 /** A tenant client has its token's role; `service` is chargebridge's own processes. */
 export type Role = TokenRole | 'service';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bus, MessageHandler } from '../broker/bus.ts';
-import type { CommandReply } from '../gateway/commands/command.ts';
+import type { CommandReply } from '../contracts/commands.ts';
 import { createCommandClient, REPLY_MARGIN_MS } from './command-client.ts';
 
 /** A bus that records publishes and lets the test deliver replies to the subscriber. */

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../broker/bus.ts';
-import { MAX_TIMEOUT_MS, PRIVATE_PREFIX, type CommandReply } from '../gateway/commands/command.ts';
-import { deviceTopic, parseDeviceTopic } from '../gateway/topics.ts';
+import { MAX_TIMEOUT_MS, PRIVATE_PREFIX, type CommandReply } from '../contracts/commands.ts';
+import { deviceTopic, parseDeviceTopic } from '../contracts/topics.ts';
 
 export interface CommandClient {
   start(): Promise<void>;

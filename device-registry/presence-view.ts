@@ -3,7 +3,7 @@
  * without a gateway (scale-out), and the database alone cannot tell who is connected now.
  */
 import type { Bus } from '../broker/bus.ts';
-import { parseDeviceTopic } from '../gateway/topics.ts';
+import { parseDeviceTopic } from '../contracts/topics.ts';
 
 export interface PresenceView {
   start(): Promise<void>;

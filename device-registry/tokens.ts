@@ -10,7 +10,8 @@ import type { MqttAuthenticator } from '../broker/embedded.ts';
 import type { AdminToken } from './admin-token.ts';
 import { newToken, tokenDigest } from './admin-token.ts';
 import type { Caller, TokenResolver, TokenRole } from '../common/http/auth.ts';
-import type { ApiToken, RegistryStore } from './store/types.ts';
+import type { ApiToken } from '../contracts/registry.ts';
+import type { RegistryStore } from './store/types.ts';
 
 const CACHE_MS = 30_000;
 /** lastUsedAt is kept to the minute: one write per token and minute, not one per request. */

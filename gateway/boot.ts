@@ -3,7 +3,7 @@
  * attributes the charger reports are written to the registry when they changed, the device is
  * read afresh (its `enabled` decides the answer), and the shadow shows the registration.
  */
-import type { AttrValue } from '../device-registry/store/types.ts';
+import type { AttrValue } from '../contracts/registry.ts';
 import type { HandlerContext } from './protocols/context.ts';
 
 export interface BootReport {

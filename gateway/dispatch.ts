@@ -12,7 +12,7 @@ import type { RegistryStore } from '../device-registry/store/types.ts';
 import type { Handler } from './protocols/ocpp16/handlers/types.ts';
 import type { HandlerContext } from './protocols/context.ts';
 import { checkRequest } from '../ocpp/leniency.ts';
-import type { OcppError } from './payloads.ts';
+import type { OcppError } from '../contracts/payloads.ts';
 import type { ChargerSession } from './session.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';
 import { storageProblem } from '../common/health.ts';
@@ -23,7 +23,7 @@ export interface Call {
   method: string;
   params: unknown;
   messageId: string;
-  /** The request's JSON text as received, published in the event as is (payloads.ts). */
+  /** The request's JSON text as received, published in the event as is (contracts/payloads.ts). */
   payloadText?: string | undefined;
 }
 

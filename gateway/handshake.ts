@@ -10,7 +10,8 @@ import type { Logger } from '../common/logger.ts';
 import { HashingBusyError, verifySecret } from '../common/passwords.ts';
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
-import { StoreError, type Device, type RegistryStore } from '../device-registry/store/types.ts';
+import { StoreError, type Device } from '../contracts/registry.ts';
+import type { RegistryStore } from '../device-registry/store/types.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
 

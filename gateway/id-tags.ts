@@ -2,7 +2,7 @@
  * Turns a registry idTag record into the IdTagInfo of Authorize.conf / StartTransaction.conf
  * (OCPP 1.6 §7.27 IdTagInfo, §7.2 AuthorizationStatus). Pure.
  */
-import type { IdTag } from '../device-registry/store/types.ts';
+import type { IdTag } from '../contracts/registry.ts';
 
 export interface IdTagInfo {
   status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';

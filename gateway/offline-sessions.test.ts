@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Transaction } from '../device-registry/store/types.ts';
+import type { Transaction } from '../contracts/registry.ts';
 import type { NormalizedSample } from './meter-values/normalize.ts';
 import { resolveUnknownStop } from './offline-sessions.ts';
 

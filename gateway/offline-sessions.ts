@@ -12,7 +12,7 @@
  * - Several: nothing is guessed (UNKNOWN_TRANSACTION, as before), the candidates are named.
  */
 import type { NormalizedSample } from './meter-values/normalize.ts';
-import type { Transaction } from '../device-registry/store/types.ts';
+import type { Transaction } from '../contracts/registry.ts';
 
 export type UnknownStop =
   | { kind: 'reconciled'; session: Transaction }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Transaction } from '../device-registry/store/types.ts';
+import type { Transaction } from '../contracts/registry.ts';
 import { superseded, supersededStop } from './reconcile.ts';
 
 const aTransaction = (o: Partial<Transaction> = {}): Transaction => ({

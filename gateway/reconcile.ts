@@ -9,7 +9,7 @@
  * still open is only flagged: its StopTransaction may still be queued behind the
  * StatusNotification, and it carries the true meter reading (the ledger keeps the first stop).
  */
-import type { Transaction, TransactionStop } from '../device-registry/store/types.ts';
+import type { Transaction, TransactionStop } from '../contracts/registry.ts';
 
 /** §7.36 Reason: the closest defined value for "closed by the Central System's reconciliation". */
 export const SUPERSEDED_STOP_REASON = 'Other';

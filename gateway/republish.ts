@@ -14,7 +14,7 @@ import type { Bus } from '../broker/bus.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { offlineAtStart, restoreShadow } from './shadow-restore.ts';
 import type { ShadowWriter } from './shadow-writer.ts';
-import { deviceTopic } from './topics.ts';
+import { deviceTopic } from '../contracts/topics.ts';
 
 export interface RepublishDeps {
   store: Pick<RegistryStore, 'listShadows'>;

@@ -12,7 +12,7 @@
  *   CN to equal it exactly). With OCPP_TLS_ORGANIZATION set, the subject's O must equal it
  *   (A00.FR.404: the certificate is owned by the CPO).
  */
-import type { SecurityProfile } from '../device-registry/store/types.ts';
+import type { SecurityProfile } from '../contracts/registry.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 
 export interface ProfileInput {

@@ -5,12 +5,12 @@
  */
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
-import type { Device } from '../device-registry/store/types.ts';
+import type { Device } from '../contracts/registry.ts';
 import type { NormalizedSample } from './meter-values/normalize.ts';
-import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from './payloads.ts';
+import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from '../contracts/payloads.ts';
 import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
 import { persists } from './shadow-restore.ts';
-import { deviceTopic } from './topics.ts';
+import { deviceTopic } from '../contracts/topics.ts';
 import type { TelemetrySink, Ticket } from './telemetry-sink.ts';
 import type { ProtocolAdapter } from './protocols/adapter.ts';
 
@@ -92,7 +92,7 @@ export class ChargerSession {
     this.bus.publish(this.eventsTopic, eventPayload(e, ts), QOS1);
   }
 
-  /** The event of an inbound exchange, with the request as the charger sent it (payloads.ts). */
+  /** The event of an inbound exchange, with the request as the charger sent it (contracts/payloads.ts). */
   ocppEvent(e: Extract<GatewayEvent, { type: 'ocpp' }>, requestText: string | undefined): void {
     this.bus.publish(this.eventsTopic, ocppEventPayload(e, e.respondedAt, requestText), QOS1);
   }

@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../common/logger.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
-import { replaces } from '../device-registry/store/shadow-writes.ts';
+import { replaces } from '../contracts/shadow-writes.ts';
 import type { Shadow } from './shadow.ts';
 
 /** Shadows per saveShadows call: one commit stays small whatever the fleet (a restart's reconnect storm). */

@@ -15,7 +15,7 @@ import type { JournalHandle } from '../common/journal/handle.ts';
 import { spawnWorker } from '../common/threads/spawn.ts';
 import { bridgePortBus, type ToMain } from '../broker/port-bus.ts';
 import type { Bus } from '../broker/bus.ts';
-import type { Device } from '../device-registry/store/types.ts';
+import type { Device } from '../contracts/registry.ts';
 import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorkerMessage } from './worker-protocol.ts';
 
 export interface GatewayThread {

@@ -20,7 +20,7 @@ import { Journal } from '../common/journal/journal.ts';
 import { createPortBus, type ToWorker } from '../broker/port-bus.ts';
 import { createPostgresStore } from '../device-registry/store/postgres.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
-import type { Device } from '../device-registry/store/types.ts';
+import type { Device } from '../contracts/registry.ts';
 import { createCommandRouter } from './commands/router.ts';
 import { createGateway } from './index.ts';
 import { brokerAckSink, journalSink } from './telemetry-sink.ts';

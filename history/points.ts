@@ -2,22 +2,19 @@
  * attrs telemetry -> time-series points (docs/history.md), and back from attribute keys to
  * series selectors. Pure.
  */
-import { LOCATIONS, PHASES } from '../gateway/meter-values/measurands.ts';
-import { parseDeviceTopic } from '../gateway/topics.ts';
+import { ENVELOPE_KEYS, parseAttrKey } from '../contracts/attrs.ts';
+import { parseDeviceTopic } from '../contracts/topics.ts';
 import type { Point, SeriesSelector } from './types.ts';
 
-const ENVELOPE = new Set(['timestamp', 'connectorId', 'transactionId', 'context', 'evseId', 'chargerTransactionId', 'variableMonitoringId']);
-const PHASE_SET = new Set(PHASES.values());
-const LOCATION_SET = new Set(LOCATIONS.values());
-
-/** `current_L1` -> field current, phase L1; `temperature_Body` -> location Body; `x_L1_EV` both. */
+/**
+ * `current_L1` -> field current, phase L1; `temperature_Body` -> location Body; `x_L1_EV` both
+ * (contracts/attrs.ts). Signed meter data is text and never stored: its key is a field of its
+ * own, which no series has.
+ */
 export function selectorFor(key: string): SeriesSelector {
-  const parts = key.split('_');
-  let location: string | undefined;
-  let phase: string | undefined;
-  if (parts.length > 1 && LOCATION_SET.has(parts.at(-1)!)) location = parts.pop();
-  if (parts.length > 1 && PHASE_SET.has(parts.at(-1)!)) phase = parts.pop();
-  return { key, field: parts.join('_'), ...(phase ? { phase } : {}), ...(location ? { location } : {}) };
+  const k = parseAttrKey(key);
+  if (k.signed) return { key, field: key };
+  return { key, field: k.attr, ...(k.phase ? { phase: k.phase } : {}), ...(k.location ? { location: k.location } : {}) };
 }
 
 export function attrsToPoints(topic: string, payload: Buffer | string): { points: Point[]; error?: string } {
@@ -39,15 +36,16 @@ export function attrsToPoints(topic: string, payload: Buffer | string): { points
   };
   const byGroup = new Map<string, Point>();
   for (const [key, value] of Object.entries(m)) {
-    if (ENVELOPE.has(key) || typeof value !== 'number' || key.endsWith('_signed')) continue;
-    const s = selectorFor(key);
-    const group = `${s.phase ?? ''}|${s.location ?? ''}`;
+    if (ENVELOPE_KEYS.has(key) || typeof value !== 'number') continue;
+    const k = parseAttrKey(key);
+    if (k.signed) continue;
+    const group = `${k.phase ?? ''}|${k.location ?? ''}`;
     let p = byGroup.get(group);
     if (!p) {
-      p = { tags: { ...base, ...(s.phase ? { phase: s.phase } : {}), ...(s.location ? { location: s.location } : {}) }, fields: {}, time };
+      p = { tags: { ...base, ...(k.phase ? { phase: k.phase } : {}), ...(k.location ? { location: k.location } : {}) }, fields: {}, time };
       byGroup.set(group, p);
     }
-    p.fields[s.field] = value;
+    p.fields[k.attr] = value;
   }
   return { points: [...byGroup.values()] };
 }

@@ -4,7 +4,7 @@
  * and reports each problem with the parameter's name.
  */
 import type { FieldProblem } from '../common/errors.ts';
-import { MEASURANDS } from '../gateway/meter-values/measurands.ts';
+import { MEASURANDS } from '../contracts/measurands.ts';
 import { selectorFor } from './points.ts';
 import type { AggregateFn, SeriesQuery } from './types.ts';
 

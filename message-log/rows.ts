@@ -2,7 +2,7 @@
  * What the message log stores of one `events` message (docs/message-log.md), and the filter a
  * query applies. Pure: a topic and its payload text in, a row out; no storage, no MQTT.
  */
-import { parseDeviceTopic } from '../gateway/topics.ts';
+import { parseDeviceTopic } from '../contracts/topics.ts';
 
 export type Direction = 'in' | 'out';
 

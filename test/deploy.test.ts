@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument, type CollectionTag } from 'yaml';
 import { loadConfig } from '../common/config.ts';
-import { MEASURANDS } from '../gateway/meter-values/measurands.ts';
+import { MEASURANDS } from '../contracts/measurands.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const read = (rel: string) => readFileSync(path.join(root, rel), 'utf8');

@@ -1,9 +1,9 @@
 /**
- * A command's error reply (gateway/commands/command.ts) as the HTTP error it becomes, for
+ * A command's error reply (contracts/commands.ts) as the HTTP error it becomes, for
  * every route that sends commands. `sent` travels as a problem+json member when known.
  */
 import { AppError } from '../../common/errors.ts';
-import type { ReplyError } from '../../gateway/commands/command.ts';
+import type { ReplyError } from '../../contracts/commands.ts';
 
 /** `invalidField` names, in the request, the field an `invalid` reply points at. */
 export function commandProblem(e: ReplyError, invalidField: (field: string | undefined) => string): AppError {

@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, problemJson, type FieldProblem } from '../../common/errors.ts';
-import { StoreError } from '../store/types.ts';
+import { StoreError } from '../../contracts/registry.ts';
 
 function fromStore(err: StoreError): AppError {
   // Not logged here: the store reported the outage to health once (common/health.ts), and a

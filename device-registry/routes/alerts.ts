@@ -9,10 +9,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import type { ControlMessage } from '../../alerts/payloads.ts';
-import { DEFAULT_RULES, RULE_KINDS, RULE_PARAMS, effectiveRules, type Rule } from '../../alerts/rules.ts';
-import type { Alert } from '../../alerts/types.ts';
+import { DEFAULT_RULES, RULE_KINDS, RULE_PARAMS, effectiveRules, type Rule } from '../../contracts/alert-rules.ts';
 import { requireWrite } from '../../common/http/auth.ts';
-import type { AlertDelivery, AlertTarget } from '../store/alert-types.ts';
+import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
 import type { RegistryStore } from '../store/types.ts';
 
 const kind = z.enum(RULE_KINDS);

@@ -8,11 +8,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from '../../ocpp/commands/charging-limit.ts';
-import type { CommandReply } from '../../gateway/commands/command.ts';
+import type { CommandReply } from '../../contracts/commands.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../../common/http/auth.ts';
-import type { Device, RegistryStore } from '../store/types.ts';
+import type { Device } from '../../contracts/registry.ts';
+import type { RegistryStore } from '../store/types.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 const body = z

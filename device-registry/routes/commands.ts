@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
+import { MAX_TIMEOUT_MS } from '../../contracts/commands.ts';
 import { failedPath } from '../../ocpp/schema-set.ts';
 import { OCPP_COMMAND_ACTIONS } from '../../ocpp/actions.ts';
 import { versionFor } from '../../ocpp/versions.ts';

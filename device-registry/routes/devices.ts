@@ -8,7 +8,8 @@ import { tenantName } from '../../common/config.ts';
 import { requireWrite } from '../../common/http/auth.ts';
 import { hashSecret } from '../../common/passwords.ts';
 import { OCPP_PROTOCOLS } from '../../ocpp/protocols.ts';
-import type { Device, DevicePatch, RegistryStore } from '../store/types.ts';
+import type { Device, DevicePatch } from '../../contracts/registry.ts';
+import type { RegistryStore } from '../store/types.ts';
 
 const site = z
   .object({

@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { requireWrite } from '../../common/http/auth.ts';
-import type { IdTag, RegistryStore } from '../store/types.ts';
+import type { IdTag } from '../../contracts/registry.ts';
+import type { RegistryStore } from '../store/types.ts';
 
 // OCPP 1.6 §7.28 IdToken: CiString20Type.
 const idTag = z.string().min(1).max(20);

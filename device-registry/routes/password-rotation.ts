@@ -5,7 +5,7 @@
  *
  * 1. the new password's hash is stored as pending: from now on both passwords are accepted
  *    (gateway/handshake.ts);
- * 2. the command goes on a topic no tenant can read (gateway/commands/command.ts PRIVATE_PREFIX),
+ * 2. the command goes on a topic no tenant can read (contracts/commands.ts PRIVATE_PREFIX),
  *    and the key is redacted in the `command` event: the password exists only in the charger
  *    and, hashed, in the registry; nobody is shown it;
  * 3. `Accepted`: the new password becomes the only one (A01.FR.03: the old credentials are no
@@ -20,12 +20,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
-import { MAX_TIMEOUT_MS } from '../../gateway/commands/command.ts';
+import { MAX_TIMEOUT_MS } from '../../contracts/commands.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../../common/http/auth.ts';
 import { hashSecret } from '../../common/passwords.ts';
-import type { Device, RegistryStore } from '../store/types.ts';
+import type { Device } from '../../contracts/registry.ts';
+import type { RegistryStore } from '../store/types.ts';
 
 const body = z.object({ timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional() }).strict();
 

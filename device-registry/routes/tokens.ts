@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { tenantName } from '../../common/config.ts';
 import { AppError } from '../../common/errors.ts';
 import { requireAdmin, type Caller } from '../../common/http/auth.ts';
-import type { ApiToken } from '../store/types.ts';
+import type { ApiToken } from '../../contracts/registry.ts';
 import type { TokenService } from '../tokens.ts';
 
 const role = z.enum(['admin', 'operator', 'read-only']);

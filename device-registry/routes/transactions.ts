@@ -5,7 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
 import { toCsv } from '../csv.ts';
-import type { Device, RegistryStore, Transaction, TransactionFilter } from '../store/types.ts';
+import type { Device, Transaction, TransactionFilter } from '../../contracts/registry.ts';
+import type { RegistryStore } from '../store/types.ts';
 
 export const transactionView = z.object({
   id: z.number(),

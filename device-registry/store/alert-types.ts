@@ -1,59 +1,12 @@
 /**
  * The alerts half of the registry's storage port (migration 6): alerts raised and cleared, the
  * tenants' own rules, delivery targets (webhooks, e-mail) and deliveries. Both backends
- * implement it and pass `contract-alerts.ts`.
+ * implement it and pass `contract-alerts.ts`; what it stores is the contracts'
+ * (contracts/alerts.ts, contracts/alert-rules.ts).
  */
-import type { Rule, RuleKind } from '../../alerts/rules.ts';
-import type { Alert } from '../../alerts/types.ts';
-import type { Page } from './types.ts';
-
-export type AlertTarget =
-  | { id: string; tenant: string; type: 'webhook'; label: string; enabled: boolean; url: string; secret: string; createdAt: string }
-  | { id: string; tenant: string; type: 'email'; label: string; enabled: boolean; to: string[]; createdAt: string };
-
-export type NewAlertTarget = (
-  | { type: 'webhook'; url: string; secret: string }
-  | { type: 'email'; to: string[] }
-) & { id?: string | undefined; tenant: string; label?: string | undefined; enabled?: boolean | undefined };
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
-
-export interface AlertDelivery {
-  id: string;
-  tenant: string;
-  alertId: string;
-  targetId: string;
-  /** `alert.raised` or `alert.cleared`. */
-  event: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastError: string | null;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-  /** The body sent (JSON text), kept so that a restart resumes pending deliveries. */
-  payload: string;
-}
-
-export type DeliveryPatch = Partial<Pick<AlertDelivery, 'status' | 'attempts' | 'lastError' | 'lastAttemptAt' | 'deliveredAt'>>;
-
-export interface AlertFilter {
-  tenant?: string | undefined;
-  deviceId?: string | undefined;
-  /** true: only active (no until); false: only cleared. */
-  active?: boolean | undefined;
-  rule?: RuleKind | undefined;
-  limit?: number | undefined;
-  offset?: number | undefined;
-}
-
-export interface DeliveryFilter {
-  tenant?: string | undefined;
-  status?: DeliveryStatus | undefined;
-  alertId?: string | undefined;
-  limit?: number | undefined;
-  offset?: number | undefined;
-}
+import type { Rule, RuleKind } from '../../contracts/alert-rules.ts';
+import type { Alert, AlertDelivery, AlertFilter, AlertTarget, DeliveryFilter, DeliveryPatch, NewAlertTarget } from '../../contracts/alerts.ts';
+import type { Page } from '../../contracts/registry.ts';
 
 export interface AlertStore {
   /** Inserts the alert or, for a known id, updates what may change (message, details, until). */

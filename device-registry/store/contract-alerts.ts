@@ -3,9 +3,10 @@
  * beside `registryStoreContract`. `make` opens a store on the current test's storage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RULES } from '../../alerts/rules.ts';
-import type { Alert } from '../../alerts/types.ts';
-import { StoreError, type RegistryStore } from './types.ts';
+import { DEFAULT_RULES } from '../../contracts/alert-rules.ts';
+import type { Alert } from '../../contracts/alerts.ts';
+import { StoreError } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 let n = 0;
 export function anAlert(o: Partial<Alert> = {}): Alert {

@@ -3,7 +3,8 @@
  * runs it beside `registryStoreContract`. `make` opens a store on the current test's storage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError, type RegistryStore } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 export function registryExtrasContract(name: string, make: () => Promise<RegistryStore>): void {
   describe(`${name}: tokens, templates, id tags`, () => {

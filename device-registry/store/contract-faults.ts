@@ -15,7 +15,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Problem } from '../../common/health.ts';
 import { aDevice, aTransaction } from './contract.ts';
 import type { StoreHealth } from './storage-guard.ts';
-import { StoreError, type RegistryStore } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 export interface StorageFault {
   /** From now on every write fails the way broken storage fails. */

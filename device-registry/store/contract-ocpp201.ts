@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { aDevice, aTransaction } from './contract.ts';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { OCPP_PROTOCOLS, type OcppProtocol } from '../../ocpp/protocols.ts';
-import { StoreError, type RegistryStore, type StoreErrorCode } from './types.ts';
+import { StoreError, type StoreErrorCode } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 export interface Ocpp201Harness {
   backend: 'sqlite' | 'postgres';

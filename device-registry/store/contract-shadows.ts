@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { aDevice } from './contract.ts';
-import type { RegistryStore, ShadowWrite } from './types.ts';
+import type { ShadowWrite } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 /** Test-data builder: a shadow write for a connection opened at `connectedAt`. */
 export function aShadowWrite(deviceId: string, connectedAt: string | null, overrides: Record<string, unknown> = {}): ShadowWrite {

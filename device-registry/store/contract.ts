@@ -16,7 +16,8 @@
  * contract. The suite migrates and closes every store it opens.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError, type NewDevice, type NewTransaction, type RegistryStore, type StoreErrorCode } from './types.ts';
+import { StoreError, type NewDevice, type NewTransaction, type StoreErrorCode } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 let seq = 0;
 

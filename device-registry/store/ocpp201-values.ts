@@ -4,7 +4,7 @@
  * hold as given is a StoreError('INVALID') naming the field, never a driver error.
  */
 import { OCPP_PROTOCOLS, type OcppProtocol } from '../../ocpp/protocols.ts';
-import { CHARGER_TRANSACTION_ID_MAX, StoreError } from './types.ts';
+import { CHARGER_TRANSACTION_ID_MAX, StoreError } from '../../contracts/registry.ts';
 
 /**
  * Characters as both databases count them (SQLite length(), PostgreSQL char_length(): code

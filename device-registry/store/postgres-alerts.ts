@@ -4,12 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Rule, RuleKind } from '../../alerts/rules.ts';
-import type { Alert } from '../../alerts/types.ts';
-import type { AlertDelivery, AlertStore, AlertTarget } from './alert-types.ts';
+import type { Rule, RuleKind } from '../../contracts/alert-rules.ts';
+import type { AlertStore } from './alert-types.ts';
+import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
 import type { PgRead, PgWrite } from './postgres.ts';
 import { toTarget } from './sqlite-alerts.ts';
-import { StoreError } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
 
 interface AlertRow { id: string; tenant: string; device_id: string; charge_point_id: string; connector_id: number | null; rule: string; severity: string; message: string; details: Record<string, unknown>; since: Date; until: Date | null; acknowledged_at: Date | null; acknowledged_by: string | null }
 interface RuleRow { tenant: string; kind: string; enabled: boolean; severity: string; params: Rule['params'] }

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { newDeviceId } from '../ids.ts';
 import type { PgRead, PgWrite } from './postgres.ts';
-import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
+import { StoreError, type ApiToken, type IdTag, type Template, type TemplateAttr } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 type Extras = Pick<RegistryStore, 'listIdTags' | 'deleteIdTag' | 'createToken' | 'findTokenByDigest' | 'listTokens' | 'deleteToken' | 'touchToken' | 'createTemplate' | 'getTemplate' | 'listTemplates' | 'updateTemplate' | 'deleteTemplate'>;
 

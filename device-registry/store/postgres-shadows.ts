@@ -4,8 +4,9 @@
  */
 import type pg from 'pg';
 import type { PgRead, PgWrite } from './postgres.ts';
-import { latestShadows } from './shadow-writes.ts';
-import type { Device, RegistryStore } from './types.ts';
+import { latestShadows } from '../../contracts/shadow-writes.ts';
+import type { Device } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 type Shadows = Pick<RegistryStore, 'saveShadows' | 'getShadow' | 'listShadows'>;
 

@@ -13,7 +13,8 @@ import { registryFaultContract } from './contract-faults.ts';
 import { registryOcpp201Contract } from './contract-ocpp201.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
-import { StoreError, type RegistryStore } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 import { freePort } from '../../test/processes.ts';
 
 const url = process.env['TEST_DATABASE_URL'];

@@ -26,7 +26,8 @@ import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
 import type { OcppProtocol } from '../../ocpp/protocols.ts';
-import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type RegistryStore, type SecurityProfile, type Site, type Transaction } from './types.ts';
+import { StoreError, type Device, type DevicePatch, type IdTag, type Page, type SecurityProfile, type Site, type Transaction } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. `postgres://user:pass@host:5432/db`. */

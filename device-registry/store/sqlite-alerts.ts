@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { Rule, RuleKind } from '../../alerts/rules.ts';
-import type { Alert } from '../../alerts/types.ts';
-import type { AlertDelivery, AlertStore, AlertTarget } from './alert-types.ts';
+import type { Rule, RuleKind } from '../../contracts/alert-rules.ts';
+import type { AlertStore } from './alert-types.ts';
+import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
 import { returning, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
-import { StoreError } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
 
 interface AlertRow { id: string; tenant: string; device_id: string; charge_point_id: string; connector_id: number | null; rule: string; severity: string; message: string; details: string; since: string; until: string | null; acknowledged_at: string | null; acknowledged_by: string | null }
 interface RuleRow { tenant: string; kind: string; enabled: number; severity: string; params: string }

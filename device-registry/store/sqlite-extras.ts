@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { newDeviceId } from '../ids.ts';
-import { StoreError, type ApiToken, type IdTag, type RegistryStore, type Template, type TemplateAttr } from './types.ts';
+import { StoreError, type ApiToken, type IdTag, type Template, type TemplateAttr } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 /** Runs a function in one BEGIN IMMEDIATE transaction, through the storage guard. */
 export type SqliteWrite = <T>(fn: () => T) => Promise<T>;

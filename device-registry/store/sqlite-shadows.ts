@@ -4,8 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { SqliteRead, SqliteWrite } from './sqlite-extras.ts';
-import { latestShadows } from './shadow-writes.ts';
-import type { Device, RegistryStore } from './types.ts';
+import { latestShadows } from '../../contracts/shadow-writes.ts';
+import type { Device } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 type Shadows = Pick<RegistryStore, 'saveShadows' | 'getShadow' | 'listShadows'>;
 

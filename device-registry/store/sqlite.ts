@@ -29,18 +29,8 @@ import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
 import type { OcppProtocol } from '../../ocpp/protocols.ts';
-import {
-  StoreError,
-  type Device,
-  type DevicePatch,
-  type IdTag,
-  type NewDevice,
-  type Page,
-  type RegistryStore,
-  type Site,
-  type SecurityProfile,
-  type Transaction,
-} from './types.ts';
+import { StoreError, type Device, type DevicePatch, type IdTag, type NewDevice, type Page, type Site, type SecurityProfile, type Transaction } from '../../contracts/registry.ts';
+import type { RegistryStore } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, normally `${DATA_DIR}/registry.db`; its directory is created if missing. */

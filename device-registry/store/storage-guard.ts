@@ -15,7 +15,7 @@
  * nothing about the storage.
  */
 import { storageProblem, type Health, type Problem } from '../../common/health.ts';
-import { StoreError } from './types.ts';
+import { StoreError } from '../../contracts/registry.ts';
 
 /** The part of common/health.ts a store reports to. */
 export type StoreHealth = Pick<Health, 'fail' | 'ok'>;

@@ -9,7 +9,8 @@ import { observeCommand } from '../metrics.ts';
 import ocppRpc from 'ocpp-rpc';
 import { CallQueueFullError, type CallFailure, type OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { ChargerSession } from '../session.ts';
-import { checkCommand, errorReply, shownPayload, type Command, type CommandReply } from './command.ts';
+import { errorReply, shownPayload, type Command, type CommandReply } from '../../contracts/commands.ts';
+import { checkCommand } from './check.ts';
 import { isNeutralAction, translate, type Translated } from '../../ocpp/commands/neutral.ts';
 
 type RpcClient = Pick<OcppConnection, 'call'>;
@@ -70,7 +71,7 @@ export async function executeCommand(session: ChargerSession, client: RpcClient,
   problem ??= checkCommand(cmd, session.shadow, session.adapter);
   if (problem && neutral && problem.field?.startsWith('payload')) {
     // The translated request was refused: in the neutral command's terms, the connector the
-    // caller named (the EVSE or connector check, command.ts), else its payload as a whole.
+    // caller named (the EVSE or connector check, check.ts), else its payload as a whole.
     const connector = problem.field === 'payload.evseId' || problem.field === 'payload.evse.id' || problem.field === 'payload.connectorId';
     problem = { ...problem, message: `as ${cmd.action}: ${problem.message}`, field: connector && 'connectorId' in asked.payload ? 'payload.connectorId' : 'payload' };
   }

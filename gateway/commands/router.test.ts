@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bus, MessageHandler } from '../../broker/bus.ts';
 import { createLogger } from '../../common/logger.ts';
 import type { Gateway } from '../index.ts';
-import type { Command, CommandReply } from './command.ts';
+import type { Command, CommandReply } from '../../contracts/commands.ts';
 import { createCommandRouter, forwardTopic } from './router.ts';
 
 function aBus() {

@@ -13,10 +13,10 @@
  */
 import type { Logger } from '../../common/logger.ts';
 import type { Bus } from '../../broker/bus.ts';
-import { eventPayload } from '../payloads.ts';
-import { deviceTopic, parseDeviceTopic } from '../topics.ts';
+import { eventPayload } from '../../contracts/payloads.ts';
+import { deviceTopic, parseDeviceTopic } from '../../contracts/topics.ts';
 import type { Gateway } from '../index.ts';
-import { errorReply, parseCommand, PRIVATE_PREFIX, shownPayload, type Command, type CommandReply } from './command.ts';
+import { errorReply, parseCommand, PRIVATE_PREFIX, shownPayload, type Command, type CommandReply } from '../../contracts/commands.ts';
 
 const QOS1 = { qos: 1 } as const;
 export const forwardTopic = (gatewayId: string) => `chargebridge/gateways/${gatewayId}/commands`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAttrKey } from '../../contracts/attrs.ts';
 import { normalizeMeterValue, normalizeMeterValues, type MeterValueIn, type SampledValueIn } from './normalize.ts';
 
 const TS = '2026-11-22T10:00:00.000Z';
@@ -296,4 +297,27 @@ it('does not mutate its input', () => {
   const copy = structuredClone(mv);
   normalizeMeterValue(mv);
   expect(mv).toEqual(copy);
+});
+
+describe('keys follow the attrs grammar (contracts/attrs.ts)', () => {
+  it("every key parses back to its measurand's attribute, phase and location", () => {
+    const r = normalizeMeterValue(
+      aMeterValue([
+        aSampledValue({ measurand: 'Current.Import', phase: 'L1', value: '10' }),
+        aSampledValue({ measurand: 'Temperature', location: 'Body', value: '35' }),
+        aSampledValue({ measurand: 'Voltage', phase: 'L1-N', location: 'Inlet', value: '230' }),
+        aSampledValue({ measurand: 'Energy.Active.Import.Register', format: 'SignedData', phase: 'L2', location: 'Cable', value: 'opaque' }),
+      ]),
+    );
+    expect(Object.fromEntries(Object.keys(r.values).map((k) => [k, parseAttrKey(k)]))).toEqual({
+      current_L1: { attr: 'current', phase: 'L1', signed: false },
+      current: { attr: 'current', signed: false },
+      temperature_Body: { attr: 'temperature', location: 'Body', signed: false },
+      temperature: { attr: 'temperature', signed: false },
+      'voltage_L1-N_Inlet': { attr: 'voltage', phase: 'L1-N', location: 'Inlet', signed: false },
+      'voltage_L1-N': { attr: 'voltage', phase: 'L1-N', signed: false },
+      voltage: { attr: 'voltage', signed: false },
+      energy_L2_Cable_signed: { attr: 'energy', phase: 'L2', location: 'Cable', signed: true },
+    });
+  });
 });

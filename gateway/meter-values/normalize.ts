@@ -4,8 +4,9 @@
  * no sockets, no clock, no logger. It runs for every MeterValues frame, so it uses lookup
  * tables built once, plain loops and no per-sample closures.
  */
+import { attrKey, type AttrsSample, type TelemetryValue } from '../../contracts/attrs.ts';
 import { parseNumber } from '../../ocpp/decimal.ts';
-import { LINE_LINE_PHASES, LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from './measurands.ts';
+import { LINE_LINE_PHASES, LINE_NEUTRAL_PHASES, LINE_PHASES, LOCATIONS, MEASURAND_BY_LOWER, PHASES, UNITS, type MeasurandInfo } from '../../contracts/measurands.ts';
 
 export interface SampledValueIn {
   value: string;
@@ -21,8 +22,6 @@ export interface MeterValueIn {
   timestamp: string;
   sampledValue: readonly SampledValueIn[];
 }
-
-export type TelemetryValue = number | string;
 
 export type NormalizeWarningCode =
   | 'NOT_A_NUMBER'
@@ -44,11 +43,8 @@ export interface NormalizeWarning {
   message: string;
 }
 
-export interface NormalizedSample {
-  /** The charger's sample time, ISO 8601 UTC. */
-  timestamp: string;
-  context?: string;
-  values: Record<string, TelemetryValue>;
+/** One meterValue as attributes (contracts/attrs.ts), with what did not become one. */
+export interface NormalizedSample extends AttrsSample {
   warnings: NormalizeWarning[];
 }
 
@@ -113,11 +109,11 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
       warnings.push({ code: 'UNKNOWN_LOCATION', measurand: info.name, location: sv.location!, value: sv.value, message: `unknown location ${sv.location}; published under the plain attribute only` });
       location = '';
     }
-    const key = phase ? `${info.attr}_${phase}` : info.attr;
+    const key = attrKey(info.attr, phase);
 
     // §7.49 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
     if (sv.format === 'SignedData') {
-      const signedKey = location === 'Outlet' || location === '' ? `${key}_signed` : `${key}_${location}_signed`;
+      const signedKey = attrKey(info.attr, phase, location, true);
       if (signedKey in values) warnings.push(duplicate(info.name, phase, sv.value));
       else values[signedKey] = sv.value;
       continue;
@@ -146,7 +142,7 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
 
     let placed = false;
     if (location !== 'Outlet' && location !== '') {
-      const locKey = `${key}_${location}`;
+      const locKey = attrKey(info.attr, phase, location);
       if (!(locKey in values)) {
         values[locKey] = value;
         placed = true;

@@ -3,7 +3,7 @@
  * daily, sent as one command to any charger whatever OCPP version it speaks, answered in one
  * shape. Pure: a neutral command and what the gateway knows of the charger in, the OCPP request
  * of the charger's version and the function that turns its answer back into the neutral reply
- * out. The exchange on the wire is the version's own (its schema checks it: command.ts).
+ * out. The exchange on the wire is the version's own (its schema checks it: gateway/commands/check.ts).
  *
  *   reset            1.6 Reset {type Hard|Soft}            2.x Reset {type Immediate|OnIdle, evseId}
  *   remoteStart      1.6 RemoteStartTransaction            2.x RequestStartTransaction (remoteStartId)

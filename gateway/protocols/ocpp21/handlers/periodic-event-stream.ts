@@ -5,6 +5,7 @@
  * telemetry: one `attrs` message per data element, at basetime + t, under `stream_{id}`
  * (docs/mqtt.md), a number when the value is one, the text otherwise.
  */
+import { streamKey } from '../../../../contracts/attrs.ts';
 import { parseNumber } from '../../../../ocpp/decimal.ts';
 import type { HandlerContext } from '../../context.ts';
 import type { ChargerSession } from '../../../session.ts';
@@ -39,7 +40,7 @@ export function notifyPeriodicEventStream(ctx: HandlerContext, req: { id: number
     if (Number.isNaN(at.getTime())) continue;
     const n = parseNumber(d.v);
     session.attrs(
-      { timestamp: at.toISOString(), context: 'PeriodicEventStream', values: { [`stream_${req.id}`]: n ?? d.v }, warnings: [] },
+      { timestamp: at.toISOString(), context: 'PeriodicEventStream', values: { [streamKey(req.id)]: n ?? d.v }, warnings: [] },
       { connectorId: 0, ...(monitor !== undefined ? { variableMonitoringId: monitor } : {}) },
     );
   }

@@ -1,12 +1,10 @@
 /**
- * Commands from platforms and operators to a charger (interface.md `config` / `config/reply`).
- * Pure: parsing and checking a command before anything is sent to a charger.
+ * Commands from platforms and operators to a charger (interface.md `config` / `config/reply`):
+ * the command, its reply, and parsing a `config` message. Pure. Checking a command against the
+ * charger's version and what is known of it is the gateway's (gateway/commands/check.ts).
  */
-import { failedPath } from '../../ocpp/schema-set.ts';
-import { isOcppCommandAction } from '../../ocpp/actions.ts';
-import { isNeutralAction } from '../../ocpp/commands/neutral.ts';
-import type { ProtocolAdapter } from '../protocols/adapter.ts';
-import type { Shadow } from '../shadow.ts';
+import { isOcppCommandAction } from '../ocpp/actions.ts';
+import { isNeutralAction } from '../ocpp/commands/neutral.ts';
 
 export interface Command {
   id: string;
@@ -23,7 +21,7 @@ export interface Command {
 export type ReplyError = { code: string; message: string; field?: string | undefined; sent?: boolean | undefined };
 
 export type CommandReply =
-  /** `ocpp`: for a version-neutral command (neutral.ts), the OCPP exchange it became. */
+  /** `ocpp`: for a version-neutral command (ocpp/commands/neutral.ts), the OCPP exchange it became. */
   | { id: string; action: string; status: 'ok'; response: unknown; ocpp?: { action: string; response: unknown } | undefined }
   | { id: string; action: string; status: 'error'; error: ReplyError };
 
@@ -102,32 +100,4 @@ export function parseCommand(raw: Buffer | string): { ok: true; command: Command
     return { ok: false, reply: errorReply(id, action, 'invalid', `timeoutMs must be an integer 1..${MAX_TIMEOUT_MS}`, { field: 'timeoutMs' }) };
   }
   return { ok: true, command: { id, action, payload: payload as Record<string, unknown>, timeoutMs: t as number | undefined } };
-}
-
-/**
- * Checks a command against the request schema of the charger's OCPP version and against what
- * the gateway knows of the charger, so nothing invalid is sent (issue 5 "Bad input").
- */
-export function checkCommand(cmd: Command, shadow: Shadow | null, adapter: ProtocolAdapter): ReplyError | null {
-  if (!adapter.commandActions.has(cmd.action)) {
-    return { code: 'invalid', message: `${cmd.action} is not a command of ${adapter.schemas.name}, which this charger speaks`, field: 'action' };
-  }
-  const v = adapter.schemas.validateRequest(cmd.action, cmd.payload);
-  if (!v.ok) {
-    const path = failedPath(v.error);
-    return { code: 'invalid', message: `${v.error.rpcErrorCode}: ${v.error.message}`, field: path ? `payload.${path}` : 'payload' };
-  }
-  // A connector (2.x: an EVSE, the shadow's connector key) the charger never reported does not
-  // exist. Connector 0 is the charge point itself (OCPP 1.6 §3.8); before the first
-  // StatusNotification nothing is known: let it pass.
-  const evse = cmd.payload['evse'];
-  const connectorId = adapter.family === '2.x' ? (cmd.payload['evseId'] ?? (typeof evse === 'object' && evse !== null ? (evse as Record<string, unknown>)['id'] : undefined)) : cmd.payload['connectorId'];
-  const field = adapter.family === '2.x' ? (cmd.payload['evseId'] !== undefined ? 'payload.evseId' : 'payload.evse.id') : 'payload.connectorId';
-  if (shadow && typeof connectorId === 'number' && connectorId > 0) {
-    const known = Object.keys(shadow.connectors).map(Number).filter((n) => n > 0);
-    if (known.length > 0 && !known.includes(connectorId)) {
-      return { code: 'invalid', message: `${adapter.family === '2.x' ? 'EVSE' : 'connector'} ${connectorId} does not exist (known: ${known.join(', ')})`, field };
-    }
-  }
-  return null;
 }

@@ -1,6 +1,9 @@
 /**
- * Lookup tables for the MeterValues normalizer, built once at module load.
- * OCPP 1.6 §7.31 Measurand, §7.34 Phase, §7.45 UnitOfMeasure, §7.30 Location.
+ * The telemetry attributes (docs/measurands.md): each OCPP measurand's attribute name, what it
+ * measures and how its total is derived, the units it may come in and the fixed unit it is
+ * published in, and the phases and locations that suffix a key (attrs.ts). Lookup tables for
+ * the gateway's MeterValues normalizer, built once at module load; history knows the attributes
+ * from them. OCPP 1.6 §7.31 Measurand, §7.34 Phase, §7.45 UnitOfMeasure, §7.30 Location.
  */
 
 export type Dimension = 'current' | 'voltage' | 'power' | 'reactivePower' | 'energy' | 'reactiveEnergy' | 'frequency' | 'percent' | 'temperature' | 'ratio' | 'rpm';
@@ -93,7 +96,7 @@ export const PHASES = new Map<string, string>(
 /** Phases a total may be derived from, in order of preference; never N, never line-to-line. */
 export const LINE_PHASES = ['L1', 'L2', 'L3'] as const;
 export const LINE_NEUTRAL_PHASES = ['L1-N', 'L2-N', 'L3-N'] as const;
-/** Line-to-line: only a voltage is derived from them, as phase-to-neutral (normalize.ts derive). */
+/** Line-to-line: only a voltage is derived from them, as phase-to-neutral (gateway/meter-values/normalize.ts derive). */
 export const LINE_LINE_PHASES = ['L1-L2', 'L2-L3', 'L3-L1'] as const;
 
 /** Locations (§7.30), canonical spelling by lowercase. */

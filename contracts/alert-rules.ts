@@ -5,7 +5,7 @@
  * unit. The zod schemas validate the API's bodies and the stored rules alike.
  */
 import { z } from 'zod';
-import type { Severity } from './types.ts';
+import type { Severity } from './alerts.ts';
 
 export const RULE_KINDS = [
   'offline',

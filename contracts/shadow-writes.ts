@@ -3,7 +3,7 @@
  * device, the writes in order, each ignored when it belongs to an older connection than the
  * one already kept. Applied to the batch first so that one statement touches a row once.
  */
-import type { ShadowWrite } from './types.ts';
+import type { ShadowWrite } from './registry.ts';
 
 /** Whether a write for connection `next` may replace the shadow of connection `kept`. */
 export function replaces(next: string | null, kept: string | null): boolean {

@@ -2,7 +2,7 @@
  * Payload builders for the device topics (interface.md). Pure: data in, JSON string out.
  * The attrs payload is flat (Dojot device attributes); events carry a `type` discriminator.
  */
-import type { NormalizedSample } from './meter-values/normalize.ts';
+import type { AttrsSample } from './attrs.ts';
 
 export interface AttrsContext {
   connectorId: number;
@@ -15,14 +15,14 @@ export interface AttrsContext {
 }
 
 /** One `attrs` message per OCPP meterValue element, keeping the charger's sample time. */
-export function attrsPayload(sample: NormalizedSample, ctx: AttrsContext): string {
+export function attrsPayload(sample: AttrsSample, ctx: AttrsContext): string {
   const out: Record<string, unknown> = { timestamp: sample.timestamp, connectorId: ctx.connectorId };
   if (ctx.transactionId !== undefined) out['transactionId'] = ctx.transactionId;
   if (ctx.evseId !== undefined) out['evseId'] = ctx.evseId;
   if (ctx.chargerTransactionId !== undefined) out['chargerTransactionId'] = ctx.chargerTransactionId;
   if (ctx.variableMonitoringId !== undefined) out['variableMonitoringId'] = ctx.variableMonitoringId;
   if (sample.context !== undefined) out['context'] = sample.context;
-  // Telemetry keys never collide with the envelope keys above: they come from a fixed table.
+  // Telemetry keys never collide with the envelope keys above (attrs.ts ENVELOPE_KEYS): they come from a fixed table.
   Object.assign(out, sample.values);
   return JSON.stringify(out);
 }
