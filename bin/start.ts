@@ -14,10 +14,8 @@ import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { buildApp } from '../device-registry/app.ts';
 import { createAdminToken } from '../device-registry/admin-token.ts';
 import { createTokenService } from '../device-registry/tokens.ts';
-import { createPostgresStore } from '../device-registry/store/postgres.ts';
-import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
-import type { StoreHealth } from '../device-registry/store/storage-guard.ts';
+import { openStore } from './store.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
 import { deviceTopic } from '../contracts/topics.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
@@ -63,12 +61,6 @@ export interface Running {
   /** The alerts role when it runs in this process. */
   alerts: AlertsRole | null;
   close(): Promise<void>;
-}
-
-/** The registry backend; its storage failures and recoveries are reported to `health` as check `registry`. */
-export function openStore(config: Config, health?: StoreHealth, log?: Logger): RegistryStore {
-  if (config.DATABASE_URL) return createPostgresStore({ url: config.DATABASE_URL, health, log: log?.child({ component: 'registry' }) });
-  return createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health });
 }
 
 /**
@@ -167,7 +159,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let gatewayThread: GatewayThread | null = null;
   let gateway: Gateway | null = null;
   if (has('gateway') && broker) {
-    gatewayThread = await startGatewayThread({ config, bus, health, log, journal: has('history') });
+    gatewayThread = await startGatewayThread({ entry: new URL('./gateway-thread.ts', import.meta.url), config, bus, health, log, journal: has('history') });
   } else if (has('gateway')) {
     gateway = createGateway({ config, log, store, bus, telemetry: brokerAckSink(bus) });
     await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();

@@ -8,7 +8,7 @@
 import { createRPCError } from 'ocpp-rpc';
 import { wireCode } from '../common/ocpp-j/error-codes.ts';
 import type { Config } from '../common/config.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { GatewayStore } from './store-port.ts';
 import type { Handler } from './protocols/ocpp16/handlers/types.ts';
 import type { HandlerContext } from './protocols/context.ts';
 import { checkRequest } from '../ocpp/leniency.ts';
@@ -53,7 +53,7 @@ function refusedBeforeAcceptance(session: ChargerSession, action: string): boole
   return r === 'Pending' && action !== 'NotifyReport' && !session.triggered.has(action);
 }
 
-export function createDispatcher(deps: { store: RegistryStore; config: Config; telemetry: TelemetrySink }) {
+export function createDispatcher(deps: { store: GatewayStore; config: Config; telemetry: TelemetrySink }) {
   const { store, config, telemetry } = deps;
 
   return async function dispatch(session: ChargerSession, call: Call): Promise<unknown> {

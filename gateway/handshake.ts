@@ -11,7 +11,7 @@ import { HashingBusyError, verifySecret } from '../common/passwords.ts';
 import { chargePointIdProblem } from '../common/charge-point-id.ts';
 import { createLoginThrottle, type LoginThrottle } from '../common/login-throttle.ts';
 import { StoreError, type Device } from '../contracts/registry.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { GatewayStore } from './store-port.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
 
@@ -73,7 +73,7 @@ async function passwordOk(deviceId: string, storedHash: string, password: Buffer
 }
 
 /** The pending password proved in use: it becomes the password, the old one stops working. */
-async function promotePending(store: RegistryStore, device: Device, log: Logger): Promise<Device> {
+async function promotePending(store: GatewayStore, device: Device, log: Logger): Promise<Device> {
   try {
     const updated = await store.updateDevice(device.id, { passwordHash: device.pendingPasswordHash, pendingPasswordHash: null });
     log.info({ chargePointId: device.chargePointId, deviceId: device.id }, 'charger connected with its new password: rotation complete');
@@ -105,7 +105,7 @@ export function createHandshakeThrottle(config: Config, log: Logger): LoginThrot
   );
 }
 
-export async function admit(input: HandshakeInput, deps: { store: RegistryStore; config: Config; log: Logger; throttle?: LoginThrottle | undefined }): Promise<HandshakeResult> {
+export async function admit(input: HandshakeInput, deps: { store: GatewayStore; config: Config; log: Logger; throttle?: LoginThrottle | undefined }): Promise<HandshakeResult> {
   const { store, config, log, throttle } = deps;
   const { identity } = input;
   const address = input.remoteAddress ?? '';

@@ -13,7 +13,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Device } from '../contracts/registry.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { GatewayStore } from './store-port.ts';
 import type { Command, CommandReply } from '../contracts/commands.ts';
 import { executeCommand } from './commands/execute.ts';
 import { createBackpressure, type Backpressure } from './backpressure.ts';
@@ -36,7 +36,7 @@ import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 export interface GatewayDeps {
   config: Config;
   log: Logger;
-  store: RegistryStore;
+  store: GatewayStore;
   bus: Bus;
   /** Where attrs go and when they count as kept; default: after the broker's acknowledgement. */
   telemetry?: TelemetrySink | undefined;

@@ -11,13 +11,13 @@
  * offline with reason `restart` and written back so.
  */
 import type { Bus } from '../broker/bus.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { GatewayStore } from './store-port.ts';
 import { offlineAtStart, restoreShadow } from './shadow-restore.ts';
 import type { ShadowWriter } from './shadow-writer.ts';
 import { deviceTopic } from '../contracts/topics.ts';
 
 export interface RepublishDeps {
-  store: Pick<RegistryStore, 'listShadows'>;
+  store: Pick<GatewayStore, 'listShadows'>;
   bus: Pick<Bus, 'publish' | 'flush'>;
   shadows: Pick<ShadowWriter, 'save'>;
   /** Devices with a connection since the start. */

@@ -10,7 +10,7 @@
  * reconnects to this gateway at once starts from it, not from the older stored one.
  */
 import type { Logger } from '../common/logger.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { GatewayStore } from './store-port.ts';
 import { replaces } from '../contracts/shadow-writes.ts';
 import type { Shadow } from './shadow.ts';
 
@@ -29,7 +29,7 @@ export interface ShadowWriter {
   readonly backlog: number;
 }
 
-export function createShadowWriter(deps: { store: Pick<RegistryStore, 'saveShadows'>; log: Logger; maxBatch?: number | undefined }): ShadowWriter {
+export function createShadowWriter(deps: { store: Pick<GatewayStore, 'saveShadows'>; log: Logger; maxBatch?: number | undefined }): ShadowWriter {
   const { store, log } = deps;
   const maxBatch = deps.maxBatch ?? MAX_BATCH;
   const dirty = new Map<string, Shadow>();

@@ -1,5 +1,6 @@
 /**
- * The main thread's side of the OCPP gateway's thread (worker.ts): starts it, bridges its bus to
+ * The main thread's side of the OCPP gateway's thread (worker.ts, entered through the module
+ * bin/ names: bin/gateway-thread.ts): starts it, bridges its bus to
  * the embedded broker, keeps its latest state for /metrics and /health, relays the journal's
  * commits and checkpoints between it and the history writer, and shuts it down in two steps
  * (chargers first; the journal after history has stored what it could).
@@ -37,10 +38,11 @@ export interface GatewayThread {
 
 const EMPTY: GatewayStats = { connections: 0, busPending: 0, backpressure: { holding: false, holds: 0 }, auth: { failures: 0, lockouts: 0, throttled: 0 }, journal: null, unexpectedErrors: 0, registryCalls: {}, metrics: null };
 
-export async function startGatewayThread(deps: { config: Config; bus: Bus; health: Health; log: Logger; journal: boolean }): Promise<GatewayThread> {
+/** `entry`: the thread's module, which runs worker.ts's runGatewayThread with the store it opens. */
+export async function startGatewayThread(deps: { entry: URL; config: Config; bus: Bus; health: Health; log: Logger; journal: boolean }): Promise<GatewayThread> {
   const log = deps.log.child({ component: 'gateway' });
   const data: GatewayWorkerData = { config: deps.config, journal: deps.journal };
-  const worker: Worker = spawnWorker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'ocpp' });
+  const worker: Worker = spawnWorker(deps.entry, { workerData: data, name: 'ocpp' });
   const bridge = bridgePortBus(worker as never, deps.bus, (err) => log.error({ err }, 'publish from the gateway thread failed'));
   let stats = EMPTY;
   let closing = false;

@@ -7,48 +7,34 @@
  *
  * It talks to the main thread through one MessagePort (the parent port): the bus (broker/port-bus.ts),
  * and the messages of worker-host.ts: its state for /metrics, health changes, journal commits and
- * checkpoints, device changes, and the two-step shutdown.
+ * checkpoints, device changes, and the two-step shutdown. Its entry module is bin/gateway-thread.ts,
+ * which gives it the registry store to open (the gateway knows only its port, store-port.ts).
  */
 import { threadMetricsJson, threadRegistry } from '../common/metrics/thread.ts';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import type { Config } from '../common/config.ts';
-import { createLogger } from '../common/logger.ts';
+import { createLogger, type Logger } from '../common/logger.ts';
 import { installProcessGuard } from '../common/process-guard.ts';
 import type { Health, Problem } from '../common/health.ts';
 import { Journal } from '../common/journal/journal.ts';
 import { createPortBus, type ToWorker } from '../broker/port-bus.ts';
-import { createPostgresStore } from '../device-registry/store/postgres.ts';
-import { createSqliteStore } from '../device-registry/store/sqlite.ts';
 import type { Device } from '../contracts/registry.ts';
 import { createCommandRouter } from './commands/router.ts';
 import { createGateway } from './index.ts';
 import { brokerAckSink, journalSink } from './telemetry-sink.ts';
+import type { GatewayStore } from './store-port.ts';
 import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorkerMessage } from './worker-protocol.ts';
 
-const port = parentPort!;
-const data = (workerData as { data: GatewayWorkerData }).data;
-const config: Config = data.config;
-const log = createLogger(config.LOG_LEVEL).child({ thread: 'ocpp' });
-const guard = installProcessGuard(log);
-const post = (m: GatewayWorkerMessage) => port.postMessage(m);
-threadRegistry('gateway');
-
-// Health problems of this thread's components go to the process's one Health on the main thread.
-const health: Pick<Health, 'fail' | 'ok'> = {
-  fail: (component: string, problem: Problem) => post({ type: 'health', component, problem }),
-  ok: (component: string) => post({ type: 'health', component, problem: null }),
-};
-
-const bus = createPortBus(port);
+/** The registry store this thread opens for itself (bin/ composes which: bin/store.ts). */
+export type OpenGatewayStore = (config: Config, health: Pick<Health, 'fail' | 'ok'>, log: Logger) => GatewayStore & { close(): Promise<void> };
 
 /**
  * Registry calls the gateway makes, by method (`chargebridge_gateway_registry_calls_total`): the
  * hot path (MeterValues) makes none, since the device travels with the connection; handshakes,
  * boots and transactions do.
  */
-const registryCalls: Record<string, number> = {};
-function countCalls<T extends object>(store: T): T {
+function countCalls<T extends object>(store: T, registryCalls: Record<string, number>): T {
   for (const [name, fn] of Object.entries(store)) {
     if (typeof fn !== 'function' || name === 'close' || name === 'migrate') continue;
     (store as Record<string, unknown>)[name] = (...args: unknown[]) => {
@@ -58,85 +44,106 @@ function countCalls<T extends object>(store: T): T {
   }
   return store;
 }
-const store = countCalls(config.DATABASE_URL ? createPostgresStore({ url: config.DATABASE_URL, health, log: log.child({ component: 'registry' }) }) : createSqliteStore({ file: path.join(config.DATA_DIR, 'registry.db'), health }));
-const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
-// Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
-const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
 
-// Journal commits to the main thread (which tells the history writer): once per turn at most.
-let committedPosted = -1;
-let commitScheduled = false;
-journal?.onCommit(() => {
-  if (commitScheduled) return;
-  commitScheduled = true;
-  setImmediate(() => {
-    commitScheduled = false;
-    if (journal.committed !== committedPosted) {
-      committedPosted = journal.committed;
-      post({ type: 'committed', position: committedPosted });
+/** The thread's life, started by its entry module (bin/gateway-thread.ts) with the store it opens. */
+export async function runGatewayThread(openStore: OpenGatewayStore): Promise<void> {
+  const port = parentPort!;
+  const data = (workerData as { data: GatewayWorkerData }).data;
+  const config: Config = data.config;
+  const log = createLogger(config.LOG_LEVEL).child({ thread: 'ocpp' });
+  const guard = installProcessGuard(log);
+  const post = (m: GatewayWorkerMessage) => port.postMessage(m);
+  threadRegistry('gateway');
+
+  // Health problems of this thread's components go to the process's one Health on the main thread.
+  const health: Pick<Health, 'fail' | 'ok'> = {
+    fail: (component: string, problem: Problem) => post({ type: 'health', component, problem }),
+    ok: (component: string) => post({ type: 'health', component, problem: null }),
+  };
+
+  const bus = createPortBus(port);
+
+  const registryCalls: Record<string, number> = {};
+  const store = countCalls(openStore(config, health, log), registryCalls);
+  const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
+  // Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
+  const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
+
+  // Journal commits to the main thread (which tells the history writer): once per turn at most.
+  let committedPosted = -1;
+  let commitScheduled = false;
+  journal?.onCommit(() => {
+    if (commitScheduled) return;
+    commitScheduled = true;
+    setImmediate(() => {
+      commitScheduled = false;
+      if (journal.committed !== committedPosted) {
+        committedPosted = journal.committed;
+        post({ type: 'committed', position: committedPosted });
+      }
+    });
+  });
+
+  const stats = (): GatewayStats => ({
+    connections: gateway.connections,
+    busPending: bus.pending,
+    backpressure: { holding: gateway.backpressure.holding, holds: gateway.backpressure.holds },
+    auth: { failures: gateway.auth.failures, lockouts: gateway.auth.lockouts, throttled: gateway.auth.throttled },
+    journal: journal ? { backlogBytes: journal.backlogBytes, writable: journal.writable, committed: journal.committed, checkpointed: journal.checkpointed } : null,
+    unexpectedErrors: guard.caught,
+    registryCalls: { ...registryCalls },
+    metrics: metricsJson,
+  });
+  let metricsJson: GatewayStats['metrics'] = null;
+  let ticks = 0;
+  const statsTimer = setInterval(() => {
+    if (ticks++ % 4 === 0) void threadMetricsJson().then((j) => (metricsJson = j));
+    post({ type: 'stats', stats: stats() });
+  }, 250);
+
+  port.on('message', (m: ToWorker | GatewayHostMessage) => {
+    if (bus.receive(m as ToWorker)) return;
+    const h = m as GatewayHostMessage;
+    if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
+    else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
+    else if (h.type === 'republish') void gateway.republishStored();
+    else if (h.type === 'closeGateway') {
+      void gateway.close(h.deadlineMs).then(async () => {
+        // Everything answered is synced; the rest of the journal's work waits for history.
+        post({ type: 'stats', stats: stats() });
+        post({ type: 'gatewayClosed' });
+      });
+    } else if (h.type === 'closeRest') {
+      void (async () => {
+        clearInterval(statsTimer);
+        await journal?.close().catch((err: unknown) => log.warn({ err }, 'journal close failed'));
+        await bus.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+        guard.uninstall();
+        post({ type: 'closed' });
+        port.close();
+      })();
     }
   });
-});
 
-const stats = (): GatewayStats => ({
-  connections: gateway.connections,
-  busPending: bus.pending,
-  backpressure: { holding: gateway.backpressure.holding, holds: gateway.backpressure.holds },
-  auth: { failures: gateway.auth.failures, lockouts: gateway.auth.lockouts, throttled: gateway.auth.throttled },
-  journal: journal ? { backlogBytes: journal.backlogBytes, writable: journal.writable, committed: journal.committed, checkpointed: journal.checkpointed } : null,
-  unexpectedErrors: guard.caught,
-  registryCalls: { ...registryCalls },
-  metrics: metricsJson,
-});
-let metricsJson: GatewayStats['metrics'] = null;
-let ticks = 0;
-const statsTimer = setInterval(() => {
-  if (ticks++ % 4 === 0) void threadMetricsJson().then((j) => (metricsJson = j));
-  post({ type: 'stats', stats: stats() });
-}, 250);
-
-port.on('message', (m: ToWorker | GatewayHostMessage) => {
-  if (bus.receive(m as ToWorker)) return;
-  const h = m as GatewayHostMessage;
-  if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
-  else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
-  else if (h.type === 'republish') void gateway.republishStored();
-  else if (h.type === 'closeGateway') {
-    void gateway.close(h.deadlineMs).then(async () => {
-      // Everything answered is synced; the rest of the journal's work waits for history.
-      post({ type: 'stats', stats: stats() });
-      post({ type: 'gatewayClosed' });
-    });
-  } else if (h.type === 'closeRest') {
-    void (async () => {
-      clearInterval(statsTimer);
-      await journal?.close().catch((err: unknown) => log.warn({ err }, 'journal close failed'));
-      await bus.close().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      guard.uninstall();
-      post({ type: 'closed' });
-      port.close();
-    })();
+  await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
+  let ocppPort: number;
+  let tlsPort: number | null;
+  try {
+    ({ port: ocppPort, tlsPort } = await gateway.listen());
+  } catch (err) {
+    // Not an error to keep serving through (the process guard would): the start failed.
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    post({ type: 'startFailed', message: e.message, code: e.code, port: e.port });
+    await new Promise(() => undefined); // the host terminates this thread
+    throw err;
   }
-});
-
-await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
-let ocppPort: number;
-let tlsPort: number | null;
-try {
-  ({ port: ocppPort, tlsPort } = await gateway.listen());
-} catch (err) {
-  // Not an error to keep serving through (the process guard would): the start failed.
-  const e = err as NodeJS.ErrnoException & { port?: number };
-  post({ type: 'startFailed', message: e.message, code: e.code, port: e.port });
-  await new Promise(() => undefined); // the host terminates this thread
-  throw err;
+  post({
+    type: 'ready',
+    threadId,
+    id: gateway.id,
+    port: ocppPort,
+    tlsPort,
+    journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
+  });
 }
-post({
-  type: 'ready',
-  threadId,
-  id: gateway.id,
-  port: ocppPort,
-  tlsPort,
-  journal: journal ? { dir: journal.dir, committed: journal.committed, checkpointed: journal.checkpointed, backlogBytes: journal.backlogBytes } : null,
-});

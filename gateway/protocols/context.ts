@@ -1,11 +1,11 @@
 import type { Config } from '../../common/config.ts';
-import type { RegistryStore } from '../../device-registry/store/types.ts';
+import type { GatewayStore } from '../store-port.ts';
 import type { ChargerSession } from '../session.ts';
 
 /** What a handler of any OCPP version may use: its charger's session, the registry and the configuration. */
 export interface HandlerContext {
   session: ChargerSession;
-  store: RegistryStore;
+  store: GatewayStore;
   config: Config;
   /** The OCPP message id, for events that refer to the exchange. */
   messageId: string;

@@ -1,0 +1,48 @@
+/**
+ * What the gateway asks of the registry's store, and nothing more: its own port. The registry's
+ * backends (device-registry/store/, RegistryStore) implement it as they are, by their shape;
+ * bin/ hands one in. Every method keeps RegistryStore's meaning (its doc comments there), of
+ * which the gateway relies on: a write resolves once committed, StoreError('DUPLICATE') for a
+ * device created twice (contracts/registry.ts), startTransaction idempotent by the charger's own
+ * transaction id, stopping twice keeping the first stop, shadow writes ordered by their connection.
+ *
+ * None of it is on the MeterValues hot path: the device travels with the connection; handshakes,
+ * boots and transactions call it (counted by method on the gateway's thread, worker.ts).
+ */
+import type {
+  Device,
+  DeviceShadow,
+  DevicePatch,
+  IdTag,
+  NewDevice,
+  NewTransaction,
+  Page,
+  ShadowWrite,
+  Transaction,
+  TransactionFilter,
+  TransactionStartPatch,
+  TransactionStop,
+} from '../contracts/registry.ts';
+
+export interface GatewayStore {
+  /** Auto-provisioning (AUTO_PROVISION); StoreError 'DUPLICATE' when another gateway created it first. */
+  createDevice(input: NewDevice): Promise<Device>;
+  getDevice(id: string): Promise<Device | null>;
+  getDeviceByChargePointId(chargePointId: string): Promise<Device | null>;
+  /** BootNotification's attributes, a promoted pending password. */
+  updateDevice(id: string, patch: DevicePatch): Promise<Device | null>;
+
+  startTransaction(input: NewTransaction): Promise<Transaction>;
+  findTransactionByChargerId(deviceId: string, chargerTransactionId: string): Promise<Transaction | null>;
+  updateTransactionStart(id: number, patch: TransactionStartPatch): Promise<Transaction | null>;
+  findTransactionByStart(deviceId: string, connectorId: number, startedAt: string, meterStart: number): Promise<Transaction | null>;
+  stopTransaction(id: number, stop: TransactionStop): Promise<Transaction | null>;
+  getTransaction(id: number): Promise<Transaction | null>;
+  listTransactions(filter: TransactionFilter): Promise<Page<Transaction>>;
+
+  saveShadows(items: readonly ShadowWrite[]): Promise<number>;
+  getShadow(deviceId: string): Promise<Record<string, unknown> | null>;
+  listShadows(page: { afterDeviceId?: string | undefined; limit: number }): Promise<DeviceShadow[]>;
+
+  getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
+}
