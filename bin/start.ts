@@ -22,7 +22,9 @@ import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
 import { createLiveFeed } from '../dashboards/live.ts';
+import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
 import { createHistory, openHistoryBackend, type History } from '../history/index.ts';
+import { historyRoutes } from '../history/routes.ts';
 import { startGatewayThread, type GatewayThread } from '../gateway/worker-host.ts';
 import { within } from '../common/deadline.ts';
 import { refuseUpgrade } from '../common/http-upgrade.ts';
@@ -31,9 +33,10 @@ import { threadId } from 'node:worker_threads';
 import { brokerAckSink } from '../gateway/telemetry-sink.ts';
 import { createAlerts, type AlertsRole } from '../alerts/index.ts';
 import { CONTROL_TOPIC } from '../alerts/payloads.ts';
+import { alertRoutes } from '../alerts/routes.ts';
 import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from '../common/roles.ts';
-import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
+import { createMessageLog, messageLogRoutes, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 
@@ -195,10 +198,17 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       closers.push(() => logReader.close());
     }
     const app = await buildApp({
-      history: historyBackend,
-      messageLog: { log: logReader, bus },
+      // The roles served beside the registry on this port, in the order of the API's document.
+      routes: {
+        first: [{ register: dashboardRoutes, isPublic: isDashboardPath }, { register: live.routes, unqueued: ['/live'] }],
+        rest: [
+          // What was stored stands; a role that misses the notice catches up at its next start.
+          { register: alertRoutes({ store, control: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')) }) },
+          { register: historyRoutes({ store, backend: historyBackend }) },
+          { register: messageLogRoutes({ store, log: logReader, bus, replayMax: config.MESSAGE_LOG_REPLAY_MAX }) },
+        ],
+      },
       commands,
-      live,
       metrics: {
         busPending: () => bus.pending + (gt?.stats.busPending ?? 0),
         ...(gw ? { gatewayConnections: () => gw.connections, backpressure: () => gw.backpressure, ocppAuth: () => gw.auth } : {}),
@@ -225,8 +235,6 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       store,
       tokens,
       online: (d) => presence.online(d.id),
-      // What was stored stands; a role that misses the notice catches up at its next start.
-      alertsControl: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')),
       deviceChanged: (d) => (gt ? gt.deviceChanged(d) : gw?.deviceChanged(d)),
       https: platformTlsOptions,
       // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a

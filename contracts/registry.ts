@@ -3,7 +3,7 @@
  * templates, stored shadows, the filters they are listed by, and the errors of the store that
  * keeps them (StoreError). The store's port itself is device-registry/store/types.ts
  * (RegistryStore); the gateway reads and writes through a narrower one of its own
- * (gateway/registry-port.ts) that the same stores implement.
+ * (gateway/store-port.ts) that the same stores implement.
  */
 import type { TokenRole } from '../common/http/auth.ts';
 import type { OcppProtocol } from '../ocpp/protocols.ts';

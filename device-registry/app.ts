@@ -1,7 +1,9 @@
 /**
- * The HTTP API (registry, history) and the dashboard page as a fastify instance that does not listen:
- * tests use `app.inject()` or listen on port 0, `bin/` listens. zod schemas validate every
- * request and generate the OpenAPI document served at /docs.
+ * The HTTP API as a fastify instance that does not listen: tests use `app.inject()` or listen on
+ * port 0, `bin/` listens. The registry's own routes, and the routes of the roles served beside it
+ * (the dashboard, alerts, history, the message log), which bin/start.ts composes and hands in:
+ * the registry imports none of them. One authentication, admission and problem handling for
+ * all; zod schemas validate every request and generate the OpenAPI document served at /docs.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -26,15 +28,16 @@ import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
 import { passwordRotationRoutes } from './routes/password-rotation.ts';
-import { historyRoutes } from '../history/routes.ts';
-import type { HistoryBackend } from '../history/types.ts';
-import { dashboardRoutes, isDashboardPath } from '../dashboards/routes.ts';
-import type { LiveFeed } from '../dashboards/live.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
-import { messageLogRoutes, type MessageLogStore } from '../message-log/index.ts';
-import type { Bus } from '../broker/bus.ts';
-import { alertRoutes } from './routes/alerts.ts';
-import type { ControlMessage } from '../alerts/payloads.ts';
+
+/** Routes of another role, served by this instance. */
+export interface RoutePlugin {
+  register(app: FastifyInstance): Promise<void>;
+  /** Paths it serves to anyone, without a token (the dashboard's page and files). */
+  isPublic?: ((path: string) => boolean) | undefined;
+  /** Long-lived paths never held for a turn by the admission (the dashboard's live feed). */
+  unqueued?: readonly string[] | undefined;
+}
 
 export interface AppDeps {
   config: Config;
@@ -43,8 +46,6 @@ export interface AppDeps {
   health?: Health | undefined;
   store: RegistryStore;
   tokens: TokenService;
-  /** Time series for the history API. */
-  history?: HistoryBackend | undefined;
   /** Commands to chargers; absent in a registry process without a bus. */
   commands?: CommandClient | undefined;
   /** Live presence of a device when a gateway runs in this process. */
@@ -53,23 +54,28 @@ export interface AppDeps {
   deviceChanged?: (device: Device) => void;
   /** A device was deleted (its retained shadow is cleared). */
   deviceDeleted?: (device: Device) => void;
-  /** The dashboard's live feed (GET /live); absent without a bus. */
-  live?: LiveFeed | undefined;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
-  /** The OCPP message log's read side, and the bus its replays publish on (docs/message-log.md). */
-  messageLog?: { log: MessageLogStore; bus?: Bus | undefined } | undefined;
   /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */
   https?: SecureContextOptions | undefined;
-  /** Tells the alerts role of an acknowledgement or a rule change (its control topic); absent without a bus. */
-  alertsControl?: ((m: ControlMessage) => Promise<void>) | undefined;
+  /**
+   * The other roles' routes (bin/start.ts): `first` before the registry's own (the dashboard and
+   * its live feed), `rest` after them and before the command routes (alerts, history, the
+   * message log).
+   */
+  routes?: { first?: readonly RoutePlugin[] | undefined; rest?: readonly RoutePlugin[] | undefined } | undefined;
 }
 
 const PUBLIC = new Set(['/health', '/health/ready']);
-// Cheap or long-lived: never held for a turn (a scrape or a probe must answer under load).
-const UNQUEUED = new Set(['/health', '/health/ready', '/metrics', '/live']);
+// Cheap: never held for a turn (a scrape or a probe must answer under load); and the
+// long-lived paths of the other roles' routes.
+const UNQUEUED = ['/health', '/health/ready', '/metrics'];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const first = deps.routes?.first ?? [];
+  const rest = deps.routes?.rest ?? [];
+  const publicPaths = [...first, ...rest].flatMap((p) => (p.isPublic ? [p.isPublic] : []));
+  const unqueued = new Set([...UNQUEUED, ...[...first, ...rest].flatMap((p) => p.unqueued ?? [])]);
   const app = Fastify({
     // Per-request lines only when debugging: at info they would drown the charger logs.
     loggerInstance: deps.log.child({ component: 'http' }, { level: ['debug', 'trace'].includes(deps.log.level) ? deps.log.level : 'warn' }) as FastifyBaseLogger,
@@ -93,13 +99,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // First of all hooks: authentication already reads the store.
-  const admission = registerAdmission(app, { perTurn: deps.config.HTTP_REQUESTS_PER_TURN, maxQueued: deps.config.HTTP_MAX_QUEUED_REQUESTS, exempt: (path) => UNQUEUED.has(path) });
+  const admission = registerAdmission(app, { perTurn: deps.config.HTTP_REQUESTS_PER_TURN, maxQueued: deps.config.HTTP_MAX_QUEUED_REQUESTS, exempt: (path) => unqueued.has(path) });
 
   app.decorateRequest('caller', null as never);
   const metricsToken = deps.config.METRICS_TOKEN ? metricsTokenCheck(deps.config.METRICS_TOKEN) : null;
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
-    if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt' || isDashboardPath(path)) return;
+    if (PUBLIC.has(path) || path === '/docs' || path.startsWith('/docs/') || path === '/mqtt' || publicPaths.some((p) => p(path))) return;
     // METRICS_TOKEN opens /metrics and nothing else: anywhere else it is an unknown token (401).
     if (path === '/metrics' && metricsToken?.(req.headers.authorization)) {
       req.caller = { tenant: '', role: 'read-only', installationAdmin: false, tokenId: null, metricsOnly: true };
@@ -117,8 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.status(ready ? 200 : 503);
     return { ready, checks: deps.health?.report() ?? {} };
   });
-  await app.register(dashboardRoutes);
-  if (deps.live) await app.register(deps.live.routes);
+  for (const p of first) await app.register(p.register);
   await app.register(metricsRoutes({ ...deps.metrics, httpAdmission: () => admission.stats() }));
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined), deleted: deps.deviceDeleted }),
@@ -127,9 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
-  await app.register(alertRoutes({ store: deps.store, control: deps.alertsControl ?? (async () => undefined) }));
-  if (deps.history) await app.register(historyRoutes({ store: deps.store, backend: deps.history }));
-  if (deps.messageLog) await app.register(messageLogRoutes({ store: deps.store, ...deps.messageLog, replayMax: deps.config.MESSAGE_LOG_REPLAY_MAX }));
+  for (const p of rest) await app.register(p.register);
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));

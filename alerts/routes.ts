@@ -7,12 +7,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../common/errors.ts';
-import type { ControlMessage } from '../../alerts/payloads.ts';
-import { DEFAULT_RULES, RULE_KINDS, RULE_PARAMS, effectiveRules, type Rule } from '../../contracts/alert-rules.ts';
-import { requireWrite } from '../../common/http/auth.ts';
-import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
-import type { RegistryStore } from '../store/types.ts';
+import { AppError } from '../common/errors.ts';
+import type { ControlMessage } from './payloads.ts';
+import { DEFAULT_RULES, RULE_KINDS, RULE_PARAMS, effectiveRules, type Rule } from '../contracts/alert-rules.ts';
+import { requireWrite } from '../common/http/auth.ts';
+import type { Alert, AlertDelivery, AlertTarget } from '../contracts/alerts.ts';
+import type { RegistryStore } from '../device-registry/store/types.ts';
 
 const kind = z.enum(RULE_KINDS);
 const severity = z.enum(['critical', 'warning']);
