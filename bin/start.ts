@@ -40,8 +40,6 @@ import { createMessageLog, messageLogRoutes, openMessageLogStore, type MessageLo
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 
-export { ALL_ROLES, type Role };
-
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {
   readonly id: string;

@@ -6,14 +6,20 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../common/errors.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { Device, Transaction } from '../contracts/registry.ts';
 import { buildSeriesQuery } from './query.ts';
 import type { HistoryBackend } from './types.ts';
 
 const seriesResult = z.record(z.string(), z.array(z.object({ ts: z.string(), value: z.number() })));
 const fn = z.enum(['mean', 'min', 'max', 'sum', 'first', 'last', 'count']);
 
-export function historyRoutes(deps: { store: RegistryStore; backend: HistoryBackend }) {
+/** What the routes ask of the registry (its stores have these methods: device-registry/store/types.ts). */
+export interface HistoryRegistry {
+  getDevice(id: string): Promise<Device | null>;
+  getTransaction(id: number): Promise<Transaction | null>;
+}
+
+export function historyRoutes(deps: { store: HistoryRegistry; backend: HistoryBackend }) {
   const { store, backend } = deps;
 
   async function query(params: Parameters<typeof buildSeriesQuery>[0], tenant: string, device: string) {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Bus } from '../broker/bus.ts';
 import { AppError } from '../common/errors.ts';
 import { requireWrite, type Caller } from '../common/http/auth.ts';
-import type { RegistryStore } from '../device-registry/store/types.ts';
+import type { Device, DeviceFilter, Page } from '../contracts/registry.ts';
 import { replayRange } from './replay.ts';
 import { jsonLine, viewOf, type LogFilter, type StoredRow } from './rows.ts';
 import type { LogCursor, MessageLogStore } from './types.ts';
@@ -87,7 +87,12 @@ async function* jsonLines(store: MessageLogStore, filter: LogFilter, max: number
   }
 }
 
-export function messageLogRoutes(deps: { store: RegistryStore; log: MessageLogStore; bus?: Bus | undefined; replayMax: number }) {
+/** What the routes ask of the registry (its stores have it: device-registry/store/types.ts): a charger by its identity. */
+export interface MessageLogRegistry {
+  listDevices(filter: DeviceFilter): Promise<Page<Device>>;
+}
+
+export function messageLogRoutes(deps: { store: MessageLogRegistry; log: MessageLogStore; bus?: Bus | undefined; replayMax: number }) {
   const { store } = deps;
   const replaying = new Set<string>();
 
