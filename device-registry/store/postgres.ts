@@ -308,12 +308,13 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     async updateTransactionStart(id, patch) {
       if (!isTransactionId(id)) return null;
       const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
+      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
       // One statement, under the row lock: a stop that commits first leaves nothing to update
       // (status completed), one that comes after sees the new start.
       const updated = await write(() =>
         one<TransactionRow>(
-          `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag) WHERE id = $1 AND status = 'active' RETURNING *`,
-          [id, meterStart, patch.idTag ?? null],
+          `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag), evse_id = coalesce($4::integer, evse_id), connector_id = coalesce($4::integer, connector_id) WHERE id = $1 AND status = 'active' RETURNING *`,
+          [id, meterStart, patch.idTag ?? null, evseId],
         ),
       );
       if (updated) return toTransaction(updated);

@@ -355,12 +355,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       if (!isTransactionId(id)) return null;
       const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
       const idTag = patch.idTag ?? null;
+      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
       // One statement: only an active row is changed (a stop committed first leaves it completed).
       const result = await write(() => {
         const updated = returning<TransactionRow>(
-          sql(`UPDATE transactions SET meter_start = coalesce(?, meter_start), id_tag = coalesce(?, id_tag) WHERE id = ? AND status = 'active' RETURNING *`),
+          sql(`UPDATE transactions SET meter_start = coalesce(?, meter_start), id_tag = coalesce(?, id_tag), evse_id = coalesce(?, evse_id), connector_id = coalesce(?, connector_id) WHERE id = ? AND status = 'active' RETURNING *`),
           meterStart,
           idTag,
+          evseId,
+          evseId,
           id,
         );
         return updated ?? transactionRow(id) ?? null;

@@ -139,6 +139,11 @@ export interface NewTransaction {
 export interface TransactionStartPatch {
   meterStart?: number | undefined;
   idTag?: string | undefined;
+  /**
+   * The EVSE, for a session a 2.0.1 station started before the cable was in (authorization
+   * first: TransactionEvent Started without `evse`): sets `evseId` and `connectorId` alike.
+   */
+  evseId?: number | undefined;
 }
 
 export interface TransactionStop {

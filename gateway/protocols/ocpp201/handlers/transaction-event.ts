@@ -66,7 +66,9 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
       });
       session.log.warn({ chargerTransactionId: cid, eventType: req.eventType }, 'TransactionEvent for a transaction never started here');
     }
-    await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
+    // Only a session on a known EVSE supersedes one there: authorization first (E02: Started
+    // without `evse`, the cable comes later) says nothing about the outlet yet.
+    if (evseId > 0) await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
     tx = await store.startTransaction({
       deviceId: device.id,
       tenant: device.tenant,
@@ -87,15 +89,22 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     session.log.info({ transactionId: tx.id, chargerTransactionId: cid, evseId }, 'transaction started');
   } else if (tx.status === 'active') {
     // What a later event adds to the start: the reading a Started lacked, the token given
-    // after the cable (triggerReason Authorized, E03).
-    const patch: { meterStart?: number; idTag?: string } = {};
+    // after the cable (triggerReason Authorized, E03), the EVSE given after the token (E02).
+    const patch: { meterStart?: number; idTag?: string; evseId?: number } = {};
+    if (req.evse && !tx.evseId) patch.evseId = req.evse.id;
     const unknown = startUnknown.get(session);
     if (reading.first !== undefined && unknown?.has(tx.id)) {
       patch.meterStart = reading.first;
       unknown.delete(tx.id);
     }
     if (!tx.idTag && token) patch.idTag = token;
-    if (patch.meterStart !== undefined || patch.idTag !== undefined) tx = (await store.updateTransactionStart(tx.id, patch)) ?? tx;
+    if (patch.meterStart !== undefined || patch.idTag !== undefined || patch.evseId !== undefined) tx = (await store.updateTransactionStart(tx.id, patch)) ?? tx;
+    if (patch.evseId !== undefined) {
+      // The session moves from "EVSE unknown" (connector 0 of the shadow) to its EVSE.
+      const now = new Date().toISOString();
+      session.update({ type: 'transactionStopped', at: now, transactionId: tx.id });
+      session.update({ type: 'transactionStarted', at: now, connectorId: patch.evseId, transactionId: tx.id, idTag: tx.idTag, chargerTransactionId: cid });
+    }
   }
 
   const attrsCtx = { connectorId: evseId, transactionId: tx.id, evseId, chargerTransactionId: cid };
