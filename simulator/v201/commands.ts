@@ -7,7 +7,8 @@
  */
 import type { ReportBase } from './device-model.ts';
 import { notifyReports } from './device-model.ts';
-import type { Evse, SimStation } from './station.ts';
+import type { Evse } from './evse.ts';
+import type { SimStation } from './station.ts';
 import type { ChargingProfile, IdToken, ReportData } from './types.ts';
 
 type Handler = (p: Record<string, any>) => unknown;
@@ -245,15 +246,10 @@ export function commandTable(s: SimStation): Record<string, Handler> {
 
   if (s.protocol === 'ocpp2.1') {
     // 2.1 periodic event streams (the station opens one per session, station.ts).
-    table['AdjustPeriodicEventStream'] = (p) => {
-      const found = s.streams().find((x) => x.stream.id === p['id']);
-      if (!found) return { status: 'Rejected' };
-      found.stream.params = { interval: p['params']?.['interval'] ?? found.stream.params.interval, values: p['params']?.['values'] ?? found.stream.params.values };
-      return { status: 'Accepted' };
-    };
+    table['AdjustPeriodicEventStream'] = (p) => ({ status: s.streams.adjust(s.evses, p['id'], p['params']) ? 'Accepted' : 'Rejected' });
     table['GetPeriodicEventStream'] = () => {
-      const open = s.streams();
-      return open.length ? { constantStreamData: open.map(({ evse: e, stream }) => ({ id: stream.id, variableMonitoringId: s.monitorOf(e), params: stream.params })) } : {};
+      const open = s.streams.list(s.evses);
+      return open.length ? { constantStreamData: open } : {};
     };
   }
   return table;

@@ -9,7 +9,7 @@
  * - AC wallbox: what the 1.6 wallbox sends in kW and kWh goes as unit W and Wh with multiplier
  *   3 (the value still in kW / kWh), so a CSMS's normalization of the multiplier is exercised.
  */
-import type { ProfileName } from '../profiles.ts';
+import { step, type Profile, type ProfileName, type SessionState } from '../profiles.ts';
 import type { Location, Phase, ReadingContext, SampledValue } from './types.ts';
 
 /** What step() returns for 1.6 (value a string, unit a 1.6 UnitOfMeasure). */
@@ -80,4 +80,22 @@ export function scaleFlows(values: readonly SampledValue[], factor: number): Sam
 /** How many meterValue elements carry a power reading: what a benchmark subscriber counts as a sample. */
 export function powerSamples(meterValue: ReadonlyArray<{ sampledValue: readonly SampledValue[] }> | undefined): number {
   return meterValue?.filter((m) => m.sampledValue.some((v) => v.measurand === 'Power.Active.Import')).length ?? 0;
+}
+
+/**
+ * The sample after `dtS` more seconds of a session: the profile's physics (profiles.ts step),
+ * as 2.0.1 values. A power limit below what the car would draw (a charging profile) lets only
+ * the energy the limit allows through: the step runs for dtS × limit / power, and power and
+ * current read accordingly.
+ */
+export function sampleSession(profile: Profile, session: SessionState, dtS: number, jitter: number, context: ReadingContext, limitW: number | null): { state: SessionState; values: SampledValue[]; powerW: number } {
+  let s = step(profile, session, dtS, jitter);
+  let values = toSampledValues(s.sampledValue, context);
+  const power = powerOf(values) ?? 0;
+  if (limitW !== null && power > limitW && dtS > 0) {
+    const f = Math.max(0, limitW) / power;
+    s = step(profile, session, dtS * f, jitter);
+    values = scaleFlows(toSampledValues(s.sampledValue, context), f);
+  }
+  return { state: s.state, values, powerW: powerOf(values) ?? 0 };
 }

@@ -21,7 +21,7 @@ import type { Protocol201, TransactionEventRequest } from './types.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SEND_REFUSED = /Unrecognised message type/;
 
-describe.each(['ocpp2.0.1', 'ocpp2.1'] as const)('%s station against a strict CSMS', (protocol: Protocol201) => {
+describe.concurrent.each(['ocpp2.0.1', 'ocpp2.1'] as const)('%s station against a strict CSMS', (protocol: Protocol201) => {
   let csms: TestCsms;
   const stations: SimStation[] = [];
   let n = 0;
@@ -59,7 +59,7 @@ describe.each(['ocpp2.0.1', 'ocpp2.1'] as const)('%s station against a strict CS
     expect(events.at(-1)!.eventType).toBe('Ended');
   }
 
-  describe.concurrent('use cases', () => {
+  describe('use cases', () => {
     it('B01-B03: BootNotification PowerUp, retried after the interval while Pending; then every connector, and heartbeats', async () => {
       const s = await station('PENDING');
       const accepted = await waitFor(s, 'StatusNotification', (p) => p.evseId === 2);
@@ -326,7 +326,7 @@ describe.each(['ocpp2.0.1', 'ocpp2.1'] as const)('%s station against a strict CS
   });
 });
 
-describe('ocpp2.1: the NotifyPeriodicEventStream SEND', () => {
+describe.concurrent('ocpp2.1: the NotifyPeriodicEventStream SEND', () => {
   it('against ocpp-rpc (which does not know message type 6 and answers MessageTypeNotSupported): one SEND, then CALLs only (part 4 §4.4)', async () => {
     const csms = await startCsms('ocpp2.1');
     const s = new SimStation({ url: csms.url, identity: 'SEND-FALLBACK', profile: 'ac', protocol: 'ocpp2.1', intervalS: 0.2, sessionS: [Infinity, Infinity], idleS: [3600, 3600], restartSessions: false, stats: newStats() });

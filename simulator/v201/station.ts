@@ -7,32 +7,36 @@
  * Boot (B01-B03): BootNotification, retried after `interval` while Pending or Rejected; once
  * Accepted, a StatusNotification per connector, Heartbeat at the interval, and sessions as
  * TransactionEvents: Started (Authorized, or RemoteStart with its remoteStartId), Updated every
- * SampledDataCtrlr.TxUpdatedInterval with the eight kinds of values of the profile, Ended with
- * its stoppedReason and the register reading (Transaction.End); seqNo from 0, +1 per message of
- * a transaction. Transaction messages go out in order, one at a time, and are kept while
- * offline (sent later with offline: true). After a lost connection the station reconnects with
+ * SampledDataCtrlr.TxUpdatedInterval with the values of the 1.6 profile (meter.ts; the DC
+ * charger's temperature, no measurand in 2.0.1, is its device model's AcDcConverter.Temperature),
+ * Ended with its stoppedReason and the register reading (Transaction.End); seqNo from 0, +1 per
+ * message of a transaction. Transaction messages go out in order, one at a time, and are kept
+ * while offline (tx-queue.ts). After a lost connection the station reconnects with
  * the back-off of OCPP-J 2.0.1 part 4 §5.3 and, as §5.3 asks, sends no new BootNotification:
  * it reports its connectors again and goes on. A reboot (Reset) boots again.
  *
- * 2.1 stations also open a periodic event stream on the EVSE's power during a session
- * (OpenPeriodicEventStream on a hardwired monitor) and send NotifyPeriodicEventStream as an
- * OCPP-J 2.1 SEND every interval, until the CSMS refuses the message type.
+ * 2.1 stations also stream the EVSE's power during a session: NotifyPeriodicEventStream as an
+ * OCPP-J 2.1 SEND every interval (streams.ts).
  *
- * The answers to the CSMS's commands are in commands.ts.
+ * The answers to the CSMS's commands are in commands.ts, the device model in device-model.ts
+ * and variables.ts, the charging profiles in charging-profiles.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { createRPCError } from 'ocpp-rpc';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { OcppConnection } from '../../common/ocpp-j/connection.ts';
 import type { SimStats } from '../charger.ts';
-import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from '../profiles.ts';
+import { newSession, PROFILES, type Profile, type ProfileName } from '../profiles.ts';
 import { ChargingProfiles } from './charging-profiles.ts';
 import { commandTable } from './commands.ts';
 import { DeviceModel } from './device-model.ts';
+import { connectorStatus, newEvse, sameToken, type Evse, type Transaction } from './evse.ts';
 import { fallbackAnswer } from './fallback.ts';
-import { energyRegister, powerOf, powerSamples, scaleFlows, toSampledValues, withMeasurands } from './meter.ts';
-import { isSendRefusal, writeSend } from './send.ts';
-import type { BootNotificationResponse, BootReason, ChargingProfile, ConnectorStatus, IdToken, IdTokenInfo, MeterValue, Protocol201, ReadingContext, StoppedReason, TransactionEventRequest, TriggerReason } from './types.ts';
+import { openSocket } from './open-socket.ts';
+import { energyRegister, powerSamples, sampleSession, withMeasurands } from './meter.ts';
+import { PeriodicStreams } from './streams.ts';
+import { TxQueue, type TxAnswer } from './tx-queue.ts';
+import type { BootNotificationResponse, BootReason, ChargingProfile, IdToken, IdTokenInfo, MeterValue, Protocol201, ReadingContext, StoppedReason, TransactionEventRequest, TriggerReason } from './types.ts';
 import { stationVariables } from './variables.ts';
 
 export interface StationOptions {
@@ -60,55 +64,7 @@ export interface StationOptions {
 /** EVSEs per profile, one connector each. */
 export const EVSES: Readonly<Record<ProfileName, number>> = { ac: 1, dc: 2 };
 
-/** The hardwired monitors a 2.1 station streams EVSE power from: id = base + evseId. */
-export const STREAM_MONITOR_BASE = 1000;
-
-export interface Transaction {
-  id: string;
-  /** The seqNo of the next message of this transaction. */
-  seqNo: number;
-  idToken: IdToken | null;
-  remoteStartId?: number;
-  reservationId?: number;
-  session: SessionState;
-  startedAt: number;
-}
-
-export interface Stream {
-  id: number;
-  params: { interval: number; values: number };
-  buffer: Array<{ at: number; v: string }>;
-  lastSentAt: number;
-}
-
-export interface Evse {
-  id: number;
-  operative: boolean;
-  /** ChangeAvailability during a transaction: applied when it ends (Scheduled). */
-  scheduledOperative: boolean | null;
-  tx: Transaction | null;
-  /** Between accepting a start and the Started event. */
-  starting: boolean;
-  reservation: { id: number; idToken: IdToken; expiresAt: number } | null;
-  energyWh: number;
-  powerW: number;
-  /** The power converter's temperature (DC), °C: the device model's AcDcConverter.Temperature. */
-  temperatureC: number;
-  lastStatus: ConnectorStatus | null;
-  meterDueAt: number | null;
-  meterTimer: NodeJS.Timeout | null;
-  endsAt: number | null;
-  endTimer: NodeJS.Timeout | null;
-  stream: Stream | null;
-}
-
-interface QueuedTx {
-  params: TransactionEventRequest;
-  done: (r: { idTokenInfo?: IdTokenInfo } | undefined) => void;
-}
-
 const RESERVOIR = 200_000;
-const sameToken = (a: IdToken, b: IdToken) => a.idToken.toLowerCase() === b.idToken.toLowerCase() && a.type === b.type;
 
 export class SimStation {
   readonly profile: Profile;
@@ -134,12 +90,8 @@ export class SimStation {
   private attempts = 0;
   private timers = new Set<NodeJS.Timeout>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private txQueue: QueuedTx[] = [];
-  private txFlushing = false;
-  private nextStreamId = 1;
-  /** Whether a SEND went out on this connection, and whether the CSMS refused the message type. */
-  private sentSend = false;
-  private sendRefused = false;
+  private readonly txQueue: TxQueue;
+  readonly streams: PeriodicStreams;
   private readonly rand: () => number;
   readonly o: StationOptions;
 
@@ -149,30 +101,28 @@ export class SimStation {
     this.protocol = o.protocol;
     this.rand = o.rand ?? Math.random;
     this.chargingProfiles = new ChargingProfiles(o.profile === 'ac');
-    this.evses = Array.from({ length: EVSES[o.profile] }, (_, i) => ({
-      id: i + 1,
-      operative: true,
-      scheduledOperative: null,
-      tx: null,
-      starting: false,
-      reservation: null,
-      energyWh: this.profile.initialEnergyWh * (0.5 + this.rand()),
-      powerW: 0,
-      temperatureC: 25,
-      lastStatus: null,
-      meterDueAt: null,
-      meterTimer: null,
-      endsAt: null,
-      endTimer: null,
-      stream: null,
-    }));
+    this.evses = Array.from({ length: EVSES[o.profile] }, (_, i) => newEvse(i + 1, this.profile.initialEnergyWh * (0.5 + this.rand())));
+    this.txQueue = new TxQueue({
+      ready: () => this.online && this.bootAccepted && !(this.stopped && !this.rebooting),
+      online: () => this.online,
+      send: (params) => this.call<TxAnswer>('TransactionEvent', params),
+      // Counted once answered: each must reach MQTT (bench "lost").
+      answered: (params) => void (this.o.stats.meterValues += powerSamples(params.meterValue)),
+      fail: (err) => this.fail(err),
+    });
+    this.streams = new PeriodicStreams({
+      call: (action, params) => this.call(action, params),
+      fail: (err) => this.fail(err),
+      socket: () => (this.online ? this.client?.ws : undefined),
+      sent: () => void this.o.stats.sends++,
+    });
     this.model = new DeviceModel(
       stationVariables(
         { identity: o.identity, profile: this.profile, evses: this.evses.length, serialNumber: this.serialNumber, intervalS: o.intervalS, securityProfile: o.password ? 1 : 0 },
         {
           stationAvailability: () => (this.evses.every((e) => !e.operative) ? 'Unavailable' : 'Available'),
-          evseAvailability: (id) => this.connectorStatus(this.evses[id - 1]!),
-          connectorAvailability: (id) => this.connectorStatus(this.evses[id - 1]!),
+          evseAvailability: (id) => connectorStatus(this.evses[id - 1]!),
+          connectorAvailability: (id) => connectorStatus(this.evses[id - 1]!),
           evsePowerW: (id) => this.evses[id - 1]!.powerW,
           evseTemperatureC: (id) => this.evses[id - 1]!.temperatureC,
           localListEntries: () => this.localList.size,
@@ -246,29 +196,11 @@ export class SimStation {
   // ---- connection ----
 
   private async connect(): Promise<void> {
-    const { identity, localAddress } = this.o;
-    // A BasicAuthPassword set by the CSMS (SetVariables) is used from the next connection on.
-    const password = this.model.read('SecurityCtrlr', 'BasicAuthPassword') || this.o.password;
-    const ws = new WebSocket(`${this.o.url}/${encodeURIComponent(identity)}`, [this.protocol], {
-      perMessageDeflate: false,
-      handshakeTimeout: 30_000,
-      ...(password ? { headers: { authorization: `Basic ${Buffer.from(`${identity}:${password}`).toString('base64')}` } } : {}),
-      ...(localAddress ? { localAddress } : {}),
-    });
-    ws.on('error', () => undefined);
+    let ws: WebSocket;
     try {
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('error', reject);
-        ws.once('close', () => reject(new Error('closed during the handshake')));
-        ws.once('unexpected-response', (_req, res) => {
-          reject(new Error(`CSMS refused the connection: HTTP ${res.statusCode} ${res.statusMessage ?? ''}`));
-          ws.terminate();
-        });
-      });
-      if (ws.protocol !== this.protocol) throw new Error(`CSMS did not accept subprotocol ${this.protocol} (got "${ws.protocol}")`);
+      // A BasicAuthPassword set by the CSMS (SetVariables) is used from the next connection on.
+      ws = await openSocket({ url: this.o.url, identity: this.o.identity, protocol: this.protocol, password: this.model.read('SecurityCtrlr', 'BasicAuthPassword') || this.o.password, localAddress: this.o.localAddress });
     } catch (err) {
-      ws.terminate();
       this.o.stats.connectFailures++;
       this.fail(err);
       this.scheduleReconnect();
@@ -276,13 +208,9 @@ export class SimStation {
     }
     const c = new OcppConnection(ws, this.protocol, '', 30_000);
     this.client = c;
-    this.sendRefused = false;
-    this.sentSend = false;
+    this.streams.reset();
     c.handler = this.handlerFor();
-    c.onBadMessage = (frame) => {
-      // OCPP-J part 4 §4.4: a peer that does not know SEND says so; fall back to CALLs only.
-      if (this.sentSend && isSendRefusal(frame)) this.sendRefused = true;
-    };
+    c.onBadMessage = (frame) => this.streams.onUnmatchedFrame(frame);
     this.online = true;
     this.attempts = 0;
     this.o.stats.connects++;
@@ -352,7 +280,7 @@ export class SimStation {
   private async resume(): Promise<void> {
     for (const e of this.evses) await this.sendStatus(e, true);
     this.scheduleHeartbeat();
-    void this.flush();
+    void this.txQueue.flush();
     const resumed = this.resumeAfterBoot;
     this.resumeAfterBoot = false;
     for (const e of this.evses) {
@@ -381,16 +309,9 @@ export class SimStation {
     });
   }
 
-  connectorStatus(e: Evse): ConnectorStatus {
-    if (!e.operative) return 'Unavailable';
-    if (e.tx || e.starting) return 'Occupied';
-    if (e.reservation) return 'Reserved';
-    return 'Available';
-  }
-
   /** StatusNotification when the connector's status changed (or always, `force`); never throws. */
   async sendStatus(e: Evse, force = false): Promise<void> {
-    const s = this.connectorStatus(e);
+    const s = connectorStatus(e);
     if (!force && s === e.lastStatus) return;
     e.lastStatus = s;
     await this.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: s, evseId: e.id, connectorId: 1 }).catch((err: unknown) => this.fail(err));
@@ -398,47 +319,14 @@ export class SimStation {
 
   // ---- transaction messages ----
 
-  /**
-   * A TransactionEvent, in order behind the others, kept until answered: one made while offline
-   * goes out after the reconnect with `offline: true` (E04: transaction-related messages are
-   * queued while offline). Resolves with the answer once delivered.
-   */
-  sendTx(params: TransactionEventRequest): Promise<{ idTokenInfo?: IdTokenInfo } | undefined> {
-    if (!this.online) params.offline = true;
-    return new Promise((done) => {
-      this.txQueue.push({ params, done });
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.txFlushing) return;
-    this.txFlushing = true;
-    try {
-      while (this.online && this.bootAccepted && this.txQueue.length && !(this.stopped && !this.rebooting)) {
-        const m = this.txQueue[0]!;
-        let answer: { idTokenInfo?: IdTokenInfo } | undefined;
-        try {
-          answer = await this.call('TransactionEvent', m.params);
-          const n = powerSamples(m.params.meterValue);
-          // Counted once answered: each must reach MQTT (bench "lost").
-          if (n) this.o.stats.meterValues += n;
-        } catch (err) {
-          this.fail(err);
-          // Offline: kept for the next connection. A CALLERROR: resending would get the same.
-          if (!this.online) return;
-        }
-        this.txQueue.shift();
-        m.done(answer);
-      }
-    } finally {
-      this.txFlushing = false;
-    }
+  /** A TransactionEvent through the queue (tx-queue.ts): resolves with the answer once delivered. */
+  sendTx(params: TransactionEventRequest): Promise<TxAnswer> {
+    return this.txQueue.push(params);
   }
 
   /** E14 GetTransactionStatus: whether messages of this transaction (or any) are waiting. */
   queued(transactionId?: string): boolean {
-    return this.txQueue.some((m) => transactionId === undefined || m.params.transactionInfo.transactionId === transactionId);
+    return this.txQueue.has(transactionId);
   }
 
   private meterValue(values: MeterValue['sampledValue'], timestamp: string): MeterValue[] | undefined {
@@ -523,7 +411,7 @@ export class SimStation {
         await this.stopSession(e, 'DeAuthorized', 'Deauthorized');
         return;
       }
-      if (this.protocol === 'ocpp2.1' && e.tx === tx) await this.openStream(e);
+      if (this.protocol === 'ocpp2.1' && e.tx === tx) await this.streams.open(e, this.txUpdatedInterval());
     } catch (err) {
       if (!e.tx) {
         e.starting = false;
@@ -574,21 +462,12 @@ export class SimStation {
   /** The sample of the last `dtS` seconds: advances the physics (capped by the charging profile in effect). */
   private measure(e: Evse, dtS: number, context: ReadingContext): MeterValue['sampledValue'] {
     const tx = e.tx!;
-    const jitter = this.rand() * 2 - 1;
-    let s = step(this.profile, tx.session, dtS, jitter);
-    let values = toSampledValues(s.sampledValue, context);
-    const limit = this.chargingProfiles.limitW(e.id, tx, Date.now());
-    const power = powerOf(values) ?? 0;
-    if (limit !== null && power > limit && dtS > 0) {
-      const f = Math.max(0, limit) / power;
-      s = step(this.profile, tx.session, dtS * f, jitter);
-      values = scaleFlows(toSampledValues(s.sampledValue, context), f);
-    }
+    const s = sampleSession(this.profile, tx.session, dtS, this.rand() * 2 - 1, context, this.chargingProfiles.limitW(e.id, tx, Date.now()));
     tx.session = s.state;
     e.energyWh = s.state.energyWh;
     e.temperatureC = s.state.temperatureC;
-    e.powerW = powerOf(values) ?? 0;
-    return values;
+    e.powerW = s.powerW;
+    return s.values;
   }
 
   /** TransactionEvent Updated with a sample (periodic, or triggered), and the 2.1 stream's data. */
@@ -598,7 +477,7 @@ export class SimStation {
     const values = withMeasurands(this.measure(e, dtS, context), this.model.read('SampledDataCtrlr', 'TxUpdatedMeasurands'));
     const timestamp = new Date().toISOString();
     const meterValue = this.meterValue(values, timestamp);
-    this.streamSample(e, Date.now());
+    this.streams.sample(e, Date.now());
     await this.sendTx({ eventType: 'Updated', timestamp, triggerReason, seqNo: tx.seqNo++, transactionInfo: { transactionId: tx.id, chargingState: 'Charging' }, evse: { id: e.id, connectorId: 1 }, ...opt('meterValue', meterValue) });
   }
 
@@ -643,7 +522,7 @@ export class SimStation {
     const stream = e.stream;
     e.stream = null;
     if (this.online) await ended;
-    if (stream) await this.call('ClosePeriodicEventStream', { id: stream.id }).catch((err: unknown) => this.fail(err));
+    if (stream) await this.streams.close(stream);
     if (e.scheduledOperative !== null) {
       e.operative = e.scheduledOperative;
       e.scheduledOperative = null;
@@ -718,45 +597,6 @@ export class SimStation {
       periodsPerSchedule: this.model.readNumber('SmartChargingCtrlr', 'PeriodsPerSchedule'),
       maxStackLevel: this.model.readNumber('SmartChargingCtrlr', 'ProfileStackLevel'),
     };
-  }
-
-  // ---- 2.1 periodic event streams ----
-
-  /** The hardwired monitor of an EVSE's power the stream reports ("a preconfigured or hardwired monitor", ConstantStreamDataType). */
-  monitorOf(e: Evse): number {
-    return STREAM_MONITOR_BASE + e.id;
-  }
-
-  private async openStream(e: Evse): Promise<void> {
-    const id = this.nextStreamId++;
-    const params = { interval: Math.max(0, Math.round(this.txUpdatedInterval())), values: 1 };
-    const r = await this.call<{ status: string }>('OpenPeriodicEventStream', { constantStreamData: { id, variableMonitoringId: this.monitorOf(e), params } }).catch((err: unknown) => this.fail(err));
-    if (r?.status === 'Accepted' && e.tx) e.stream = { id, params, buffer: [], lastSentAt: Date.now() };
-  }
-
-  /**
-   * The EVSE's power into its stream; sent as one NotifyPeriodicEventStream SEND once `values`
-   * items are buffered or `interval` seconds passed (t: seconds after basetime, the first item's time).
-   */
-  private streamSample(e: Evse, at: number): void {
-    const s = e.stream;
-    if (!s) return;
-    s.buffer.push({ at, v: e.powerW.toFixed(0) });
-    if (s.buffer.length < Math.max(1, s.params.values) && at - s.lastSentAt < s.params.interval * 1000) return;
-    const data = s.buffer.splice(0);
-    s.lastSentAt = at;
-    const ws = this.client?.ws;
-    if (!ws || !this.online || this.sendRefused) return;
-    const base = data[0]!.at;
-    const id = writeSend(ws, 'NotifyPeriodicEventStream', { id: s.id, pending: 0, basetime: new Date(base).toISOString(), data: data.map((d) => ({ t: (d.at - base) / 1000, v: d.v })) });
-    if (!id) return;
-    this.o.stats.sends++;
-    this.sentSend = true;
-  }
-
-  /** The streams open now (GetPeriodicEventStream), by EVSE. */
-  streams(): Array<{ evse: Evse; stream: Stream }> {
-    return this.evses.flatMap((evse) => (evse.stream ? [{ evse, stream: evse.stream }] : []));
   }
 
   // ---- end ----
