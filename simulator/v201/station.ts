@@ -90,6 +90,7 @@ export class SimStation {
   private attempts = 0;
   private timers = new Set<NodeJS.Timeout>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private bootTimer: NodeJS.Timeout | null = null;
   private readonly txQueue: TxQueue;
   readonly streams: PeriodicStreams;
   private readonly rand: () => number;
@@ -262,8 +263,10 @@ export class SimStation {
       chargingStation: { model: this.profile.model.slice(0, 20), vendorName: this.profile.vendor, serialNumber: this.serialNumber, firmwareVersion: '2.0.0-sim' },
     });
     if (r.status !== 'Accepted') {
-      // B02 / B03: Pending or Rejected, try again after the interval the CSMS gave.
-      this.later(Math.max(1, r.interval || 30) * 1000, () => this.boot(reason));
+      // B02 / B03: Pending or Rejected, try again after the interval the CSMS gave (one retry
+      // pending at a time, a triggered BootNotification included).
+      this.cancel(this.bootTimer);
+      this.bootTimer = this.later(Math.max(1, r.interval || 30) * 1000, () => this.boot(reason));
       return;
     }
     this.bootAccepted = true;
@@ -604,7 +607,7 @@ export class SimStation {
   private clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.heartbeatTimer = null;
+    this.heartbeatTimer = this.bootTimer = null;
     for (const e of this.evses) e.meterTimer = e.endTimer = null;
   }
 
