@@ -21,6 +21,7 @@ import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
+import { postgresDeviceModel } from './postgres-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
@@ -164,6 +165,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     ...postgresExtras({ pool, write, read }),
     ...postgresAlerts({ pool, write, read }),
     ...postgresShadows<DeviceRow>({ pool, write, read, toDevice }),
+    ...postgresDeviceModel({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.
@@ -259,7 +261,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow goes with it, in the same statement (migration 3).
+      // Its shadow goes with it, in the same statement (migration 7); its device model by the
+      // foreign key's ON DELETE CASCADE, in the same transaction (migration 9).
       const r = await write(() => pool.query('WITH s AS (DELETE FROM device_shadows WHERE device_id = $1) DELETE FROM devices WHERE id = $1', [id]));
       return (r.rowCount ?? 0) > 0;
     },
