@@ -20,6 +20,7 @@ import { iso } from '../../../time.ts';
 import type { HandlerContext } from '../../context.ts';
 import { normalizeMeterValues, type NormalizedSample, type NormalizeWarning } from '../../../meter-values/normalize.ts';
 import type { ChargerSession } from '../../../session.ts';
+import type { Transaction } from '../../../../device-registry/store/types.ts';
 import { NO_AUTHORIZATION } from '../id-tokens.ts';
 import { toMeterValuesIn } from '../meter-values.ts';
 import { occupiedStatus } from '../status.ts';
@@ -28,6 +29,19 @@ import type { Handler201 } from './types.ts';
 
 /** Sessions opened here without a start reading: the first reading seen becomes meterStart. */
 const startUnknown = new WeakMap<ChargerSession, Set<number>>();
+
+/**
+ * The ledger's sessions of this connection by the station's id, so that the Updated events of a
+ * running session (the 2.x hot path: its meter values) cost no registry round trip; only the
+ * first event of a session on a connection reads the registry. An entry goes when its session
+ * ends or another start closes it; a station runs a handful at a time.
+ */
+const known = new WeakMap<ChargerSession, Map<string, Transaction>>();
+function sessionsOf(session: ChargerSession): Map<string, Transaction> {
+  let m = known.get(session);
+  if (!m) known.set(session, (m = new Map()));
+  return m;
+}
 
 function registers(samples: readonly NormalizedSample[]): { first: number | undefined; last: number | undefined } {
   let first: number | undefined;
@@ -51,7 +65,8 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
   const reading = registers(samples);
   const token = req.idToken && req.idToken.type !== NO_AUTHORIZATION ? req.idToken.idToken : undefined;
 
-  let tx = await store.findTransactionByChargerId(device.id, cid);
+  const cache = sessionsOf(session);
+  let tx = cache.get(cid) ?? (await store.findTransactionByChargerId(device.id, cid));
   const evseId = req.evse?.id ?? tx?.evseId ?? 0;
   if (!tx) {
     if (req.eventType !== 'Started') {
@@ -68,7 +83,10 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     }
     // Only a session on a known EVSE supersedes one there: authorization first (E02: Started
     // without `evse`, the cable comes later) says nothing about the outlet yet.
-    if (evseId > 0) await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
+    if (evseId > 0) {
+      await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
+      for (const [id, t] of cache) if (t.evseId === evseId) cache.delete(id);
+    }
     tx = await store.startTransaction({
       deviceId: device.id,
       tenant: device.tenant,
@@ -107,6 +125,7 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     }
   }
 
+  if (tx.status === 'active') cache.set(cid, tx);
   const attrsCtx = { connectorId: evseId, transactionId: tx.id, evseId, chargerTransactionId: cid };
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of samples) {
@@ -121,7 +140,10 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
   if (info.chargingState) {
     session.update({ type: 'chargingState', at: new Date().toISOString(), connectorId: evseId, chargingState: info.chargingState, status: occupiedStatus(info.chargingState, !ended) });
   }
-  if (ended) await endTransaction(ctx, tx, { at, cid, evseId, reading: reading.last, stoppedReason: info.stoppedReason, token });
+  if (ended) {
+    cache.delete(cid);
+    await endTransaction(ctx, tx, { at, cid, evseId, reading: reading.last, stoppedReason: info.stoppedReason, token });
+  }
 
   // E05 / C01: an event carrying an idToken is answered with its IdTokenInfo.
   return req.idToken ? { idTokenInfo: (await lookupIdToken(ctx, req.idToken)) as never } : {};
