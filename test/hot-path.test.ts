@@ -70,7 +70,7 @@ it('OCPP 2.0.1: the TransactionEvent Updated frames of a running session cause n
   const cp = await connectCharger(sys, 'HOT-201', { protocols: ['ocpp2.0.1'] });
   await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
   const idToken = { idToken: 'X', type: 'ISO14443' };
-  await cp.call('TransactionEvent', { eventType: 'Started', timestamp: new Date().toISOString(), triggerReason: 'Authorized', seqNo: 0, transactionInfo: { transactionId: 'HOT-TX' }, evse: { id: 1, connectorId: 1 }, idToken, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: 0, measurand: 'Energy.Active.Import.Register' }] }] });
+  await cp.call('TransactionEvent', { eventType: 'Started', timestamp: new Date().toISOString(), triggerReason: 'Authorized', seqNo: 0, transactionInfo: { transactionId: 'HOT-TX', chargingState: 'Charging' }, evse: { id: 1, connectorId: 1 }, idToken, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: 0, measurand: 'Energy.Active.Import.Register' }] }] });
   // Barrier as above: the Started's lookups and writes were made before this Authorize was read.
   await cp.call('Authorize', { idToken });
   const before = await settled(sys, (c) => (c['getIdTag'] ?? 0) === 2 && (c['startTransaction'] ?? 0) === 1);
@@ -82,7 +82,8 @@ it('OCPP 2.0.1: the TransactionEvent Updated frames of a running session cause n
       timestamp: new Date().toISOString(),
       triggerReason: 'MeterValuePeriodic',
       seqNo: i,
-      transactionInfo: { transactionId: 'HOT-TX' },
+      // As stations send it: the chargingState repeated in every Updated (a change only the first time).
+      transactionInfo: { transactionId: 'HOT-TX', chargingState: 'Charging' },
       meterValue: [{ timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), sampledValue: [{ value: i, measurand: 'Power.Active.Import', unitOfMeasure: { unit: 'W' } }] }],
     });
   }

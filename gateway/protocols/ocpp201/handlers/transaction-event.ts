@@ -138,7 +138,11 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
 
   const ended = req.eventType === 'Ended';
   if (info.chargingState) {
-    session.update({ type: 'chargingState', at: new Date().toISOString(), connectorId: evseId, chargingState: info.chargingState, status: occupiedStatus(info.chargingState, !ended) });
+    // Only a change: stations repeat chargingState in every Updated, and each shadow change is
+    // a retained publish and a registry write (the hot path stays free of them).
+    const status = occupiedStatus(info.chargingState, !ended);
+    const c = session.shadow.connectors[String(evseId)];
+    if (c?.chargingState !== info.chargingState || c.status !== status) session.update({ type: 'chargingState', at: new Date().toISOString(), connectorId: evseId, chargingState: info.chargingState, status });
   }
   if (ended) {
     cache.delete(cid);
