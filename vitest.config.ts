@@ -4,10 +4,11 @@ import { defineConfig } from 'vitest/config';
 const ROLES = '{common,ocpp,contracts,gateway,broker,device-registry,history,alerts,message-log,dashboards,simulator}';
 /**
  * Tests beside the code that are not unit tests: the PostgreSQL store contract
- * (TEST_DATABASE_URL), the InfluxDB 1.x contract (spawns influxd), and the embedded broker's
- * bounds on slow clients (real TCP and WebSocket clients on throttled links: ~15 s on 2 cores).
+ * (TEST_DATABASE_URL), the InfluxDB 1.x contract (spawns influxd), the embedded broker's
+ * bounds on slow clients (real TCP and WebSocket clients on throttled links: ~15 s on 2 cores),
+ * and the simulated 2.x stations against ocpp-rpc's server (sessions and reboots in real time: ~6 s).
  */
-const INTEGRATION = ['device-registry/store/postgres.test.ts', 'message-log/backends/postgres.test.ts', 'history/backends/influx1.test.ts', 'broker/embedded.test.ts'];
+const INTEGRATION = ['device-registry/store/postgres.test.ts', 'message-log/backends/postgres.test.ts', 'history/backends/influx1.test.ts', 'broker/embedded.test.ts', 'simulator/v201/station.test.ts'];
 
 // Three projects, all run by `npm test`:
 // - unit: pure and in-process tests beside the code, in seconds (`npm run test:unit`). In-process

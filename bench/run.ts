@@ -23,7 +23,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
-import { runScenario, type Load, type RunResult } from './scenario.ts';
+import { meteredOutlets } from '../simulator/fleet.ts';
+import { formatProtocolMix, parseProtocolMix } from '../simulator/protocol-mix.ts';
+import { BENCH_DC_SHARE, runScenario, type Load, type RunResult } from './scenario.ts';
 import type { SystemKind } from './system.ts';
 import { log, machineBusySeconds } from './system.ts';
 import { checkTargets, offeredPerSecond, type Verdict } from './targets.ts';
@@ -35,6 +37,7 @@ const opts = new Command()
   .option('--ramp <n>', 'connections opened per second (all simulator processes)', '500')
   .option('--sources <n>', 'loopback source addresses to spread connections over', '4')
   .option('--sim-procs <n>', 'simulator processes', '1')
+  .option('--protocols <mix>', 'OCPP versions of the simulated chargers by share, e.g. 1.6=0.5,2.0.1=0.3,2.1=0.2 (a 2.0.1 / 2.1 DC charger has two EVSEs: two samples per interval)', '1.6=1')
   .option('--configs <list>', 'systems to run the load against: bare, shipped (`chargebridge start`, as `npm start`), no-history (--roles broker,gateway,registry)', 'bare,shipped')
   .option('--no-bare', 'skip the bare pass-through pipeline')
   .option('--no-history', 'the real system without the history role (replaces shipped by no-history)')
@@ -49,11 +52,20 @@ const opts = new Command()
   .option('--fail-on-targets', 'exit 3 when a target is not met', false)
   .option('--out <file>', 'JSON result file (default bench/results/<timestamp>.json)')
   .parse(process.argv)
-  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; configs: string; bare: boolean; history: boolean; roles?: string; workers: string; niceSims: boolean; flood: string; httpLoad: string; httpDevices: string; httpPath: string; failOnTargets: boolean; waitQuiet: string; out?: string }>();
+  .opts<{ chargers: string; interval: string; duration: string; ramp: string; sources: string; simProcs: string; protocols: string; configs: string; bare: boolean; history: boolean; roles?: string; workers: string; niceSims: boolean; flood: string; httpLoad: string; httpDevices: string; httpPath: string; failOnTargets: boolean; waitQuiet: string; out?: string }>();
 
+let mix;
+try {
+  mix = parseProtocolMix(opts.protocols);
+} catch (err) {
+  process.stderr.write(`--protocols: ${(err as Error).message}\n`);
+  process.exit(2);
+}
 const load: Load = {
   chargers: Number(opts.chargers),
   intervalS: Number(opts.interval),
+  protocols: formatProtocolMix(mix),
+  outlets: meteredOutlets(Number(opts.chargers), BENCH_DC_SHARE, mix),
   durationS: Number(opts.duration),
   ramp: Number(opts.ramp),
   sources: Number(opts.sources),
@@ -156,7 +168,7 @@ function report(runs: RunResult[], verdicts: Verdict[]): string {
 }
 
 const configs = configurations();
-log(`bench: ${load.chargers} chargers × 1/${load.intervalS} s = ${fmt(offeredPerSecond(load))} MeterValues/s offered, ${load.durationS} s windows; runs: ${configs.map(([n]) => n).join(' → ')}; simulators ${load.niceSims ? 'at nice 19' : 'at normal priority'}; all on this machine's ${os.cpus().length} cores`);
+log(`bench: ${load.chargers} chargers (OCPP ${load.protocols}, ${load.outlets} metered outlets) × 1/${load.intervalS} s = ${fmt(offeredPerSecond(load))} MeterValues/s offered, ${load.durationS} s windows; runs: ${configs.map(([n]) => n).join(' → ')}; simulators ${load.niceSims ? 'at nice 19' : 'at normal priority'}; all on this machine's ${os.cpus().length} cores`);
 const runs: RunResult[] = [];
 /** This machine is shared: wait (up to --wait-quiet seconds) until nobody else keeps it busy. */
 async function waitQuiet() {

@@ -11,9 +11,16 @@ import path from 'node:path';
 import { log, machineBusySeconds, procStats, Processes, startSystem, TOKEN, type System, type SystemKind } from './system.ts';
 import { subscribe } from './subscriber.ts';
 
+/** The simulators' DC fast charger share (bench/sim-worker.ts), the rest AC wallboxes. */
+export const BENCH_DC_SHARE = 0.5;
+
 export interface Load {
   chargers: number;
   intervalS: number;
+  /** OCPP versions of the simulated chargers by share (simulator/protocol-mix.ts), e.g. `1.6=0.5,2.0.1=0.3,2.1=0.2`. */
+  protocols: string;
+  /** Outlets sampling at once (2.0.1 / 2.1 DC stations have two EVSEs): the offered rate is this ÷ the interval. */
+  outlets: number;
   durationS: number;
   ramp: number;
   sources: number;
@@ -143,7 +150,7 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
   const share = (k: number) => Math.floor(N / load.simProcs) + (k < N % load.simProcs ? 1 : 0);
   const sims = Array.from({ length: load.simProcs }, (_, k) => {
     const offset = Array.from({ length: k }, (_, j) => share(j)).reduce((a, b) => a + b, 0);
-    const cfg = { url: system.ocppUrls, chargers: share(k), offset, interval: load.intervalS, ramp: load.ramp / load.simProcs, sources: load.sources };
+    const cfg = { url: system.ocppUrls, chargers: share(k), offset, interval: load.intervalS, ramp: load.ramp / load.simProcs, sources: load.sources, dcShare: BENCH_DC_SHARE, protocols: load.protocols };
     return p.spawn('simulator', ['bench/sim-worker.ts', JSON.stringify(cfg)], {}, `simulator ${k}`);
   });
   const progress = setInterval(() => log(`[${config}] ramping… ${Math.round((performance.now() - t0) / 1000)} s, ${sub.received} samples received so far`), 5000);

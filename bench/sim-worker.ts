@@ -6,14 +6,17 @@
  *   latencies once the calls in flight completed; ← 'stop' closes the connections → {type:'stopped'}.
  */
 import { startFleet } from '../simulator/fleet.ts';
+import { ALL_16, parseProtocolMix } from '../simulator/protocol-mix.ts';
 
-const o = JSON.parse(process.argv[2]!) as { url: string[]; chargers: number; offset: number; interval: number; ramp: number; sources: number };
+const o = JSON.parse(process.argv[2]!) as { url: string[]; chargers: number; offset: number; interval: number; ramp: number; sources: number; dcShare?: number; protocols?: string };
+// Charger i's profile and version depend on i alone: the processes and URLs split one fleet.
+const protocols = o.protocols ? parseProtocolMix(o.protocols) : ALL_16;
 // A load balancer in front of several gateway workers: chargers go round robin over the URLs.
 const fleets = await Promise.all(
   o.url.map((url, k) => {
     const share = Math.floor(o.chargers / o.url.length) + (k < o.chargers % o.url.length ? 1 : 0);
     const offset = o.offset + o.url.slice(0, k).reduce((a, _, j) => a + Math.floor(o.chargers / o.url.length) + (j < o.chargers % o.url.length ? 1 : 0), 0);
-    return startFleet({ url, chargers: share, offset, intervalS: o.interval, ramp: o.ramp / o.url.length, sources: o.sources, dcShare: 0.5, prefix: 'BENCH-', sessionS: [Infinity, Infinity], idleS: [0, o.interval], reconnect: false });
+    return startFleet({ url, chargers: share, offset, intervalS: o.interval, ramp: o.ramp / o.url.length, sources: o.sources, dcShare: o.dcShare ?? 0.5, protocols, prefix: 'BENCH-', sessionS: [Infinity, Infinity], idleS: [0, o.interval], reconnect: false });
   }),
 );
 const stats = () => fleets.map((f) => f.stats);

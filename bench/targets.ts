@@ -21,18 +21,23 @@ export interface Verdict {
 export interface TargetLoad {
   chargers: number;
   intervalS: number;
+  /**
+   * Outlets sampling at once (simulator/fleet.ts meteredOutlets): one per 1.6 charger, one per
+   * EVSE of a 2.0.1 / 2.1 station (two on the DC charger). Absent: one per charger.
+   */
+  outlets?: number;
   flood: number;
   httpLoad: number;
 }
 
 const MB = 1e6 / 2 ** 20; // MiB per MB
 
-export function offeredPerSecond(l: Pick<TargetLoad, 'chargers' | 'intervalS'>): number {
-  return l.chargers / l.intervalS;
+export function offeredPerSecond(l: Pick<TargetLoad, 'chargers' | 'intervalS' | 'outlets'>): number {
+  return (l.outlets ?? l.chargers) / l.intervalS;
 }
 
 /** 2,000, 5,000 or 10,000 when the offered rate is within 10 % of one of them. */
-export function rateBand(l: Pick<TargetLoad, 'chargers' | 'intervalS'>): 2000 | 5000 | 10000 | null {
+export function rateBand(l: Pick<TargetLoad, 'chargers' | 'intervalS' | 'outlets'>): 2000 | 5000 | 10000 | null {
   const r = offeredPerSecond(l);
   return ([2000, 5000, 10000] as const).find((b) => Math.abs(r / b - 1) <= 0.1) ?? null;
 }

@@ -130,6 +130,11 @@ export interface NewTransaction {
 export interface TransactionStartPatch {
   meterStart?: number | undefined;
   idTag?: string | undefined;
+  /**
+   * The EVSE, for a session a 2.0.1 station started before the cable was in (authorization
+   * first: TransactionEvent Started without `evse`): sets `evseId` and `connectorId` alike.
+   */
+  evseId?: number | undefined;
 }
 
 export interface TransactionStop {
@@ -219,6 +224,110 @@ export interface ShadowWrite {
 export interface DeviceShadow {
   device: Device;
   shadow: Record<string, unknown> | null;
+}
+
+/** OCPP 2.0.1 AttributeEnumType: which attribute of a variable (absent in a report: Actual). */
+export const ATTRIBUTE_TYPES = ['Actual', 'Target', 'MinSet', 'MaxSet'] as const;
+export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
+/** OCPP 2.0.1 MutabilityEnumType (absent in a report: ReadWrite). */
+export const MUTABILITIES = ['ReadOnly', 'WriteOnly', 'ReadWrite'] as const;
+export type Mutability = (typeof MUTABILITIES)[number];
+/** OCPP 2.0.1 DataEnumType, a variable's characteristics.dataType. */
+export const VARIABLE_DATA_TYPES = ['string', 'decimal', 'integer', 'dateTime', 'boolean', 'OptionList', 'SequenceList', 'MemberList'] as const;
+export type VariableDataType = (typeof VARIABLE_DATA_TYPES)[number];
+
+/**
+ * Bounds of saveDeviceVariables (migration 9), checked before anything is written: the OCPP
+ * 2.0.1 sizes (ComponentType.name / instance, VariableType.name / instance string[50],
+ * VariableAttributeType.value string[2500], VariableCharacteristicsType.unit string[16],
+ * valuesList string[1000]), and at most `items` rows per call: a NotifyReport part of 1,250
+ * reportData entries with all four attributes. A larger part is saved in several calls.
+ */
+export const DEVICE_VARIABLE_LIMITS = { items: 5000, name: 50, instance: 50, value: 2500, unit: 16, valuesList: 1000 } as const;
+
+/**
+ * OCPP 2.0.1 VariableCharacteristicsType: a variable's fixed, read-only parameters, as the
+ * station reported them (customData is not kept).
+ */
+export interface VariableCharacteristics {
+  dataType: VariableDataType;
+  supportsMonitoring: boolean;
+  unit?: string | undefined;
+  minLimit?: number | undefined;
+  maxLimit?: number | undefined;
+  /** Comma-separated: the allowed values of an OptionList, MemberList or SequenceList. */
+  valuesList?: string | undefined;
+}
+
+/**
+ * Where a variable attribute sits in an OCPP 2.0.1 station's device model: its key (migration 9).
+ * Absent parts are null: a station-wide component has no EVSE, most have no instance.
+ * Component and variable names and instances are case-insensitive (OCPP 2.0.1 ComponentType,
+ * VariableType: "Case Insensitive"; ASCII letters, on both backends): `EVSE` and `evse` are the
+ * same component, kept as last reported.
+ */
+export interface DeviceVariableKey {
+  component: string;
+  componentInstance: string | null;
+  /** The component's EVSE (`component.evse.id`); null: the component belongs to the station as a whole. */
+  evseId: number | null;
+  /** The connector on that EVSE (`component.evse.connectorId`); null: the EVSE as a whole. */
+  connectorId: number | null;
+  variable: string;
+  variableInstance: string | null;
+  attributeType: AttributeType;
+}
+
+/** One attribute of one variable of a station's device model, as last reported (NotifyReport). */
+export interface DeviceVariable extends DeviceVariableKey {
+  deviceId: string;
+  /** null when the station reported none (allowed for a WriteOnly attribute). */
+  value: string | null;
+  mutability: Mutability;
+  /** Kept across reboots and power loss. */
+  persistent: boolean;
+  /** Never changed by the station at runtime. */
+  constant: boolean;
+  /** The variable's characteristics (the same on each of its attributes); null: never reported. */
+  characteristics: VariableCharacteristics | null;
+  /** When the registry last stored this row. */
+  updatedAt: string;
+}
+
+/**
+ * One attribute to store: one VariableAttribute of a NotifyReport reportData entry, with the
+ * entry's component, variable and characteristics (`variablesFromReport` in device-variables.ts
+ * makes them). Absent or null parts are absent from the key; an empty instance is the same as
+ * none. Absent values take OCPP 2.0.1's defaults: attributeType Actual, mutability ReadWrite,
+ * persistent and constant false.
+ */
+export interface DeviceVariableInput {
+  component: string;
+  componentInstance?: string | null | undefined;
+  evseId?: number | null | undefined;
+  /** Only with an evseId (a connector is on an EVSE). */
+  connectorId?: number | null | undefined;
+  variable: string;
+  variableInstance?: string | null | undefined;
+  attributeType?: AttributeType | null | undefined;
+  value?: string | null | undefined;
+  mutability?: Mutability | null | undefined;
+  persistent?: boolean | null | undefined;
+  constant?: boolean | null | undefined;
+  characteristics?: VariableCharacteristics | null | undefined;
+}
+
+export interface DeviceVariableFilter {
+  /** This component only (case-insensitive), any instance and EVSE. */
+  component?: string | undefined;
+  /** This variable only (case-insensitive), any instance. */
+  variable?: string | undefined;
+  /** Components on this EVSE only (any connector); station-wide ones are left out. */
+  evseId?: number | undefined;
+  /** Only rows after this key in the list's order (keyset paging: a long export never skips or repeats one). */
+  after?: DeviceVariableKey | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
 }
 
 export interface DeviceFilter {

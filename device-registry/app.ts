@@ -18,6 +18,7 @@ import { frameworkError, registerProblemHandler } from './http/problems.ts';
 import { registerAdmission } from './http/admission.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { deviceVariableRoutes } from './routes/device-variables.ts';
 import { idTagRoutes } from './routes/id-tags.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -128,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined), deleted: deps.deviceDeleted }),
   );
+  await app.register(deviceVariableRoutes({ store: deps.store }));
   await app.register(transactionRoutes({ store: deps.store }));
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));

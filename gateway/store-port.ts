@@ -13,6 +13,7 @@ import type {
   Device,
   DeviceShadow,
   DevicePatch,
+  DeviceVariableInput,
   IdTag,
   NewDevice,
   NewTransaction,
@@ -43,6 +44,9 @@ export interface GatewayStore {
   saveShadows(items: readonly ShadowWrite[]): Promise<number>;
   getShadow(deviceId: string): Promise<Record<string, unknown> | null>;
   listShadows(page: { afterDeviceId?: string | undefined; limit: number }): Promise<DeviceShadow[]>;
+
+  /** A NotifyReport part of a 2.0.1 station's device model (contracts/device-variables.ts). */
+  saveDeviceVariables(deviceId: string, items: readonly DeviceVariableInput[]): Promise<number>;
 
   getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
 }

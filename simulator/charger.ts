@@ -49,12 +49,14 @@ export interface SimStats {
   commandsAnswered: number;
   sessionsStarted: number;
   sessionsStopped: number;
+  /** OCPP-J 2.1 SENDs written (NotifyPeriodicEventStream, simulator/v201/): never answered. */
+  sends: number;
   /** CALL → CALLRESULT latency samples, ms (bounded reservoir). */
   latencies: number[];
   lastError: string | null;
 }
 
-export const newStats = (): SimStats => ({ connected: 0, connects: 0, reconnects: 0, connectFailures: 0, calls: 0, callsAnswered: 0, callErrors: 0, meterValues: 0, commandsAnswered: 0, sessionsStarted: 0, sessionsStopped: 0, latencies: [], lastError: null });
+export const newStats = (): SimStats => ({ connected: 0, connects: 0, reconnects: 0, connectFailures: 0, calls: 0, callsAnswered: 0, callErrors: 0, meterValues: 0, commandsAnswered: 0, sessionsStarted: 0, sessionsStopped: 0, sends: 0, latencies: [], lastError: null });
 const RESERVOIR = 200_000;
 
 interface Connector {

@@ -1,8 +1,10 @@
 /**
- * `chargebridge simulate`: realistic OCPP 1.6J chargers against any Central System. A progress
- * line while it ramps and runs, a summary at the end (or on Ctrl-C).
+ * `chargebridge simulate`: realistic OCPP 1.6J charge points and 2.0.1 / 2.1 charging stations
+ * against any Central System / CSMS. A progress line while it ramps and runs, a summary at the
+ * end (or on Ctrl-C).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ALL_16, formatProtocolMix, parseProtocolMix, type ProtocolMix } from './protocol-mix.ts';
 
 // Parsed by commander, so a bad value ends the command with one line naming the option (exit 1),
 // never a stack trace, and never silently accepted.
@@ -21,6 +23,14 @@ const fraction = (name: string) => (v: string) => {
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be between 0 and 1`);
   return n;
 };
+/** `1.6=0.5,2.0.1=0.3,2.1=0.2` (protocol-mix.ts). */
+export const protocolMix = (v: string): ProtocolMix => {
+  try {
+    return parseProtocolMix(v);
+  } catch (err) {
+    throw new InvalidArgumentError(`--protocols: ${(err as Error).message}`);
+  }
+};
 /** `min-max` seconds (or one number for both), 0 ≤ min ≤ max. */
 export const secondsRange = (name: string) => (v: string): [number, number] => {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?$/.exec(v);
@@ -33,7 +43,7 @@ export const secondsRange = (name: string) => (v: string): [number, number] => {
 
 export function simulateCommand(): Command {
   return new Command('simulate')
-    .description('simulate OCPP 1.6J chargers (DC fast chargers and three-phase AC wallboxes) against a Central System')
+    .description('simulate OCPP chargers (1.6J charge points, 2.0.1 and 2.1 charging stations; DC fast chargers and three-phase AC wallboxes) against a Central System / CSMS')
     .option('--url <url>', 'OCPP endpoint; the charger identity is appended as the last path segment', 'ws://127.0.0.1:9000')
     .option('--chargers <n>', 'number of chargers', (v) => {
       const n = count('--chargers')(v);
@@ -45,13 +55,14 @@ export function simulateCommand(): Command {
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', positive('--duration'))
     .option('--sources <n>', 'spread connections over 127.0.0.1..N (loopback URLs only)', positive('--sources'), 1)
     .option('--dc-share <f>', 'fraction of DC fast chargers, the rest AC wallboxes', fraction('--dc-share'), 0.5)
+    .addOption(new Option('--protocols <mix>', 'OCPP versions by share, e.g. 1.6=0.5,2.0.1=0.3,2.1=0.2 (or one version for all)').argParser(protocolMix).default(ALL_16, '1.6=1'))
     .option('--prefix <s>', 'identity prefix', 'SIM-')
     .option('--offset <n>', 'first identity index (several simulator processes)', count('--offset'), 0)
     .option('--password <p>', 'HTTP Basic password of every charger (security profile 1)')
     .option('--session <min-max>', 'session length range, seconds', secondsRange('--session'), [600, 3600] as [number, number])
     .option('--idle <min-max>', 'idle time between sessions, seconds', secondsRange('--idle'), [30, 300] as [number, number])
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { url: string; chargers: number; interval: number; ramp: number; duration?: number; sources: number; dcShare: number; prefix: string; offset: number; password?: string; session: [number, number]; idle: [number, number]; json?: boolean }) => {
+    .action(async (o: { url: string; chargers: number; interval: number; ramp: number; duration?: number; sources: number; dcShare: number; protocols: ProtocolMix; prefix: string; offset: number; password?: string; session: [number, number]; idle: [number, number]; json?: boolean }) => {
       const tty = process.stderr.isTTY;
       const t0 = Date.now();
       let lastLine = 0;
@@ -66,6 +77,7 @@ export function simulateCommand(): Command {
       };
       // Loaded here, not at the top: `chargebridge --help` must not load the simulator.
       const { percentile, startFleet } = await import('./fleet.ts');
+      const { SimStation } = await import('./v201/station.ts');
       const fleet = await startFleet({
         url: o.url,
         chargers: o.chargers,
@@ -73,6 +85,7 @@ export function simulateCommand(): Command {
         ramp: o.ramp,
         sources: o.sources,
         dcShare: o.dcShare,
+        protocols: o.protocols,
         prefix: o.prefix,
         offset: o.offset,
         password: o.password,
@@ -99,8 +112,15 @@ export function simulateCommand(): Command {
       clearInterval(ticker);
       await fleet.stop();
       const seconds = (Date.now() - t0) / 1000;
+      const versions: Record<string, number> = {};
+      for (const c of fleet.chargers) {
+        const v = c instanceof SimStation ? c.protocol : 'ocpp1.6';
+        versions[v] = (versions[v] ?? 0) + 1;
+      }
       const summary = {
         chargers: o.chargers,
+        protocols: formatProtocolMix(o.protocols),
+        chargersByProtocol: versions,
         connects: s.connects,
         connectFailures: s.connectFailures,
         reconnects: s.reconnects,
@@ -113,14 +133,15 @@ export function simulateCommand(): Command {
         sessionsStarted: s.sessionsStarted,
         sessionsStopped: s.sessionsStopped,
         commandsAnswered: s.commandsAnswered,
+        sends: s.sends,
         callLatencyMs: { p50: percentile(s.latencies, 50), p95: percentile(s.latencies, 95), p99: percentile(s.latencies, 99), max: Math.max(...s.latencies, 0) },
         lastError: s.lastError,
       };
       if (tty) process.stderr.write('\n');
       if (o.json) console.log(JSON.stringify(summary));
       else {
-        const { callLatencyMs: l, ...rest } = summary;
-        console.table({ ...rest, 'CALL→RESULT p50/p95/p99/max ms': [l.p50, l.p95, l.p99, l.max].map((v) => v.toFixed(1)).join(' / ') });
+        const { callLatencyMs: l, chargersByProtocol: byProtocol, ...rest } = summary;
+        console.table({ ...rest, chargersByProtocol: Object.entries(byProtocol).map(([v, n]) => `${v} ${n}`).join(', '), 'CALL→RESULT p50/p95/p99/max ms': [l.p50, l.p95, l.p99, l.max].map((v) => v.toFixed(1)).join(' / ') });
       }
       process.exit(s.callErrors > 0 || s.connectFailures > 0 ? 1 : 0);
     });

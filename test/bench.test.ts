@@ -14,9 +14,9 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../bench/scenario.ts';
 import { checkTargets, rateBand } from '../bench/targets.ts';
 
-it('bench: 250 simulated chargers, 1 s interval, 2 simulator processes, bare pipeline then as shipped: 0 lost', async () => {
+it('bench: 250 simulated chargers (1.6, 2.0.1 and 2.1 mixed), 1 s interval, 2 simulator processes, bare pipeline then as shipped: 0 lost', async () => {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'bench-test-')), 'result.json');
-  const child = spawn(process.execPath, ['bench/run.ts', '--chargers', '250', '--interval', '1', '--duration', '8', '--sim-procs', '2', '--sources', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bench/run.ts', '--chargers', '250', '--interval', '1', '--duration', '8', '--sim-procs', '2', '--sources', '2', '--protocols', '1.6=0.5,2.0.1=0.3,2.1=0.2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));

@@ -63,3 +63,34 @@ it('MeterValues frames cause no registry call', async () => {
   await cp.close();
   await platform.close();
 });
+
+it('OCPP 2.0.1: the TransactionEvent Updated frames of a running session cause no registry call', async () => {
+  sys = await startSystem();
+  const platform = await Platform.connect(sys.mqttUrl, { subscribe: ['+/attrs'] });
+  const cp = await connectCharger(sys, 'HOT-201', { protocols: ['ocpp2.0.1'] });
+  await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
+  const idToken = { idToken: 'X', type: 'ISO14443' };
+  await cp.call('TransactionEvent', { eventType: 'Started', timestamp: new Date().toISOString(), triggerReason: 'Authorized', seqNo: 0, transactionInfo: { transactionId: 'HOT-TX', chargingState: 'Charging' }, evse: { id: 1, connectorId: 1 }, idToken, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: 0, measurand: 'Energy.Active.Import.Register' }] }] });
+  // Barrier as above: the Started's lookups and writes were made before this Authorize was read.
+  await cp.call('Authorize', { idToken });
+  const before = await settled(sys, (c) => (c['getIdTag'] ?? 0) === 2 && (c['startTransaction'] ?? 0) === 1);
+  expect(before['startTransaction']).toBe(1);
+
+  for (let i = 1; i <= 20; i++) {
+    await cp.call('TransactionEvent', {
+      eventType: 'Updated',
+      timestamp: new Date().toISOString(),
+      triggerReason: 'MeterValuePeriodic',
+      seqNo: i,
+      // As stations send it: the chargingState repeated in every Updated (a change only the first time).
+      transactionInfo: { transactionId: 'HOT-TX', chargingState: 'Charging' },
+      meterValue: [{ timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), sampledValue: [{ value: i, measurand: 'Power.Active.Import', unitOfMeasure: { unit: 'W' } }] }],
+    });
+  }
+  await platform.waitFor((m) => m.json['power'] === 20);
+  await cp.call('Authorize', { idToken });
+  const after = await settled(sys, (c) => (c['getIdTag'] ?? 0) === (before['getIdTag'] ?? 0) + 1);
+  expect(after).toEqual({ ...before, getIdTag: (before['getIdTag'] ?? 0) + 1 });
+  await cp.close();
+  await platform.close();
+});

@@ -163,6 +163,42 @@ describe('an OCPP 2.0.1 station on the same device model', () => {
     await cp.close();
   });
 
+  it('GetBaseReport: the NotifyReport parts that follow are stored and listed over HTTP', async () => {
+    sys = await startSystem();
+    platform = await Platform.connect(sys.mqttUrl);
+    const admin = api(sys.httpUrl, ADMIN_TOKEN);
+    const cp = await connectCharger(sys, 'MODEL-201', { protocols: ['ocpp2.0.1'] });
+    cp.handle('GetBaseReport', async ({ params }) => {
+      const requestId = (params as { requestId: number }).requestId;
+      // The report follows the answer, in two parts (seqNo, tbc), as a station sends it (B07).
+      setTimeout(() => {
+        const generatedAt = new Date().toISOString();
+        void cp
+          .call('NotifyReport', { requestId, generatedAt, seqNo: 0, tbc: true, reportData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, variableAttribute: [{ type: 'Actual', value: '60', mutability: 'ReadWrite' }], variableCharacteristics: { dataType: 'integer', supportsMonitoring: false, unit: 's' } }] })
+          .then(() => cp.call('NotifyReport', { requestId, generatedAt, seqNo: 1, reportData: [{ component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'Power' }, variableAttribute: [{ type: 'Actual', value: '22000', mutability: 'ReadOnly' }, { type: 'MaxSet', value: '22000', mutability: 'ReadOnly' }] }] }));
+      }, 10);
+      return { status: 'Accepted' };
+    });
+    await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
+    const deviceId = (await deviceBase(platform, 'MODEL-201')).split(':')[1]!;
+    const r = await admin.post(`/devices/${deviceId}/commands`, { action: 'GetBaseReport', payload: { requestId: 7, reportBase: 'FullInventory' } });
+    expect(r.status).toBe(200);
+    expect(r.body.response).toEqual({ status: 'Accepted' });
+    let vars: { status: number; body: { items: Array<Record<string, unknown>> } } | undefined;
+    for (let i = 0; i < 50; i++) {
+      vars = await admin.get(`/devices/${deviceId}/variables`);
+      if (vars.body.items?.length === 3) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(vars!.status).toBe(200);
+    expect(vars!.body.items.map((v) => [v['component'], v['evseId'], v['variable'], v['attributeType'], v['value']])).toEqual([
+      ['EVSE', 1, 'Power', 'Actual', '22000'],
+      ['EVSE', 1, 'Power', 'MaxSet', '22000'],
+      ['OCPPCommCtrlr', null, 'HeartbeatInterval', 'Actual', '60'],
+    ]);
+    await cp.close();
+  });
+
   it('a signed meter value is kept as text beside the number', async () => {
     sys = await startSystem();
     platform = await Platform.connect(sys.mqttUrl);

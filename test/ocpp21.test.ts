@@ -8,7 +8,8 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { connectCharger, Platform, startSystem, type Received, type System } from './harness.ts';
+import { ADMIN_TOKEN, connectCharger, Platform, startSystem, type Received, type System } from './harness.ts';
+import { api } from './http.ts';
 
 let sys: System | undefined;
 let platform: Platform | undefined;
@@ -66,6 +67,34 @@ describe('an OCPP 2.1 station', () => {
     const a = await platform.waitFor((m) => m.topic === `${base}/attrs` && m.json['chargerTransactionId'] === 'V2G-1');
     // Import and export registers kept apart (bidirectional charging).
     expect(a.json).toMatchObject({ energy: 5000, energyExport: 1200, power: -7400, evseId: 1 });
+    await cp.close();
+  });
+
+  it('takes 2.1 commands (a 2.1-only one included) and the neutral ones over HTTP, validated by the 2.1 schemas', async () => {
+    sys = await startSystem();
+    platform = await Platform.connect(sys.mqttUrl);
+    const admin = api(sys.httpUrl, ADMIN_TOKEN);
+    const cp = await connectCharger(sys, 'CMD-21', { protocols: ['ocpp2.1'] });
+    const got: Array<[string, unknown]> = [];
+    cp.handle(async ({ method, params }) => {
+      got.push([method!, params]);
+      return method === 'GetTariffs' ? { status: 'NoTariff' } : { status: 'Accepted' };
+    });
+    await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'V', model: 'M' } });
+    await cp.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: 'Available', evseId: 1, connectorId: 1 });
+    const deviceId = (await platform.waitFor(stateOf('CMD-21'))).topic.split(/[:/]/)[1]!;
+    const tariffs = await admin.post(`/devices/${deviceId}/commands`, { action: 'GetTariffs', payload: { evseId: 0 } });
+    expect(tariffs.status).toBe(200);
+    expect(tariffs.body.response).toEqual({ status: 'NoTariff' });
+    const start = await admin.post(`/devices/${deviceId}/commands`, { action: 'remoteStart', payload: { idTag: 'NOA', connectorId: 1 } });
+    expect(start.status).toBe(200);
+    expect(start.body).toMatchObject({ action: 'remoteStart', response: { status: 'Accepted' }, ocpp: { action: 'RequestStartTransaction' } });
+    // A 2.1 payload its schema refuses: named, never sent.
+    const bad = await admin.post(`/devices/${deviceId}/commands`, { action: 'GetTariffs', payload: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('body.payload.evseId');
+    expect(got.map(([m]) => m)).toEqual(['GetTariffs', 'RequestStartTransaction']);
+    expect(got[1]![1]).toMatchObject({ idToken: { idToken: 'NOA', type: 'Central' }, evseId: 1 });
     await cp.close();
   });
 

@@ -84,6 +84,7 @@ export function registryFaultContract(name: string, make: MakeFaultyStore): void
         idTags: await store.listIdTags('acme'),
         tokens: await store.listTokens('acme'),
         templates: await store.listTemplates('acme'),
+        variables: await Promise.all((await store.listDevices({})).items.map((d) => store.listDeviceVariables(d.id, {}))),
       };
     }
 
@@ -95,6 +96,7 @@ export function registryFaultContract(name: string, make: MakeFaultyStore): void
       await store.upsertIdTag({ tenant: 'acme', idTag: 'KEEP', status: 'Accepted', expiryDate: null, parentIdTag: null });
       const token = await store.createToken({ tenant: 'acme', role: 'operator', digest: 'ab'.repeat(32) });
       const template = await store.createTemplate({ tenant: 'acme', label: 'dc', attrs: [] });
+      await store.saveDeviceVariables(d.id, [{ component: 'OCPPCommCtrlr', variable: 'HeartbeatInterval', value: '300' }]);
       const before = await snapshot(store);
 
       await fault.inject();
@@ -115,6 +117,7 @@ export function registryFaultContract(name: string, make: MakeFaultyStore): void
         ['createTemplate', () => store.createTemplate({ tenant: 'acme', label: 'ac', attrs: [] })],
         ['updateTemplate', () => store.updateTemplate('acme', template.id, { label: 'renamed' })],
         ['deleteTemplate', () => store.deleteTemplate('acme', template.id)],
+        ['saveDeviceVariables (new and replaced rows)', () => store.saveDeviceVariables(d.id, [{ component: 'OCPPCommCtrlr', variable: 'HeartbeatInterval', value: '60' }, { component: 'EVSE', evseId: 1, variable: 'Power', value: '0' }])],
       ];
       for (const [what, write] of writes) {
         await unavailable(write(), fault.code).catch((err: Error) => {

@@ -181,6 +181,14 @@ export function registryOcpp201Contract(name: string, h: Ocpp201Harness): void {
         expect(await s.stopTransaction(t.id, { meterStop: 15_000, stoppedAt: '2024-05-01T11:00:00.000Z' })).toMatchObject({ energyWh: 2_500 });
       });
 
+      it('updateTransactionStart gives a session started without its EVSE the EVSE (evseId and connectorId)', async () => {
+        const s = await open();
+        const t = await s.startTransaction(aTransaction('dev00001', { chargerTransactionId: UUID, connectorId: 0, evseId: 0 }));
+        expect(await s.updateTransactionStart(t.id, { evseId: 2 })).toEqual({ ...t, evseId: 2, connectorId: 2 });
+        await expect(s.updateTransactionStart(t.id, { evseId: 2 ** 31 })).rejects.toThrow(RangeError);
+        expect(await s.getTransaction(t.id)).toEqual({ ...t, evseId: 2, connectorId: 2 });
+      });
+
       it('updateTransactionStart on a completed session is CONFLICT and changes nothing; unknown ids answer null', async () => {
         const s = await open();
         const t = await s.startTransaction(aTransaction('dev00001', { chargerTransactionId: UUID, meterStart: 100 }));

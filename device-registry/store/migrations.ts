@@ -381,6 +381,77 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN ocpp_protocol text CONSTRAINT devices_ocpp_protocol_check CHECK (ocpp_protocol IN ('ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'));
     `,
   },
+  {
+    version: 9,
+    name: 'ocpp 2.0.1 device model: device_variables',
+    // An OCPP 2.0.1 station's device model as its NotifyReport messages report it: one row per
+    // attribute (Actual, Target, MinSet, MaxSet) of a variable of a component, upserted by
+    // saveDeviceVariables. The key is (device, component, its instance, its EVSE and connector,
+    // variable, its instance, attribute type). Absent parts are stored as sentinels, '' for an
+    // instance and -1 for an EVSE or connector (ids are >= 0, an instance is never empty: the
+    // store reads '' back as none), never as NULL: NULLs are distinct from each other in a
+    // PRIMARY KEY or UNIQUE index on SQLite and on PostgreSQL before 15 (NULLS NOT DISTINCT), so
+    // a station-wide variable would never conflict with itself and every report would add rows
+    // instead of replacing them. Names and instances are case-insensitive (2.0.1 ComponentType,
+    // VariableType), as id_tags are (migration 1): COLLATE NOCASE on SQLite, lower() in the
+    // unique index on PostgreSQL over COLLATE "C" columns, both of which fold ASCII letters only
+    // and order by code point, so the two backends agree on what is one key and on the order.
+    // The characteristics (unit, dataType, limits, valuesList, supportsMonitoring) are the same
+    // on each attribute row of a variable, as JSON.
+    //
+    // Rows go with their device. SQLite: deleteDevice deletes them in its transaction, as it does
+    // device_shadows (migration 7), and a write checks that the device exists in its own
+    // transaction; SQLite writes are serialized, so no row can outlive its device (a foreign key
+    // would need PRAGMA foreign_keys on every connection that ever opens the file). PostgreSQL: a
+    // foreign key with ON DELETE CASCADE. Statement-level checks are not enough there: a write
+    // whose EXISTS saw the device could commit after a concurrent delete and leave rows behind;
+    // the foreign key's row lock on the device orders the two (the delete waits, and its cascade
+    // sees the rows; or the write waits and fails, and the store answers 0).
+    sqlite: `
+      CREATE TABLE device_variables (
+        device_id TEXT NOT NULL,
+        component TEXT NOT NULL COLLATE NOCASE CHECK (length(component) BETWEEN 1 AND 50),
+        component_instance TEXT NOT NULL COLLATE NOCASE DEFAULT '' CHECK (length(component_instance) <= 50),
+        evse_id INTEGER NOT NULL DEFAULT -1 CHECK (evse_id BETWEEN -1 AND 2147483647),
+        connector_id INTEGER NOT NULL DEFAULT -1 CHECK (connector_id BETWEEN -1 AND 2147483647 AND (connector_id = -1 OR evse_id >= 0)),
+        variable TEXT NOT NULL COLLATE NOCASE CHECK (length(variable) BETWEEN 1 AND 50),
+        variable_instance TEXT NOT NULL COLLATE NOCASE DEFAULT '' CHECK (length(variable_instance) <= 50),
+        attribute_type TEXT NOT NULL CHECK (attribute_type IN ('Actual', 'Target', 'MinSet', 'MaxSet')),
+        value TEXT CHECK (length(value) <= 2500),
+        mutability TEXT NOT NULL CHECK (mutability IN ('ReadOnly', 'WriteOnly', 'ReadWrite')),
+        persistent INTEGER NOT NULL CHECK (persistent IN (0, 1)),
+        constant INTEGER NOT NULL CHECK (constant IN (0, 1)),
+        characteristics TEXT CHECK (json_valid(characteristics)),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type)
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE device_variables (
+        device_id text NOT NULL CONSTRAINT device_variables_device_id_fkey REFERENCES devices (id) ON DELETE CASCADE,
+        component text COLLATE "C" NOT NULL,
+        component_instance text COLLATE "C" NOT NULL DEFAULT '',
+        evse_id integer NOT NULL DEFAULT -1,
+        connector_id integer NOT NULL DEFAULT -1,
+        variable text COLLATE "C" NOT NULL,
+        variable_instance text COLLATE "C" NOT NULL DEFAULT '',
+        attribute_type text COLLATE "C" NOT NULL,
+        value text,
+        mutability text NOT NULL,
+        persistent boolean NOT NULL,
+        constant boolean NOT NULL,
+        characteristics jsonb,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT device_variables_component_check CHECK (char_length(component) BETWEEN 1 AND 50 AND char_length(component_instance) <= 50),
+        CONSTRAINT device_variables_variable_check CHECK (char_length(variable) BETWEEN 1 AND 50 AND char_length(variable_instance) <= 50),
+        CONSTRAINT device_variables_evse_check CHECK (evse_id >= -1 AND connector_id >= -1 AND (connector_id = -1 OR evse_id >= 0)),
+        CONSTRAINT device_variables_attribute_type_check CHECK (attribute_type IN ('Actual', 'Target', 'MinSet', 'MaxSet')),
+        CONSTRAINT device_variables_value_check CHECK (char_length(value) <= 2500),
+        CONSTRAINT device_variables_mutability_check CHECK (mutability IN ('ReadOnly', 'WriteOnly', 'ReadWrite'))
+      );
+      CREATE UNIQUE INDEX device_variables_key ON device_variables (device_id, lower(component), lower(component_instance), evse_id, connector_id, lower(variable), lower(variable_instance), attribute_type);
+    `,
+  },
 ];
 
 /**

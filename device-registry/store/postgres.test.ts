@@ -10,7 +10,8 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
-import { registryOcpp201Contract } from './contract-ocpp201.ts';
+import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
+import { registryDeviceModelContract } from './contract-device-model.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { createPostgresStore } from './postgres.ts';
 import { StoreError } from '../../contracts/registry.ts';
@@ -27,7 +28,7 @@ const ci = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['
  * WAL write at commit does.
  */
 function faultDdl(schema: string): string {
-  const tables = ['devices', 'transactions', 'id_tags', 'api_tokens', 'templates', 'device_shadows', 'schema_migrations'];
+  const tables = ['devices', 'transactions', 'id_tags', 'api_tokens', 'templates', 'device_shadows', 'device_variables', 'schema_migrations'];
   return `
     CREATE TABLE ${schema}.fault_switch (on_ boolean NOT NULL);
     INSERT INTO ${schema}.fault_switch VALUES (false);
@@ -94,13 +95,15 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryShadowsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
-  registryOcpp201Contract('postgres', {
+  const raw: Ocpp201Harness = {
     backend: 'postgres',
     make: async () => createPostgresStore({ url: schemaUrl }),
     // On the test's schema (search_path), outside the store's pool.
     exec: async (text) => void (await inSchema((c) => c.query(text))),
     rows: async (text) => (await inSchema((c) => c.query(text))).rows,
-  });
+  };
+  registryOcpp201Contract('postgres', raw);
+  registryDeviceModelContract('postgres', raw);
   registryFaultContract('postgres, disk full at COMMIT (deferred trigger, SQLSTATE 53100)', async ({ health, probeIntervalMs }) => {
     const store = createPostgresStore({ url: schemaUrl, health, probeIntervalMs });
     await store.migrate();

@@ -21,6 +21,7 @@ import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
+import { postgresDeviceModel } from './postgres-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
@@ -166,6 +167,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     ...postgresExtras({ pool, write, read }),
     ...postgresAlerts({ pool, write, read }),
     ...postgresShadows<DeviceRow>({ pool, write, read, toDevice }),
+    ...postgresDeviceModel({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {
         // Several processes may start at once: one migrates, the others wait and find it done.
@@ -261,7 +263,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow goes with it, in the same statement (migration 3).
+      // Its shadow goes with it, in the same statement (migration 7); its device model by the
+      // foreign key's ON DELETE CASCADE, in the same transaction (migration 9).
       const r = await write(() => pool.query('WITH s AS (DELETE FROM device_shadows WHERE device_id = $1) DELETE FROM devices WHERE id = $1', [id]));
       return (r.rowCount ?? 0) > 0;
     },
@@ -310,12 +313,13 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     async updateTransactionStart(id, patch) {
       if (!isTransactionId(id)) return null;
       const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
+      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
       // One statement, under the row lock: a stop that commits first leaves nothing to update
       // (status completed), one that comes after sees the new start.
       const updated = await write(() =>
         one<TransactionRow>(
-          `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag) WHERE id = $1 AND status = 'active' RETURNING *`,
-          [id, meterStart, patch.idTag ?? null],
+          `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag), evse_id = coalesce($4::integer, evse_id), connector_id = coalesce($4::integer, connector_id) WHERE id = $1 AND status = 'active' RETURNING *`,
+          [id, meterStart, patch.idTag ?? null, evseId],
         ),
       );
       if (updated) return toTransaction(updated);

@@ -10,7 +10,8 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryFaultContract } from './contract-faults.ts';
-import { registryOcpp201Contract } from './contract-ocpp201.ts';
+import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
+import { registryDeviceModelContract } from './contract-device-model.ts';
 import { createSqliteStore } from './sqlite.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { RegistryStore } from './types.ts';
@@ -29,7 +30,7 @@ describe('SQLite registry store', () => {
   registryExtrasContract('sqlite', async () => createSqliteStore({ file }));
   registryAlertsContract('sqlite', async () => createSqliteStore({ file }));
   registryShadowsContract('sqlite', async () => createSqliteStore({ file }));
-  registryOcpp201Contract('sqlite', {
+  const raw: Ocpp201Harness = {
     backend: 'sqlite',
     make: async () => createSqliteStore({ file }),
     // A connection of its own, as another program on the file would have.
@@ -50,7 +51,9 @@ describe('SQLite registry store', () => {
         db.close();
       }
     },
-  });
+  };
+  registryOcpp201Contract('sqlite', raw);
+  registryDeviceModelContract('sqlite', raw);
   // Portable: the store's own connection turned read-only (SQLITE_READONLY on every write).
   registryFaultContract('sqlite, connection made read-only (PRAGMA query_only)', async ({ health, probeIntervalMs }) => {
     let db: Database.Database | undefined;

@@ -24,6 +24,7 @@ import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
 import { sqliteAlerts } from './sqlite-alerts.ts';
 import { sqliteShadows } from './sqlite-shadows.ts';
+import { sqliteDeviceModel } from './sqlite-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId, ocppProtocol, storableChargerTransactionId } from './ocpp201-values.ts';
@@ -253,6 +254,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     ...sqliteExtras({ sql, write, read }),
     ...sqliteAlerts({ sql, write, read }),
     ...sqliteShadows<DeviceRow>({ sql, write, read, toDevice }),
+    ...sqliteDeviceModel({ sql, write, read, snapshot: (fn) => inTransaction(fn) as ReturnType<typeof fn> }),
     async migrate() {
       migrate.immediate();
     },
@@ -295,9 +297,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow goes with it, in the same transaction (migration 3).
+      // Its shadow (migration 7) and device model (migration 9) go with it, in the same transaction.
       return write(() => {
         sql('DELETE FROM device_shadows WHERE device_id = ?').run(id);
+        sql('DELETE FROM device_variables WHERE device_id = ?').run(id);
         return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
       });
     },
@@ -345,12 +348,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
       if (!isTransactionId(id)) return null;
       const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
       const idTag = patch.idTag ?? null;
+      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
       // One statement: only an active row is changed (a stop committed first leaves it completed).
       const result = await write(() => {
         const updated = returning<TransactionRow>(
-          sql(`UPDATE transactions SET meter_start = coalesce(?, meter_start), id_tag = coalesce(?, id_tag) WHERE id = ? AND status = 'active' RETURNING *`),
+          sql(`UPDATE transactions SET meter_start = coalesce(?, meter_start), id_tag = coalesce(?, id_tag), evse_id = coalesce(?, evse_id), connector_id = coalesce(?, connector_id) WHERE id = ? AND status = 'active' RETURNING *`),
           meterStart,
           idTag,
+          evseId,
+          evseId,
           id,
         );
         return updated ?? transactionRow(id) ?? null;

@@ -18,6 +18,9 @@ import type {
   DeviceFilter,
   DevicePatch,
   DeviceShadow,
+  DeviceVariable,
+  DeviceVariableFilter,
+  DeviceVariableInput,
   IdTag,
   NewApiToken,
   NewDevice,
@@ -98,6 +101,39 @@ export interface RegistryStore extends AlertStore {
   getShadow(deviceId: string): Promise<Record<string, unknown> | null>;
   /** Devices in id order after `afterDeviceId`, with their shadows (keyset paging over the fleet). */
   listShadows(page: { afterDeviceId?: string | undefined; limit: number }): Promise<DeviceShadow[]>;
+
+  /**
+   * Stores attributes of an OCPP 2.0.1 station's device model, as a NotifyReport part reports
+   * them (migration 9): one row per key (DeviceVariableKey), inserted or replaced as a whole
+   * (value, mutability, persistent, constant) — except the characteristics, which an input
+   * without them leaves as stored (they are the variable's fixed parameters). All in one
+   * transaction, checked to have committed; within the call the last input of a key wins, and
+   * between concurrent calls (two gateways) the one that commits last, without an error: the
+   * upsert is race-free on the key's unique index, and rows are locked in key order, so two
+   * reports never deadlock. Rows are never removed but with their device (deleteDevice).
+   *
+   * Refused before anything is written, with StoreError 'INVALID' naming the field (the message
+   * says which item): more than DEVICE_VARIABLE_LIMITS.items inputs (field 'items'); an empty
+   * component or variable name; a name or instance, value, unit or valuesList longer than the
+   * OCPP 2.0.1 size (characters: code points), or holding NUL or an unpaired surrogate; an evseId
+   * or connectorId that is not an int32 >= 0, a connectorId without an evseId; an attributeType,
+   * mutability or characteristics.dataType outside its OCPP enumeration, a persistent, constant
+   * or supportsMonitoring that is not a boolean, a minLimit or maxLimit that is not finite.
+   *
+   * Resolves with the number of rows written: 0, writing nothing, for a device that does not
+   * exist (deleted meanwhile), as saveShadows does. Cost, measured on the shared 2-core test
+   * machine (load average about 4): one 1,000-row call, median 17 ms on SQLite (22 ms replacing
+   * existing rows; 10-60 ms), 35-40 ms on a local PostgreSQL 15 (45 ms replacing; 25-110 ms);
+   * a 5,000-row report in five parts, 70-200 ms and 200-350 ms (docs/ocpp-2.0.1-device-model.md).
+   */
+  saveDeviceVariables(deviceId: string, items: readonly DeviceVariableInput[]): Promise<number>;
+  /**
+   * The device's stored variable attributes, ordered by component, component instance, EVSE,
+   * connector, variable, variable instance and attribute type (names case-insensitively, ASCII;
+   * absent instances and the station-wide EVSE first; attribute types alphabetically), with the
+   * total matching `filter` (ignoring limit, offset and after). An unknown device has none.
+   */
+  listDeviceVariables(deviceId: string, filter: DeviceVariableFilter): Promise<Page<DeviceVariable>>;
 
   getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
   upsertIdTag(tag: IdTag): Promise<IdTag>;

@@ -3,6 +3,8 @@
  * itself reaches platforms on the `events` topic (dispatch.ts publishes every request and
  * answer), and what belongs to the device model goes into the shadow.
  */
+import { variablesFromReport } from '../../../../contracts/device-variables.ts';
+import { DEVICE_VARIABLE_LIMITS } from '../../../../contracts/registry.ts';
 import { legacyStatus } from '../status.ts';
 import type { Handler201 } from './types.ts';
 
@@ -59,8 +61,20 @@ export const notifyEvent: Handler201<'NotifyEvent'> = (ctx, req) => {
   return {};
 };
 
-// B07-B08 (get base report / custom report): the report reaches platforms as the exchange event.
-export const notifyReport: Handler201<'NotifyReport'> = () => ({});
+/**
+ * B07-B08 (get base report / custom report): each part of the report is stored as it arrives
+ * (GET /devices/{id}/variables, docs/ocpp-2.0.1-device-model.md) and reaches platforms as the
+ * exchange event. A NotifyReport is rare (after GetBaseReport or GetReport), so its write may
+ * wait on the registry; a part larger than the store takes in one call goes in slices.
+ */
+export const notifyReport: Handler201<'NotifyReport'> = async (ctx, req) => {
+  const items = variablesFromReport(req.reportData ?? []);
+  for (let i = 0; i < items.length; i += DEVICE_VARIABLE_LIMITS.items) {
+    await ctx.store.saveDeviceVariables(ctx.session.device.id, items.slice(i, i + DEVICE_VARIABLE_LIMITS.items));
+  }
+  if (items.length) ctx.session.log.debug({ requestId: req.requestId, seqNo: req.seqNo, tbc: req.tbc ?? false, attributes: items.length }, 'device model report stored');
+  return {};
+};
 
 /**
  * P01-P02: "If the recipient has no implementation for the specific vendorId it SHALL return a

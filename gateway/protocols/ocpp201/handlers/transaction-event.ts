@@ -20,6 +20,7 @@ import { iso } from '../../../time.ts';
 import type { HandlerContext } from '../../context.ts';
 import { normalizeMeterValues, type NormalizedSample, type NormalizeWarning } from '../../../meter-values/normalize.ts';
 import type { ChargerSession } from '../../../session.ts';
+import type { Transaction } from '../../../../contracts/registry.ts';
 import { NO_AUTHORIZATION } from '../id-tokens.ts';
 import { toMeterValuesIn } from '../meter-values.ts';
 import { occupiedStatus } from '../status.ts';
@@ -28,6 +29,19 @@ import type { Handler201 } from './types.ts';
 
 /** Sessions opened here without a start reading: the first reading seen becomes meterStart. */
 const startUnknown = new WeakMap<ChargerSession, Set<number>>();
+
+/**
+ * The ledger's sessions of this connection by the station's id, so that the Updated events of a
+ * running session (the 2.x hot path: its meter values) cost no registry round trip; only the
+ * first event of a session on a connection reads the registry. An entry goes when its session
+ * ends or another start closes it; a station runs a handful at a time.
+ */
+const known = new WeakMap<ChargerSession, Map<string, Transaction>>();
+function sessionsOf(session: ChargerSession): Map<string, Transaction> {
+  let m = known.get(session);
+  if (!m) known.set(session, (m = new Map()));
+  return m;
+}
 
 function registers(samples: readonly NormalizedSample[]): { first: number | undefined; last: number | undefined } {
   let first: number | undefined;
@@ -51,7 +65,8 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
   const reading = registers(samples);
   const token = req.idToken && req.idToken.type !== NO_AUTHORIZATION ? req.idToken.idToken : undefined;
 
-  let tx = await store.findTransactionByChargerId(device.id, cid);
+  const cache = sessionsOf(session);
+  let tx = cache.get(cid) ?? (await store.findTransactionByChargerId(device.id, cid));
   const evseId = req.evse?.id ?? tx?.evseId ?? 0;
   if (!tx) {
     if (req.eventType !== 'Started') {
@@ -66,7 +81,12 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
       });
       session.log.warn({ chargerTransactionId: cid, eventType: req.eventType }, 'TransactionEvent for a transaction never started here');
     }
-    await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
+    // Only a session on a known EVSE supersedes one there: authorization first (E02: Started
+    // without `evse`, the cable comes later) says nothing about the outlet yet.
+    if (evseId > 0) {
+      await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
+      for (const [id, t] of cache) if (t.evseId === evseId) cache.delete(id);
+    }
     tx = await store.startTransaction({
       deviceId: device.id,
       tenant: device.tenant,
@@ -87,17 +107,25 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     session.log.info({ transactionId: tx.id, chargerTransactionId: cid, evseId }, 'transaction started');
   } else if (tx.status === 'active') {
     // What a later event adds to the start: the reading a Started lacked, the token given
-    // after the cable (triggerReason Authorized, E03).
-    const patch: { meterStart?: number; idTag?: string } = {};
+    // after the cable (triggerReason Authorized, E03), the EVSE given after the token (E02).
+    const patch: { meterStart?: number; idTag?: string; evseId?: number } = {};
+    if (req.evse && !tx.evseId) patch.evseId = req.evse.id;
     const unknown = startUnknown.get(session);
     if (reading.first !== undefined && unknown?.has(tx.id)) {
       patch.meterStart = reading.first;
       unknown.delete(tx.id);
     }
     if (!tx.idTag && token) patch.idTag = token;
-    if (patch.meterStart !== undefined || patch.idTag !== undefined) tx = (await store.updateTransactionStart(tx.id, patch)) ?? tx;
+    if (patch.meterStart !== undefined || patch.idTag !== undefined || patch.evseId !== undefined) tx = (await store.updateTransactionStart(tx.id, patch)) ?? tx;
+    if (patch.evseId !== undefined) {
+      // The session moves from "EVSE unknown" (connector 0 of the shadow) to its EVSE.
+      const now = new Date().toISOString();
+      session.update({ type: 'transactionStopped', at: now, transactionId: tx.id });
+      session.update({ type: 'transactionStarted', at: now, connectorId: patch.evseId, transactionId: tx.id, idTag: tx.idTag, chargerTransactionId: cid });
+    }
   }
 
+  if (tx.status === 'active') cache.set(cid, tx);
   const attrsCtx = { connectorId: evseId, transactionId: tx.id, evseId, chargerTransactionId: cid };
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of samples) {
@@ -110,9 +138,16 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
 
   const ended = req.eventType === 'Ended';
   if (info.chargingState) {
-    session.update({ type: 'chargingState', at: new Date().toISOString(), connectorId: evseId, chargingState: info.chargingState, status: occupiedStatus(info.chargingState, !ended) });
+    // Only a change: stations repeat chargingState in every Updated, and each shadow change is
+    // a retained publish and a registry write (the hot path stays free of them).
+    const status = occupiedStatus(info.chargingState, !ended);
+    const c = session.shadow.connectors[String(evseId)];
+    if (c?.chargingState !== info.chargingState || c.status !== status) session.update({ type: 'chargingState', at: new Date().toISOString(), connectorId: evseId, chargingState: info.chargingState, status });
   }
-  if (ended) await endTransaction(ctx, tx, { at, cid, evseId, reading: reading.last, stoppedReason: info.stoppedReason, token });
+  if (ended) {
+    cache.delete(cid);
+    await endTransaction(ctx, tx, { at, cid, evseId, reading: reading.last, stoppedReason: info.stoppedReason, token });
+  }
 
   // E05 / C01: an event carrying an idToken is answered with its IdTokenInfo.
   return req.idToken ? { idTokenInfo: (await lookupIdToken(ctx, req.idToken)) as never } : {};
