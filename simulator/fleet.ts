@@ -6,7 +6,8 @@
  */
 import { newStats, SimCharger, type ChargerOptions, type SimStats } from './charger.ts';
 import type { ProfileName } from './profiles.ts';
-import { ALL_16, protocolAt, type ProtocolMix, type SimProtocol } from './protocol-mix.ts';
+import type { OcppProtocol } from '../ocpp/protocols.ts';
+import { ALL_16, protocolAt, type ProtocolMix } from './protocol-mix.ts';
 import { EVSES, SimStation } from './v201/station.ts';
 
 /** A simulated charger of any version. */
@@ -50,7 +51,7 @@ export function identityOf(prefix: string, i: number) {
 }
 
 /** Charger `index`'s profile and version: a function of the index alone (the same in every process and run). */
-export function layoutOf(index: number, dcShare: number, protocols: ProtocolMix = ALL_16): { profile: ProfileName; protocol: SimProtocol } {
+export function layoutOf(index: number, dcShare: number, protocols: ProtocolMix = ALL_16): { profile: ProfileName; protocol: OcppProtocol } {
   return { profile: (index * 0.618034) % 1 < dcShare ? 'dc' : 'ac', protocol: protocolAt(protocols, index) };
 }
 

@@ -6,15 +6,14 @@
  * version across runs and simulator processes, and the first N chargers hold each version in
  * its share, whatever N.
  */
-export const PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const;
-export type SimProtocol = (typeof PROTOCOLS)[number];
+import type { OcppProtocol } from '../ocpp/protocols.ts';
 
-export type ProtocolMix = ReadonlyArray<{ protocol: SimProtocol; share: number }>;
+export type ProtocolMix = ReadonlyArray<{ protocol: OcppProtocol; share: number }>;
 
 /** The default: every charger on 1.6, as before there was a choice. */
 export const ALL_16: ProtocolMix = Object.freeze([{ protocol: 'ocpp1.6', share: 1 }]);
 
-const NAMES: Readonly<Record<string, SimProtocol>> = { '1.6': 'ocpp1.6', '1.6j': 'ocpp1.6', '2.0.1': 'ocpp2.0.1', '2.1': 'ocpp2.1' };
+const NAMES: Readonly<Record<string, OcppProtocol>> = { '1.6': 'ocpp1.6', '1.6j': 'ocpp1.6', '2.0.1': 'ocpp2.0.1', '2.1': 'ocpp2.1' };
 
 /**
  * `version=share,...` (version 1.6, 2.0.1 or 2.1, with or without the `ocpp` prefix; shares
@@ -24,7 +23,7 @@ const NAMES: Readonly<Record<string, SimProtocol>> = { '1.6': 'ocpp1.6', '1.6j':
 export function parseProtocolMix(text: string): ProtocolMix {
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (!parts.length) throw new Error('expected version=share pairs, e.g. 1.6=0.5,2.0.1=0.3,2.1=0.2');
-  const out: Array<{ protocol: SimProtocol; share: number }> = [];
+  const out: Array<{ protocol: OcppProtocol; share: number }> = [];
   for (const part of parts) {
     const m = /^(?:ocpp)?([\d.]+j?)\s*(?:=\s*(.+))?$/i.exec(part);
     const protocol = m ? NAMES[m[1]!.toLowerCase()] : undefined;
@@ -44,7 +43,7 @@ export function formatProtocolMix(mix: ProtocolMix): string {
   return mix.map((x) => `${x.protocol.replace(/^ocpp/, '')}=${x.share}`).join(',');
 }
 
-const sequences = new Map<string, SimProtocol[]>();
+const sequences = new Map<string, OcppProtocol[]>();
 
 /**
  * The version charger `index` speaks: a smooth weighted round robin over the mix (each next
@@ -52,7 +51,7 @@ const sequences = new Map<string, SimProtocol[]>();
  * version within one charger of its share (10 chargers at 1.6=0.5,2.0.1=0.3,2.1=0.2: 5, 3, 2).
  * Computed once per mix up to the highest index asked for.
  */
-export function protocolAt(mix: ProtocolMix, index: number): SimProtocol {
+export function protocolAt(mix: ProtocolMix, index: number): OcppProtocol {
   const key = formatProtocolMix(mix);
   let seq = sequences.get(key);
   if (!seq) sequences.set(key, (seq = []));

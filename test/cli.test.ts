@@ -98,6 +98,6 @@ describe('chargebridge --help', () => {
     const files = stderr.split('\n').filter((l) => l.startsWith('LOADED file:')).map((l) => path.relative(root, new URL(l.slice('LOADED '.length)).pathname));
     const packages = new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
     expect([...packages]).toEqual(['commander']);
-    expect(files.filter((f) => !f.startsWith('node_modules/')).sort()).toEqual(['bin/chargebridge.js', 'bin/chargebridge.ts', 'common/roles.ts', 'simulator/cli.ts']);
+    expect(files.filter((f) => !f.startsWith('node_modules/')).sort()).toEqual(['bin/chargebridge.js', 'bin/chargebridge.ts', 'common/roles.ts', 'simulator/cli.ts', 'simulator/protocol-mix.ts']);
   });
 });
