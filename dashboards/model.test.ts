@@ -164,8 +164,12 @@ describe('dashboard model', () => {
     // Connector 1 from history, then connector 2 live: complete.
     expect(m.applySample(s, 'd1', '1', { ts: '2026-01-01T00:00:30Z', power: 11000 })).toBe(true);
     expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ reporting: false, powerW: 11000 });
-    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:40Z', connectorId: 2, power: 3000 }));
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:40Z', connectorId: 2, power: 3000, soc: 55 }));
     expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ reporting: true, powerW: 14000 });
+    // SoC in a sample of its own, then power alone: each keeps the other's last value.
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:45Z', connectorId: 2, power: 3100 }));
+    expect(s.devices.get('d1').samples['2']).toEqual({ ts: '2026-01-01T00:00:45.000Z', power: 3100, soc: 55 });
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:46Z', connectorId: 2, power: 3000 }));
     // A history point older than the live one does not overwrite it.
     expect(m.applySample(s, 'd1', '2', { ts: '2026-01-01T00:00:10Z', power: 1 })).toBe(false);
     expect(m.fleetTotals([m.deviceSummary(s.devices.get('d1'))])).toMatchObject({ powerW: 14000, flowing: 1, reporting: 1 });

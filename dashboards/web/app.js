@@ -57,22 +57,29 @@ function schedule(deviceId) {
 
 // "Power now" of chargers already charging when the page opened: telemetry is not retained, so
 // each delivering connector's latest sample comes from the history API (docs/history.md), once
-// per connector and session, a few requests at a time; live samples that are newer win.
+// per connector and session, a few requests at a time; live samples that are newer win. A
+// connector with no stored sample yet (the history writer batches for up to a second) is asked
+// again twice, 5 s apart, then waits for its next live sample.
 const asked = new Set();
+const attempts = new Map();
 let seeding = 0;
 const SEED_PARALLEL = 4;
+const SEED_ATTEMPTS = 3;
 function seedPower() {
   if (!token) return;
   const todo = powerSeedsNeeded(store, asked);
   for (const seed of todo) {
     if (seeding >= SEED_PARALLEL) break;
     asked.add(seed.key);
+    attempts.set(seed.key, (attempts.get(seed.key) ?? 0) + 1);
     seeding++;
     api(powerSeedQuery(seed))
       .then((h) => {
         const power = h.power?.at(-1);
         const soc = h.soc?.at(-1);
-        if (power && applySample(store, seed.deviceId, seed.connectorId, { ts: power.ts, power: power.value, soc: soc?.ts === power.ts ? soc.value : undefined })) schedule(seed.deviceId);
+        if (power) {
+          if (applySample(store, seed.deviceId, seed.connectorId, { ts: power.ts, power: power.value, soc: soc?.ts === power.ts ? soc.value : undefined })) schedule(seed.deviceId);
+        } else if (attempts.get(seed.key) < SEED_ATTEMPTS) setTimeout(() => (asked.delete(seed.key), schedule()), 5000);
       })
       .catch(() => {}) // no history backend: the power stays unknown until a live sample
       .finally(() => {

@@ -193,17 +193,17 @@ export function openCharger(main, store, deviceId, { api, role }) {
   loadSessions().catch(() => {});
   loadEvents().catch(() => {});
   let lastTx = '';
-  let lastAttrs = null;
+  // Samples from before the view opened are in the history it loads.
+  store.devices.get(deviceId)?.attrsQueue.splice(0);
 
   return {
     update(changed) {
       if (closed) return;
       if (!changed.has(deviceId)) return void (changed.size === 0 && renderHead());
       const d = store.devices.get(deviceId);
-      if (d?.attrs && d.attrs !== lastAttrs) {
-        lastAttrs = d.attrs;
-        if (appendSample(series, keys, d.attrs)) drawCharts();
-      }
+      let grew = false;
+      for (const a of d?.attrsQueue.splice(0) ?? []) if (appendSample(series, keys, a)) grew = true;
+      if (grew) drawCharts();
       renderHead();
       renderEvents();
       // A session started or ended: refresh the sessions table.

@@ -110,7 +110,7 @@ function entry(store, id) {
   let d = store.devices.get(id);
   if (!d) {
     // samples: the newest power/SoC sample per connector ({ ts, power, soc }), live or from history.
-    d = { id, label: null, chargePointId: null, registry: null, shadow: null, attrs: null, attrsAt: null, samples: {}, events: [], alerts: [] };
+    d = { id, label: null, chargePointId: null, registry: null, shadow: null, attrs: null, attrsAt: null, attrsQueue: [], samples: {}, events: [], alerts: [] };
     store.devices.set(id, d);
   }
   return d;
@@ -151,11 +151,14 @@ export function applySample(store, deviceId, connectorId, sample) {
   const key = String(connectorId ?? 0);
   const cur = d.samples[key];
   if (cur && Date.parse(cur.ts) > ts) return false;
-  d.samples[key] = { ts: sample.ts, power: typeof sample.power === 'number' ? sample.power : (cur && cur.ts === sample.ts ? cur.power : null), soc: typeof sample.soc === 'number' ? sample.soc : (cur && cur.ts === sample.ts ? cur.soc : null) };
+  // A sample without one of the values (SoC often comes in its own meterValue) keeps the last one.
+  d.samples[key] = { ts: sample.ts, power: typeof sample.power === 'number' ? sample.power : (cur?.power ?? null), soc: typeof sample.soc === 'number' ? sample.soc : (cur?.soc ?? null) };
   return true;
 }
 
 export const EVENT_RING = 100;
+/** Samples kept for the charger view between two renders (a device not on screen keeps the last ones only). */
+export const ATTRS_QUEUE = 200;
 
 /**
  * Splits a chunk of a text/event-stream into complete `data:` events ({ topic, payload as JSON
@@ -212,6 +215,9 @@ export function applyMessage(store, topic, payloadText, now = Date.now()) {
       d.attrs = msg;
       d.attrsAt = ts;
     }
+    // Every sample, for the charger view's charts: several may arrive between two frames.
+    d.attrsQueue.push(msg);
+    if (d.attrsQueue.length > ATTRS_QUEUE) d.attrsQueue.splice(0, d.attrsQueue.length - ATTRS_QUEUE);
     if (typeof msg.power === 'number' || typeof msg.soc === 'number') applySample(store, t.deviceId, msg.connectorId, { ts: new Date(ts).toISOString(), power: msg.power, soc: msg.soc });
   } else if (t.kind === 'events') {
     d.events.unshift(msg);
