@@ -233,5 +233,9 @@ describe('dashboard model', () => {
     expect(m.triggerCommand(v2, 'StatusNotification', '1')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'StatusNotification', evse: { id: 1, connectorId: 2 } } });
     expect(m.triggerCommand(v2, 'MeterValues', '1')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'MeterValues', evse: { id: 1 } } });
     expect(m.TRIGGERS[m.familyOf('ocpp2.1')]).toContain('TransactionEvent');
+    // Typed 24-hour local times (the page's zone is the process's here).
+    expect(m.parseLocalDateTime('2031-03-04 05:06')?.getTime()).toBe(new Date(2031, 2, 4, 5, 6).getTime());
+    expect(m.parseLocalDateTime('2031-03-04')?.getTime()).toBe(new Date(2031, 2, 4, 23, 59).getTime());
+    expect([m.parseLocalDateTime('2031-02-30 10:00'), m.parseLocalDateTime('2031-03-04 24:00'), m.parseLocalDateTime('5 pm'), m.parseLocalDateTime('')]).toEqual([null, null, null, null]);
   });
 });

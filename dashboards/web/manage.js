@@ -5,10 +5,14 @@
 //                          write: the neutral getSetting / setSetting), trigger message
 //   #/manage/id-tags       ID tags: list, add, block and unblock
 // A read-only token sees the lists and records, and no form that changes anything.
-import { applyDeviceList, canWrite, chargingLimitBody, COMMON_SETTINGS, deviceBody, familyOf, formatTime, removeDevice, triggerCommand, TRIGGERS, utcOffsetMinutes } from './model.js';
+import { applyDeviceList, canWrite, chargingLimitBody, COMMON_SETTINGS, deviceBody, familyOf, formatTime, parseLocalDateTime, removeDevice, triggerCommand, TRIGGERS, utcOffsetMinutes } from './model.js';
 import { confirmAction, esc, showResult } from './ui.js';
 
 const yesNo = (b) => (b ? 'yes' : 'no');
+// Times are typed as 24-hour text, not <input type="time">, whose display follows the locale
+// (12-hour in en-US): one time format across the page.
+const HHMM = '([01][0-9]|2[0-3]):[0-5][0-9]';
+const DATETIME = '[0-9]{4}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9])?';
 const fail = (el, what) => (err) => showResult(el, false, `${what} failed: ${err.message}`);
 
 async function allDevices(api) {
@@ -112,12 +116,12 @@ export function openDeviceAdmin(main, store, deviceId, { api, role }) {
           <label>Label <input name="label" maxlength="200" value="${esc(d.label)}"></label>
           <label>Site <input name="siteName" maxlength="200" value="${esc(d.site?.name ?? '')}"></label>
           <label>Site address <input name="siteAddress" maxlength="500" value="${esc(d.site?.address ?? '')}"></label>
-          <label class="check"><input name="enabled" type="checkbox"${d.enabled ? ' checked' : ''}> enabled (a disabled charger is refused at its next connection)</label>
+          <label class="check"><input name="enabled" type="checkbox"${d.enabled ? ' checked' : ''}> enabled (a disabled charger stays connected, its BootNotification answered Rejected)</label>
           ${writer ? '<div><button type="submit">Save</button></div>' : ''}
         </fieldset></form><p id="edit-result" role="status"></p>
       </section>
       <section class="panel"><h2>OCPP password</h2>
-        <p>Password: <b id="has-password">${d.hasPassword ? 'set' : 'none'}</b>${d.passwordPending ? ' (a rotation waits for the charger)' : ''}. The charger sends it with HTTP Basic auth at its handshake (docs/security.md).</p>
+        <p>Password: <b id="has-password">${d.hasPassword ? 'set' : 'none'}</b>${d.passwordPending ? ' (a rotation waits for the charger)' : ''}. The charger sends it with HTTP Basic auth at its handshake.</p>
         ${
           writer
             ? `<form id="password-form" class="inline-form"><label>New password <input name="password" type="password" required minlength="16" maxlength="40" autocomplete="new-password" placeholder="16–40 characters"></label> <button type="submit">Set password</button>${d.hasPassword ? ' <button type="button" id="password-remove">Remove password</button>' : ''}</form><p id="password-result" role="status"></p>`
@@ -132,11 +136,11 @@ export function openDeviceAdmin(main, store, deviceId, { api, role }) {
           <label>Limit <input name="limit" type="number" min="0.1" step="any" required value="16"></label>
           <label>Unit <select name="unit"><option value="A">A (per phase)</option><option value="W">W (total)</option></select></label>
           <label class="check"><input name="daily" type="checkbox"> daily, in a window</label>
-          <label>From <input name="from" type="time" value="18:00"></label>
-          <label>To <input name="to" type="time" value="22:00"></label>
+          <label>From <input name="from" value="18:00" pattern="${HHMM}" placeholder="HH:MM" inputmode="numeric" maxlength="5" title="24-hour HH:MM"></label>
+          <label>To <input name="to" value="22:00" pattern="${HHMM}" placeholder="HH:MM" inputmode="numeric" maxlength="5" title="24-hour HH:MM"></label>
           <div><button type="submit">Set limit</button> <button type="button" id="limit-clear">Clear limit</button></div>
         </form>
-        <p class="muted small">A daily window is in this browser's time zone (its UTC offset today). Sent as the SetChargingProfile the charger understands (docs/commands.md "Power and current limits").</p>
+        <p class="muted small">A daily window is 24-hour wall-clock time in this page's time zone (its UTC offset today). Sent as the SetChargingProfile the charger understands; a new limit on the same connector replaces the last.</p>
         <p id="limit-result" role="status"></p>
       </section>
       <section class="panel"><h2>Settings</h2>
@@ -298,7 +302,7 @@ export function openIdTags(main, _store, { api, role }) {
         ? `<form id="idtag-add" class="grid-form panel">
       <label>ID tag <input name="idTag" required maxlength="20" autocomplete="off"></label>
       <label>Status <select name="status"><option>Accepted</option><option>Blocked</option><option>Expired</option><option>Invalid</option></select></label>
-      <label>Expires <input name="expiryDate" type="datetime-local"></label>
+      <label>Expires <input name="expiryDate" pattern="${DATETIME}" placeholder="YYYY-MM-DD HH:MM" maxlength="16" title="optional: date and 24-hour time in this page's time zone"></label>
       <label>Parent ID tag <input name="parentIdTag" maxlength="20"></label>
       <div><button type="submit">Add ID tag</button></div>
     </form><p id="idtag-result" role="status"></p>`
@@ -354,7 +358,9 @@ export function openIdTags(main, _store, { api, role }) {
   main.querySelector('#idtag-add')?.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = Object.fromEntries(new FormData(ev.target));
-    const body = { idTag: f.idTag.trim(), status: f.status, ...(f.expiryDate ? { expiryDate: new Date(f.expiryDate).toISOString() } : {}), ...(f.parentIdTag.trim() ? { parentIdTag: f.parentIdTag.trim() } : {}) };
+    const expiry = f.expiryDate.trim() ? parseLocalDateTime(f.expiryDate) : null;
+    if (f.expiryDate.trim() && !expiry) return showResult(out(), false, 'Expires: expected YYYY-MM-DD HH:MM (24-hour).');
+    const body = { idTag: f.idTag.trim(), status: f.status, ...(expiry ? { expiryDate: expiry.toISOString() } : {}), ...(f.parentIdTag.trim() ? { parentIdTag: f.parentIdTag.trim() } : {}) };
     try {
       await api('/id-tags', { method: 'POST', body: JSON.stringify(body) });
       showResult(out(), true, `Added ${body.idTag}.`);

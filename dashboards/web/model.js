@@ -625,6 +625,18 @@ export function deviceBody(f, existing = null) {
   return { ...(label ? { label } : {}), site, enabled };
 }
 
+/**
+ * "2031-03-04 05:06" (or a date alone: its end, 23:59) as a Date in the page's time zone, or null
+ * when it is no such time.
+ */
+export function parseLocalDateTime(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]([01]\d|2[0-3]):([0-5]\d))?$/.exec(String(text ?? '').trim());
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(y, mo - 1, d, m[4] === undefined ? 23 : Number(m[4]), m[5] === undefined ? 59 : Number(m[5]));
+  return t.getFullYear() === y && t.getMonth() === mo - 1 && t.getDate() === d ? t : null;
+}
+
 /** POST /devices/{id}/charging-limit from its form; a daily window at the browser's UTC offset. */
 export function chargingLimitBody(f, offsetMinutes) {
   const body = { connectorId: Number(f.connectorId ?? 0), limit: Number(f.limit), unit: f.unit === 'W' ? 'W' : 'A' };
