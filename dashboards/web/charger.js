@@ -90,6 +90,8 @@ export function openCharger(main, store, deviceId, { api, role }) {
             fig.dataset.xLabels = labels.join('|');
             return labels;
           },
+          // Room for "14:05:30" between ticks: uPlot's default (50 px) overlaps our labels.
+          space: 80,
           size: 44,
         },
         { size: 50 },
