@@ -103,6 +103,15 @@ describe('signCertificate', () => {
     expect(cmds.sent[0]!.payload).toEqual({ certificateChain: expect.any(String), certificateType: 'ChargingStationCertificate' });
   });
 
+  it('2.1 also returns the request\'s requestId', async () => {
+    const cmds = commandPath();
+    const svc = createCertificateService({ config: signing(), log, execute: cmds.execute });
+    const { s } = session('CS-21', 'ocpp2.1');
+    expect(await svc.signCertificate(s, 'm1', { csr: pki.csr('/O=O/CN=CS-21').csrPem, certificateType: 'ChargingStationCertificate', requestId: 5 })).toEqual({ status: 'Accepted' });
+    await until(() => cmds.sent.length === 1);
+    expect(cmds.sent[0]!.payload).toEqual({ certificateChain: expect.any(String), certificateType: 'ChargingStationCertificate', requestId: 5 });
+  });
+
   it('one CSR at a time per charger: a second one while CertificateSigned is on its way is Rejected', async () => {
     let answer: (() => void) | undefined;
     const sent: Command[] = [];
