@@ -38,6 +38,7 @@ import { ALL_ROLES, type Role } from './roles.ts';
 import { createMessageLog, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
+import { caFiles, loadSigningCa } from '../gateway/certificates/authority.ts';
 
 export { ALL_ROLES, type Role };
 
@@ -108,6 +109,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // one line naming the variable (ConfigError), rather than inside the gateway's thread.
   const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
   if (ocppTls) readTls(ocppTls);
+  // The same for the CA that signs chargers' CSRs (OCPP_CSR_CA_*_FILE).
+  const csrCa = has('gateway') ? caFiles(config) : null;
+  if (csrCa) await loadSigningCa(csrCa);
   const platformTls = platformTlsSource(config);
   const platformTlsOptions = platformTls ? readTls(platformTls) : undefined;
   const store = openStore(config, health, log);
