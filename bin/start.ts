@@ -39,6 +39,7 @@ import { ALL_ROLES, type Role } from '../common/roles.ts';
 import { createMessageLog, messageLogRoutes, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
+import { caFiles, loadSigningCa } from '../gateway/certificates/authority.ts';
 
 /** What the composition tells of the gateway, wherever it runs (this thread or its own). */
 export interface GatewayView {
@@ -101,6 +102,9 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // one line naming the variable (ConfigError), rather than inside the gateway's thread.
   const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
   if (ocppTls) readTls(ocppTls);
+  // The same for the CA that signs chargers' CSRs (OCPP_CSR_CA_*_FILE).
+  const csrCa = has('gateway') ? caFiles(config) : null;
+  if (csrCa) await loadSigningCa(csrCa);
   const platformTls = platformTlsSource(config);
   const platformTlsOptions = platformTls ? readTls(platformTls) : undefined;
   const store = openStore(config, health, log);

@@ -107,6 +107,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('signs CSRs for 365 days when a CA is given; without one, no mode', () => {
+    expect(loadConfig({}).OCPP_CSR_VALIDITY_DAYS).toBe(365);
+    expect(loadConfig({}).OCPP_CSR_MODE).toBeUndefined();
+    expect(loadConfig({ OCPP_CSR_MODE: 'forward' }).OCPP_CSR_MODE).toBe('forward');
+  });
+
   describe('TLS and trusted proxies', () => {
     it('takes addresses and CIDR blocks', () => {
       expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,::1' }).TRUSTED_PROXIES).toEqual(['10.0.0.5', '192.168.0.0/16', '::1']);
@@ -120,6 +126,12 @@ describe('loadConfig', () => {
       [{ OCPP_TLS_CERT_FILE: '/ec.pem,/rsa.pem', OCPP_TLS_KEY_FILE: '/ec.key' }, 'OCPP_TLS_KEY_FILE'],
       [{ OCPP_TLS_CERT_FILE: '/c', OCPP_TLS_KEY_FILE: '/k', OCPP_TLS_PORT: '9000' }, 'OCPP_TLS_PORT'],
       [{ OCPP_PROXY_CERT_HEADER: 'x ssl' }, 'OCPP_PROXY_CERT_HEADER'],
+      [{ OCPP_CSR_CA_CERT_FILE: '/ca.pem' }, 'OCPP_CSR_CA_KEY_FILE'],
+      [{ OCPP_CSR_CA_KEY_FILE: '/ca.key' }, 'OCPP_CSR_CA_CERT_FILE'],
+      [{ OCPP_CSR_MODE: 'sign' }, 'OCPP_CSR_MODE'],
+      [{ OCPP_CSR_MODE: 'forward', OCPP_CSR_CA_CERT_FILE: '/ca.pem', OCPP_CSR_CA_KEY_FILE: '/ca.key' }, 'OCPP_CSR_MODE'],
+      [{ OCPP_CSR_MODE: 'relay' }, 'OCPP_CSR_MODE'],
+      [{ OCPP_CSR_VALIDITY_DAYS: '0' }, 'OCPP_CSR_VALIDITY_DAYS'],
     ])('refuses %o naming %s', (env, name) => {
       expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
     });

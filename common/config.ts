@@ -139,6 +139,16 @@ const schema = z
     OCPP_TLS_PORT: port.default(9443),
     /** When set, a profile-3 certificate's O (organizationName) must equal it (whitepaper A00.FR.404). */
     OCPP_TLS_ORGANIZATION: z.string().min(1).optional(),
+    /**
+     * The CA that signs chargers' CSRs (SignCertificate, whitepaper A02/A03; gateway/certificates/):
+     * its certificate (then the CAs above it, if any, sent along in CertificateSigned) and its key, PEM.
+     */
+    OCPP_CSR_CA_CERT_FILE: file.optional(),
+    OCPP_CSR_CA_KEY_FILE: file.optional(),
+    /** Days a certificate signed for a charger is valid (never past the signing CA's own end). */
+    OCPP_CSR_VALIDITY_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    /** What a SignCertificate gets: `sign` (the default with a CA), `forward` (to the platform, `events`), `reject` (the default without). */
+    OCPP_CSR_MODE: z.enum(['sign', 'forward', 'reject']).optional(),
     /** Certificate and key for the HTTP and embedded MQTT listeners (HTTPS, wss /mqtt, MQTT over TLS). */
     TLS_CERT_FILE: file.optional(),
     TLS_KEY_FILE: file.optional(),
@@ -184,6 +194,11 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: [key], message: `names ${n(c[key])} files, ${cert} ${n(c[cert])}: one key per certificate, in the same order` });
       }
     }
+    if ((c.OCPP_CSR_CA_CERT_FILE === undefined) !== (c.OCPP_CSR_CA_KEY_FILE === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.OCPP_CSR_CA_CERT_FILE ? 'OCPP_CSR_CA_KEY_FILE' : 'OCPP_CSR_CA_CERT_FILE'], message: 'OCPP_CSR_CA_CERT_FILE and OCPP_CSR_CA_KEY_FILE go together' });
+    }
+    if (c.OCPP_CSR_MODE === 'sign' && !c.OCPP_CSR_CA_CERT_FILE) ctx.addIssue({ code: 'custom', path: ['OCPP_CSR_MODE'], message: 'sign needs OCPP_CSR_CA_CERT_FILE and OCPP_CSR_CA_KEY_FILE' });
+    if (c.OCPP_CSR_MODE === 'forward' && c.OCPP_CSR_CA_CERT_FILE) ctx.addIssue({ code: 'custom', path: ['OCPP_CSR_MODE'], message: 'forward hands CSRs to the platform: OCPP_CSR_CA_CERT_FILE would not be used (unset it, or use sign)' });
     if (c.INFLUX_BUCKET && (!c.INFLUX_TOKEN || !c.INFLUX_ORG)) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'InfluxDB 2.x needs INFLUX_TOKEN and INFLUX_ORG' });
     }

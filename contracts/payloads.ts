@@ -54,6 +54,10 @@ export type GatewayEvent =
   /** OCPP-J 2.1 CALLRESULTERROR (message type 5) about one of our CALLRESULTs. */
   | { type: 'resultRefused'; messageId: string; error: OcppError }
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
+  /** A charger's CSR answered Rejected, and why (gateway/certificates/; docs/security.md). */
+  | { type: 'csrRefused'; messageId: string; reason: string; detail: string; certificateType?: string | undefined }
+  /** OCPP_CSR_MODE=forward: a charger's CSR for the platform's CA, which answers with a CertificateSigned command. */
+  | { type: 'certificateSigningRequest'; messageId: string; chargePointId: string; protocol: string; csr: string; certificateType?: string | undefined; requestId?: number | undefined }
   | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string; /** The version-neutral command it was sent as (ocpp/commands/neutral.ts). */ neutral?: string | undefined }
   | {
       type: 'transactionWarning';

@@ -59,8 +59,56 @@ describe('dashboard model', () => {
     };
     expect(f({ '1': { status: 'Faulted', errorCode: 'GroundFailure' } })).toBe(true);
     expect(f({ '1': { status: 'Available', errorCode: 'HighTemperature' } })).toBe(true);
-    expect(f({ '0': { status: 'Unavailable', errorCode: 'NoError' }, '1': { status: 'Available', errorCode: 'NoError' } })).toBe(true);
+    expect(f({ '0': { status: 'Faulted', errorCode: 'OtherError' }, '1': { status: 'Available', errorCode: 'NoError' } })).toBe(true);
     expect(f({ '1': { status: 'Available', errorCode: 'NoError' } })).toBe(false);
+    // Unavailable on purpose (ChangeAvailability) is not a fault: counted apart.
+    expect(f({ '0': { status: 'Unavailable', errorCode: 'NoError' }, '1': { status: 'Available', errorCode: 'NoError' } })).toBe(false);
+  });
+
+  it('gives the fault details of each faulted connector and counts unavailable chargers apart from faulted ones', () => {
+    const s = m.newStore();
+    m.applyMessage(s, 't:d1/state', JSON.stringify(shadow({ connectors: { '1': { status: 'Faulted', errorCode: 'GroundFailure', info: 'RCD tripped', vendorErrorCode: 'E-17', updatedAt: '2026-01-01T00:05:00Z' }, '2': { status: 'Unavailable', errorCode: 'NoError', updatedAt: '2026-01-01T00:01:00Z' } } })));
+    m.applyMessage(s, 't:d2/state', JSON.stringify(shadow({ deviceId: 'd2', chargePointId: 'CP-2', connectors: { '1': { status: 'Unavailable', errorCode: 'NoError' } } })));
+    const a = m.deviceSummary(s.devices.get('d1'));
+    const b = m.deviceSummary(s.devices.get('d2'));
+    expect(a).toMatchObject({ faulted: true, unavailable: false });
+    expect(a.faults).toEqual([expect.objectContaining({ id: '1', status: 'Faulted', errorCode: 'GroundFailure', info: 'RCD tripped', vendorErrorCode: 'E-17', since: '2026-01-01T00:05:00Z' })]);
+    expect(m.faultText(a.faults[0])).toBe('GroundFailure · RCD tripped · vendor code E-17');
+    expect(a.connectors[1]).toMatchObject({ id: '2', unavailable: true, faulted: false });
+    expect(b).toMatchObject({ faulted: false, unavailable: true });
+    expect(m.fleetTotals([a, b])).toMatchObject({ faulted: 1, unavailable: 1 });
+  });
+
+  it('formats every time one way: 24-hour in any locale, the date when not today, the zone named once', () => {
+    const clock = { timeZone: 'Europe/Berlin', locale: 'en-US', now: Date.parse('2026-01-12T15:00:00Z') };
+    expect(m.formatTime('2026-01-12T13:04:05Z', clock)).toBe('14:04:05');
+    expect(m.formatTime(Date.parse('2026-01-12T22:30:00Z'), clock)).toBe('23:30:00');
+    expect(m.formatTime('2026-01-11T13:04:05Z', clock)).toBe('Jan 11, 14:04:05');
+    expect(m.formatTime('2026-01-11T13:04:05Z', { ...clock, locale: 'de-DE' })).toBe('11. Jan., 14:04:05');
+    expect(m.formatTime('2025-06-01T13:04:05Z', { ...clock, locale: 'en-GB' })).toBe('1 Jun 2025, 15:04:05');
+    expect([m.formatTime(null), m.formatTime('nonsense')]).toEqual(['—', '—']);
+    expect(m.timeZoneLabel(clock)).toBe('Europe/Berlin (UTC+01:00)');
+    expect(m.timeZoneLabel({ timeZone: 'Europe/Berlin', now: Date.parse('2026-07-01T00:00:00Z') })).toBe('Europe/Berlin (UTC+02:00)');
+    expect(m.timeZoneLabel({ timeZone: 'UTC' })).toBe('UTC (UTC+00:00)');
+    expect(m.timeZoneLabel({ timeZone: 'America/St_Johns', now: Date.parse('2026-01-01T00:00:00Z') })).toBe('America/St_Johns (UTC-03:30)');
+    // Chart axes: the same 24-hour times, the day on the first label and where it changes.
+    const s = Date.parse('2026-01-12T22:00:00Z') / 1000;
+    expect(m.axisTimeLabels([s, s + 3600, s + 7200], 3600, clock)).toEqual(['23:00\nJan 12', '00:00\nJan 13', '01:00']);
+    expect(m.axisTimeLabels([s, s + 30], 30, clock)).toEqual(['23:00:00\nJan 12', '23:00:30']);
+  });
+
+  it('keeps chart ranges stable: from 0 to a round value above the largest seen, never zoomed into noise', () => {
+    expect([0.3, 1, 23.1, 52.5, 420, 7.77].map(m.niceCeil)).toEqual([0.3, 1, 25, 60, 500, 8]);
+    let seen = m.extendSeen(undefined, [[49.5, null, 50.5]]);
+    expect(seen).toEqual({ min: 49.5, max: 50.5 });
+    expect(m.chartRange('power', seen)).toEqual([0, 60]);
+    seen = m.extendSeen(seen, [[10]]); // a lower value later: the range does not shrink
+    expect(m.chartRange('power', seen)).toEqual([0, 60]);
+    expect(m.chartRange('power', { min: null, max: null })).toEqual([0, 1]);
+    expect(m.chartRange('power', { min: 0, max: 0.2 })).toEqual([0, 1]);
+    expect(m.chartRange('power', { min: -3, max: 7 })).toEqual([-4, 8]);
+    expect(m.chartRange('soc', { min: 40, max: 45 })).toEqual([0, 100]);
+    expect(m.chartRange('voltage', { min: 229, max: 231 })).toEqual([0, 250]);
   });
 
   it('totals and orders the fleet: faulted, offline, charging, then by name', () => {
@@ -70,7 +118,7 @@ describe('dashboard model', () => {
       { name: 'c', online: false, charging: false, faulted: false, powerW: null },
       { name: 'd', online: true, charging: false, faulted: true, powerW: 0 },
     ];
-    expect(m.fleetTotals(rows)).toEqual({ total: 4, online: 3, offline: 1, charging: 1, faulted: 1, powerW: 7400 });
+    expect(m.fleetTotals(rows)).toEqual({ total: 4, online: 3, offline: 1, charging: 1, faulted: 1, unavailable: 0, powerW: 7400, flowing: 0, reporting: 0 });
     expect([...rows].sort(m.fleetOrder).map((r) => r.name)).toEqual(['d', 'c', 'a', 'b']);
   });
 
@@ -99,5 +147,95 @@ describe('dashboard model', () => {
     expect(m.mergeEvents(live, logged).map((e: { messageId: string }) => e.messageId)).toEqual(['c', 'b', 'a']);
     expect(m.mergeEvents(live, logged, 2).map((e: { messageId: string }) => e.messageId)).toEqual(['c', 'b']);
     expect(m.mergeEvents([], [])).toEqual([]);
+  });
+
+  it('power now: the sum of each delivering connector\'s latest sample, live or from history; incomplete until all report', () => {
+    const s = m.newStore();
+    const two = { '1': { status: 'Charging', errorCode: 'NoError', transactionId: 7, updatedAt: '2026-01-01T00:00:00Z' }, '2': { status: 'SuspendedEV', errorCode: 'NoError', transactionId: 8, updatedAt: '2026-01-01T00:00:00Z' } };
+    m.applyMessage(s, 't:d1/state', JSON.stringify(shadow({ connectors: two })));
+    expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ flowing: true, reporting: false, powerW: null });
+    const asked = new Set<string>();
+    const seeds = m.powerSeedsNeeded(s, asked);
+    expect(seeds.map((x: { connectorId: string }) => x.connectorId)).toEqual(['1', '2']);
+    expect(m.powerSeedQuery(seeds[0])).toBe('/devices/d1/history?attr=power,soc&connector=1&lastN=1&transaction=7');
+    expect(m.powerSeedQuery({ deviceId: 'd1', connectorId: '1', transactionId: null, since: '2026-01-01T00:00:00Z' })).toBe('/devices/d1/history?attr=power,soc&connector=1&lastN=1&from=2026-01-01T00:00:00.000Z');
+    for (const x of seeds) asked.add(x.key);
+    expect(m.powerSeedsNeeded(s, asked)).toEqual([]);
+    // Connector 1 from history, then connector 2 live: complete.
+    expect(m.applySample(s, 'd1', '1', { ts: '2026-01-01T00:00:30Z', power: 11000 })).toBe(true);
+    expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ reporting: false, powerW: 11000 });
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:40Z', connectorId: 2, power: 3000, soc: 55 }));
+    expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ reporting: true, powerW: 14000 });
+    // SoC in a sample of its own, then power alone: each keeps the other's last value.
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:45Z', connectorId: 2, power: 3100 }));
+    expect(s.devices.get('d1').samples['2']).toEqual({ ts: '2026-01-01T00:00:45.000Z', power: 3100, soc: 55 });
+    m.applyMessage(s, 't:d1/attrs', JSON.stringify({ timestamp: '2026-01-01T00:00:46Z', connectorId: 2, power: 3000 }));
+    // A history point older than the live one does not overwrite it.
+    expect(m.applySample(s, 'd1', '2', { ts: '2026-01-01T00:00:10Z', power: 1 })).toBe(false);
+    expect(m.fleetTotals([m.deviceSummary(s.devices.get('d1'))])).toMatchObject({ powerW: 14000, flowing: 1, reporting: 1 });
+    // A connector that stops delivering forgets its power; its next session starts unknown.
+    m.applyMessage(s, 't:d1/state', JSON.stringify(shadow({ connectors: { ...two, '2': { status: 'Finishing', errorCode: 'NoError', transactionId: null } } })));
+    expect(s.devices.get('d1').samples['2']).toBeUndefined();
+    expect(m.deviceSummary(s.devices.get('d1'))).toMatchObject({ reporting: true, powerW: 11000 });
+  });
+
+  it('filters the fleet by text, status, site and model, and round-trips the filter through the hash', () => {
+    const s = m.newStore();
+    m.applyDeviceList(s, [
+      { id: 'd1', label: 'Depot bay 1', chargePointId: 'CP-1', site: { name: 'Depot' }, enabled: true },
+      { id: 'd2', label: 'Mall A', chargePointId: 'CP-2', site: { name: 'Mall' }, enabled: true },
+      { id: 'd3', label: 'Spare', chargePointId: 'CP-3', site: null, enabled: false },
+    ]);
+    m.applyMessage(s, 't:d1/state', JSON.stringify(shadow()));
+    m.applyMessage(s, 't:d2/state', JSON.stringify(shadow({ deviceId: 'd2', chargePointId: 'CP-2', vendor: 'Alfen', model: 'Eve', connectors: { '1': { status: 'Faulted', errorCode: 'GroundFailure' } } })));
+    m.applyMessage(s, 't:d3/state', JSON.stringify(shadow({ deviceId: 'd3', chargePointId: 'CP-3', online: false, connectors: {} })));
+    const rows = [...s.devices.values()].map(m.deviceSummary);
+    const ids = (f: object) => m.filterFleet(rows, { q: '', status: '', site: '', model: '', ...f }).map((r: { id: string }) => r.id);
+    expect(ids({})).toEqual(['d1', 'd2', 'd3']);
+    expect(ids({ q: 'alfen' })).toEqual(['d2']);
+    expect(ids({ q: 'cp- terra' })).toEqual(['d1', 'd3']);
+    expect(ids({ q: 'bay' })).toEqual(['d1']);
+    expect(ids({ status: 'faulted' })).toEqual(['d2']);
+    expect(ids({ status: 'offline' })).toEqual(['d3']);
+    expect(ids({ status: 'charging' })).toEqual(['d1']);
+    expect(ids({ status: 'online' })).toEqual(['d1', 'd2']);
+    expect(ids({ site: 'Depot' })).toEqual(['d1']);
+    expect(ids({ site: m.NO_SITE })).toEqual(['d3']);
+    expect(ids({ model: 'Alfen Eve' })).toEqual(['d2']);
+    expect(m.filterChoices(rows)).toEqual({ sites: ['Depot', 'Mall', m.NO_SITE], models: ['ABB Terra', 'Alfen Eve'] });
+    expect(rows[2]).toMatchObject({ site: null, enabled: false });
+    const f = { q: 'bay 1', status: 'faulted', site: 'Depot & Co', model: '' };
+    expect(m.fleetFilterHash(f)).toBe('#/?q=bay+1&status=faulted&site=Depot+%26+Co');
+    expect(m.parseFleetFilter(m.fleetFilterHash(f))).toEqual(f);
+    expect(m.parseFleetFilter('#/?status=bogus')).toEqual({ q: '', status: '', site: '', model: '' });
+    expect(m.fleetFilterHash({ q: '', status: '', site: '', model: '' })).toBe('#/');
+  });
+
+  it('knows who may write, and warns before unlocking a connector with a session', () => {
+    expect(['admin', 'operator', 'read-only'].map(m.canWrite)).toEqual([true, true, false]);
+    const sh = shadow({ connectors: { '1': { status: 'Charging', errorCode: 'NoError', transactionId: 7, idTag: 'NOA' }, '2': { status: 'Available', errorCode: 'NoError', transactionId: null } } });
+    expect(m.unlockWarning(sh, '1')).toBe('Connector 1 has a session running (transaction 7, NOA): unlocking it stops the session.');
+    expect(m.unlockWarning(sh, 2)).toBeNull();
+    expect(m.unlockWarning(null, 1)).toBeNull();
+  });
+
+  it('builds the management requests: device create and edit, charging limit, trigger per version', () => {
+    expect(m.deviceBody({ chargePointId: ' CP-9 ', label: 'Bay 9', siteName: 'Depot', siteAddress: '', password: '', enabled: 'on' })).toEqual({ chargePointId: 'CP-9', label: 'Bay 9', site: { name: 'Depot' }, enabled: true });
+    expect(m.deviceBody({ chargePointId: 'CP-9', label: '', siteName: '', siteAddress: '', password: 'x'.repeat(16) })).toEqual({ chargePointId: 'CP-9', enabled: false, ocppPassword: 'x'.repeat(16) });
+    const existing = { site: { name: 'Old', lat: 52.5, lng: 13.4 } };
+    expect(m.deviceBody({ label: 'New', siteName: 'Depot', siteAddress: 'Main St 1', enabled: 'on' }, existing)).toEqual({ label: 'New', site: { name: 'Depot', address: 'Main St 1', lat: 52.5, lng: 13.4 }, enabled: true });
+    expect(m.deviceBody({ label: 'New', siteName: '', siteAddress: '' }, { site: { name: 'Old' } })).toEqual({ label: 'New', site: null, enabled: false });
+    expect(m.chargingLimitBody({ connectorId: '1', limit: '16', unit: 'A' }, 60)).toEqual({ connectorId: 1, limit: 16, unit: 'A' });
+    expect(m.chargingLimitBody({ connectorId: '0', limit: '11000', unit: 'W', daily: 'on', from: '18:00', to: '06:00' }, 60)).toEqual({ connectorId: 0, limit: 11000, unit: 'W', daily: { from: '18:00', to: '06:00' }, utcOffsetMinutes: 60 });
+    expect(m.triggerCommand(shadow(), 'MeterValues', '1')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'MeterValues', connectorId: 1 } });
+    expect(m.triggerCommand(shadow(), 'Heartbeat', '')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'Heartbeat' } });
+    const v2 = shadow({ protocol: 'ocpp2.0.1', connectors: { '1': { status: 'Available', errorCode: 'NoError', evseId: 1, evseConnectorId: 2 } } });
+    expect(m.triggerCommand(v2, 'StatusNotification', '1')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'StatusNotification', evse: { id: 1, connectorId: 2 } } });
+    expect(m.triggerCommand(v2, 'MeterValues', '1')).toEqual({ action: 'TriggerMessage', payload: { requestedMessage: 'MeterValues', evse: { id: 1 } } });
+    expect(m.TRIGGERS[m.familyOf('ocpp2.1')]).toContain('TransactionEvent');
+    // Typed 24-hour local times (the page's zone is the process's here).
+    expect(m.parseLocalDateTime('2031-03-04 05:06')?.getTime()).toBe(new Date(2031, 2, 4, 5, 6).getTime());
+    expect(m.parseLocalDateTime('2031-03-04')?.getTime()).toBe(new Date(2031, 2, 4, 23, 59).getTime());
+    expect([m.parseLocalDateTime('2031-02-30 10:00'), m.parseLocalDateTime('2031-03-04 24:00'), m.parseLocalDateTime('5 pm'), m.parseLocalDateTime('')]).toEqual([null, null, null, null]);
   });
 });

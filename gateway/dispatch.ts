@@ -15,6 +15,7 @@ import { checkRequest } from '../ocpp/leniency.ts';
 import type { OcppError } from '../contracts/payloads.ts';
 import type { ChargerSession } from './session.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';
+import type { CertificateService } from './certificates/service.ts';
 import { storageProblem } from '../common/health.ts';
 import { JournalUnavailableError } from '../common/journal/journal.ts';
 import { observeCall } from './metrics.ts';
@@ -53,8 +54,8 @@ function refusedBeforeAcceptance(session: ChargerSession, action: string): boole
   return r === 'Pending' && action !== 'NotifyReport' && !session.triggered.has(action);
 }
 
-export function createDispatcher(deps: { store: GatewayStore; config: Config; telemetry: TelemetrySink }) {
-  const { store, config, telemetry } = deps;
+export function createDispatcher(deps: { store: GatewayStore; config: Config; telemetry: TelemetrySink; certificates?: CertificateService | undefined }) {
+  const { store, config, telemetry, certificates } = deps;
 
   return async function dispatch(session: ChargerSession, call: Call): Promise<unknown> {
     const receivedMs = Date.now();
@@ -85,7 +86,7 @@ export function createDispatcher(deps: { store: GatewayStore; config: Config; te
       // retries a transaction-related message later (OCPP 1.6 §3.7) and keeps what it sampled.
       const refusal = adapter.telemetryActions.has(call.method) ? telemetry.refusal : null;
       if (refusal) throw createRPCError('InternalError', `telemetry cannot be stored now (${refusal.code}); retry later`);
-      const ctx: HandlerContext = { session, store, config, messageId: call.messageId };
+      const ctx: HandlerContext = { session, store, config, messageId: call.messageId, certificates };
       session.takeTicket();
       response = await (handler as unknown as Handler<'Heartbeat'>)(ctx, checked.params as never);
       // Acknowledged means durable: the answer waits for the attrs this exchange produced.

@@ -32,6 +32,8 @@ import { republishStoredShadows } from './republish.ts';
 import { restoreShadow } from './shadow-restore.ts';
 import { createShadowWriter } from './shadow-writer.ts';
 import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
+import { createCertificateService } from './certificates/service.ts';
+import type { ClientCertificate } from './client-certificate.ts';
 
 export interface GatewayDeps {
   config: Config;
@@ -52,6 +54,8 @@ export interface GatewayDeps {
 interface Admitted {
   device: Device;
   stored: Record<string, unknown> | null;
+  /** The client certificate it was admitted with (profile 3), for its renewal (certificates/). */
+  certificate: ClientCertificate | null;
 }
 
 interface Connection {
@@ -105,7 +109,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const byDevice = new Map<string, Connection>();
   const telemetry = deps.telemetry ?? brokerAckSink(bus);
   const authThrottle = createHandshakeThrottle(config, log);
-  const dispatch = createDispatcher({ store, config, telemetry });
+  function executeHere(deviceId: string, cmd: Command, acceptedAt = Date.now()): Promise<CommandReply> | null {
+    const c = byDevice.get(deviceId);
+    return c ? executeCommand(c.session, c.client, cmd, { defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS, maxQueued: config.OCPP_MAX_QUEUED_COMMANDS, acceptedAt }) : null;
+  }
+  // Chargers' CSRs and certificate renewal (issue 18): CertificateSigned and the renewal trigger go
+  // out as commands through executeHere, like the platform's.
+  const certificates = createCertificateService({ config, log, execute: (deviceId, cmd) => executeHere(deviceId, cmd) });
+  const dispatch = createDispatcher({ store, config, telemetry, certificates });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   const shadows = createShadowWriter({ store, log });
   /** Devices with a connection since start: the republish at start leaves their shadow alone. */
@@ -157,7 +168,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      if (res.ok) return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id) }, protocol: res.protocol };
+      if (res.ok) return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id), certificate: h.clientCertificate }, protocol: res.protocol };
       refused(h.identity, h.remoteAddress, res.status, res.reason, res.refused?.device);
       if (res.refused) {
         // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign
@@ -171,7 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
     },
-    onConnection(client, { device, stored }) {
+    onConnection(client, { device, stored, certificate }) {
       // The closures below outlive the handshake: they capture ids, never `device`, which the
       // session replaces after BootNotification (a captured one would keep a second copy).
       const cpId = device.chargePointId;
@@ -203,11 +214,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
       session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
       clog.info({ remoteAddress: client.remoteAddress }, 'charger connected');
+      certificates.connected(session, certificate);
 
       // Presence from any frame of the charger, answers and pongs included (issue 16).
       client.onHeard = (now) => session.touch(now);
       client.handler = (call) =>
         dispatch(session, call).then((response) => {
+          certificates.answered(session);
           const held = backpressure.hold();
           return held ? held.then(() => response) : response;
         });
@@ -232,6 +245,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       client.onClose = (code, reason) => {
         if (conns.get(cpId)?.session === session) conns.delete(cpId);
         if (byDevice.get(deviceId)?.session === session) byDevice.delete(deviceId);
+        certificates.closed(session);
         session.event({ type: 'disconnected', code, reason, gateway: id });
         if (!session.replaced) {
           session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
@@ -315,10 +329,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     backpressure,
     auth: authThrottle.stats,
-    execute(deviceId, cmd, acceptedAt = Date.now()) {
-      const c = byDevice.get(deviceId);
-      return c ? executeCommand(c.session, c.client, cmd, { defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS, maxQueued: config.OCPP_MAX_QUEUED_COMMANDS, acceptedAt }) : null;
-    },
+    execute: executeHere,
     takenOver(deviceId, byGateway, connectedAt) {
       const c = byDevice.get(deviceId);
       if (!c || byGateway === id || !c.session.shadow.connectedAt || connectedAt <= c.session.shadow.connectedAt) return;

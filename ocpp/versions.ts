@@ -9,6 +9,7 @@ import { OCPP16 } from './validate.ts';
 import { OCPP201 } from './ocpp201/schemas.ts';
 import { OCPP21 } from './ocpp21/schemas.ts';
 import { CENTRAL_SYSTEM_ACTIONS } from './v16-types.ts';
+import { WHITEPAPER_CENTRAL_SYSTEM_ACTIONS } from './security-whitepaper.ts';
 import { CSMS_ACTIONS as CSMS201 } from './ocpp201/types.ts';
 import { CSMS_ACTIONS as CSMS21 } from './ocpp21/types.ts';
 import type { OcppProtocol } from './protocols.ts';
@@ -23,7 +24,7 @@ export interface OcppVersion {
 }
 
 export const OCPP_VERSIONS: Readonly<Record<OcppProtocol, OcppVersion>> = {
-  'ocpp1.6': { protocol: 'ocpp1.6', family: '1.6', schemas: OCPP16, commandActions: new Set(CENTRAL_SYSTEM_ACTIONS) },
+  'ocpp1.6': { protocol: 'ocpp1.6', family: '1.6', schemas: OCPP16, commandActions: new Set([...CENTRAL_SYSTEM_ACTIONS, ...WHITEPAPER_CENTRAL_SYSTEM_ACTIONS]) },
   'ocpp2.0.1': { protocol: 'ocpp2.0.1', family: '2.x', schemas: OCPP201, commandActions: new Set(CSMS201) },
   'ocpp2.1': { protocol: 'ocpp2.1', family: '2.x', schemas: OCPP21, commandActions: new Set(CSMS21) },
 };

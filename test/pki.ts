@@ -28,9 +28,19 @@ export interface TestCa extends Issued {
   intermediate(name: string): TestCa;
 }
 
+/** A key pair and a PKCS #10 request for it, as a charger makes them (whitepaper A02.FR.02/03). */
+export interface TestCsr {
+  csrPem: string;
+  keyPem: string;
+  key: string;
+}
+
 export interface Pki {
   dir: string;
-  ca(name: string): TestCa;
+  /** A self-signed CA, valid for `days` (2). */
+  ca(name: string, opts?: { days?: number; rsa?: boolean }): TestCa;
+  /** A CSR with this OpenSSL subject (`/O=x/CN=y`); ECDSA P-256 unless `newkey` says otherwise (`rsa:1024`, `ec:prime192v1`, `ed25519:`). */
+  csr(subject: string, opts?: { newkey?: string }): TestCsr;
   cleanup(): void;
 }
 
@@ -76,10 +86,18 @@ export function createPki(): Pki {
   };
   return {
     dir,
-    ca(name) {
+    ca(name, opts = {}) {
       const base = `ca-${name}`;
-      openssl(['req', '-x509', '-utf8', ...ec, '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', '2', '-subj', `/O=chargebridge tests/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+      const key = opts.rsa ? ['-newkey', 'rsa:2048', '-nodes'] : ec;
+      openssl(['req', '-x509', '-utf8', ...key, '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', String(opts.days ?? 2), '-subj', `/O=chargebridge tests/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
       return makeCa(base, name);
+    },
+    csr(subject, opts = {}) {
+      const out = `csr-${++n}`;
+      const [alg, param] = (opts.newkey ?? 'ec:prime256v1').split(':');
+      const newkey = alg === 'rsa' ? ['-newkey', `rsa:${param}`] : alg === 'ec' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${param}`] : ['-newkey', alg!];
+      openssl(['req', '-new', '-utf8', ...newkey, '-nodes', '-keyout', `${out}.key`, '-out', `${out}.csr`, '-subj', subject], dir);
+      return { csrPem: readFileSync(path.join(dir, `${out}.csr`), 'utf8'), keyPem: readFileSync(path.join(dir, `${out}.key`), 'utf8'), key: path.join(dir, `${out}.key`) };
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -1,10 +1,11 @@
 // The dashboard shell: sign-in with an API token, the live feed (server-sent events from
 // GET /live, which works with the embedded broker and with an external one alike), hash routing
-// between the fleet and charger views. Views render from the store in model.js; network and DOM
-// stay here and in the view modules.
-import { applyAlertList, applyDeviceList, applyMessage, newStore, parseSse } from './model.js';
-import { renderFleet } from './fleet.js';
+// between the fleet, charger and management views. Views render from the store in model.js;
+// network and DOM stay here and in the view modules.
+import { applyAlertList, applyDeviceList, applyMessage, applySample, newStore, parseSse, powerSeedQuery, powerSeedsNeeded, timeZoneLabel } from './model.js';
+import { openFleet } from './fleet.js';
 import { openCharger } from './charger.js';
+import { openDeviceAdmin, openDeviceList, openIdTags } from './manage.js';
 
 const TOKEN_KEY = 'chargebridge.token';
 // sessionStorage, not localStorage (issue 18): the token survives a reload of the tab and is
@@ -15,7 +16,7 @@ const $ = (sel) => document.querySelector(sel);
 export const store = newStore();
 let token = tokens.getItem(TOKEN_KEY);
 let feed = null; // AbortController of the live feed
-let view = null; // { deviceChanged(id), close() } of the open charger view
+let view = null; // { update(changedIds), close() } of the open view
 let dirty = new Set();
 let frame = 0;
 
@@ -27,7 +28,10 @@ export async function api(path, init = {}) {
   if (!res.ok) {
     if (res.status === 401) signOut('Your token was refused. Sign in again.');
     const fields = (body?.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new Error(`${body?.title ?? res.status}: ${body?.detail ?? ''}${fields ? ` (${fields})` : ''}`);
+    const err = new Error(`${body?.title ?? res.status}: ${body?.detail ?? ''}${fields ? ` (${fields})` : ''}`);
+    err.status = res.status;
+    err.code = body?.code;
+    throw err;
   }
   return body;
 }
@@ -38,6 +42,7 @@ function setLive(state, text) {
   el.textContent = text;
 }
 
+/** Re-render on the next frame: the open view gets the devices that changed (none: the clock moved). */
 function schedule(deviceId) {
   if (deviceId) dirty.add(deviceId);
   if (frame) return;
@@ -45,9 +50,52 @@ function schedule(deviceId) {
     frame = 0;
     const changed = dirty;
     dirty = new Set();
-    if (view) for (const id of changed) view.deviceChanged(id);
-    else renderFleet($('#main'), store);
+    view?.update(changed);
+    seedPower();
   });
+}
+
+// "Power now" of chargers already charging when the page opened: telemetry is not retained, so
+// each delivering connector's latest sample comes from the history API (docs/history.md), once
+// per connector and session, a few requests at a time; live samples that are newer win. A
+// connector with no stored sample yet (the history writer batches for up to a second) is asked
+// again twice, 5 s apart, then waits for its next live sample.
+const asked = new Set();
+const attempts = new Map();
+let seeding = 0;
+const SEED_PARALLEL = 4;
+const SEED_ATTEMPTS = 3;
+function seedPower() {
+  if (!token) return;
+  const todo = powerSeedsNeeded(store, asked);
+  for (const seed of todo) {
+    if (seeding >= SEED_PARALLEL) break;
+    asked.add(seed.key);
+    attempts.set(seed.key, (attempts.get(seed.key) ?? 0) + 1);
+    seeding++;
+    api(powerSeedQuery(seed))
+      .then((h) => {
+        const power = h.power?.at(-1);
+        const soc = h.soc?.at(-1);
+        if (power) {
+          if (applySample(store, seed.deviceId, seed.connectorId, { ts: power.ts, power: power.value, soc: soc?.ts === power.ts ? soc.value : undefined })) schedule(seed.deviceId);
+        } else if (attempts.get(seed.key) < SEED_ATTEMPTS) setTimeout(() => (asked.delete(seed.key), schedule()), 5000);
+      })
+      .catch(() => {}) // no history backend: the power stays unknown until a live sample
+      .finally(() => {
+        seeding--;
+        schedule(); // the next ones, if any wait
+      });
+  }
+}
+
+async function loadDevices() {
+  // Every device of the tenant, a page (the API's maximum, 1000) at a time.
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api(`/devices?limit=1000&offset=${offset}`);
+    applyDeviceList(store, page.items);
+    if (page.items.length < 1000 || offset + page.items.length >= page.total) break;
+  }
 }
 
 async function start() {
@@ -55,9 +103,10 @@ async function start() {
   store.tenant = who.tenant;
   store.role = who.role;
   $('#who').textContent = `${who.tenant} · ${who.role}`;
+  $('#tz').textContent = `times in ${timeZoneLabel()}`;
   document.body.dataset.signedIn = 'true';
   document.body.dataset.role = who.role;
-  applyDeviceList(store, (await api('/devices?limit=1000')).items);
+  await loadDevices();
   applyAlertList(store, (await api('/alerts?active=true&limit=1000')).items);
   route();
   follow();
@@ -99,12 +148,22 @@ async function follow() {
   }
 }
 
+const ctx = () => ({ api, role: store.role, refresh: () => schedule(), reloadDevices: () => loadDevices().then(() => schedule()) });
+
 function route() {
-  const m = /^#\/devices\/([^/]+)$/.exec(location.hash);
+  const hash = location.hash || '#/';
   view?.close();
   view = null;
-  if (m) view = openCharger($('#main'), store, decodeURIComponent(m[1]), { api });
-  else renderFleet($('#main'), store);
+  let m;
+  let section = 'fleet';
+  if ((m = /^#\/devices\/([^/?]+)$/.exec(hash))) view = openCharger($('#main'), store, decodeURIComponent(m[1]), ctx());
+  else if ((m = /^#\/manage\/devices\/([^/?]+)$/.exec(hash))) (view = openDeviceAdmin($('#main'), store, decodeURIComponent(m[1]), ctx())), (section = 'devices');
+  else if (/^#\/manage\/devices\/?$/.test(hash)) (view = openDeviceList($('#main'), store, ctx())), (section = 'devices');
+  else if (/^#\/manage\/id-tags\/?$/.test(hash)) (view = openIdTags($('#main'), store, ctx())), (section = 'id-tags');
+  else view = openFleet($('#main'), store, ctx());
+  for (const a of document.querySelectorAll('#nav a')) a.toggleAttribute('aria-current', a.dataset.section === section);
+  window.scrollTo(0, 0);
+  schedule();
 }
 
 function signOut(message) {
@@ -112,6 +171,8 @@ function signOut(message) {
   token = null;
   feed?.abort();
   feed = null;
+  view?.close();
+  view = null;
   document.body.dataset.signedIn = 'false';
   $('#signin-error').textContent = message ?? '';
 }
@@ -145,7 +206,7 @@ $('#main').addEventListener('click', async (ev) => {
 });
 window.addEventListener('hashchange', () => token && route());
 // Offline durations and "last seen" ages move with the clock, not only with messages.
-setInterval(() => !view && token && schedule(), 5000);
+setInterval(() => token && schedule(), 5000);
 
 if (token) start().catch((err) => signOut(err.message));
 else document.body.dataset.signedIn = 'false';

@@ -83,11 +83,11 @@ export const notifyReport: Handler201<'NotifyReport'> = async (ctx, req) => {
 export const dataTransfer: Handler201<'DataTransfer'> = () => ({ status: 'UnknownVendorId' });
 
 /**
- * Certificates are not issued yet (issue 18): a CSR is Rejected (A02/A03 SignCertificate), an
- * ISO 15118 contract certificate request and an OCSP status request Failed (M02, M06), as the
- * schemas allow; docs/ocpp-2.0.1.md says so.
+ * A02/A03: a CSR is signed by the configured CA, forwarded to the platform, or Rejected
+ * (gateway/certificates/service.ts, OCPP_CSR_MODE). An ISO 15118 contract certificate request
+ * and an OCSP status request are Failed (M02, M06), as the schemas allow; docs/ocpp-2.0.1.md says so.
  */
-export const signCertificate: Handler201<'SignCertificate'> = () => ({ status: 'Rejected' });
+export const signCertificate: Handler201<'SignCertificate'> = (ctx, req) => (ctx.certificates ? ctx.certificates.signCertificate(ctx.session, ctx.messageId, req) : { status: 'Rejected' });
 export const get15118EVCertificate: Handler201<'Get15118EVCertificate'> = () => ({ status: 'Failed', exiResponse: '' });
 export const getCertificateStatus: Handler201<'GetCertificateStatus'> = () => ({ status: 'Failed' });
 
