@@ -169,6 +169,10 @@ function fromEvent(d: DeviceModel, e: EventView, now: number, bootWindowMs: numb
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
     return {
       ...d,
+      // The registry knows the device (the gateway found it to refuse it), even one that never
+      // connected: a charger installed with the wrong password is what this rule is for. Nothing
+      // else of a never-seen device is inferred (offlineSince stays null: no offline alert).
+      known: true,
       refusals: [...pruneBoots(d.refusals, now, bootWindowMs), now],
       lastRefusal: { reason: str(e.reason) ?? e.type, status: typeof e.status === 'number' ? e.status : null, remoteAddress: str(e.remoteAddress) },
     };

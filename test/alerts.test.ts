@@ -19,6 +19,7 @@ const RULES: Record<string, unknown> = {
   heartbeatMissing: { params: { seconds: 2 } },
   energyBackwards: { params: { clearSeconds: 2 } },
   securityEvent: { params: { clearSeconds: 2 } },
+  handshakeRefused: { params: { count: 2, windowSeconds: 3 } },
 };
 
 beforeAll(async () => {
@@ -180,6 +181,22 @@ describe('a security event', () => {
       clearInterval(hb);
     }
     await cp.close();
+  });
+});
+
+describe('refused handshakes', () => {
+  it('handshakeRefused: repeated wrong passwords of a known charger, cleared once the window has passed', async () => {
+    const d = (await api(sys.httpUrl, 'POST', '/devices', { chargePointId: 'AL-REFUSED', ocppPassword: 'right-horse-battery' })).json as { id: string };
+    // Registered, never connected: installed with the wrong password, retrying in a loop.
+    const attempt = () => connectCharger(sys, 'AL-REFUSED', { password: 'wrong-horse-battery' }).then((c) => c.close(), () => 'refused');
+    expect(await attempt()).toBe('refused');
+    // Past the backoff one failure earns (docs/chargers.md "Failed authentications"), so the
+    // second is checked and refused too, not throttled before the device is looked up.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await attempt()).toBe('refused');
+    const r = await raised(platform, d.id, 'handshakeRefused');
+    expect(r.alert.details).toMatchObject({ refusals: 2, windowSeconds: 3 });
+    await cleared(platform, d.id, r.alert.id, r.index);
   });
 });
 
