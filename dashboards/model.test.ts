@@ -238,4 +238,37 @@ describe('dashboard model', () => {
     expect(m.parseLocalDateTime('2031-03-04')?.getTime()).toBe(new Date(2031, 2, 4, 23, 59).getTime());
     expect([m.parseLocalDateTime('2031-02-30 10:00'), m.parseLocalDateTime('2031-03-04 24:00'), m.parseLocalDateTime('5 pm'), m.parseLocalDateTime('')]).toEqual([null, null, null, null]);
   });
+  it('sums sessions and energy per local day (the day a session started), zero days included', () => {
+    // Europe/Berlin, winter: UTC+1. 23:30Z on 30 Nov is 00:30 on 1 Dec in Berlin.
+    const clock = { timeZone: 'Europe/Berlin', now: Date.parse('2026-12-02T10:00:00Z') };
+    const sessions = [
+      { startedAt: '2026-11-30T23:30:00Z', stoppedAt: '2026-12-01T01:00:00Z', energyWh: 5000, status: 'completed' },
+      { startedAt: '2026-11-30T22:59:00Z', stoppedAt: '2026-11-30T23:40:00Z', energyWh: 1200, status: 'completed' }, // 23:59 on 30 Nov in Berlin
+      { startedAt: '2026-12-01T22:30:00Z', stoppedAt: null, energyWh: null, status: 'active' }, // 23:30 on 1 Dec
+      { startedAt: '2026-12-02T09:00:00Z', stoppedAt: '2026-12-02T09:30:00Z', energyWh: 2345, status: 'completed' },
+      { startedAt: '2026-11-01T09:00:00Z', stoppedAt: '2026-11-01T10:00:00Z', energyWh: 9999, status: 'completed' }, // too old
+    ];
+    const rows = m.dailyTotals(sessions, 14, clock);
+    expect(rows).toHaveLength(14);
+    expect(rows[0].day).toBe('2026-11-19');
+    expect(rows.slice(-3)).toEqual([
+      { day: '2026-11-30', sessions: 1, energyKWh: 1.2 },
+      { day: '2026-12-01', sessions: 2, energyKWh: 5 },
+      { day: '2026-12-02', sessions: 1, energyKWh: 2.345 },
+    ]);
+    expect(rows.slice(0, 11).every((r: { sessions: number; energyKWh: number }) => r.sessions === 0 && r.energyKWh === 0)).toBe(true);
+    // The same sessions in UTC: the first one is on 30 Nov.
+    expect(m.dailyTotals(sessions, 3, { timeZone: 'UTC', now: clock.now })).toEqual([
+      { day: '2026-11-30', sessions: 2, energyKWh: 6.2 },
+      { day: '2026-12-01', sessions: 1, energyKWh: 0 },
+      { day: '2026-12-02', sessions: 1, energyKWh: 2.345 },
+    ]);
+    expect(m.dailySummary(rows)).toEqual({ today: { sessions: 1, energyKWh: 2.345 }, total: { sessions: 4, energyKWh: 8.545 } });
+    expect(m.dailyLine(rows)).toBe('today: 1 session, 2.3 kWh · last 14 days: 4 sessions, 8.5 kWh');
+    expect(m.dayLabel('2026-12-01', { locale: 'en-GB' })).toBe('1 Dec');
+    // Across a DST change (Berlin, 29 Mar 2026): calendar days, none skipped or doubled.
+    const spring = m.dailyTotals([], 3, { timeZone: 'Europe/Berlin', now: Date.parse('2026-03-30T12:00:00Z') });
+    expect(spring.map((r: { day: string }) => r.day)).toEqual(['2026-03-28', '2026-03-29', '2026-03-30']);
+    expect(Date.parse(m.dailyFrom(14, clock))).toBeLessThan(Date.parse('2026-11-19T00:00:00Z'));
+  });
 });

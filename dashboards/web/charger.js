@@ -4,6 +4,7 @@ import uPlot from '/ui/vendor/uplot/uPlot.esm.js';
 import { appendSample, axisTimeLabels, canWrite, chartRange, CHARTS, describeEvent, deviceSummary, extendSeen, faultText, formatDuration, formatEnergy, formatPower, formatTime, mergeEvents, modelName, toChartData, unlockWarning } from './model.js';
 import { faultDetails } from './fleet.js';
 import { confirmAction, esc, showResult } from './ui.js';
+import { dailyHtml, dailySection } from './daily.js';
 
 const HISTORY_HOURS = 6;
 /** Events the view shows: the last ones from the message log at load, then live ones. */
@@ -39,6 +40,7 @@ export function openCharger(main, store, deviceId, { api, role }) {
       <section id="actions"><h2>Operator actions</h2>${writer ? actionForms() : '<p class="muted" id="read-only-note">This token is read-only: it sees everything and sends no commands.</p>'}<p id="action-result" role="status"></p></section>
       <section><h2>Sessions</h2><div class="table-wrap"><table class="sessions"><thead><tr><th>#</th><th>Conn.</th><th>Started</th><th>Duration</th><th class="num">Energy</th><th>Status</th></tr></thead><tbody id="sessions"><tr><td colspan="6" class="muted">loading…</td></tr></tbody></table></div></section>
     </div>
+    ${dailyHtml()}
     <section><h2>Recent events</h2><ol class="events" id="events"></ol></section>`;
 
   const head = main.querySelector('#head');
@@ -194,6 +196,7 @@ export function openCharger(main, store, deviceId, { api, role }) {
   loadHistory().catch((err) => main.querySelector('.charts').insertAdjacentHTML('beforebegin', `<p class="bad">history: ${esc(err.message)}</p>`));
   loadSessions().catch(() => {});
   loadEvents().catch(() => {});
+  const daily = dailySection(main, api, deviceId);
   let lastTx = '';
   // Samples from before the view opened are in the history it loads.
   store.devices.get(deviceId)?.attrsQueue.splice(0);
@@ -213,11 +216,13 @@ export function openCharger(main, store, deviceId, { api, role }) {
       if (tx !== lastTx) {
         lastTx = tx;
         loadSessions().catch(() => {});
+        daily.reload();
       }
     },
     close() {
       closed = true;
       resize.disconnect();
+      daily.close();
       for (const p of plots.values()) p.plot.destroy();
     },
   };

@@ -5,6 +5,7 @@
 import { deviceSummary, faultText, filterChoices, filterFleet, fleetFilterHash, fleetOrder, fleetTotals, formatPower, formatTime, modelName, NO_SITE, parseFleetFilter, STATUS_FILTERS } from './model.js';
 import { alertsPanel } from './alerts.js';
 import { esc } from './ui.js';
+import { dailyHtml, dailySection } from './daily.js';
 
 function connectorChips(s) {
   if (!s.connectors.length) return '<span class="muted">—</span>';
@@ -22,11 +23,12 @@ export function faultDetails(s) {
 
 const LABELS = { online: 'Online', offline: 'Offline', charging: 'Charging', faulted: 'Faulted', unavailable: 'Unavailable' };
 
-export function openFleet(main, store) {
+export function openFleet(main, store, { api } = {}) {
   let filter = parseFleetFilter(location.hash);
   main.innerHTML = `
     <section class="totals" id="totals" aria-label="fleet totals"></section>
     <div id="alerts-slot"></div>
+    ${dailyHtml({ compact: true })}
     <form id="filters" class="filters" role="search" aria-label="filter chargers">
       <label class="grow">Search <input type="search" name="q" placeholder="name, chargePointId, vendor, model" autocomplete="off"></label>
       <label>Status <select name="status"><option value="">all</option>${STATUS_FILTERS.map((s) => `<option value="${s}">${LABELS[s]}</option>`).join('')}</select></label>
@@ -86,8 +88,18 @@ export function openFleet(main, store) {
       : `<tr><td colspan="7" class="muted">${all.length ? 'No charger matches the filter.' : 'No chargers yet. Point one at ws://HOST:9000/&lt;chargePointId&gt;.'}</td></tr>`;
   }
 
-  render();
-  return { update: render, close() {} };
+  // The tenant's sessions per day; reloaded when a session starts or ends on any charger.
+  const daily = dailySection(main, api);
+  let lastTx = null;
+  function update(changed) {
+    render();
+    const tx = JSON.stringify([...store.devices.values()].map((d) => Object.values(d.shadow?.connectors ?? {}).map((c) => c.transactionId ?? null)));
+    if (lastTx !== null && tx !== lastTx) daily.reload();
+    lastTx = tx;
+  }
+
+  update();
+  return { update, close: () => daily.close() };
 }
 
 function row(s) {

@@ -664,3 +664,71 @@ export function triggerCommand(shadow, requestedMessage, connectorId) {
 
 /** Setting keys offered in the settings form (1.6 names; the gateway maps them for 2.x: docs/commands.md). */
 export const COMMON_SETTINGS = ['HeartbeatInterval', 'MeterValueSampleInterval', 'MeterValuesSampledData', 'ConnectionTimeOut', 'LocalAuthorizeOffline', 'AuthorizeRemoteTxRequests', 'ClockAlignedDataInterval', 'NumberOfConnectors'];
+
+// Energy and sessions per day (issue 19): the charger view's and the fleet's "Per day" section.
+
+/** 'YYYY-MM-DD' of an instant in the page's time zone (or clock.timeZone). */
+export function localDay(v, clock = {}) {
+  const ms = toMs(v);
+  if (!Number.isFinite(ms)) return null;
+  const parts = fmt('iso-day', { year: 'numeric', month: '2-digit', day: '2-digit' }, { ...clock, locale: 'en-CA' }).formatToParts(ms);
+  const get = (t) => parts.find((p) => p.type === t)?.value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** The calendar day `n` days before 'YYYY-MM-DD' (pure calendar arithmetic: no DST in it). */
+function dayBefore(day, n) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d - n)).toISOString().slice(0, 10);
+}
+
+/**
+ * Sessions (GET /transactions items) → one row per local day, oldest first, for the last `days`
+ * days up to today (days without a session too): { day 'YYYY-MM-DD', sessions, energyKWh }. A
+ * session counts on the day it started; an active one (energyWh null) is a session with 0 energy.
+ */
+export function dailyTotals(sessions, days = 14, clock = {}) {
+  const today = localDay(clock.now ?? Date.now(), clock);
+  const rows = [];
+  const byDay = new Map();
+  for (let i = days - 1; i >= 0; i--) {
+    const r = { day: dayBefore(today, i), sessions: 0, wh: 0 };
+    rows.push(r);
+    byDay.set(r.day, r);
+  }
+  for (const t of sessions ?? []) {
+    const r = byDay.get(localDay(t.startedAt, clock));
+    if (!r) continue;
+    r.sessions++;
+    if (typeof t.energyWh === 'number' && Number.isFinite(t.energyWh)) r.wh += t.energyWh;
+  }
+  return rows.map((r) => ({ day: r.day, sessions: r.sessions, energyKWh: Math.round(r.wh) / 1000 }));
+}
+
+/** GET /transactions `from` for `days` days back: a day more than needed (any zone), dailyTotals keeps the days. */
+export function dailyFrom(days = 14, clock = {}) {
+  return new Date((clock.now ?? Date.now()) - (days + 1) * 86_400_000).toISOString();
+}
+
+/** Today's row and the sum of all rows of dailyTotals. */
+export function dailySummary(rows) {
+  const today = rows[rows.length - 1] ?? { sessions: 0, energyKWh: 0 };
+  const all = rows.reduce((a, r) => ({ sessions: a.sessions + r.sessions, energyKWh: a.energyKWh + r.energyKWh }), { sessions: 0, energyKWh: 0 });
+  return { today: { sessions: today.sessions, energyKWh: today.energyKWh }, total: { sessions: all.sessions, energyKWh: Math.round(all.energyKWh * 1000) / 1000 } };
+}
+
+/** 12.345 → "12.3" (kWh, one decimal). */
+export const formatKWh = (kwh) => (typeof kwh === 'number' && Number.isFinite(kwh) ? kwh.toFixed(1) : '—');
+
+/** "today: 2 sessions, 12.3 kWh · last 14 days: 9 sessions, 80.0 kWh". */
+export function dailyLine(rows) {
+  const { today, total } = dailySummary(rows);
+  const part = (s) => `${s.sessions} session${s.sessions === 1 ? '' : 's'}, ${formatKWh(s.energyKWh)} kWh`;
+  return `today: ${part(today)} · last ${rows.length} days: ${part(total)}`;
+}
+
+/** 'YYYY-MM-DD' → "2 Dec" in the page's locale (a calendar day: no zone shifts it). */
+export function dayLabel(day, clock = {}) {
+  const [y, m, d] = day.split('-').map(Number);
+  return fmt('day-label', DAY, { locale: clock.locale, timeZone: 'UTC' }).format(Date.UTC(y, m - 1, d, 12));
+}
