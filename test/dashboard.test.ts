@@ -129,7 +129,7 @@ describe.skipIf(!CHROMIUM && !ci)('dashboard in headless Chromium', () => {
     expect(await faulty.textContent()).toContain('GroundFailure');
     expect(await page.textContent('[data-total="faulted"]')).toBe('1');
     // Problems first: the faulted charger is the first row.
-    expect(await page.locator('tbody tr').first().getAttribute('data-faulted')).toBe('true');
+    expect(await page.locator('tr[data-device]').first().getAttribute('data-faulted')).toBe('true');
     // The alerts panel: the fault as an active alert with its since, acknowledged from the page.
     const alert = page.locator('#alerts li[data-rule="connectorFault"]');
     await expect.poll(() => alert.count(), { timeout: 15_000 }).toBe(1);
