@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RPCClient } from 'ocpp-rpc';
 import { ADMIN_TOKEN, connectCharger, startSystem, type System } from './harness.ts';
 import { api } from './http.ts';
-import { CHROMIUM, launchBrowser } from './browser.ts';
+import { launchBrowser } from './browser.ts';
 
 
 // Never skipped: without Chromium (.ci/run installs it) launchBrowser fails with the reason.
