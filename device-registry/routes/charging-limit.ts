@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../common/errors.ts';
+import { versionFor } from '../../ocpp/versions.ts';
+import { chargerProtocol } from '../charger-protocol.ts';
 import { acceptedUnits, buildChargingProfile, currentTypeOf, phasesOf, profileIdFor, toChargingProfile201, UnitNotSupported, type Electrical } from '../../ocpp/commands/charging-limit.ts';
 import type { CommandReply } from '../../contracts/commands.ts';
 import type { CommandClient } from '../command-client.ts';
@@ -44,11 +46,9 @@ export function chargingLimitRoutes(deps: { store: RegistryStore; commands: Comm
    * attributes win (operators set them for chargers that lie or do not tell); what is missing is
    * asked from the charger in one GetConfiguration.
    */
-  /** The version the charger spoke last (its stored shadow); 1.6 before it ever connected. */
+  /** The version the charger will most likely meet (charger-protocol.ts); 1.6 when nothing is known. */
   async function family(d: Device): Promise<'1.6' | '2.x'> {
-    const stored = await store.getShadow(d.id).catch(() => null);
-    const p = stored?.['protocol'];
-    return p === 'ocpp2.0.1' || p === 'ocpp2.1' ? '2.x' : '1.6';
+    return versionFor((await chargerProtocol(store, d)) ?? 'ocpp1.6').family;
   }
 
   async function electrical(d: Device, fam: '1.6' | '2.x'): Promise<Electrical> {

@@ -8,6 +8,7 @@ import { failedPath } from '../../ocpp/schema-set.ts';
 import { OCPP_COMMAND_ACTIONS } from '../../ocpp/actions.ts';
 import { versionFor } from '../../ocpp/versions.ts';
 import { isNeutralAction, NEUTRAL_ACTIONS, translate } from '../../ocpp/commands/neutral.ts';
+import { chargerProtocol } from '../charger-protocol.ts';
 import type { CommandClient } from '../command-client.ts';
 import { commandProblem } from '../http/command-problem.ts';
 import { requireWrite } from '../../common/http/auth.ts';
@@ -32,16 +33,14 @@ export function commandRoutes(deps: { store: RegistryStore; commands: CommandCli
         const device = await deps.store.getDevice(req.params.id);
         if (!device || device.tenant !== req.caller.tenant) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
         // Refuse an invalid payload here already, naming the field, against the version the
-        // charger spoke last (its stored shadow); before it ever connected, the device's
-        // preferred version, else 1.6 for a 1.6 action, and an action of another version is left
-        // to the gateway (which answers offline). The gateway checks again against the version
-        // of the connection the command goes to.
-        const stored = await deps.store.getShadow(device.id).catch(() => null);
-        const known = typeof stored?.['protocol'] === 'string' ? stored['protocol'] : device.ocppProtocol;
+        // charger will most likely meet (charger-protocol.ts); never connected and no preference:
+        // 1.6 for a 1.6 action, and an action of another version is left to the gateway (which
+        // answers offline).
+        const known = await chargerProtocol(deps.store, device);
         const version = versionFor(known ?? 'ocpp1.6');
         const unknownVersion = !known && !isNeutralAction(req.body.action) && !version.commandActions.has(req.body.action);
         if (unknownVersion) {
-          // nothing to check against here
+          // nothing to check against
         } else if (isNeutralAction(req.body.action)) {
           // Its own payload rules whatever the version; the gateway translates (neutral.ts).
           const t = translate(req.body.action, req.body.payload, version.family, null);
