@@ -27,17 +27,19 @@ import { occupiedStatus } from '../status.ts';
 import { lookupIdToken } from './authorize.ts';
 import type { Handler201 } from './types.ts';
 
-/** Sessions opened here without a start reading: the first reading seen becomes meterStart. */
-const startUnknown = new WeakMap<ChargerSession, Set<number>>();
-
 /**
- * The ledger's sessions of this connection by the station's id, so that the Updated events of a
- * running session (the 2.x hot path: its meter values) cost no registry round trip; only the
- * first event of a session on a connection reads the registry. An entry goes when its session
- * ends or another start closes it; a station runs a handful at a time.
+ * The ledger's active sessions of this connection by the station's id, so that the Updated
+ * events of a running session (the 2.x hot path: its meter values) cost no registry round trip;
+ * only the first event of a session on a connection reads the registry. `startUnknown`: opened
+ * here without a start reading, so the first reading seen becomes meterStart. An entry goes
+ * when its session ends or another start closes it; a station runs a handful at a time.
  */
-const known = new WeakMap<ChargerSession, Map<string, Transaction>>();
-function sessionsOf(session: ChargerSession): Map<string, Transaction> {
+interface Running {
+  tx: Transaction;
+  startUnknown: boolean;
+}
+const known = new WeakMap<ChargerSession, Map<string, Running>>();
+function sessionsOf(session: ChargerSession): Map<string, Running> {
   let m = known.get(session);
   if (!m) known.set(session, (m = new Map()));
   return m;
@@ -66,7 +68,9 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
   const token = req.idToken && req.idToken.type !== NO_AUTHORIZATION ? req.idToken.idToken : undefined;
 
   const cache = sessionsOf(session);
-  let tx = cache.get(cid) ?? (await store.findTransactionByChargerId(device.id, cid));
+  const running = cache.get(cid);
+  let tx = running?.tx ?? (await store.findTransactionByChargerId(device.id, cid));
+  let startUnknown = running?.startUnknown ?? false;
   const evseId = req.evse?.id ?? tx?.evseId ?? 0;
   if (!tx) {
     if (req.eventType !== 'Started') {
@@ -85,7 +89,7 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     // without `evse`, the cable comes later) says nothing about the outlet yet.
     if (evseId > 0) {
       await closeSuperseded(ctx, evseId, { startedAt: at, meterStart: reading.first ?? 0 });
-      for (const [id, t] of cache) if (t.evseId === evseId) cache.delete(id);
+      for (const [id, r] of cache) if (r.tx.evseId === evseId) cache.delete(id);
     }
     tx = await store.startTransaction({
       deviceId: device.id,
@@ -98,11 +102,7 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
       startedAt: at,
       reservationId: req.reservationId ?? null,
     });
-    if (reading.first === undefined) {
-      let s = startUnknown.get(session);
-      if (!s) startUnknown.set(session, (s = new Set()));
-      s.add(tx.id);
-    }
+    startUnknown = reading.first === undefined;
     session.update({ type: 'transactionStarted', at: new Date().toISOString(), connectorId: evseId, transactionId: tx.id, idTag: token ?? '', chargerTransactionId: cid });
     session.log.info({ transactionId: tx.id, chargerTransactionId: cid, evseId }, 'transaction started');
   } else if (tx.status === 'active') {
@@ -110,10 +110,9 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     // after the cable (triggerReason Authorized, E03), the EVSE given after the token (E02).
     const patch: { meterStart?: number; idTag?: string; evseId?: number } = {};
     if (req.evse && !tx.evseId) patch.evseId = req.evse.id;
-    const unknown = startUnknown.get(session);
-    if (reading.first !== undefined && unknown?.has(tx.id)) {
+    if (reading.first !== undefined && startUnknown) {
       patch.meterStart = reading.first;
-      unknown.delete(tx.id);
+      startUnknown = false;
     }
     if (!tx.idTag && token) patch.idTag = token;
     if (patch.meterStart !== undefined || patch.idTag !== undefined || patch.evseId !== undefined) tx = (await store.updateTransactionStart(tx.id, patch)) ?? tx;
@@ -125,7 +124,7 @@ export const transactionEvent: Handler201<'TransactionEvent'> = async (ctx, req)
     }
   }
 
-  if (tx.status === 'active') cache.set(cid, tx);
+  if (tx.status === 'active') cache.set(cid, { tx, startUnknown });
   const attrsCtx = { connectorId: evseId, transactionId: tx.id, evseId, chargerTransactionId: cid };
   let warnings: NormalizeWarning[] | undefined;
   for (const sample of samples) {
@@ -175,7 +174,6 @@ async function endTransaction(
   // The schema of TransactionType.stoppedReason: "MAY only be omitted when Reason is \"Local\"".
   const stopped = await store.stopTransaction(tx.id, { meterStop, stoppedAt: e.at, stopReason: e.stoppedReason ?? 'Local', stopIdTag: e.token ?? null });
   session.registers.delete(tx.id);
-  startUnknown.get(session)?.delete(tx.id);
   session.update({ type: 'transactionStopped', at: new Date().toISOString(), transactionId: tx.id });
   session.log.info({ transactionId: tx.id, chargerTransactionId: e.cid, energyWh: stopped?.energyWh ?? null }, 'transaction stopped');
 }
