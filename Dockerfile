@@ -2,13 +2,10 @@
 # (`start`); `gateway`, `registry`, `history` and `broker` run one role each (docs/scale-out.md).
 # Production use with InfluxDB and Grafana: docs/deploy.md.
 
-# --- deps: production node_modules. better-sqlite3 is a native addon: when no prebuilt binary
-# matches, npm compiles it, which needs python3, make and g++. They stay in this stage only.
+# --- deps: production node_modules. No native addon (the embedded stores use Node's own
+# node:sqlite, docs/runtime.md), so no compiler in this stage either.
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # The TypeScript sources run as they are: Node 24 strips their types at load (docs/runtime.md), so
 # --omit=dev keeps everything the program needs and leaves out the test and type-checking tools.

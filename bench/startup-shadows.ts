@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, prepare, transaction } from '../common/sqlite.ts';
 import { Command } from 'commander';
 import mqtt from 'mqtt';
 import ocppRpc from 'ocpp-rpc';
@@ -26,9 +26,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cb-startup-'));
 const store = createSqliteStore({ file: path.join(dir, 'registry.db') });
 await store.migrate();
 await store.close();
-const db = new Database(path.join(dir, 'registry.db'));
+const db = openSqlite(path.join(dir, 'registry.db'));
 const at = new Date().toISOString();
-db.transaction(() => {
+transaction(db, () => {
   const dev = db.prepare("INSERT INTO devices (id, tenant, charge_point_id, label, templates, attrs, created_at, updated_at) VALUES (?, 'admin', ?, ?, '[]', '{}', ?, ?)");
   const sh = db.prepare('INSERT INTO device_shadows (device_id, shadow, connected_at, updated_at) VALUES (?, ?, ?, ?)');
   for (let i = 0; i < N; i++) {

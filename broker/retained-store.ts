@@ -24,7 +24,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import memoryPersistence from 'aedes-persistence';
-import Database from 'better-sqlite3';
+import { blobBuffer, openSqlite, prepare, transaction, type Database } from '../common/sqlite.ts';
 import type { Logger } from '../common/logger.ts';
 
 export interface RetainedLimits {
@@ -100,9 +100,9 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
     const done = waiters;
     waiters = [];
     try {
-      const put = db.prepare('INSERT INTO retained (topic, payload, qos) VALUES (?, ?, ?) ON CONFLICT (topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos');
-      const del = db.prepare('DELETE FROM retained WHERE topic = ?');
-      db.transaction(() => {
+      const put = prepare(db, 'INSERT INTO retained (topic, payload, qos) VALUES (?, ?, ?) ON CONFLICT (topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos');
+      const del = prepare(db, 'DELETE FROM retained WHERE topic = ?');
+      transaction(db, () => {
         for (const [topic, m] of batch) (m.payload ? put.run(topic, m.payload, m.qos) : del.run(topic));
       }).immediate();
       if (failing) log.info({ file: opts.file }, 'retained messages are written to disk again');
@@ -162,8 +162,8 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
   }
 
   if (db) {
-    const rows = db.prepare('SELECT topic, payload, qos FROM retained ORDER BY rowid').all() as Array<{ topic: string; payload: Buffer; qos: number }>;
-    for (const r of rows) await keep({ cmd: 'publish', topic: r.topic, payload: r.payload, qos: r.qos as 0 | 1 | 2, retain: true }, true);
+    const rows = prepare(db, 'SELECT topic, payload, qos FROM retained ORDER BY rowid').all() as Array<{ topic: string; payload: Uint8Array; qos: number }>;
+    for (const r of rows) await keep({ cmd: 'publish', topic: r.topic, payload: blobBuffer(r.payload), qos: r.qos as 0 | 1 | 2, retain: true }, true);
     if (rows.length) log.info({ messages: held.size, bytes, file: opts.file }, 'retained messages loaded');
   }
 
@@ -211,15 +211,13 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
  * retained messages in memory only (logged), rather than not at all; the gateway republishes
  * every shadow from the registry at start.
  */
-function openFile(file: string, log: Logger): Database.Database | null {
-  let db: Database.Database | undefined;
+function openFile(file: string, log: Logger): Database | null {
+  let db: Database | undefined;
   try {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db = openSqlite(file, ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL']);
     db.exec('CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL) STRICT');
-    db.prepare('SELECT count(*) FROM retained').get();
+    prepare(db, 'SELECT count(*) FROM retained').get();
     return db;
   } catch (err) {
     db?.close();

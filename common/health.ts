@@ -7,6 +7,7 @@
  * own entry.
  */
 import type { Logger } from './logger.ts';
+import { sqliteCode } from './sqlite.ts';
 
 export interface Problem {
   /** Stable code: `DISK_FULL`, `READ_ONLY`, `UNAVAILABLE`, ... */
@@ -80,13 +81,13 @@ export function createHealth(log: Logger): Health {
 
 /**
  * What a storage error means for the operator. Node's fs errors carry errno codes (ENOSPC,
- * EROFS, EDQUOT); better-sqlite3 carries SQLite's extended result codes (SQLITE_FULL,
- * SQLITE_READONLY*, SQLITE_IOERR*, SQLITE_CANTOPEN); PostgreSQL its SQLSTATE (53100 disk_full,
+ * EROFS, EDQUOT); node:sqlite SQLite's extended result codes (read by name with sqliteCode:
+ * SQLITE_FULL, SQLITE_READONLY*, SQLITE_IOERR*, SQLITE_CANTOPEN); PostgreSQL its SQLSTATE (53100 disk_full,
  * 25006 read_only_sql_transaction). Null for errors that are not about the storage itself
  * (a constraint violation, a bad argument).
  */
 export function storageProblem(err: unknown, where: string): Problem | null {
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const code = sqliteCode(err) ?? String((err as { code?: unknown } | null)?.code ?? '');
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100') {
     return { code: 'DISK_FULL', message: `${where}: no space left on the device; free space (or give DATA_DIR a larger volume), the process recovers by itself` };
   }

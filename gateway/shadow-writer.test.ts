@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
+import type { Database } from '../common/sqlite.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
@@ -11,7 +11,7 @@ import { createShadowWriter } from './shadow-writer.ts';
 
 let dir = '';
 let store: RegistryStore;
-let db: Database.Database | undefined;
+let db: Database | undefined;
 let calls: number[] = [];
 const log = createLogger('silent');
 
@@ -71,12 +71,12 @@ describe('shadow writer', () => {
   it('a failed write is kept and written once the registry takes writes again', async () => {
     const w = createShadowWriter({ store, log });
     const a = await aShadow('Faulted');
-    db!.pragma('query_only = ON'); // SQLITE_READONLY on every write
+    db!.exec('PRAGMA query_only = ON'); // SQLITE_READONLY on every write
     w.save(a);
     await w.flush();
     expect(await store.getShadow(a.deviceId)).toBeNull();
     expect(w.pending(a.deviceId)).toBe(a);
-    db!.pragma('query_only = OFF');
+    db!.exec('PRAGMA query_only = OFF');
     await w.flush();
     expect(await store.getShadow(a.deviceId)).toMatchObject({ connectors: { '1': { status: 'Faulted' } } });
     expect(w.backlog).toBe(0);

@@ -7,7 +7,7 @@
  * while; the telemetry reaches MQTT once the main thread is free, and history stores all of it.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../common/sqlite.ts';
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +47,7 @@ describe('the gateway on its own thread', () => {
 
     // Another process holds the registry's write lock: the next HTTP write waits on SQLite's busy
     // timeout (5 s), synchronously, on the main thread.
-    const other = new Database(path.join(sys.dir, 'registry.db'));
+    const other = openSqlite(path.join(sys.dir, 'registry.db'));
     other.exec('BEGIN EXCLUSIVE');
     let n = 1;
     let heldFor = 0;
@@ -64,7 +64,7 @@ describe('the gateway on its own thread', () => {
       // gone (201); either way it answered only after we were done.
       expect([201, 503]).toContain((await write).status);
     } finally {
-      if (other.inTransaction) other.exec('COMMIT');
+      if (other.isTransaction) other.exec('COMMIT');
       other.close();
     }
     expect(heldFor).toBeGreaterThanOrEqual(4000);

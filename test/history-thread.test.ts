@@ -2,12 +2,12 @@
  * Issue 14 "Storage never on the OCPP event loop", from outside: the all-in-one system while
  * another process holds the embedded history database's write lock (a backup tool, a `sqlite3`
  * shell left open): the history writer waits on SQLite's busy timeout — synchronously, as
- * better-sqlite3 does — for seconds at a time. Chargers are answered all the while, because that
+ * node:sqlite does — for seconds at a time. Chargers are answered all the while, because that
  * wait happens on the history writer's own thread; once the lock is gone every sample is stored.
  */
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../common/sqlite.ts';
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, connectCharger, startSystem, type System } from './harness.ts';
@@ -43,8 +43,8 @@ describe('history writer on its own thread', () => {
     for (let t = Date.now(); (await stored()) < 1 && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 100));
     expect(await stored()).toBe(1);
 
-    const other = new Database(path.join(sys.dir, 'history.db'));
-    other.pragma('busy_timeout = 5000');
+    const other = openSqlite(path.join(sys.dir, 'history.db'));
+    other.exec('PRAGMA busy_timeout = 5000');
     other.exec('BEGIN EXCLUSIVE');
     let n = 1;
     try {

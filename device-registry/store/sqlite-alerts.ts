@@ -4,7 +4,7 @@
  * through `returning()`.
  */
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { sqliteCode, type Statement } from '../../common/sqlite.ts';
 import type { Rule, RuleKind } from '../../contracts/alert-rules.ts';
 import type { AlertStore } from './alert-types.ts';
 import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
@@ -33,7 +33,7 @@ const toDelivery = (r: DeliveryRow): AlertDelivery => ({
 /** A time as SQLite keeps them: ISO 8601 UTC with milliseconds, so text order is time order. */
 const iso = (s: string | null) => (s === null ? null : new Date(s).toISOString());
 
-export function sqliteAlerts(deps: { sql: (text: string) => Database.Statement; write: SqliteWrite; read: SqliteRead }): AlertStore {
+export function sqliteAlerts(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead }): AlertStore {
   const { sql, write, read } = deps;
   const limits = (limit?: number, offset?: number) => [limit ?? -1, offset ?? 0];
   return {
@@ -48,7 +48,7 @@ export function sqliteAlerts(deps: { sql: (text: string) => Database.Statement; 
             a.id, a.tenant, a.deviceId, a.chargePointId, a.connectorId, a.rule, a.severity, a.message, JSON.stringify(a.details), iso(a.since), iso(a.until),
           );
         } catch (err) {
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('DUPLICATE', 'an alert of this rule is already active for this device and connector', 'rule');
+          if (sqliteCode(err) === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('DUPLICATE', 'an alert of this rule is already active for this device and connector', 'rule');
           throw err;
         }
       });
@@ -110,7 +110,7 @@ export function sqliteAlerts(deps: { sql: (text: string) => Database.Statement; 
             id, t.tenant, t.type, t.label ?? '', (t.enabled ?? true) ? 1 : 0, t.type === 'webhook' ? t.url : null, t.type === 'webhook' ? t.secret : null, t.type === 'email' ? JSON.stringify(t.to) : null, new Date().toISOString(),
           );
         } catch (err) {
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('DUPLICATE', 'this id exists', 'id');
+          if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('DUPLICATE', 'this id exists', 'id');
           throw err;
         }
       });

@@ -1,7 +1,7 @@
 /**
  * The SQLite half of migration 9: an OCPP 2.0.1 station's device model (device_variables). Same
  * rules as sqlite.ts: a write is one BEGIN IMMEDIATE transaction through `write`, whose COMMIT
- * better-sqlite3 runs and checks; the rows are plain `.run()` upserts (no RETURNING).
+ * common/sqlite.ts runs and checks; the rows are plain `.run()` upserts (no RETURNING).
  *
  * One 1,000-row saveDeviceVariables call, measured on the shared 2-core test machine (load
  * average about 4, nine calls per run): median 17 ms for new rows, 22 ms replacing them (10-60
@@ -10,7 +10,7 @@
  * prepared once and run per row inside the one transaction, and synchronous holds the event
  * loop for that long, as every registry write does.
  */
-import type Database from 'better-sqlite3';
+import type { Statement } from '../../common/sqlite.ts';
 import { keyColumns, keyFromColumns, variableRows, type VariableRow } from './device-variables.ts';
 import type { SqliteRead, SqliteWrite } from './sqlite-extras.ts';
 import type { RegistryStore } from './types.ts';
@@ -41,7 +41,7 @@ function toVariable(r: Row): DeviceVariable {
   };
 }
 
-export function sqliteDeviceModel(deps: { sql: (text: string) => Database.Statement; write: SqliteWrite; read: SqliteRead; snapshot: <T>(fn: () => T) => T }): DeviceModel {
+export function sqliteDeviceModel(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead; snapshot: <T>(fn: () => T) => T }): DeviceModel {
   const { sql, write, read, snapshot } = deps;
   return {
     async saveDeviceVariables(deviceId, items) {

@@ -4,7 +4,7 @@
  * through `write` (one checked transaction each), RETURNING rows through `returning()`.
  */
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { isUniqueViolation, type Statement } from '../../common/sqlite.ts';
 import { newDeviceId } from '../ids.ts';
 import { StoreError, type ApiToken, type IdTag, type Template, type TemplateAttr } from '../../contracts/registry.ts';
 import type { RegistryStore } from './types.ts';
@@ -18,7 +18,7 @@ export type SqliteRead = <T>(fn: () => T) => Promise<T>;
  * The rows of a statement with RETURNING, run to completion with `.all()` (never `.get()`: see
  * the top of sqlite.ts); the first one, for the single-row writes here.
  */
-export function returning<R>(statement: Database.Statement, ...params: unknown[]): R | undefined {
+export function returning<R>(statement: Statement, ...params: unknown[]): R | undefined {
   return statement.all(...params)[0] as R | undefined;
 }
 
@@ -33,8 +33,8 @@ const toTemplate = (r: TemplateRow): Template => ({ id: r.id, tenant: r.tenant, 
 const toIdTag = (r: IdTagRow): IdTag => ({ tenant: r.tenant, idTag: r.id_tag, status: r.status, expiryDate: r.expiry_date, parentIdTag: r.parent_id_tag });
 
 function dup(err: unknown): StoreError | null {
-  const e = err as { code?: unknown; message?: unknown };
-  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  if (!isUniqueViolation(err)) return null;
+  const e = err as { message?: unknown };
   const m = String(e.message);
   if (m.includes('api_tokens.digest')) return new StoreError('DUPLICATE', 'a token with this digest exists', 'digest');
   if (m.includes('templates.label')) return new StoreError('DUPLICATE', 'a template with this label exists', 'label');
@@ -50,7 +50,7 @@ function run<T>(fn: () => T): T {
   }
 }
 
-export function sqliteExtras(deps: { sql: (text: string) => Database.Statement; write: SqliteWrite; read: SqliteRead }): Extras {
+export function sqliteExtras(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead }): Extras {
   const { sql, write, read } = deps;
   const page = (limit?: number, offset?: number) => [limit ?? -1, offset ?? 0];
   return {

@@ -2,7 +2,7 @@
  * The SQLite half of migration 7: device shadows (issue 16). Same rules as sqlite.ts: writes in
  * one checked transaction through `write`.
  */
-import type Database from 'better-sqlite3';
+import type { Statement } from '../../common/sqlite.ts';
 import type { SqliteRead, SqliteWrite } from './sqlite-extras.ts';
 import { latestShadows } from '../../contracts/shadow-writes.ts';
 import type { Device } from '../../contracts/registry.ts';
@@ -10,7 +10,7 @@ import type { RegistryStore } from './types.ts';
 
 type Shadows = Pick<RegistryStore, 'saveShadows' | 'getShadow' | 'listShadows'>;
 
-export function sqliteShadows<Row extends object>(deps: { sql: (text: string) => Database.Statement; write: SqliteWrite; read: SqliteRead; toDevice: (row: Row) => Device }): Shadows {
+export function sqliteShadows<Row extends object>(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead; toDevice: (row: Row) => Device }): Shadows {
   const { sql, write, read, toDevice } = deps;
   const iso = (v: string | null) => (v === null ? null : new Date(Date.parse(v)).toISOString());
   return {

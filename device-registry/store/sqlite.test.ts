@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, pragmaValue, type Database } from '../../common/sqlite.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inCI, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../../test/tmpfs.ts';
 import { aDevice, registryStoreContract } from './contract.ts';
@@ -36,7 +36,7 @@ describe('SQLite registry store', () => {
     // A connection of its own, as another program on the file would have.
     async exec(text) {
       mkdirSync(path.dirname(file), { recursive: true });
-      const db = new Database(file, { timeout: 5000 });
+      const db = openSqlite(file, ['busy_timeout = 5000']);
       try {
         db.exec(text);
       } finally {
@@ -44,7 +44,7 @@ describe('SQLite registry store', () => {
       }
     },
     async rows(text) {
-      const db = new Database(file, { readonly: true });
+      const db = openSqlite(file, [], { readOnly: true });
       try {
         return db.prepare(text).all() as Array<Record<string, unknown>>;
       } finally {
@@ -56,11 +56,11 @@ describe('SQLite registry store', () => {
   registryDeviceModelContract('sqlite', raw);
   // Portable: the store's own connection turned read-only (SQLITE_READONLY on every write).
   registryFaultContract('sqlite, connection made read-only (PRAGMA query_only)', async ({ health, probeIntervalMs }) => {
-    let db: Database.Database | undefined;
+    let db: Database | undefined;
     const store = createSqliteStore({ file, health, probeIntervalMs, onConnection: (c) => (db = c) });
     await store.migrate();
     const set = (on: boolean) => {
-      if (db?.open) db.pragma(`query_only = ${on ? 'ON' : 'OFF'}`);
+      if (db?.isOpen) db.exec(`PRAGMA query_only = ${on ? 'ON' : 'OFF'}`);
     };
     return { store, fault: { code: 'READ_ONLY', inject: async () => set(true), clear: async () => set(false) } };
   });
@@ -77,9 +77,9 @@ describe('SQLite registry store', () => {
       await store.migrate();
       expect(existsSync(file)).toBe(true);
       await store.close();
-      const db = new Database(file, { readonly: true });
+      const db = openSqlite(file, [], { readOnly: true });
       try {
-        expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+        expect(pragmaValue(db, 'journal_mode')).toBe('wal');
         const rows = db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{ version: number; name: string; applied_at: string }>;
         expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
         expect(rows.every((r) => !Number.isNaN(Date.parse(r.applied_at)))).toBe(true);
@@ -89,11 +89,11 @@ describe('SQLite registry store', () => {
     });
 
     it('commits with synchronous = FULL: an acknowledged write survives a power cut', async () => {
-      let db: Database.Database | undefined;
+      let db: Database | undefined;
       store = createSqliteStore({ file, onConnection: (c) => (db = c) });
       await store.migrate();
       // 2 = FULL (SQLite "PRAGMA synchronous"): the WAL is fsynced at every commit.
-      expect(db!.pragma('synchronous', { simple: true })).toBe(2);
+      expect(pragmaValue(db!, 'synchronous')).toBe(2);
     });
 
     it('redraws a generated id that collides', async () => {
@@ -107,7 +107,8 @@ describe('SQLite registry store', () => {
 });
 
 // The real thing: the registry on a small tmpfs filled to the last byte. This is where
-// better-sqlite3's .get() on INSERT ... RETURNING handed out rows that never committed.
+// better-sqlite3's .get() on INSERT ... RETURNING handed out rows that never committed
+// (the stores now run on node:sqlite; the same tests hold it to the same rule).
 const noTmpfs = tmpfsUnavailable();
 if (noTmpfs) {
   if (!inCI) console.warn(`SQLite full-disk tests SKIPPED: ${noTmpfs}`);

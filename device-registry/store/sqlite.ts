@@ -1,24 +1,25 @@
 /**
- * The embedded registry: one SQLite file under DATA_DIR (better-sqlite3), the all-in-one default.
+ * The embedded registry: one SQLite file under DATA_DIR (node:sqlite through common/sqlite.ts),
+ * the all-in-one default.
  *
- * better-sqlite3 is synchronous, so inside this process every method runs to completion before
+ * node:sqlite is synchronous, so inside this process every method runs to completion before
  * the next starts: Promise.all of many updates cannot interleave. Read-modify-write methods
  * still run in BEGIN IMMEDIATE transactions so that a second process on the same file (a CLI,
  * a backup tool) cannot slip in between the read and the write; busy_timeout makes it wait.
  *
  * Acknowledged means durable (issue 13). Every write is one BEGIN IMMEDIATE transaction whose
- * COMMIT better-sqlite3 runs and checks, and rows of `RETURNING` are read with `.all()`, never
+ * COMMIT common/sqlite.ts runs and checks, and rows of `RETURNING` are read with `.all()`, never
  * `.get()`. In autocommit mode SQLite hands out the first RETURNING row on the first
  * sqlite3_step and commits when the statement completes; a failed commit (SQLITE_FULL on a
  * full disk) is then reported by the last step or by sqlite3_reset, and better-sqlite3's
- * `.get()` (src/objects/statement.cpp, Statement::JS_get) resets after one row and ignores what
- * the reset returns. A write that never committed looked like a success: on a full tmpfs five
- * chargers got the same transactionId. synchronous = FULL makes each commit reach the disk
+ * `.get()` (src/objects/statement.cpp, Statement::JS_get), which this store used before
+ * node:sqlite, reset after one row and ignored what the reset returned. A write that never
+ * committed looked like a success: on a full tmpfs five chargers got the same transactionId. synchronous = FULL makes each commit reach the disk
  * before it is acknowledged. Storage failures go through storage-guard.ts.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { isUniqueViolation, openSqlite, prepare, transaction, type Database, type Statement } from '../../common/sqlite.ts';
 import { probeWrite } from '../../common/data-dir.ts';
 import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
@@ -45,7 +46,7 @@ export interface SqliteStoreOptions {
   /** While the storage fails, how often a probe write checks whether it works again. Default 5000 ms. */
   probeIntervalMs?: number | undefined;
   /** Test seam: called with the open connection; the contract suite injects storage faults with it. */
-  onConnection?: ((db: Database.Database) => void) | undefined;
+  onConnection?: ((db: Database) => void) | undefined;
 }
 
 interface DeviceRow {
@@ -97,22 +98,20 @@ const ID_ATTEMPTS = 5;
 
 export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-  const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? 5000 });
-  db.pragma('journal_mode = WAL');
-  // FULL, not NORMAL: in WAL mode NORMAL skips the WAL fsync at commit, so a power cut may lose
-  // the last acknowledged StartTransaction/StopTransaction (SQLite docs, PRAGMA synchronous: "A
-  // transaction committed in WAL mode with synchronous=NORMAL might roll back following a power
-  // loss or system crash"). The cost, one fsync per write, is in docs/api.md (Storage).
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  // synchronous FULL, not NORMAL: in WAL mode NORMAL skips the WAL fsync at commit, so a power
+  // cut may lose the last acknowledged StartTransaction/StopTransaction (SQLite docs, PRAGMA
+  // synchronous: "A transaction committed in WAL mode with synchronous=NORMAL might roll back
+  // following a power loss or system crash"). The cost, one fsync per write, is in docs/api.md
+  // (Storage).
+  const db = openSqlite(opts.file, ['journal_mode = WAL', 'synchronous = FULL', `busy_timeout = ${opts.busyTimeoutMs ?? 5000}`]);
   opts.onConnection?.(db);
   const newId = opts.newId ?? newDeviceId;
 
   // Statements are prepared on first use (the tables exist only after migrate()) and kept.
-  const statements = new Map<string, Database.Statement>();
-  const sql = (text: string): Database.Statement => {
+  const statements = new Map<string, Statement>();
+  const sql = (text: string): Statement => {
     let s = statements.get(text);
-    if (!s) statements.set(text, (s = db.prepare(text)));
+    if (!s) statements.set(text, (s = prepare(db, text)));
     return s;
   };
 
@@ -121,7 +120,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   const byChargerId = (deviceId: string, chargerId: string) =>
     sql('SELECT * FROM transactions WHERE device_id = ? AND charger_transaction_id = ?').get(deviceId, chargerId) as TransactionRow | undefined;
 
-  const inTransaction = db.transaction((fn: () => unknown) => fn());
+  const inTransaction = transaction(db, (fn: () => unknown) => fn());
   const guard = createStorageGuard({
     health: opts.health,
     component: 'registry',
@@ -137,9 +136,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   const write: SqliteWrite = (fn) => guard.write(() => inTransaction.immediate(fn) as ReturnType<typeof fn>);
   const read: SqliteRead = (fn) => guard.read(fn);
 
-  const migrate = db.transaction(() => {
+  const migrate = transaction(db, () => {
     db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
-    const applied = (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version);
+    const applied = (prepare(db, 'SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version);
     for (const m of pendingMigrations(applied)) {
       db.exec(m.sqlite);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
@@ -239,7 +238,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
   };
 
   /** Count and page in one read transaction, so total and items agree. */
-  const readPage = db.transaction((from: string, where: Where, order: string, limit: number | null, offset: number) => {
+  const readPage = transaction(db, (from: string, where: Where, order: string, limit: number | null, offset: number) => {
     const clause = where.sql.length ? `WHERE ${where.sql.join(' AND ')}` : '';
     const { n } = sql(`SELECT count(*) AS n FROM ${from} ${clause}`).get(...where.params) as { n: number };
     const rows = sql(`SELECT * FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...where.params, limit ?? -1, offset);
@@ -512,8 +511,8 @@ function paging(filter: { limit?: number | undefined; offset?: number | undefine
 
 /** SQLite names the column in the message: `UNIQUE constraint failed: devices.charge_point_id`. */
 function duplicate(err: unknown): StoreError | null {
-  const e = err as { code?: unknown; message?: unknown };
-  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  if (!isUniqueViolation(err)) return null;
+  const e = err as { message?: unknown };
   const message = String(e.message);
   if (message.includes('devices.charge_point_id')) return new StoreError('DUPLICATE', 'a device with this chargePointId already exists', 'chargePointId');
   if (message.includes('devices.id')) return new StoreError('DUPLICATE', 'a device with this id already exists', 'id');

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openSqlite, prepare, transaction } from '../../common/sqlite.ts';
 import { describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ describe('embedded store layout (issue 14)', () => {
     await b.init();
     const now = Date.UTC(2026, 5, 10, 12);
     await b.write([pt(now - 5 * DAY, { power: 1 }), pt(now - 2.6 * DAY, { power: 2 }), pt(now - 1 * DAY, { power: 3 }), pt(now, { power: 4 })]);
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, [], { readOnly: true });
     const tables = () => (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'h_*' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(tables()).toEqual(['h_20260605', 'h_20260607', 'h_20260609', 'h_20260610']);
     // Days wholly older than 2 days before now: 06-05 and 06-07 (06-07 ends 06-08 00:00 < 06-08 12:00).
@@ -42,7 +42,7 @@ describe('embedded store layout (issue 14)', () => {
     const group = (phase: string | undefined, location: string | undefined, fields: Record<string, number>) => ({ tags: { tenant: 't', device: 'd', connector: '1', ...(phase ? { phase } : {}), ...(location ? { location } : {}) }, fields, time: t });
     await b.write([pt(t, { power: 1 }), group('L1', undefined, { current: 16 }), group(undefined, 'Body', { temperature: 31 })]);
     await b.write([pt(t, { energy: 10 }), pt(t, { power: 1 })]);
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, [], { readOnly: true });
     expect(db.prepare('SELECT fields FROM h_20260610').all()).toEqual([{ fields: '{"power":1,"current_L1":16,"temperature_Body":31,"energy":10}' }]);
     db.close();
     const r = await b.query({ tenant: 't', device: 'd', series: [{ key: 'current_L1', field: 'current', phase: 'L1' }, { key: 'temperature_Body', field: 'temperature', location: 'Body' }, { key: 'current', field: 'current' }] });
@@ -52,7 +52,7 @@ describe('embedded store layout (issue 14)', () => {
 
   it('converts the phase-group layout (p_YYYYMMDD, one row per phase and location) at start', async () => {
     const file = tmp();
-    const old = new Database(file);
+    const old = openSqlite(file);
     // Yesterday: within the retention (older days are pruned at start).
     const t = Math.floor(Date.now() / DAY - 1) * DAY + 8 * 3_600_000;
     const day = dayTable(t).slice(2);
@@ -67,7 +67,7 @@ describe('embedded store layout (issue 14)', () => {
     await b.init();
     const r = await b.query({ tenant: 't', device: 'd', transaction: '7', series: [{ key: 'power', field: 'power' }, { key: 'energy', field: 'energy' }, { key: 'current_L1', field: 'current', phase: 'L1' }, { key: 'temperature_Body', field: 'temperature', location: 'Body' }] });
     expect(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map((p) => p.value)]))).toEqual({ power: [7400, 7300], energy: [70], current_L1: [16], temperature_Body: [31] });
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, [], { readOnly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'p_*'").all()).toEqual([]);
     expect((db.prepare(`SELECT COUNT(*) AS n FROM h_${day}`).get() as { n: number }).n).toBe(2);
     db.close();
@@ -91,7 +91,7 @@ describe('embedded store layout (issue 14)', () => {
 
   it('converts the older layout (one row per field) at start', async () => {
     const file = tmp();
-    const old = new Database(file);
+    const old = openSqlite(file);
     old.exec(`CREATE TABLE points (tenant TEXT NOT NULL, device TEXT NOT NULL, connector TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', tx TEXT NOT NULL DEFAULT '', field TEXT NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (tenant, device, field, phase, location, time, connector, tx)) WITHOUT ROWID`);
     // A recent time whose fraction of a day, times the day, rounds past it (about 1 time in 9):
     // converting by a fractional day instead of a whole one lost such rows.
@@ -106,7 +106,7 @@ describe('embedded store layout (issue 14)', () => {
     await b.init();
     const r = await b.query({ tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }, { key: 'energy', field: 'energy' }, { key: 'current_L1', field: 'current', phase: 'L1' }] });
     expect(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.map((p) => p.value)]))).toEqual({ power: [7], energy: [70], current_L1: [16] });
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, [], { readOnly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'points'").get()).toBeUndefined();
     db.close();
     await b.close();

@@ -24,7 +24,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, prepare, transaction, type Database, type Statement } from '../../common/sqlite.ts';
 import type { AggregateFn, HistoryBackend, Point, SeriesQuery, SeriesResult } from '../types.ts';
 
 const DAY_MS = 86_400_000;
@@ -70,36 +70,33 @@ export interface EmbeddedHistoryOptions {
 
 export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBackend & { prune(now?: number): number } {
   const retentionMs = (opts.retentionDays ?? 30) * DAY_MS;
-  let db: Database.Database | undefined;
+  let db: Database | undefined;
   let timer: NodeJS.Timeout | undefined;
   const known = new Set<string>();
-  const inserts = new Map<string, Database.Statement>();
+  const inserts = new Map<string, Statement>();
 
-  function open(): Database.Database | undefined {
+  function open(): Database | undefined {
     if (db) return db;
     if (opts.readOnly && !existsSync(opts.file)) return undefined; // nothing written yet
     mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-    db = new Database(opts.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(opts.readOnly ? 'query_only = ON' : 'synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
+    db = openSqlite(opts.file, ['busy_timeout = 5000', 'journal_mode = WAL', opts.readOnly ? 'query_only = ON' : 'synchronous = FULL']);
     return db;
   }
 
   function tables(): string[] {
     const d = open();
     if (!d) return [];
-    return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9]*'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => TABLE_RE.test(n)).sort();
+    return (prepare(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9]*'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => TABLE_RE.test(n)).sort();
   }
 
-  function insertInto(table: string): Database.Statement {
+  function insertInto(table: string): Statement {
     let s = inserts.get(table);
     if (s) return s;
     if (!known.has(table)) {
       db!.exec(ddl(table));
       known.add(table);
     }
-    s = db!.prepare(
+    s = prepare(db!, 
       `INSERT INTO ${table} (tenant, device, time, connector, tx, fields) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant, device, time, connector, tx) DO UPDATE SET fields = json_patch(fields, excluded.fields)`,
     );
@@ -125,7 +122,7 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
   /** Older layouts into day tables of one row per sample, once (each in one transaction). */
   function convertOldLayouts(): void {
     const d = db!;
-    const has = (name: string) => !!d.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+    const has = (name: string) => !!prepare(d, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
     const target = (day: number) => {
       const table = dayTable(day * DAY_MS);
       d.exec(ddl(table));
@@ -134,12 +131,12 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
     };
     // One row per field (before issue 14).
     if (has('points')) {
-      // Integer division: better-sqlite3 binds a JS number as REAL, and time / 86400000.0 is a
+      // Integer division: node:sqlite binds a JS number as REAL, and time / 86400000.0 is a
       // fraction whose product with DAY_MS can round past `time` (the row then fell outside its day).
-      const days = d.prepare('SELECT DISTINCT time / CAST(? AS INTEGER) AS day FROM points').all(DAY_MS) as Array<{ day: number }>;
-      d.transaction(() => {
+      const days = prepare(d, 'SELECT DISTINCT time / CAST(? AS INTEGER) AS day FROM points').all(DAY_MS) as Array<{ day: number }>;
+      transaction(d, () => {
         for (const { day } of days) {
-          d.prepare(
+          prepare(d, 
             `INSERT INTO ${target(day)} (tenant, device, time, connector, tx, fields)
              SELECT tenant, device, time, connector, tx, json_group_object(${fieldKeySql('field')}, value) FROM points
              WHERE time >= ? AND time < ? GROUP BY tenant, device, time, connector, tx
@@ -150,10 +147,10 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
       })();
     }
     // One row per phase group (`p_YYYYMMDD`).
-    const groupTables = (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'p_[0-9]*'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => GROUP_TABLE_RE.test(n));
+    const groupTables = (prepare(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'p_[0-9]*'").all() as Array<{ name: string }>).map((r) => r.name).filter((n) => GROUP_TABLE_RE.test(n));
     for (const old of groupTables) {
       const day = Date.UTC(Number(old.slice(2, 6)), Number(old.slice(6, 8)) - 1, Number(old.slice(8, 10))) / DAY_MS;
-      d.transaction(() => {
+      transaction(d, () => {
         d.exec(
           `INSERT INTO ${target(day)} (tenant, device, time, connector, tx, fields)
            SELECT tenant, device, time, connector, tx, json_group_object(${fieldKeySql('j.key')}, j.value) FROM ${old}, json_each(${old}.fields) AS j
@@ -166,7 +163,7 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
   }
 
   const writeBatch = (rows: Array<[string, unknown[]]>) =>
-    db!.transaction(() => {
+    transaction(db!, () => {
       for (const [table, r] of rows) insertInto(table).run(...r);
     })();
 
@@ -239,7 +236,7 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
           sql = `SELECT time AS t, value AS v FROM (${points}) ORDER BY time`;
         }
         if (q.lastN !== undefined) sql = `SELECT * FROM (SELECT * FROM (${sql}) ORDER BY t DESC LIMIT ${Math.trunc(q.lastN)}) ORDER BY t`;
-        const rows = open()!.prepare(sql).all(...allParams) as Array<{ t: number; v: number }>;
+        const rows = prepare(open()!, sql).all(...allParams) as Array<{ t: number; v: number }>;
         out[s.key] = rows.map((r) => ({ ts: new Date(r.t).toISOString(), value: r.v }));
       }
       return out;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, prepare } from '../../common/sqlite.ts';
 import { describe, expect, it } from 'vitest';
 import { aRow, describeMessageLogContract } from './contract.ts';
 import { createEmbeddedLog } from './embedded.ts';
@@ -21,7 +21,7 @@ describe('embedded message log layout', () => {
     const s = createEmbeddedLog({ file, retentionDays: 2 });
     await s.init();
     expect(await s.write([aRow(now - 5 * DAY), aRow(now - 1.6 * DAY), aRow(now - DAY), aRow(now)], now)).toEqual({ written: 3, expired: 1 });
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, [], { readOnly: true });
     const tables = () => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'm_*' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(tables()).toEqual(['m_20260608', 'm_20260609', 'm_20260610']);
     expect(await s.prune(now + DAY)).toBe(1);

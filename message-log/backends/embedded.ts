@@ -16,7 +16,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, prepare, transaction, type Database, type Statement } from '../../common/sqlite.ts';
 import { whereOf, type LogFilter, type LogRow, type StoredRow } from '../rows.ts';
 import type { LogCursor, LogPage, MessageLogStore } from '../types.ts';
 
@@ -72,7 +72,7 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
     name: 'embedded',
     init: sync.init,
     close: sync.close,
-    // better-sqlite3 is synchronous: the promises only fit the port (PostgreSQL is not).
+    // node:sqlite is synchronous: the promises only fit the port (PostgreSQL is not).
     write: async (rows, now) => sync.write(rows, now),
     query: async (f, page) => sync.query(f, page),
     scan: async (f, after, limit) => sync.scan(f, after, limit),
@@ -82,26 +82,23 @@ export function createEmbeddedLog(opts: EmbeddedLogOptions): MessageLogStore {
 
 function createSyncLog(opts: EmbeddedLogOptions) {
   const retentionMs = (opts.retentionDays ?? 30) * DAY_MS;
-  let db: Database.Database | undefined;
+  let db: Database | undefined;
   let timer: NodeJS.Timeout | undefined;
   let nextId = 1;
-  const inserts = new Map<string, Database.Statement>();
+  const inserts = new Map<string, Statement>();
 
-  function open(): Database.Database | undefined {
+  function open(): Database | undefined {
     if (db) return db;
     if (opts.readOnly && !existsSync(opts.file)) return undefined; // nothing written yet
     mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-    db = new Database(opts.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(opts.readOnly ? 'query_only = ON' : 'synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db = openSqlite(opts.file, ['busy_timeout = 5000', 'journal_mode = WAL', opts.readOnly ? 'query_only = ON' : 'synchronous = NORMAL']);
     return db;
   }
 
   function tables(): string[] {
     const d = open();
     if (!d) return [];
-    return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'm_[0-9]*'").all() as Array<{ name: string }>)
+    return (prepare(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'm_[0-9]*'").all() as Array<{ name: string }>)
       .map((r) => r.name)
       .filter((n) => TABLE_RE.test(n))
       .sort();
@@ -109,11 +106,11 @@ function createSyncLog(opts: EmbeddedLogOptions) {
 
   const inRange = (f: LogFilter) => tables().filter((t) => dayStart(t) + DAY_MS > (f.from ?? -Infinity) && dayStart(t) < (f.to ?? Infinity));
 
-  function insertInto(t: string): Database.Statement {
+  function insertInto(t: string): Statement {
     let s = inserts.get(t);
     if (!s) {
       db!.exec(ddl(t));
-      s = db!.prepare(`INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      s = prepare(db!, `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       inserts.set(t, s);
     }
     return s;
@@ -138,7 +135,7 @@ function createSyncLog(opts: EmbeddedLogOptions) {
       if (opts.readOnly) return;
       const d = open()!;
       // Ids go on from the newest table's largest, across restarts and pruned days.
-      for (const t of tables()) nextId = Math.max(nextId, ((d.prepare(`SELECT MAX(id) AS m FROM ${t}`).get() as { m: number | null }).m ?? 0) + 1);
+      for (const t of tables()) nextId = Math.max(nextId, ((prepare(d, `SELECT MAX(id) AS m FROM ${t}`).get() as { m: number | null }).m ?? 0) + 1);
       prune();
       timer = setInterval(prune, 3_600_000);
       timer.unref();
@@ -149,7 +146,7 @@ function createSyncLog(opts: EmbeddedLogOptions) {
       const oldest = Math.floor((now - retentionMs) / DAY_MS) * DAY_MS;
       let written = 0;
       let expired = 0;
-      d.transaction(() => {
+      transaction(d, () => {
         for (const r of rows) {
           if (r.time < oldest) {
             expired++;
@@ -174,14 +171,14 @@ function createSyncLog(opts: EmbeddedLogOptions) {
       // Day by day in order: each day counts its matches (the total), and gives rows once the
       // offset is used up, until the page is full.
       for (const t of days) {
-        const n = (d.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
+        const n = (prepare(d, `SELECT COUNT(*) AS n FROM ${t} WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
         total += n;
         if (items.length >= page.limit || n === 0) continue;
         if (skip >= n) {
           skip -= n;
           continue;
         }
-        const rows = d.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE ${w.sql} ORDER BY time ${dir}, id ${dir} LIMIT ? OFFSET ?`).all(...w.params, page.limit - items.length, skip) as Raw[];
+        const rows = prepare(d, `SELECT ${COLUMNS} FROM ${t} WHERE ${w.sql} ORDER BY time ${dir}, id ${dir} LIMIT ? OFFSET ?`).all(...w.params, page.limit - items.length, skip) as Raw[];
         skip = 0;
         for (const r of rows) items.push(stored(r));
       }
@@ -195,7 +192,7 @@ function createSyncLog(opts: EmbeddedLogOptions) {
       for (const t of inRange(after ? { ...f, from: Math.max(f.from ?? -Infinity, after.time) } : f)) {
         const sql = after ? `${w.sql} AND (time > ? OR (time = ? AND id > ?))` : w.sql;
         const params = after ? [...w.params, after.time, after.time, after.id] : w.params;
-        const rows = d.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE ${sql} ORDER BY time, id LIMIT ?`).all(...params, limit - out.length) as Raw[];
+        const rows = prepare(d, `SELECT ${COLUMNS} FROM ${t} WHERE ${sql} ORDER BY time, id LIMIT ?`).all(...params, limit - out.length) as Raw[];
         for (const r of rows) out.push(stored(r));
         if (out.length >= limit) break;
       }
