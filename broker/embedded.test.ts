@@ -12,6 +12,7 @@ import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { principal } from './acl.ts';
 import { brokerLimits, createEmbeddedBroker, type EmbeddedBroker } from './embedded.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -21,9 +22,10 @@ afterEach(async () => {
 async function aBroker(env: Record<string, string> = {}) {
   const limits = brokerLimits(loadConfig({ MQTT_MAX_CLIENT_QUEUE_BYTES: String(128 << 10), MQTT_QOS0_DROP_BYTES: String(32 << 10), ...env }));
   const broker = await createEmbeddedBroker({
+    topics: topicsFor('dojot'),
     log: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     // username = tenant, password "ok"
-    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, 'read-only') : null) },
+    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, 'read-only', topicsFor('dojot')) : null) },
     host: '127.0.0.1',
     port: 0,
     limits,
