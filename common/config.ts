@@ -54,8 +54,8 @@ const schema = z
      */
     MQTT_TOPIC_LAYOUT: z.enum(TOPIC_LAYOUTS, { message: 'expected dojot or tenant-level' }).default('dojot'),
     /**
-     * The shared secret the broker sends in `X-Chargebridge-Auth-Secret` to the registry's MQTT
-     * authentication and authorization hooks (POST /mqtt/auth, /mqtt/acl: EMQX); unset, those
+     * The shared secret the broker sends in `X-Chargebridge-Hook-Secret` to the registry's MQTT
+     * authentication and authorization hooks (POST /hooks/mqtt/authenticate and /hooks/mqtt/authorize: EMQX); unset, those
      * routes are not registered (404).
      */
     MQTT_AUTH_HOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
