@@ -92,7 +92,9 @@ export function mqttAuthHookRoutes(deps: MqttAuthHookDeps) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(AUTHENTICATE_PATH, { schema: { tags: ['mqtt hooks'], summary: 'EMQX HTTP authentication: username = tenant, password = an API token of it', body: authnBody, response: { 200: authnAnswer } } }, async (req): Promise<AuthnAnswer> => {
       const { username, password } = req.body;
-      const address = req.body.peerhost ?? '';
+      // Without `${peerhost}` in the body, the address is EMQX's own: the per-address limit then
+      // counts all its clients together (docs/mqtt.md).
+      const address = req.body.peerhost ?? req.ip;
       if (deps.service && username === deps.service.username) {
         // The service account is not a tenant: no token opens it, only its own password.
         if (!logins.admit(username, address).allowed) return deny;
