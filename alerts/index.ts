@@ -11,7 +11,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AlertStore } from '../device-registry/store/alert-types.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
-import { deviceTopic, parseDeviceTopic } from '../contracts/topics.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
 import { emptyDevice, unseenDevice, type AlertInput } from './model.ts';
 import { CONTROL_TOPIC, deviceAlertsPayload, eventName, webhookBody, type ControlMessage } from './payloads.ts';
@@ -60,6 +60,7 @@ export function eventHead(payload: Buffer): { type: string; direction: string; a
 
 export function createAlerts(deps: AlertsDeps): AlertsRole {
   const { config, bus, store } = deps;
+  const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
   const log = deps.log.child({ component: 'alerts' });
   const now = deps.now ?? Date.now;
   const devices = new Map<string, AlertsDevice>(); // `${tenant}:${deviceId}`
@@ -102,7 +103,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
 
   function publish(d: AlertsDevice): void {
     const m = d.model;
-    bus.publish(deviceTopic(m.tenant, m.deviceId, 'alerts'), deviceAlertsPayload(m, Object.values(d.active), new Date(now()).toISOString()), { qos: 1, retain: true });
+    bus.publish(topics.device(m.tenant, m.deviceId, 'alerts'), deviceAlertsPayload(m, Object.values(d.active), new Date(now()).toISOString()), { qos: 1, retain: true });
   }
 
   let stopped = false;
@@ -140,7 +141,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   }
 
   function onMessage(topic: string, payload: Buffer): void {
-    const t = parseDeviceTopic(topic);
+    const t = topics.parse(topic);
     if (!t) return;
     if (t.kind === 'events') {
       // Every OCPP exchange is an event, most of it the request (a whole MeterValues): read the
@@ -210,7 +211,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
         d.active[alertKey(a)] = a;
       }
       await bus.subscribe(CONTROL_TOPIC, onControl, { qos: 1 });
-      await Promise.all(['state', 'events', 'attrs'].map((k) => bus.subscribe(`+/${k}`, onMessage, { qos: 1 })));
+      await Promise.all((['state', 'events', 'attrs'] as const).map((k) => bus.subscribe(topics.every(k), onMessage, { qos: 1 })));
       for (const d of devices.values()) publish(d);
       await deliveries.resume();
       tick = setInterval(() => {

@@ -22,6 +22,7 @@
 import net from 'node:net';
 import { Aedes, type PublishPacket } from 'aedes';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { topicsFor } from '../contracts/topics.ts';
 
 const OCPP_PORT = Number(process.env['OCPP_PORT'] ?? 9000);
 const MQTT_PORT = Number(process.env['MQTT_PORT'] ?? 1883);
@@ -83,7 +84,7 @@ await new Promise<void>((r) => wss.once('listening', r));
 
 wss.on('connection', (ws, req) => {
   const identity = decodeURIComponent((req.url ?? '/').split('/').pop() ?? '');
-  const topic = `${TENANT}:${identity}/attrs`;
+  const topic = topicsFor('dojot').device(TENANT, identity, 'attrs'); // what the subscriber (default layout) follows
   ws.on('error', () => undefined);
   ws.on('message', (data) => {
     let msg: unknown;

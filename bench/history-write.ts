@@ -27,6 +27,7 @@ import { createInflux1History } from '../history/backends/influx1.ts';
 import { createPersister } from '../history/persister.ts';
 import type { HistoryBackend, Point } from '../history/types.ts';
 import { startInfluxd } from '../test/processes.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const opts = new Command()
   .option('--batches <list>', 'batch sizes (points) to try', '1000,5000,10000')
@@ -77,9 +78,9 @@ async function backendRate(b: HistoryBackend, batch: number) {
 }
 
 async function pipelineRate(b: HistoryBackend, batch: number) {
-  const broker = await createEmbeddedBroker({ log, auth: { authenticate: async () => principal('bench', 'admin') }, host: '127.0.0.1', port: 0, limits: brokerLimits(loadConfig({})) });
+  const broker = await createEmbeddedBroker({ log, auth: { authenticate: async () => principal('bench', 'admin', topicsFor('dojot')) }, host: '127.0.0.1', port: 0, limits: brokerLimits(loadConfig({})), topics: topicsFor('dojot') });
   const bus = createEmbeddedBus(broker.aedes, log);
-  const persister = createPersister({ bus, backend: b, spoolDir: mkdtempSync(path.join(tmpdir(), 'hspool-')), log, batch: { maxPoints: batch, maxAgeMs: 1000 } });
+  const persister = createPersister({ bus, backend: b, topics: topicsFor('dojot'), spoolDir: mkdtempSync(path.join(tmpdir(), 'hspool-')), log, batch: { maxPoints: batch, maxAgeMs: 1000 } });
   await persister.start();
   const total = MESSAGES * 2;
   const start = performance.now();

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { log, machineBusySeconds, procStats, Processes, startSystem, TOKEN, type System, type SystemKind } from './system.ts';
 import { subscribe } from './subscriber.ts';
+import { topicsFor } from '../contracts/topics.ts';
+import { loadConfig } from '../common/config.ts';
 
 /** The simulators' DC fast charger share (bench/sim-worker.ts), the rest AC wallboxes. */
 export const BENCH_DC_SHARE = 0.5;
@@ -142,7 +144,8 @@ export async function runScenario(config: string, sys: SystemKind, load: Load): 
     log(`[${config}] registered ${load.httpDevices} devices in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 
-  const sub = await subscribe(system.mqttUrl, system.mqttAuth);
+  // The systems under test run with the default topic layout (system.ts sets no MQTT_TOPIC_LAYOUT).
+  const sub = await subscribe(system.mqttUrl, system.mqttAuth, topicsFor(loadConfig({}).MQTT_TOPIC_LAYOUT));
 
   // Ramp: the simulator processes split the chargers.
   const N = load.chargers;

@@ -16,6 +16,7 @@ import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { startAll } from '../bin/start.ts';
 import { createSqliteStore } from '../device-registry/store/sqlite.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const o = new Command().option('--devices <n>', 'registered devices, each with a stored shadow', '18000').parse(process.argv).opts<{ devices: string }>();
 const N = Number(o.devices);
@@ -55,7 +56,7 @@ async function once(label: string): Promise<void> {
     if (s.registration === 'Accepted') seen.add(topic);
     if (seen.size === N) all();
   });
-  await platform.subscribeAsync('+/state', { qos: 1 });
+  await platform.subscribeAsync(topicsFor(config.MQTT_TOPIC_LAYOUT).every('state'), { qos: 1 });
   // A charger connecting during the republish.
   const t1 = performance.now();
   const cp = new ocppRpc.RPCClient({ endpoint: `ws://127.0.0.1:${sys.ports.ocpp}`, identity: 'BENCH-0', protocols: ['ocpp1.6'], reconnect: false } as ConstructorParameters<typeof ocppRpc.RPCClient>[0]);

@@ -1,11 +1,12 @@
 /**
- * The platform side of a bench run: one MQTT subscriber on `+/attrs` (QoS 1) taking every
+ * The platform side of a bench run: one MQTT subscriber on every device's attrs (QoS 1) taking every
  * charger's telemetry, from the gateway or from the bare pipeline.
  *
  * Frame-in → subscriber latency is the arrival time minus the sample timestamp the charger
  * wrote into the frame just before sending it (same machine, same clock, 1 ms resolution).
  */
 import mqtt from 'mqtt';
+import type { Topics } from '../contracts/topics.ts';
 
 /**
  * Which telemetry a message is, from its text. The compliant simulated chargers always send
@@ -43,7 +44,7 @@ export interface Subscriber {
   close(): Promise<void>;
 }
 
-export async function subscribe(url: string, auth: { username?: string; password?: string }): Promise<Subscriber> {
+export async function subscribe(url: string, auth: { username?: string; password?: string }, topics: Topics): Promise<Subscriber> {
   let received = 0;
   let windowReceived = 0;
   let floodReceived = 0;
@@ -69,7 +70,7 @@ export async function subscribe(url: string, auth: { username?: string; password
   client.on('close', () => {
     if (!closing) disconnects++;
   });
-  await client.subscribeAsync('+/attrs', { qos: 1 });
+  await client.subscribeAsync(topics.every('attrs'), { qos: 1 });
   return {
     get received() {
       return received;

@@ -17,7 +17,7 @@ import { createTokenService } from '../device-registry/tokens.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { openStore } from './store.ts';
 import { createGateway, type Gateway } from '../gateway/index.ts';
-import { deviceTopic } from '../contracts/topics.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import { createCommandRouter } from '../gateway/commands/router.ts';
 import { createCommandClient } from '../device-registry/command-client.ts';
 import { createPresenceView } from '../device-registry/presence-view.ts';
@@ -110,14 +110,15 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   const store = openStore(config, health, log);
   await store.migrate();
   const admin = await createAdminToken({ config, log, dataDir: config.DATA_DIR });
-  const tokens = createTokenService({ store, admin, defaultTenant: config.DEFAULT_TENANT });
+  const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
+  const tokens = createTokenService({ store, admin, defaultTenant: config.DEFAULT_TENANT, topics });
   const auth: MqttAuthenticator = tokens.mqttAuthenticator();
   const closers: Array<() => Promise<void>> = [];
 
   let broker: EmbeddedBroker | undefined;
   let bus: Bus;
   if (has('broker') && !config.MQTT_URL) {
-    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), tls: platformTlsOptions, retainedFile: path.join(config.DATA_DIR, 'retained.db') });
+    broker = await createEmbeddedBroker({ log, auth, host: config.HOST, port: config.MQTT_PORT, limits: brokerLimits(config), topics, tls: platformTlsOptions, retainedFile: path.join(config.DATA_DIR, 'retained.db') });
 
     bus = createEmbeddedBus(broker.aedes, log);
   } else {
@@ -143,7 +144,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   // start (issue 16) must find them subscribed.
   let registryFeeds: { presence: ReturnType<typeof createPresenceView>; live: ReturnType<typeof createLiveFeed> } | null = null;
   if (has('registry')) {
-    registryFeeds = { presence: createPresenceView(bus), live: createLiveFeed(bus) };
+    registryFeeds = { presence: createPresenceView(bus, topics), live: createLiveFeed(bus, topics) };
     await registryFeeds.presence.start();
     await registryFeeds.live.start();
   }
@@ -167,7 +168,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
     gatewayThread = await startGatewayThread({ entry: new URL('./gateway-thread.ts', import.meta.url), config, bus, health, log, journal: has('history') });
   } else if (has('gateway')) {
     gateway = createGateway({ config, log, store, bus, telemetry: brokerAckSink(bus) });
-    await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined }).start();
+    await createCommandRouter({ bus, gateway, log, sharedSubscription: config.MQTT_URL !== undefined, topics }).start();
   }
   const journal = gatewayThread?.journal ?? null;
 
@@ -180,7 +181,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
   let httpPort: number | null = null;
   let httpServer: unknown = null;
   if (has('registry')) {
-    const commands = createCommandClient({ bus, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
+    const commands = createCommandClient({ bus, topics, defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS });
     await commands.start();
     const presence = registryFeeds!.presence;
     const live = registryFeeds!.live;
@@ -207,7 +208,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
           // What was stored stands; a role that misses the notice catches up at its next start.
           { register: alertRoutes({ store, control: (m) => bus.publishAsync(CONTROL_TOPIC, JSON.stringify(m), { qos: 1 }).catch((err: unknown) => log.warn({ err }, 'alerts control message not published')) }) },
           { register: historyRoutes({ store, backend: historyBackend }) },
-          { register: messageLogRoutes({ store, log: logReader, bus, replayMax: config.MESSAGE_LOG_REPLAY_MAX }) },
+          { register: messageLogRoutes({ store, log: logReader, bus, topics, replayMax: config.MESSAGE_LOG_REPLAY_MAX }) },
         ],
       },
       commands,
@@ -241,7 +242,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       https: platformTlsOptions,
       // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
       // deleted device does not stay in the broker's retained store for ever.
-      deviceDeleted: (d) => bus.publish(deviceTopic(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
+      deviceDeleted: (d) => bus.publish(topics.device(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');

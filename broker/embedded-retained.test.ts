@@ -11,6 +11,7 @@ import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { principal } from './acl.ts';
 import { brokerLimits, createEmbeddedBroker, type EmbeddedBroker } from './embedded.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'chargebridge-embedded-retained-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,9 +22,10 @@ afterEach(async () => {
 
 async function aBroker(file: string): Promise<EmbeddedBroker> {
   const broker = await createEmbeddedBroker({
+    topics: topicsFor('dojot'),
     log: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     // username = tenant, password "ok": an operator, who may publish commands.
-    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, 'operator') : null) },
+    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, 'operator', topicsFor('dojot')) : null) },
     host: '127.0.0.1',
     port: 0,
     limits: brokerLimits(loadConfig({})),

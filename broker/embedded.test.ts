@@ -12,18 +12,22 @@ import { loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { principal } from './acl.ts';
 import { brokerLimits, createEmbeddedBroker, type EmbeddedBroker } from './embedded.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
 });
 
-async function aBroker(env: Record<string, string> = {}) {
-  const limits = brokerLimits(loadConfig({ MQTT_MAX_CLIENT_QUEUE_BYTES: String(128 << 10), MQTT_QOS0_DROP_BYTES: String(32 << 10), ...env }));
+async function aBroker(env: Record<string, string> = {}, role: 'read-only' | 'operator' = 'read-only') {
+  const config = loadConfig({ MQTT_MAX_CLIENT_QUEUE_BYTES: String(128 << 10), MQTT_QOS0_DROP_BYTES: String(32 << 10), ...env });
+  const limits = brokerLimits(config);
+  const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
   const broker = await createEmbeddedBroker({
+    topics,
     log: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     // username = tenant, password "ok"
-    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, 'read-only') : null) },
+    auth: { authenticate: async (u, p) => (u && p?.toString() === 'ok' ? principal(u, role, topics) : null) },
     host: '127.0.0.1',
     port: 0,
     limits,
@@ -255,5 +259,47 @@ describe('persistent sessions', () => {
     await c.endAsync();
     await publish(broker, 'acme:d/attrs', 'one');
     expect(broker.stats().sessionMessages).toBe(1);
+  });
+});
+
+describe('tenants in the tenant-level topic layout (MQTT_TOPIC_LAYOUT=tenant-level)', () => {
+  it('forwards `#`, `+/#` and `+/+/attrs` subscribers their own tenant\'s messages only, live and queued for a persistent session', async () => {
+    const { broker, tcp } = await aBroker({ MQTT_TOPIC_LAYOUT: 'tenant-level' });
+    const clients = { acme: await aClient(tcp, 'acme'), beta: await aClient(tcp, 'beta') };
+    const got = { acme: [] as string[], beta: [] as string[] };
+    for (const t of ['acme', 'beta'] as const) {
+      clients[t].on('message', (topic) => got[t].push(topic));
+      await clients[t].subscribeAsync({ '#': { qos: 1 }, '+/#': { qos: 1 }, '+/+/attrs': { qos: 1 } });
+    }
+    // A persistent session of acme, away while both tenants publish.
+    const away = await aClient(tcp, 'acme', { clientId: 'acme-away', clean: false });
+    await away.subscribeAsync('#', { qos: 1 });
+    await away.endAsync();
+    for (const topic of ['acme/0a1b2c3d/attrs', 'beta/0a1b2c3d/attrs', 'beta/0a1b2c3d/state', 'acme/gateway/refusals', 'chargebridge/alerts/control', 'chargebridge/private/beta/0a1b2c3d/config', 'acme:0a1b2c3d/attrs']) await publish(broker, topic, '{}');
+    await until(() => new Set(got.acme).size >= 2 && new Set(got.beta).size >= 2, 'deliveries');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(new Set(got.acme)).toEqual(new Set(['acme/0a1b2c3d/attrs', 'acme/gateway/refusals']));
+    expect(new Set(got.beta)).toEqual(new Set(['beta/0a1b2c3d/attrs', 'beta/0a1b2c3d/state']));
+    const back = await aClient(tcp, 'acme', { clientId: 'acme-away', clean: false });
+    const queued: string[] = [];
+    back.on('message', (topic) => queued.push(topic));
+    await until(() => new Set(queued).size >= 2, 'the queued messages');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(new Set(queued)).toEqual(new Set(['acme/0a1b2c3d/attrs', 'acme/gateway/refusals']));
+  });
+
+  it("refuses another tenant's filters and config topic: SUBACK 0x80, and a publish closes the connection", async () => {
+    const { tcp } = await aBroker({ MQTT_TOPIC_LAYOUT: 'tenant-level' }, 'operator');
+    const beta = await aClient(tcp, 'beta');
+    // MQTT.js rejects a SUBACK with 0x80 (MQTT 3.1.1 §3.9.3); the connection stays.
+    for (const f of ['acme/#', 'acme/+/attrs', 'chargebridge/#', 'acme:0a1b2c3d/attrs']) await expect(beta.subscribeAsync(f, { qos: 1 }), f).rejects.toThrow(/Subscribe error/);
+    expect((await beta.subscribeAsync('beta/+/config/reply', { qos: 1 }))[0]?.qos).toBe(1);
+    const closed = new Promise<void>((r) => beta.once('close', () => r()));
+    beta.publish('acme/0a1b2c3d/config', '{"id":"x","action":"Reset","payload":{"type":"Hard"}}', { qos: 1 });
+    await closed;
+    // Its own device's config topic is allowed.
+    const own = await aClient(tcp, 'beta');
+    await own.publishAsync('beta/0a1b2c3d/config', '{"id":"y","action":"Reset","payload":{"type":"Soft"}}', { qos: 1 });
+    expect(own.connected).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ import { refuseUpgrade, requestPath } from '../common/http-upgrade.ts';
 import type { Config } from '../common/config.ts';
 import { coalesceWrites } from './coalesce.ts';
 import type { Logger } from '../common/logger.ts';
-import { mayPublish, mayReceive, maySubscribe, sessionId, sessionMayReceive, type Principal } from './acl.ts';
+import { mayPublish, mayReceive, maySubscribe, sessionId, sessionReceiver, type Principal } from './acl.ts';
+import type { Topics } from '../contracts/topics.ts';
 import { createLoginThrottle, type LoginLimits } from '../common/login-throttle.ts';
 import { guardClient, Outbox, outboxVerdict, type OutboxLimits } from './outbox.ts';
 import { boundSessionQueues, type SessionLimits, type SessionPersistence } from './session-queues.ts';
@@ -49,6 +50,8 @@ export interface EmbeddedBrokerDeps {
   host: string;
   port: number;
   limits: BrokerLimits;
+  /** The topic layout (MQTT_TOPIC_LAYOUT): which topics a persistent session of a tenant may queue. */
+  topics: Topics;
   /** Certificate and key (TLS_CERT_FILE): the TCP listener speaks MQTT over TLS (mqtts) only. */
   tls?: SecureContextOptions | undefined;
   /**
@@ -197,7 +200,7 @@ export async function createEmbeddedBroker(deps: EmbeddedBrokerDeps): Promise<Em
   // acknowledge anything, again and again. One that stops reading altogether is disconnected by
   // its byte limit (outbox.ts).
   const sessions = boundSessionQueues(persistence, limits.sessions, {
-    mayQueue: sessionMayReceive,
+    mayQueue: sessionReceiver(deps.topics),
     full(id, first) {
       if (first) log.warn({ session: id, ...limits.sessions }, 'mqtt session full: new messages are not kept for it until its client has acknowledged some');
     },

@@ -68,6 +68,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}:`));
   });
 
+  describe('MQTT_TOPIC_LAYOUT', () => {
+    it('is dojot unless tenant-level is chosen', () => {
+      expect(loadConfig({}).MQTT_TOPIC_LAYOUT).toBe('dojot');
+      expect(loadConfig({ MQTT_TOPIC_LAYOUT: 'tenant-level' }).MQTT_TOPIC_LAYOUT).toBe('tenant-level');
+    });
+
+    it.each([
+      [{ MQTT_TOPIC_LAYOUT: 'slash' }, /^MQTT_TOPIC_LAYOUT: expected dojot or tenant-level/],
+      // the first level of chargebridge's own topics (chargebridge/alerts/control, ...)
+      [{ MQTT_TOPIC_LAYOUT: 'tenant-level', DEFAULT_TENANT: 'chargebridge' }, /^DEFAULT_TENANT: "chargebridge" is reserved with MQTT_TOPIC_LAYOUT=tenant-level/],
+      [{ DEFAULT_TENANT: 'a/b' }, /^DEFAULT_TENANT: letters, digits/],
+      [{ DEFAULT_TENANT: 'a+' }, /^DEFAULT_TENANT: letters, digits/],
+      [{ DEFAULT_TENANT: '#' }, /^DEFAULT_TENANT: letters, digits/],
+      [{ MQTT_AUTH_HOOK_SECRET: 'short' }, /^MQTT_AUTH_HOOK_SECRET: at least 16 characters$/],
+    ])('refuses %o', (env, line) => {
+      try {
+        loadConfig(env);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as ConfigError).problems).toEqual([expect.stringMatching(line)]);
+      }
+    });
+
+    it('takes MQTT_AUTH_HOOK_SECRET from a file', () => {
+      expect(loadConfig({ MQTT_AUTH_HOOK_SECRET_FILE: '/run/secrets/hook' }, () => 'a-hook-secret-0123456789\n').MQTT_AUTH_HOOK_SECRET).toBe('a-hook-secret-0123456789');
+    });
+  });
+
   describe('secrets', () => {
     it('reads <NAME>_FILE for every secret, dropping one trailing newline', () => {
       const files: Record<string, string> = { '/run/secrets/token': 'file-token-0123456789abcdef\n', '/run/secrets/db': 'postgres://u:p@db/x' };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { RESERVED_TENANTS, TOPIC_LAYOUTS } from './topic-layout.ts';
 
 /**
  * The one configuration schema. `loadConfig(env)` is pure: it reads only the object it is
@@ -28,8 +29,9 @@ const addressList = z
       }
     }
   });
-// A tenant is the first half of the `{tenant}:{deviceId}` topic level, and the MQTT username:
-// it must not contain topic separators, wildcards or the colon.
+// A tenant is the first half of the `{tenant}:{deviceId}` topic level (or its own level in the
+// tenant-level layout), and the MQTT username: it must not contain topic separators (`/`),
+// wildcards (`+`, `#`), the colon or a leading `$`, which this grammar excludes in both layouts.
 export const tenantName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64)');
 
 const schema = z
@@ -46,6 +48,17 @@ const schema = z
       .string()
       .regex(/^(mqtts?|wss?|tcp|tls):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL')
       .optional(),
+    /**
+     * Device topics: `dojot` `{tenant}:{deviceId}/attrs`, or `tenant-level` `{tenant}/{deviceId}/attrs`,
+     * which standard broker ACLs can confine per tenant (contracts/topics.ts, docs/mqtt.md).
+     */
+    MQTT_TOPIC_LAYOUT: z.enum(TOPIC_LAYOUTS, { message: 'expected dojot or tenant-level' }).default('dojot'),
+    /**
+     * The shared secret the broker sends in `X-Chargebridge-Hook-Secret` to the registry's MQTT
+     * authentication and authorization hooks (POST /hooks/mqtt/authenticate and /hooks/mqtt/authorize: EMQX); unset, those
+     * routes are not registered (404).
+     */
+    MQTT_AUTH_HOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
     /** Credentials for MQTT_URL (an external broker). */
     MQTT_USERNAME: z.string().min(1).optional(),
     MQTT_PASSWORD: z.string().min(1).optional(),
@@ -199,6 +212,9 @@ const schema = z
     }
     if (c.OCPP_CSR_MODE === 'sign' && !c.OCPP_CSR_CA_CERT_FILE) ctx.addIssue({ code: 'custom', path: ['OCPP_CSR_MODE'], message: 'sign needs OCPP_CSR_CA_CERT_FILE and OCPP_CSR_CA_KEY_FILE' });
     if (c.OCPP_CSR_MODE === 'forward' && c.OCPP_CSR_CA_CERT_FILE) ctx.addIssue({ code: 'custom', path: ['OCPP_CSR_MODE'], message: 'forward hands CSRs to the platform: OCPP_CSR_CA_CERT_FILE would not be used (unset it, or use sign)' });
+    if (c.MQTT_TOPIC_LAYOUT === 'tenant-level' && RESERVED_TENANTS.includes(c.DEFAULT_TENANT)) {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_TENANT'], message: `${JSON.stringify(c.DEFAULT_TENANT)} is reserved with MQTT_TOPIC_LAYOUT=tenant-level (the first topic level of chargebridge's own topics)` });
+    }
     if (c.INFLUX_BUCKET && (!c.INFLUX_TOKEN || !c.INFLUX_ORG)) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'InfluxDB 2.x needs INFLUX_TOKEN and INFLUX_ORG' });
     }
@@ -229,7 +245,7 @@ function shown(name: string, value: string | undefined): string | undefined {
  * Secrets that may instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes
  * secrets), one trailing newline dropped.
  */
-export const SECRETS = ['API_TOKEN', 'MQTT_PASSWORD', 'DATABASE_URL', 'INFLUX_PASSWORD', 'INFLUX_TOKEN'] as const;
+export const SECRETS = ['API_TOKEN', 'MQTT_PASSWORD', 'MQTT_AUTH_HOOK_SECRET', 'DATABASE_URL', 'INFLUX_PASSWORD', 'INFLUX_TOKEN'] as const;
 
 /**
  * Empty strings count as unset, as in most twelve-factor tools. `readSecret` reads the

@@ -66,7 +66,8 @@ export function shownPayload(cmd: Pick<Command, 'action' | 'payload'>): Record<s
 
 /**
  * Commands carrying a secret come on a topic only chargebridge's own processes may publish and
- * read (the tenant ACL gives tenants `{tenant}:...` topics only): `chargebridge/private/{tenant}:{deviceId}/config`.
+ * read (the tenant ACL gives tenants `{tenant}:...` or `{tenant}/...` topics only, and `chargebridge` is
+ * no tenant in the tenant-level layout): `chargebridge/private/` + the device's `config` topic.
  */
 export const PRIVATE_PREFIX = 'chargebridge/private/';
 

@@ -6,12 +6,14 @@
  * its devices (the retained state) and their active alerts, then every state, attrs, events and
  * alerts message as it happens.
  *
- * Event format: `data: {"topic": "<tenant>:<deviceId>/<kind>", "payload": <the MQTT payload>}`.
+ * Event format: `data: {"topic": "<tenant>:<deviceId>/<kind>", "payload": <the MQTT payload>}`
+ * (`<tenant>/<deviceId>/<kind>` in the tenant-level topic layout: the topic as published).
  * A page that cannot keep up (1 MiB unsent) is disconnected and reconnects; the feed never
  * buffers without bound.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../broker/bus.ts';
+import type { Topics } from '../contracts/topics.ts';
 
 const KINDS = ['state', 'attrs', 'events', 'alerts'] as const;
 const MAX_UNSENT = 1024 * 1024;
@@ -33,7 +35,7 @@ export interface LiveFeed {
   readonly pages: number;
 }
 
-export function createLiveFeed(bus: Bus): LiveFeed {
+export function createLiveFeed(bus: Bus, topics: Topics): LiveFeed {
   const pages = new Set<Page>();
   const states = new Map<string, string>(); // state topic -> latest shadow
   let subscribed: Promise<void> | null = null;
@@ -52,7 +54,7 @@ export function createLiveFeed(bus: Bus): LiveFeed {
     for (const p of pages) if (topic.startsWith(p.prefix)) p.write(frame(topic, text));
   }
 
-  const subscribe = () => (subscribed ??= Promise.all(KINDS.map((k) => bus.subscribe(`+/${k}`, onMessage, { qos: 0 }))).then(() => undefined));
+  const subscribe = () => (subscribed ??= Promise.all(KINDS.map((k) => bus.subscribe(topics.every(k), onMessage, { qos: 0 }))).then(() => undefined));
 
   return {
     start: subscribe,
@@ -67,7 +69,7 @@ export function createLiveFeed(bus: Bus): LiveFeed {
       });
       app.get('/live', { schema: { tags: ['dashboard'], summary: 'Live feed of the tenant\'s device state, telemetry and events (text/event-stream)' } }, async (req, reply) => {
         await subscribe();
-        const prefix = `${req.caller.tenant}:`;
+        const prefix = topics.tenantPrefix(req.caller.tenant);
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -36,6 +36,11 @@ describe('dashboard model', () => {
   it('parses Dojot topics', () => {
     expect(m.parseTopic('acme:ab12/config/reply')).toEqual({ tenant: 'acme', deviceId: 'ab12', kind: 'config/reply' });
     expect(m.parseTopic('nonsense')).toBeNull();
+    // the tenant-level layout (MQTT_TOPIC_LAYOUT=tenant-level)
+    expect(m.parseTopic('acme/ab12/state')).toEqual({ tenant: 'acme', deviceId: 'ab12', kind: 'state' });
+    expect(m.parseTopic('acme/ab12/config/reply')).toEqual({ tenant: 'acme', deviceId: 'ab12', kind: 'config/reply' });
+    expect(m.parseTopic('acme//state')).toBeNull();
+    expect(m.parseTopic('acme/state')).toBeNull();
   });
 
   it('builds a fleet row from shadow and attrs: power only while charging, unknown until a sample', () => {

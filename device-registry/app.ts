@@ -22,6 +22,9 @@ import { deviceVariableRoutes } from './routes/device-variables.ts';
 import { idTagRoutes } from './routes/id-tags.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { AUTHENTICATE_PATH, AUTHORIZE_PATH, mqttAuthHookRoutes } from './routes/mqtt-auth.ts';
+import { createLoginThrottle } from '../common/login-throttle.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import type { Device } from '../contracts/registry.ts';
 import type { RegistryStore } from './store/types.ts';
 import type { TokenService } from './tokens.ts';
@@ -76,6 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const first = deps.routes?.first ?? [];
   const rest = deps.routes?.rest ?? [];
   const publicPaths = [...first, ...rest].flatMap((p) => (p.isPublic ? [p.isPublic] : []));
+  const topics = topicsFor(deps.config.MQTT_TOPIC_LAYOUT);
+  // The broker's hooks authenticate with MQTT_AUTH_HOOK_SECRET, not a bearer token; unset, not served.
+  const hookSecret = deps.config.MQTT_AUTH_HOOK_SECRET;
+  if (hookSecret) publicPaths.push((path) => path === AUTHENTICATE_PATH || path === AUTHORIZE_PATH);
   const unqueued = new Set([...UNQUEUED, ...[...first, ...rest].flatMap((p) => p.unqueued ?? [])]);
   const app = Fastify({
     // Per-request lines only when debugging: at info they would drown the charger logs.
@@ -133,7 +140,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(transactionRoutes({ store: deps.store }));
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
-  await app.register(tokenRoutes({ tokens: deps.tokens }));
+  await app.register(tokenRoutes({ tokens: deps.tokens, topics }));
+  if (hookSecret) {
+    const c = deps.config;
+    const logins = createLoginThrottle({ maxFailures: c.MQTT_AUTH_MAX_FAILURES, maxFailuresPerAddress: c.MQTT_AUTH_MAX_FAILURES_PER_ADDRESS, windowMs: c.MQTT_AUTH_WINDOW_MS, lockoutMs: c.MQTT_AUTH_LOCKOUT_MS }, deps.log.child({ component: 'mqtt-auth-hook' }));
+    const service = c.MQTT_USERNAME && c.MQTT_PASSWORD ? { username: c.MQTT_USERNAME, password: c.MQTT_PASSWORD } : undefined;
+    await app.register(mqttAuthHookRoutes({ secret: hookSecret, topics, tokens: deps.tokens, service, logins }));
+  }
   for (const p of rest) await app.register(p.register);
   if (deps.commands) {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));

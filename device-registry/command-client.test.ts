@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bus, MessageHandler } from '../broker/bus.ts';
 import type { CommandReply } from '../contracts/commands.ts';
 import { createCommandClient, REPLY_MARGIN_MS } from './command-client.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 /** A bus that records publishes and lets the test deliver replies to the subscriber. */
 function aBus() {
@@ -36,7 +37,7 @@ afterEach(() => {
 describe('command client', () => {
   it('sends the timeout it will wait for, explicitly, even when the caller gave none', async () => {
     const b = aBus();
-    const client = createCommandClient({ bus: b.bus, defaultTimeoutMs: 7000 });
+    const client = createCommandClient({ bus: b.bus, topics: topicsFor('dojot'), defaultTimeoutMs: 7000 });
     await client.start();
     void client.send('admin', 'dev1', { action: 'Reset', payload: { type: 'Soft' } });
     expect(b.published).toEqual([{ topic: 'admin:dev1/config', json: expect.objectContaining({ action: 'Reset', timeoutMs: 7000 }) }]);
@@ -45,7 +46,7 @@ describe('command client', () => {
   it("takes the gateway's deadline answer that arrives after timeoutMs, within the margin", async () => {
     vi.useFakeTimers();
     const b = aBus();
-    const client = createCommandClient({ bus: b.bus, defaultTimeoutMs: 30_000 });
+    const client = createCommandClient({ bus: b.bus, topics: topicsFor('dojot'), defaultTimeoutMs: 30_000 });
     await client.start();
     const p = client.send('admin', 'dev1', { action: 'Reset', payload: { type: 'Soft' }, timeoutMs: 2000 });
     const id = String(b.published[0]!.json['id']);
@@ -57,7 +58,7 @@ describe('command client', () => {
   it('with no reply at all it answers timeout with `sent` unknown (absent)', async () => {
     vi.useFakeTimers();
     const b = aBus();
-    const client = createCommandClient({ bus: b.bus, defaultTimeoutMs: 30_000 });
+    const client = createCommandClient({ bus: b.bus, topics: topicsFor('dojot'), defaultTimeoutMs: 30_000 });
     await client.start();
     let settled: CommandReply | undefined;
     void client.send('admin', 'dev1', { action: 'Reset', payload: { type: 'Soft' }, timeoutMs: 2000 }).then((r) => (settled = r));

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../broker/bus.ts';
 import { MAX_TIMEOUT_MS, PRIVATE_PREFIX, type CommandReply } from '../contracts/commands.ts';
-import { deviceTopic, parseDeviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 
 export interface CommandClient {
   start(): Promise<void>;
@@ -22,14 +22,14 @@ export interface CommandClient {
  */
 export const REPLY_MARGIN_MS = 5_000;
 
-export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }): CommandClient {
+export function createCommandClient(deps: { bus: Bus; topics: Topics; defaultTimeoutMs: number }): CommandClient {
   const pending = new Map<string, (r: CommandReply) => void>();
   return {
     async start() {
       await deps.bus.subscribe(
-        '+/config/reply',
+        deps.topics.every('config/reply'),
         (topic, payload) => {
-          if (!parseDeviceTopic(topic)) return;
+          if (!deps.topics.parse(topic)) return;
           try {
             const r = JSON.parse(payload.toString()) as CommandReply;
             pending.get(r.id)?.(r);
@@ -57,7 +57,7 @@ export function createCommandClient(deps: { bus: Bus; defaultTimeoutMs: number }
           pending.delete(id);
           resolve(r);
         });
-        const topic = deviceTopic(tenant, deviceId, 'config');
+        const topic = deps.topics.device(tenant, deviceId, 'config');
         deps.bus.publish(opts.private ? PRIVATE_PREFIX + topic : topic, JSON.stringify({ id, action: cmd.action, payload: cmd.payload, timeoutMs }), { qos: 1 });
       });
     },

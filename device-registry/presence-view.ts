@@ -3,21 +3,21 @@
  * without a gateway (scale-out), and the database alone cannot tell who is connected now.
  */
 import type { Bus } from '../broker/bus.ts';
-import { parseDeviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 
 export interface PresenceView {
   start(): Promise<void>;
   online(deviceId: string): boolean;
 }
 
-export function createPresenceView(bus: Bus): PresenceView {
+export function createPresenceView(bus: Bus, topics: Topics): PresenceView {
   const online = new Map<string, boolean>();
   return {
     async start() {
       await bus.subscribe(
-        '+/state',
+        topics.every('state'),
         (topic, payload) => {
-          const t = parseDeviceTopic(topic);
+          const t = topics.parse(topic);
           if (!t || t.kind !== 'state') return;
           try {
             online.set(t.deviceId, (JSON.parse(payload.toString()) as { online?: unknown }).online === true);

@@ -11,6 +11,7 @@ import type { AdminToken } from './admin-token.ts';
 import { newToken, tokenDigest } from './admin-token.ts';
 import type { Caller, TokenResolver, TokenRole } from '../common/http/auth.ts';
 import type { ApiToken } from '../contracts/registry.ts';
+import type { Topics } from '../contracts/topics.ts';
 import type { RegistryStore } from './store/types.ts';
 
 const CACHE_MS = 30_000;
@@ -24,7 +25,7 @@ export interface TokenService extends TokenResolver {
   mqttAuthenticator(): MqttAuthenticator;
 }
 
-export function createTokenService(deps: { store: RegistryStore; admin: AdminToken; defaultTenant: string }): TokenService {
+export function createTokenService(deps: { store: RegistryStore; admin: AdminToken; defaultTenant: string; topics: Topics }): TokenService {
   const { store, admin } = deps;
   const cache = new Map<string, { caller: Caller | null; until: number }>();
 
@@ -74,8 +75,9 @@ export function createTokenService(deps: { store: RegistryStore; admin: AdminTok
         if (!username || !password) return null;
         const caller = await resolve(password.toString('utf8'));
         // username = tenant (interface.md): a token of another tenant does not open this one.
-        if (!caller || caller.tenant !== username) return null;
-        return principal(caller.tenant, caller.role);
+        // A tenant the topic layout reserves (`chargebridge` in tenant-level) cannot log in.
+        if (!caller || caller.tenant !== username || !deps.topics.tenantAllowed(caller.tenant)) return null;
+        return principal(caller.tenant, caller.role, deps.topics);
       },
     }),
   };

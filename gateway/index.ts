@@ -8,7 +8,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { ocppTlsSource } from '../common/tls-files.ts';
 import { caAnchors, createTlsListener, type TlsListener } from './tls-listener.ts';
 import { createTransportReader } from './transport.ts';
-import { deviceTopic } from '../contracts/topics.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
@@ -103,6 +103,7 @@ export interface Gateway {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, store, bus } = deps;
+  const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
   const log = deps.log.child({ component: 'gateway' });
   const id = `gw-${randomUUID().slice(0, 8)}`;
   const conns = new Map<string, Connection>();
@@ -139,11 +140,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   // Every refused handshake (issue 16): counted by reason in /metrics, logged with the remote
-  // address, and published for operators on `{DEFAULT_TENANT}:gateway/refusals` (docs/mqtt.md),
+  // address, and published for operators on `{DEFAULT_TENANT}:gateway/refusals` (docs/mqtt.md; `/` in the tenant-level layout),
   // at most 10 lines and events per reason and minute (a flood of probes is counted, the rest
   // summarized as `suppressed` in the next one).
   const refusalBursts = new Map<string, Burst>();
-  const refusalsTopic = `${config.DEFAULT_TENANT}:gateway/refusals`;
+  const refusalsTopic = topics.refusals(config.DEFAULT_TENANT);
   const refused = (identity: string | undefined, remoteAddress: string | undefined, status: number, reason: string, device: Device | undefined) => {
     observeRefusal(reason);
     let b = refusalBursts.get(reason);
@@ -175,7 +176,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // certificate is what an operator wants to hear of (whitepaper A00.FR.408).
         const r = res.refused;
         const type = r.reason === 'PASSWORD_MISSING' || r.reason === 'PASSWORD_WRONG' ? 'handshakeRefused' : 'securityRefused';
-        bus.publish(deviceTopic(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type, reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
+        bus.publish(topics.device(r.device.tenant, r.device.id, 'events'), JSON.stringify({ type, reason: r.reason, status: res.status, remoteAddress: r.remoteAddress, secure: r.secure, securityProfile: r.device.securityProfile, ts: new Date().toISOString() }), { qos: 1 });
       }
       return { ok: false, status: res.status, message: res.message };
     },
@@ -188,7 +189,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const cpId = device.chargePointId;
       const deviceId = device.id;
       const clog = deps.log.child({ chargePointId: cpId, deviceId });
-      const session = new ChargerSession(device, adapterFor(client.protocol), bus, clog, config.HEARTBEAT_TOLERANCE, telemetry);
+      const session = new ChargerSession(device, adapterFor(client.protocol), bus, clog, config.HEARTBEAT_TOLERANCE, telemetry, topics);
       // The last known shadow (issue 16): a charger reconnecting mid-session sends no
       // BootNotification or StatusNotification (OCPP 1.6 §4.2, §4.9). Marked since the read, if
       // anything was: newer than what the registry answered.
@@ -311,7 +312,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const seen = connectedSinceStart;
       if (!seen) return Promise.resolve();
       const t0 = Date.now();
-      return republishStoredShadows({ store, bus, shadows, seen, stopped: () => closing }).then(
+      return republishStoredShadows({ store, bus, shadows, topics, seen, stopped: () => closing }).then(
         (n) => log.info({ devices: n, ms: Date.now() - t0 }, 'stored shadows of the chargers not connected republished'),
         (err: unknown) => log.error({ err }, 'republishing the stored shadows failed'),
       ).finally(() => {

@@ -12,6 +12,7 @@ import type { RegistryStore } from '../device-registry/store/types.ts';
 import { republishStoredShadows } from './republish.ts';
 import { emptyShadow, reduceShadow, type Shadow } from './shadow.ts';
 import type { ShadowWriter } from './shadow-writer.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const log = createLogger('silent');
 let dir = '';
@@ -53,7 +54,7 @@ describe('republish at start', () => {
     for (const d of devices.slice(10, 15)) await save(charging(d, true)); // the process died
     const seen = new Set([devices[0]!.id, devices[20]!.id]); // connected since the start
     const saved: Shadow[] = [];
-    const n = await republishStoredShadows({ store, bus, shadows: { save: (s) => void saved.push(s) } as Pick<ShadowWriter, 'save'>, seen, stopped: () => false, batch: 4 });
+    const n = await republishStoredShadows({ topics: topicsFor('dojot'), store, bus, shadows: { save: (s) => void saved.push(s) } as Pick<ShadowWriter, 'save'>, seen, stopped: () => false, batch: 4 });
     await bus.flush();
 
     expect(n).toBe(21);
@@ -79,7 +80,7 @@ describe('republish at start', () => {
     for (let i = 0; i < 10; i++) await store.createDevice({ tenant: 'admin', chargePointId: `S-${i}` });
     let pages = 0;
     const counted = { listShadows: (p: Parameters<RegistryStore['listShadows']>[0]) => (pages++, store.listShadows(p)) };
-    const n = await republishStoredShadows({ store: counted, bus, shadows: { save: () => undefined }, seen: new Set(), stopped: () => pages >= 2, batch: 3 });
+    const n = await republishStoredShadows({ topics: topicsFor('dojot'), store: counted, bus, shadows: { save: () => undefined }, seen: new Set(), stopped: () => pages >= 2, batch: 3 });
     expect(n).toBe(3);
     expect(pages).toBe(2);
   });

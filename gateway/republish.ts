@@ -14,12 +14,13 @@ import type { Bus } from '../broker/bus.ts';
 import type { GatewayStore } from './store-port.ts';
 import { offlineAtStart, restoreShadow } from './shadow-restore.ts';
 import type { ShadowWriter } from './shadow-writer.ts';
-import { deviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 
 export interface RepublishDeps {
   store: Pick<GatewayStore, 'listShadows'>;
   bus: Pick<Bus, 'publish' | 'flush'>;
   shadows: Pick<ShadowWriter, 'save'>;
+  topics: Topics;
   /** Devices with a connection since the start. */
   seen: ReadonlySet<string>;
   /** Stops between pages (the gateway is closing). */
@@ -40,7 +41,7 @@ export async function republishStoredShadows(deps: RepublishDeps): Promise<numbe
       if (seen.has(device.id)) continue;
       const stored = restoreShadow(device, shadow);
       const s = offlineAtStart(stored, startedAt);
-      bus.publish(deviceTopic(device.tenant, device.id, 'state'), JSON.stringify(s), { qos: 1, retain: true });
+      bus.publish(deps.topics.device(device.tenant, device.id, 'state'), JSON.stringify(s), { qos: 1, retain: true });
       if (s !== stored) shadows.save(s);
       n++;
     }

@@ -10,7 +10,7 @@ import type { NormalizedSample } from './meter-values/normalize.ts';
 import { attrsPayload, eventPayload, ocppEventPayload, type AttrsContext, type GatewayEvent } from '../contracts/payloads.ts';
 import { emptyShadow, reduceShadow, type Shadow, type ShadowEvent } from './shadow.ts';
 import { persists } from './shadow-restore.ts';
-import { deviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 import type { TelemetrySink, Ticket } from './telemetry-sink.ts';
 import type { ProtocolAdapter } from './protocols/adapter.ts';
 
@@ -54,16 +54,16 @@ export class ChargerSession {
   private readonly toleranceSeconds: number;
   private readonly telemetry: TelemetrySink;
 
-  constructor(device: Device, adapter: ProtocolAdapter, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink) {
+  constructor(device: Device, adapter: ProtocolAdapter, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink, topics: Topics) {
     this.device = device;
     this.adapter = adapter;
     this.bus = bus;
     this.log = log;
     this.toleranceSeconds = toleranceSeconds;
     this.telemetry = telemetry;
-    this.attrsTopic = deviceTopic(device.tenant, device.id, 'attrs');
-    this.eventsTopic = deviceTopic(device.tenant, device.id, 'events');
-    this.stateTopic = deviceTopic(device.tenant, device.id, 'state');
+    this.attrsTopic = topics.device(device.tenant, device.id, 'attrs');
+    this.eventsTopic = topics.device(device.tenant, device.id, 'events');
+    this.stateTopic = topics.device(device.tenant, device.id, 'state');
     this.shadow = emptyShadow(device);
   }
 

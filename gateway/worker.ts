@@ -21,6 +21,7 @@ import { Journal } from '../common/journal/journal.ts';
 import { createPortBus, type ToWorker } from '../broker/port-bus.ts';
 import type { Device } from '../contracts/registry.ts';
 import { createCommandRouter } from './commands/router.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import { createGateway } from './index.ts';
 import { brokerAckSink, journalSink } from './telemetry-sink.ts';
 import type { GatewayStore } from './store-port.ts';
@@ -126,7 +127,7 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
     }
   });
 
-  await createCommandRouter({ bus, gateway, log, sharedSubscription: false }).start();
+  await createCommandRouter({ bus, gateway, log, sharedSubscription: false, topics: topicsFor(config.MQTT_TOPIC_LAYOUT) }).start();
   let ocppPort: number;
   let tlsPort: number | null;
   try {

@@ -10,6 +10,7 @@ import type { Bus } from '../broker/bus.ts';
 import { openHistoryBackend } from './backends/open.ts';
 import { createHistoryWriterThread, type HistoryWriterThread } from './worker-host.ts';
 import { createPersister, type PersisterStats } from './persister.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import type { HistoryBackend } from './types.ts';
 import type { Journal } from '../common/journal/journal.ts';
 import type { JournalHandle } from '../common/journal/handle.ts';
@@ -36,7 +37,7 @@ export function createHistory(deps: { config: Config; bus: Bus; log: Logger; bac
   if (handle) return historyOnItsThread(deps.config, handle, deps.log);
   const backend = deps.backend ?? openHistoryBackend(deps.config);
   const log = deps.log.child({ component: 'history', backend: backend.name });
-  const persister = createPersister({ bus: deps.bus, journal: deps.journal, backend, spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
+  const persister = createPersister({ bus: deps.bus, journal: deps.journal, backend, topics: topicsFor(deps.config.MQTT_TOPIC_LAYOUT), spoolDir: path.join(deps.config.DATA_DIR, 'history-spool'), log });
   return {
     backend,
     stats: () => persister.stats(),

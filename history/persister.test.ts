@@ -11,6 +11,7 @@ import { createLogger } from '../common/logger.ts';
 import { createEmbeddedHistory } from './backends/embedded.ts';
 import { createPersister } from './persister.ts';
 import type { HistoryBackend } from './types.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const log = createLogger('silent');
 const dirs: string[] = [];
@@ -65,7 +66,7 @@ describe('persister', () => {
     await inner.init();
     const { backend, state } = flaky(inner);
     const { bus, deliver } = busDouble();
-    const p = createPersister({ bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 10, maxAgeMs: 20 }, retry: { minMs: 10, maxMs: 50 } });
+    const p = createPersister({ topics: topicsFor('dojot'), bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 10, maxAgeMs: 20 }, retry: { minMs: 10, maxMs: 50 } });
     await p.start();
     const q = () => inner.query({ tenant: 't', device: 'd', series: [{ key: 'power', field: 'power' }] });
     for (let i = 0; i < 30; i++) deliver('t:d/attrs', sample(i));
@@ -90,14 +91,14 @@ describe('persister', () => {
     const { backend, state } = flaky(inner);
     state.down = true;
     const first = busDouble();
-    const p1 = createPersister({ bus: first.bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 5, maxAgeMs: 10 }, retry: { minMs: 10, maxMs: 20 } });
+    const p1 = createPersister({ topics: topicsFor('dojot'), bus: first.bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 5, maxAgeMs: 10 }, retry: { minMs: 10, maxMs: 20 } });
     await p1.start();
     for (let i = 0; i < 10; i++) first.deliver('t:d/attrs', sample(i));
     await until(async () => p1.stats().spooledBatches >= 2);
     await p1.stop();
     state.down = false;
     const second = busDouble();
-    const p2 = createPersister({ bus: second.bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 5, maxAgeMs: 10 } });
+    const p2 = createPersister({ topics: topicsFor('dojot'), bus: second.bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxPoints: 5, maxAgeMs: 10 } });
     await p2.start();
     // JSON has no Infinity: it arrives as null and is skipped, the other ten points are written.
     second.deliver('t:d/attrs', { timestamp: new Date(Date.UTC(2026, 0, 2)).toISOString(), connectorId: 1, power: 1e400 });

@@ -4,7 +4,7 @@
  * - the telemetry journal (the all-in-one process, common/journal/): records are read from disk
  *   at the pace the backend takes them, and a batch's journal position is checkpointed once the
  *   batch is stored (in the backend or in the spool), so a crash replays at most what was not;
- * - MQTT (`+/attrs`, QoS 1), when the history role runs against an external broker.
+ * - MQTT (`+/attrs` or `+/+/attrs`, QoS 1), when the history role runs against an external broker.
  *
  * When the backend fails, batches go to the durable spool and a drain loop writes them back in
  * order with exponential backoff; meanwhile new batches queue behind them. Replays are harmless:
@@ -23,6 +23,7 @@ import type { Journal } from '../common/journal/journal.ts';
 export type JournalSource = Pick<Journal, 'committed' | 'checkpointed' | 'file' | 'onCommit' | 'checkpoint' | 'backlogBytes'>;
 import { JournalReader } from '../common/journal/reader.ts';
 import { attrsToPoints } from './points.ts';
+import type { Topics } from '../contracts/topics.ts';
 import { Spool } from './spool.ts';
 import type { HistoryBackend, Point } from './types.ts';
 
@@ -42,6 +43,8 @@ export interface PersisterStats {
 
 export interface PersisterDeps {
   backend: HistoryBackend;
+  /** The topic layout (MQTT_TOPIC_LAYOUT) the attrs topics are in. */
+  topics: Topics;
   spoolDir: string;
   log: Logger;
   /** Follow the telemetry journal (all-in-one); otherwise `bus`. */
@@ -169,7 +172,7 @@ export function createPersister(deps: PersisterDeps) {
   }
 
   function ingest(topic: string, payload: Buffer, end?: number): void {
-    const r = attrsToPoints(topic, payload);
+    const r = attrsToPoints(deps.topics, topic, payload);
     if (end !== undefined) pendingEnd = end;
     if (r.error) log.warn({ topic, error: r.error }, 'telemetry not stored');
     else {
@@ -204,7 +207,7 @@ export function createPersister(deps: PersisterDeps) {
         );
         reader.start();
       } else {
-        await deps.bus!.subscribe('+/attrs', (t, p) => ingest(t, p), { qos: 1 });
+        await deps.bus!.subscribe(deps.topics.every('attrs'), (t, p) => ingest(t, p), { qos: 1 });
       }
     },
     /**

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { attrsToPoints, selectorFor } from './points.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const T = '2026-06-01T10:00:00.000Z';
 
 describe('attrs -> points', () => {
   it('a DC sample is one point with every field', () => {
-    const r = attrsToPoints('acme:a1b2c3d4/attrs', JSON.stringify({ timestamp: T, connectorId: 1, transactionId: 7, context: 'Sample.Periodic', power: 48200, energy: 2087600, soc: 45, soc_EV: 45, energy_signed: 'x' }));
+    const r = attrsToPoints(topicsFor('dojot'), 'acme:a1b2c3d4/attrs', JSON.stringify({ timestamp: T, connectorId: 1, transactionId: 7, context: 'Sample.Periodic', power: 48200, energy: 2087600, soc: 45, soc_EV: 45, energy_signed: 'x' }));
     expect(r.points).toEqual([
       { tags: { tenant: 'acme', device: 'a1b2c3d4', connector: '1', transaction: '7' }, fields: { power: 48200, energy: 2087600, soc: 45 }, time: Date.parse(T) },
       { tags: { tenant: 'acme', device: 'a1b2c3d4', connector: '1', transaction: '7', location: 'EV' }, fields: { soc: 45 }, time: Date.parse(T) },
@@ -13,7 +14,7 @@ describe('attrs -> points', () => {
   });
 
   it('per-phase keys become points tagged with the phase', () => {
-    const r = attrsToPoints('admin:00000001/attrs', JSON.stringify({ timestamp: T, connectorId: 2, current_L1: 16.1, 'voltage_L1-N': 230, current: 16 }));
+    const r = attrsToPoints(topicsFor('dojot'), 'admin:00000001/attrs', JSON.stringify({ timestamp: T, connectorId: 2, current_L1: 16.1, 'voltage_L1-N': 230, current: 16 }));
     expect(r.points).toHaveLength(3);
     expect(r.points.map((p) => [p.tags.phase, p.fields])).toEqual(
       expect.arrayContaining([
@@ -29,7 +30,7 @@ describe('attrs -> points', () => {
     ['admin:x/attrs', 'nope', 'payload is not JSON'],
     ['admin:x/attrs', '{"power":1}', 'missing or unparseable timestamp'],
   ])('%s %s -> error', (topic, payload, error) => {
-    const r = attrsToPoints(topic, payload);
+    const r = attrsToPoints(topicsFor('dojot'), topic, payload);
     expect(r.points).toEqual([]);
     expect(r.error).toContain(error);
   });
@@ -44,6 +45,6 @@ describe('attrs -> points', () => {
 });
 
 it('skips values that are not numbers', () => {
-  const r = attrsToPoints('a:b/attrs', JSON.stringify({ timestamp: T, connectorId: 1, power: null, soc: '45', energy: 1 }));
+  const r = attrsToPoints(topicsFor('dojot'), 'a:b/attrs', JSON.stringify({ timestamp: T, connectorId: 1, power: null, soc: '45', energy: 1 }));
   expect(r.points).toEqual([{ tags: { tenant: 'a', device: 'b', connector: '1' }, fields: { energy: 1 }, time: Date.parse(T) }]);
 });

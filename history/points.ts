@@ -3,7 +3,7 @@
  * series selectors. Pure.
  */
 import { ENVELOPE_KEYS, parseAttrKey } from '../contracts/attrs.ts';
-import { parseDeviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 import type { Point, SeriesSelector } from './types.ts';
 
 /**
@@ -17,8 +17,8 @@ export function selectorFor(key: string): SeriesSelector {
   return { key, field: k.attr, ...(k.phase ? { phase: k.phase } : {}), ...(k.location ? { location: k.location } : {}) };
 }
 
-export function attrsToPoints(topic: string, payload: Buffer | string): { points: Point[]; error?: string } {
-  const t = parseDeviceTopic(topic);
+export function attrsToPoints(topics: Topics, topic: string, payload: Buffer | string): { points: Point[]; error?: string } {
+  const t = topics.parse(topic);
   if (!t || t.kind !== 'attrs') return { points: [], error: `not an attrs topic: ${topic}` };
   let m: Record<string, unknown>;
   try {

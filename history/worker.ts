@@ -17,6 +17,7 @@ import { installProcessGuard } from '../common/process-guard.ts';
 import { RemoteJournal, type JournalMessage } from '../common/journal/remote.ts';
 import { openHistoryBackend } from './backends/open.ts';
 import { createPersister } from './persister.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 export interface HistoryWorkerData {
   config: Config;
@@ -37,7 +38,7 @@ const guard = installProcessGuard(log);
 const journal = new RemoteJournal(data.journalDir, port as never, data.committed, data.checkpointed, data.backlogBytes);
 const backend = openHistoryBackend(config);
 const blog = log.child({ component: 'history', backend: backend.name });
-const persister = createPersister({ journal, backend, spoolDir: path.join(config.DATA_DIR, 'history-spool'), log: blog });
+const persister = createPersister({ journal, backend, topics: topicsFor(config.MQTT_TOPIC_LAYOUT), spoolDir: path.join(config.DATA_DIR, 'history-spool'), log: blog });
 
 port.on('message', (m: HostMessage) => {
   if (m.type === 'committed') journal.receive(m);

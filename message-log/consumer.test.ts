@@ -10,6 +10,7 @@ import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { createLogger } from '../common/logger.ts';
 import { createLogConsumer, type LogSink } from './consumer.ts';
 import type { EventBatch } from './writer.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const brokers: Aedes[] = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ async function setup(maxBacklog: number) {
   const bus = createEmbeddedBus(aedes, createLogger('silent'));
   const held: Array<{ batch: EventBatch; done: (n: number) => void }> = [];
   const sink: LogSink = { submit: (batch, done) => void held.push({ batch, done }) };
-  const consumer = createLogConsumer({ bus, sink, maxBacklog, log: createLogger('silent') });
+  const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent') });
   await consumer.start();
   const publish = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => bus.publishAsync(`acme:d1/events`, JSON.stringify({ type: 'ocpp', n: from + i, ts: new Date().toISOString() }), { qos: 1 })));
   // The consumer hands its batch over on the turn after the messages: wait for that turn.

@@ -11,9 +11,8 @@
  */
 import type { Bus } from '../broker/bus.ts';
 import type { Logger } from '../common/logger.ts';
+import type { Topics } from '../contracts/topics.ts';
 import type { EventBatch } from './writer.ts';
-
-export const EVENTS_FILTER = '+/events';
 
 export interface LogSink {
   /** Takes a batch; calls `done(n)` once its n events are stored (or given up on). */
@@ -26,7 +25,7 @@ export interface ConsumerStats {
   backlog: number;
 }
 
-export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: number; log: Logger }) {
+export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSink; maxBacklog: number; log: Logger }) {
   const stats: ConsumerStats = { received: 0, dropped: 0, backlog: 0 };
   let batch: EventBatch = [];
   let scheduled = false;
@@ -53,7 +52,7 @@ export function createLogConsumer(deps: { bus: Bus; sink: LogSink; maxBacklog: n
     stats,
     async start() {
       await deps.bus.subscribe(
-        EVENTS_FILTER,
+        deps.topics.every('events'),
         (topic, payload) => {
           if (closed) return;
           stats.received++;

@@ -11,6 +11,7 @@
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import { createLogConsumer, type ConsumerStats, type LogSink } from './consumer.ts';
 import { openMessageLogStore } from './open.ts';
 import { createLogWriterThread } from './worker-host.ts';
@@ -35,6 +36,7 @@ export interface MessageLog {
 
 export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; ownThread: boolean }): MessageLog {
   const { config } = deps;
+  const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
   const log = deps.log.child({ component: 'message-log' });
   const reader = openMessageLogStore(config, { readOnly: true });
   let sink: LogSink;
@@ -52,6 +54,7 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
     const store = openMessageLogStore(config);
     const writer = createLogWriter({
       store,
+      topics,
       onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
       onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
     });
@@ -62,7 +65,7 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
     startWriter = () => store.init();
     stopWriter = () => store.close();
   }
-  const consumer = createLogConsumer({ bus: deps.bus, sink, maxBacklog: config.MESSAGE_LOG_MAX_BACKLOG, log });
+  const consumer = createLogConsumer({ bus: deps.bus, topics, sink, maxBacklog: config.MESSAGE_LOG_MAX_BACKLOG, log });
   return {
     reader,
     async start() {

@@ -13,6 +13,7 @@ import { createLogger } from '../common/logger.ts';
 import { aRow } from './backends/contract.ts';
 import { createEmbeddedLog } from './backends/embedded.ts';
 import { replayRange } from './replay.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -39,7 +40,7 @@ async function setup() {
 describe('replayRange', () => {
   it('republishes the range in time order on events/replay, marked replayed, only the tenant filtered', async () => {
     const { bus, store, got, t0 } = await setup();
-    const r = await replayRange({ store, bus }, { tenant: 'acme', from: t0 + 1000, to: t0 + 4000 }, 100);
+    const r = await replayRange({ store, bus, topics: topicsFor('dojot') }, { tenant: 'acme', from: t0 + 1000, to: t0 + 4000 }, 100);
     expect(r).toEqual({ published: 3, truncated: false, next: null });
     expect(got.map((m) => m.topic)).toEqual(['acme:d1/events/replay', 'acme:d1/events/replay', 'acme:d1/events/replay']);
     expect(got.map((m) => m.json)).toEqual([1, 2, 3].map((n) => ({ type: 'ocpp', n, ts: new Date(t0 + n * 1000).toISOString(), replayed: true })));
@@ -47,9 +48,9 @@ describe('replayRange', () => {
 
   it('stops at max and says where to go on; going on from there gets the rest', async () => {
     const { bus, store, got, t0 } = await setup();
-    const first = await replayRange({ store, bus }, { tenant: 'acme' }, 2);
+    const first = await replayRange({ store, bus, topics: topicsFor('dojot') }, { tenant: 'acme' }, 2);
     expect(first).toEqual({ published: 2, truncated: true, next: new Date(t0 + 2000).toISOString() });
-    const rest = await replayRange({ store, bus }, { tenant: 'acme', from: Date.parse(first.next!) }, 10);
+    const rest = await replayRange({ store, bus, topics: topicsFor('dojot') }, { tenant: 'acme', from: Date.parse(first.next!) }, 10);
     expect(rest).toEqual({ published: 3, truncated: false, next: null });
     expect(got.map((m) => m.json['n'])).toEqual([0, 1, 2, 3, 4]);
   });

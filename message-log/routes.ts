@@ -11,6 +11,7 @@ import type { Bus } from '../broker/bus.ts';
 import { AppError } from '../common/errors.ts';
 import { requireWrite, type Caller } from '../common/http/auth.ts';
 import type { Device, DeviceFilter, Page } from '../contracts/registry.ts';
+import type { Topics } from '../contracts/topics.ts';
 import { replayRange } from './replay.ts';
 import { jsonLine, viewOf, type LogFilter, type StoredRow } from './rows.ts';
 import type { LogCursor, MessageLogStore } from './types.ts';
@@ -92,7 +93,7 @@ export interface MessageLogRegistry {
   listDevices(filter: DeviceFilter): Promise<Page<Device>>;
 }
 
-export function messageLogRoutes(deps: { store: MessageLogRegistry; log: MessageLogStore; bus?: Bus | undefined; replayMax: number }) {
+export function messageLogRoutes(deps: { store: MessageLogRegistry; log: MessageLogStore; bus?: Bus | undefined; topics: Topics; replayMax: number }) {
   const { store } = deps;
   const replaying = new Set<string>();
 
@@ -162,8 +163,8 @@ export function messageLogRoutes(deps: { store: MessageLogRegistry; log: Message
         if (replaying.has(tenant)) throw new AppError('REPLAY_BUSY', 'a replay of this tenant is already running');
         replaying.add(tenant);
         try {
-          const result = await unavailable(replayRange({ store: deps.log, bus: deps.bus }, filter, deps.replayMax));
-          return { ...result, topic: `${tenant}:${filter.device ?? '+'}/events/replay` };
+          const result = await unavailable(replayRange({ store: deps.log, bus: deps.bus, topics: deps.topics }, filter, deps.replayMax));
+          return { ...result, topic: deps.topics.ofTenant(tenant, 'events/replay', filter.device) };
         } finally {
           replaying.delete(tenant);
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLine, replayedPayload, toRow, viewOf, whereOf, type LogRow } from './rows.ts';
+import { topicsFor } from '../contracts/topics.ts';
 
 const TS = '2026-12-01T10:00:00.000Z';
 const ocpp = (over: Record<string, unknown> = {}) => JSON.stringify({ type: 'ocpp', direction: 'in', action: 'Heartbeat', messageId: 'm-1', response: { currentTime: TS }, receivedAt: TS, respondedAt: TS, ts: TS, request: {}, ...over });
@@ -13,7 +14,7 @@ describe('toRow: an events message as a log row', () => {
     ['a connection event', JSON.stringify({ type: 'connected', remoteAddress: '::1', protocol: 'ocpp1.6', gateway: 'g', ts: TS }), { type: 'connected', direction: null, action: null, messageId: null, error: null }],
     ['a bad frame', JSON.stringify({ type: 'badMessage', error: { code: 'FormationViolation', message: 'x' }, frame: '[', ts: TS }), { type: 'badMessage', direction: null, error: 'FormationViolation' }],
   ])('%s', (_name, payload, expected) => {
-    const r = toRow('acme:0a1b2c3d/events', payload) as LogRow;
+    const r = toRow(topicsFor('dojot'), 'acme:0a1b2c3d/events', payload) as LogRow;
     expect(r).toMatchObject({ ...expected, tenant: 'acme', device: '0a1b2c3d', time: Date.parse(TS), payload });
   });
 
@@ -25,7 +26,7 @@ describe('toRow: an events message as a log row', () => {
     ['no type', 'acme:0a1b2c3d/events', JSON.stringify({ ts: TS })],
     ['no valid ts', 'acme:0a1b2c3d/events', JSON.stringify({ type: 'ocpp', ts: 'yesterday' })],
   ])('skips %s', (_name, topic, payload) => {
-    expect(toRow(topic, payload)).toHaveProperty('skip');
+    expect(toRow(topicsFor('dojot'), topic, payload)).toHaveProperty('skip');
   });
 });
 
@@ -43,7 +44,7 @@ describe('whereOf: the SQL of a filter', () => {
 });
 
 describe('views', () => {
-  const row = { ...(toRow('acme:d1/events', ocpp()) as LogRow), id: 7 };
+  const row = { ...(toRow(topicsFor('dojot'), 'acme:d1/events', ocpp()) as LogRow), id: 7 };
   it('a JSON line is the view with the stored event spliced in', () => {
     const line = jsonLine(row);
     expect(line.endsWith('\n')).toBe(true);

@@ -2,7 +2,7 @@
  * What the message log stores of one `events` message (docs/message-log.md), and the filter a
  * query applies. Pure: a topic and its payload text in, a row out; no storage, no MQTT.
  */
-import { parseDeviceTopic } from '../contracts/topics.ts';
+import type { Topics } from '../contracts/topics.ts';
 
 export type Direction = 'in' | 'out';
 
@@ -36,8 +36,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
  * The row of an `events` message, or a reason it cannot be one: the topic is not a device's
  * `events` topic, the payload is not a JSON object with a `type` and a valid `ts`.
  */
-export function toRow(topic: string, payload: string): LogRow | { skip: string } {
-  const t = parseDeviceTopic(topic);
+export function toRow(topics: Topics, topic: string, payload: string): LogRow | { skip: string } {
+  const t = topics.parse(topic);
   if (!t || t.kind !== 'events') return { skip: 'not an events topic' };
   let e: Record<string, unknown>;
   try {

@@ -10,6 +10,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { installProcessGuard } from '../common/process-guard.ts';
+import { topicsFor } from '../contracts/topics.ts';
 import { openMessageLogStore } from './open.ts';
 import { createLogWriter, type EventBatch, type WriterStats } from './writer.ts';
 
@@ -24,6 +25,7 @@ const store = openMessageLogStore(config);
 let skipsLogged = 0;
 const writer = createLogWriter({
   store,
+  topics: topicsFor(config.MQTT_TOPIC_LAYOUT),
   onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
   onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
   onSkip: (reason, topic) => skipsLogged++ < 5 && log.warn({ reason, topic }, 'message on an events topic is not an event: not logged'),

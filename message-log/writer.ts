@@ -3,6 +3,7 @@
  * event-loop turn), rows out to the store in one transaction per batch. Pure bookkeeping around
  * the store; the thread it runs on is chosen by index.ts.
  */
+import type { Topics } from '../contracts/topics.ts';
 import { toRow, type LogRow } from './rows.ts';
 import type { MessageLogStore } from './types.ts';
 
@@ -24,7 +25,7 @@ export interface WriterStats {
  * `onError` is called when writes start failing (a full disk, a database down), `onRecover` when
  * one succeeds again: one log line each per episode, never one per batch.
  */
-export function createLogWriter(deps: { store: MessageLogStore; onError: (err: unknown, events: number) => void; onRecover?: (failed: number) => void; onSkip?: (reason: string, topic: string) => void }) {
+export function createLogWriter(deps: { store: MessageLogStore; topics: Topics; onError: (err: unknown, events: number) => void; onRecover?: (failed: number) => void; onSkip?: (reason: string, topic: string) => void }) {
   const stats: WriterStats = { written: 0, skipped: 0, expired: 0, failed: 0 };
   let failing = false;
   let failedSince = 0;
@@ -34,7 +35,7 @@ export function createLogWriter(deps: { store: MessageLogStore; onError: (err: u
     async write(batch: EventBatch): Promise<number> {
       const rows: LogRow[] = [];
       for (let i = 0; i < batch.length; i += 2) {
-        const r = toRow(batch[i]!, batch[i + 1]!);
+        const r = toRow(deps.topics, batch[i]!, batch[i + 1]!);
         if ('skip' in r) {
           stats.skipped++;
           deps.onSkip?.(r.skip, batch[i]!);

@@ -195,7 +195,7 @@ describe('docker-compose.yml', () => {
     const grafanaMounts = Object.fromEntries(bindMounts(svc('grafana')).map((m) => [m.target, path.normalize(m.source)]));
     expect(grafanaMounts['/etc/grafana/provisioning']).toBe('dashboards/grafana/provisioning');
     expect(grafanaMounts['/var/lib/grafana/dashboards']).toBe('dashboards/grafana/dashboards');
-    expect(bindMounts(svc('mosquitto')).map((m) => path.normalize(m.source))).toEqual(['deploy/mosquitto/mosquitto.conf']);
+    expect(bindMounts(svc('mosquitto')).map((m) => path.normalize(m.source))).toEqual(['deploy/mosquitto/mosquitto.conf', 'deploy/mosquitto/acl']);
     expect(svc('gateway').volumes).toContainEqual(expect.stringMatching(/^[\w-]+:\/data$/));
   });
 
@@ -242,6 +242,21 @@ describe('docker-compose.external-broker.yml', () => {
     expect(directives.get('allow_anonymous')).toBe('false');
     const passwordFile = directives.get('password_file')!;
     expect(strings(svc('mosquitto').command).join('\n')).toContain(`mosquitto_passwd -b ${passwordFile}`);
+  });
+
+  it('confines tenants with the ACL file (deploy/mosquitto/acl, the tenant-level layout), its service account named MQTT_USERNAME', () => {
+    const conf = read('deploy/mosquitto/mosquitto.conf');
+    const aclFile = /^acl_file\s+(\S+)$/m.exec(conf)?.[1];
+    expect(aclFile).toBe('/mosquitto/data/acl');
+    const acl = read('deploy/mosquitto/acl');
+    expect(acl).toMatch(/^user chargebridge$/m);
+    expect(acl).toMatch(/^pattern write %u\/\+\/config$/m);
+    const command = strings(svc('mosquitto').command).join('\n');
+    expect(command).toContain(`/mosquitto/config/acl > ${aclFile}`);
+    expect(command).toContain('s/^user chargebridge$$/user $$MQTT_USERNAME/');
+    expect(bindMounts(svc('mosquitto')).find((m) => path.normalize(m.source) === 'deploy/mosquitto/acl')?.target).toBe('/mosquitto/config/acl');
+    expect(resolvedEnv(svc('gateway', override))['MQTT_TOPIC_LAYOUT']).toBe('tenant-level');
+    expect(loadConfig({ MQTT_TOPIC_LAYOUT: resolvedEnv(svc('gateway', override))['MQTT_TOPIC_LAYOUT'] }).MQTT_TOPIC_LAYOUT).toBe('tenant-level');
   });
 });
 

@@ -1,5 +1,5 @@
 /** Helpers to run chargebridge roles and real servers as separate processes in tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,13 +57,40 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Debian's mosquitto programs; a clear failure naming the package when they are missing (never a skip). */
+export function mosquittoBin(name: 'mosquitto' | 'mosquitto_passwd'): string {
+  const bin = [`/usr/sbin/${name}`, `/usr/bin/${name}`].find((p) => existsSync(p));
+  if (!bin) throw new Error(`${name} not installed: apt-get install mosquitto (.ci/run installs it)`);
+  return bin;
+}
+
+export interface MosquittoOptions {
+  /** Accounts for a password file made with `mosquitto_passwd -b`; anonymous clients are then refused. */
+  passwords?: Record<string, string> | undefined;
+  /** An ACL file (acl_file), e.g. deploy/mosquitto/acl. */
+  aclFile?: string | undefined;
+}
+
 /** A real Mosquitto on a free loopback port (Debian's `mosquitto`, installed by .ci/run). */
-export async function startMosquitto(): Promise<{ url: string; stop(): Promise<void>; pause(): void; resume(): void }> {
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<{ url: string; port: number; log(): string; stop(): Promise<void>; pause(): void; resume(): void }> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const bin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
+  const lines = [`listener ${port} 127.0.0.1`, 'persistence false'];
+  // Run as root (a CI container), Mosquitto would drop to user mosquitto, which cannot read the temp dir.
+  if (process.getuid?.() === 0) lines.push('user root');
+  if (opts.passwords) {
+    const file = path.join(dir, 'passwd');
+    writeFileSync(file, '', { mode: 0o600 });
+    for (const [user, password] of Object.entries(opts.passwords)) {
+      const r = spawnSync(mosquittoBin('mosquitto_passwd'), ['-b', file, user, password], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr}`);
+    }
+    lines.push('allow_anonymous false', `password_file ${file}`);
+  } else lines.push('allow_anonymous true');
+  if (opts.aclFile) lines.push(`acl_file ${opts.aclFile}`);
+  writeFileSync(conf, lines.join('\n') + '\n');
+  const bin = mosquittoBin('mosquitto');
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
@@ -82,6 +109,8 @@ export async function startMosquitto(): Promise<{ url: string; stop(): Promise<v
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    port,
+    log: () => log,
     // A stalled broker: the process stops, its sockets stay open, nothing is acknowledged.
     pause: () => void child.kill('SIGSTOP'),
     resume: () => void child.kill('SIGCONT'),

@@ -116,12 +116,19 @@ function entry(store, id) {
   return d;
 }
 
-/** A `{tenant}:{deviceId}/{kind}` topic → { tenant, deviceId, kind }, or null. */
+/**
+ * A device topic of the live feed → { tenant, deviceId, kind }, or null: `{tenant}:{deviceId}/{kind}`
+ * (the dojot layout) or `{tenant}/{deviceId}/{kind}` (tenant-level; contracts/topics.ts). The two
+ * cannot be confused: a tenant name has neither ':' nor '/', so a colon in the first level is dojot.
+ */
 export function parseTopic(topic) {
   const slash = topic.indexOf('/');
+  if (slash <= 0) return null;
   const colon = topic.indexOf(':');
-  if (slash < 0 || colon < 0 || colon > slash) return null;
-  return { tenant: topic.slice(0, colon), deviceId: topic.slice(colon + 1, slash), kind: topic.slice(slash + 1) };
+  if (colon >= 0 && colon < slash) return { tenant: topic.slice(0, colon), deviceId: topic.slice(colon + 1, slash), kind: topic.slice(slash + 1) };
+  const second = topic.indexOf('/', slash + 1);
+  if (second < 0 || second === slash + 1) return null;
+  return { tenant: topic.slice(0, slash), deviceId: topic.slice(slash + 1, second), kind: topic.slice(second + 1) };
 }
 
 /** Devices from GET /devices (label, identity, site, online as the registry knows it). */

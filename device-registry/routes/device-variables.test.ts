@@ -15,6 +15,7 @@ import { createSqliteStore } from '../store/sqlite.ts';
 import type { RegistryStore } from '../store/types.ts';
 import type { Device, DeviceVariableInput } from '../../contracts/registry.ts';
 import { createTokenService } from '../tokens.ts';
+import { topicsFor } from '../../contracts/topics.ts';
 
 const ADMIN = 'test-admin-token-0123456789';
 let dir: string;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const log = createLogger('silent');
   store = createSqliteStore({ file: path.join(dir, 'registry.db') });
   await store.migrate();
-  const tokens = createTokenService({ store, admin: await createAdminToken({ config, log, dataDir: dir }), defaultTenant: config.DEFAULT_TENANT });
+  const tokens = createTokenService({ store, admin: await createAdminToken({ config, log, dataDir: dir }), defaultTenant: config.DEFAULT_TENANT, topics: topicsFor('dojot') });
   acme = (await tokens.issue({ tenant: 'acme', role: 'admin' })).token;
   acmeReader = (await tokens.issue({ tenant: 'acme', role: 'read-only' })).token;
   app = await buildApp({ config, log, store, tokens });

@@ -6,6 +6,7 @@ import { tenantName } from '../../common/config.ts';
 import { AppError } from '../../common/errors.ts';
 import { requireAdmin, type Caller } from '../../common/http/auth.ts';
 import type { ApiToken } from '../../contracts/registry.ts';
+import type { Topics } from '../../contracts/topics.ts';
 import type { TokenService } from '../tokens.ts';
 
 const role = z.enum(['admin', 'operator', 'read-only']);
@@ -21,7 +22,7 @@ function targetTenant(caller: Caller, requested: string | undefined, field: stri
   return requested;
 }
 
-export function tokenRoutes(deps: { tokens: TokenService }) {
+export function tokenRoutes(deps: { tokens: TokenService; topics: Topics }) {
   return async function register(app: FastifyInstance) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(
@@ -30,6 +31,8 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
       async (req, reply) => {
         requireAdmin(req.caller);
         const tenant = targetTenant(req.caller, req.body.tenant, 'body.tenant');
+        // `chargebridge/...` is chargebridge's own first topic level in the tenant-level layout.
+        if (!deps.topics.tenantAllowed(tenant)) throw new AppError('VALIDATION_FAILED', `tenant ${tenant} is reserved with MQTT_TOPIC_LAYOUT=${deps.topics.layout}`, [{ field: 'body.tenant', message: 'reserved: chargebridge\'s own topics start with it' }]);
         const { token, record } = await deps.tokens.issue({ tenant, role: req.body.role, label: req.body.label, expiresAt: req.body.expiresAt });
         reply.status(201);
         return { ...view(record), token };

@@ -15,6 +15,7 @@ import { adapterFor } from '../protocols/index.ts';
 import { ChargerSession } from '../session.ts';
 import type { TelemetrySink } from '../telemetry-sink.ts';
 import { createCertificateService, csrMode } from './service.ts';
+import { topicsFor } from '../../contracts/topics.ts';
 
 let pki: Pki;
 let ca: TestCa;
@@ -35,7 +36,7 @@ function session(chargePointId: string, protocol = 'ocpp1.6', securityProfile: 1
     },
   } as unknown as Bus;
   const device = { id: `id-${chargePointId}`, tenant: 'admin', chargePointId, label: chargePointId, enabled: true, passwordHash: null, pendingPasswordHash: null, lenient: null, securityProfile, ocppProtocol: null, templates: [], attrs: {}, site: null, createdAt: '', updatedAt: '' } as Device;
-  const s = new ChargerSession(device, adapterFor(protocol), bus, log, 150, telemetry);
+  const s = new ChargerSession(device, adapterFor(protocol), bus, log, 150, telemetry, topicsFor('dojot'));
   return { s, events };
 }
 

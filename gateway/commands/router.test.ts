@@ -9,6 +9,7 @@ import { createLogger } from '../../common/logger.ts';
 import type { Gateway } from '../index.ts';
 import type { Command, CommandReply } from '../../contracts/commands.ts';
 import { createCommandRouter, forwardTopic } from './router.ts';
+import { topicsFor } from '../../contracts/topics.ts';
 
 function aBus() {
   const published: Array<{ topic: string; json: Record<string, unknown> }> = [];
@@ -37,7 +38,7 @@ describe('forwarding between gateways', () => {
   it('forwards a command for a charger held by another gateway with the time already spent', async () => {
     const b = aBus();
     const execute = vi.fn<Gateway['execute']>(() => null);
-    await createCommandRouter({ bus: b.bus, gateway: aGateway(execute), log: createLogger('silent'), sharedSubscription: false }).start();
+    await createCommandRouter({ bus: b.bus, gateway: aGateway(execute), log: createLogger('silent'), sharedSubscription: false, topics: topicsFor('dojot') }).start();
     b.deliver('+/state', 'admin:dev1/state', { online: true, gateway: 'gw-b', connectedAt: null });
     b.deliver('+/config', 'admin:dev1/config', { id: 'c1', action: 'Reset', payload: { type: 'Soft' }, timeoutMs: 2000 });
     await vi.waitFor(() => expect(b.published).toHaveLength(1));
@@ -56,7 +57,7 @@ describe('forwarding between gateways', () => {
       calls.push([deviceId, cmd, acceptedAt]);
       return Promise.resolve<CommandReply>({ id: cmd.id, action: cmd.action, status: 'ok', response: {} });
     });
-    await createCommandRouter({ bus: b.bus, gateway: aGateway(execute), log: createLogger('silent'), sharedSubscription: false }).start();
+    await createCommandRouter({ bus: b.bus, gateway: aGateway(execute), log: createLogger('silent'), sharedSubscription: false, topics: topicsFor('dojot') }).start();
     const command = { id: 'c2', action: 'Reset', payload: { type: 'Soft' }, timeoutMs: 2000 };
     b.deliver(forwardTopic('gw-a'), forwardTopic('gw-a'), { tenant: 'admin', deviceId: 'dev1', command, elapsedMs: 1500 });
     b.deliver(forwardTopic('gw-a'), forwardTopic('gw-a'), { tenant: 'admin', deviceId: 'dev1', command: { ...command, id: 'c3' } });
@@ -72,7 +73,7 @@ describe('forwarding between gateways', () => {
 
   it('a charger held nowhere is answered offline, sent: false', async () => {
     const b = aBus();
-    await createCommandRouter({ bus: b.bus, gateway: aGateway(() => null), log: createLogger('silent'), sharedSubscription: false }).start();
+    await createCommandRouter({ bus: b.bus, gateway: aGateway(() => null), log: createLogger('silent'), sharedSubscription: false, topics: topicsFor('dojot') }).start();
     b.deliver('+/config', 'admin:dev9/config', { id: 'c4', action: 'Reset', payload: { type: 'Soft' } });
     await vi.waitFor(() => expect(b.published.find((p) => p.topic === 'admin:dev9/config/reply')?.json).toMatchObject({ id: 'c4', error: { code: 'offline', sent: false } }));
   });

@@ -14,7 +14,7 @@
 import type { Logger } from '../../common/logger.ts';
 import type { Bus } from '../../broker/bus.ts';
 import { eventPayload } from '../../contracts/payloads.ts';
-import { deviceTopic, parseDeviceTopic } from '../../contracts/topics.ts';
+import type { Topics } from '../../contracts/topics.ts';
 import type { Gateway } from '../index.ts';
 import { errorReply, parseCommand, PRIVATE_PREFIX, shownPayload, type Command, type CommandReply } from '../../contracts/commands.ts';
 
@@ -40,8 +40,8 @@ export interface CommandRouter {
   start(): Promise<void>;
 }
 
-export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Logger; sharedSubscription: boolean }): CommandRouter {
-  const { bus, gateway } = deps;
+export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Logger; sharedSubscription: boolean; topics: Topics }): CommandRouter {
+  const { bus, gateway, topics } = deps;
   const log = deps.log.child({ component: 'commands' });
   const holders = new Map<string, Holder>();
 
@@ -54,7 +54,7 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
       // one reply, saying the answer was unusable, instead of waiting for its timeout.
       text = JSON.stringify(errorReply(r.id, r.action, 'FormatViolation', "the charger's answer could not be serialized (nested too deep)"));
     }
-    bus.publish(deviceTopic(tenant, deviceId, 'config/reply'), text, QOS1);
+    bus.publish(topics.device(tenant, deviceId, 'config/reply'), text, QOS1);
   }
 
   async function run(tenant: string, deviceId: string, cmd: Command, acceptedAt: number): Promise<void> {
@@ -69,12 +69,12 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
     const r = errorReply(cmd.id, cmd.action, 'offline', 'the charger is not connected', { sent: false });
     reply(tenant, deviceId, r);
     const ts = new Date().toISOString();
-    bus.publish(deviceTopic(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: shownPayload(cmd), error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
+    bus.publish(topics.device(tenant, deviceId, 'events'), eventPayload({ type: 'command', id: cmd.id, action: cmd.action, request: shownPayload(cmd), error: r.error, sentAt: ts, answeredAt: ts }, ts), QOS1);
   }
 
   function onCommand(topic: string, payload: Buffer): void {
     const acceptedAt = Date.now();
-    const t = parseDeviceTopic(topic.startsWith(PRIVATE_PREFIX) ? topic.slice(PRIVATE_PREFIX.length) : topic);
+    const t = topics.parse(topic.startsWith(PRIVATE_PREFIX) ? topic.slice(PRIVATE_PREFIX.length) : topic);
     if (!t || t.kind !== 'config') return;
     const parsed = parseCommand(payload);
     if (!parsed.ok) return reply(t.tenant, t.deviceId, parsed.reply);
@@ -102,7 +102,7 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
   }
 
   function onState(topic: string, payload: Buffer): void {
-    const t = parseDeviceTopic(topic);
+    const t = topics.parse(topic);
     if (!t || t.kind !== 'state') return;
     try {
       const s = JSON.parse(payload.toString()) as { online?: boolean; gateway?: string | null; connectedAt?: string | null };
@@ -115,10 +115,11 @@ export function createCommandRouter(deps: { bus: Bus; gateway: Gateway; log: Log
 
   return {
     async start() {
-      await bus.subscribe('+/state', onState, { qos: 1 });
+      await bus.subscribe(topics.every('state'), onState, { qos: 1 });
       await bus.subscribe(forwardTopic(gateway.id), onForward, { qos: 1 });
-      await bus.subscribe(deps.sharedSubscription ? '$share/chargebridge-gateways/+/config' : '+/config', onCommand, { qos: 1 });
-      await bus.subscribe(`${deps.sharedSubscription ? '$share/chargebridge-gateways/' : ''}${PRIVATE_PREFIX}+/config`, onCommand, { qos: 1 });
+      const share = deps.sharedSubscription ? '$share/chargebridge-gateways/' : '';
+      await bus.subscribe(share + topics.every('config'), onCommand, { qos: 1 });
+      await bus.subscribe(share + PRIVATE_PREFIX + topics.every('config'), onCommand, { qos: 1 });
     },
   };
 }
