@@ -5,7 +5,7 @@
  * mount that does not work is a failure.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -40,6 +40,28 @@ export function tmpfsUnavailable(): string | null {
   }
 }
 
+/** `pid:fd -> path` of every open file under `dir`, from /proc (what holds space on a file system). */
+function holders(dir: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith(dir)) out.push(`${pid}:${fd} -> ${target}`);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return out;
+}
+
 export function mountTmpfs(sizeMiB: number, opts: { readOnly?: boolean } = {}): Tmpfs {
   const dir = mkdtempSync(path.join(tmpdir(), 'cb-tmpfs-'));
   mount(dir, `${opts.readOnly ? 'ro,' : ''}size=${sizeMiB}m,mode=0755`);
@@ -64,6 +86,10 @@ export function mountTmpfs(sizeMiB: number, opts: { readOnly?: boolean } = {}): 
     },
     free() {
       rmSync(filler, { force: true });
+      // The space must be back now. If it is not, something still holds the deleted filler (or
+      // another big file) open: say who, instead of letting the next test fail on a full disk.
+      const st = statfsSync(dir);
+      if (st.bavail * st.bsize < (sizeMiB * 2 ** 20) / 4) throw new Error(`tmpfs ${dir}: the filler is deleted but only ${st.bavail * st.bsize} bytes are free; open files on it: ${holders(dir).join(', ') || 'none found'}`);
     },
     unmount() {
       try {
