@@ -68,6 +68,10 @@ const schema = z
     METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     AUTO_PROVISION: bool.default(true),
     DEFAULT_TENANT: tenantName.default('admin'),
+    // POST /devices without ocppPassword: `generate` gives the device a random password, shown once
+    // in the 201 answer (docs/api.md); `optional` leaves it without one (profile 1 then accepts
+    // the charger without a password). The trial stays open; the compose file says `generate`.
+    CHARGER_PASSWORDS: z.enum(['generate', 'optional']).default('optional'),
     ACCEPT_UNKNOWN_ID_TAGS: bool.default(true),
     /** BootNotification.conf interval (OCPP 1.6 §4.2), seconds. */
     HEARTBEAT_INTERVAL: z.coerce.number().int().positive().default(60),

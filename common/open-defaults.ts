@@ -14,6 +14,7 @@ export function openDefaults(config: Config, roles: readonly Role[]): string[] {
     if (config.ACCEPT_UNKNOWN_ID_TAGS) open.push('ACCEPT_UNKNOWN_ID_TAGS=true (unknown ID tags may charge)');
     if (!config.OCPP_TLS_CERT_FILE && !config.TRUSTED_PROXIES?.length) open.push('chargers on plain ws only (no OCPP_TLS_CERT_FILE)');
   }
+  if (has('registry') && config.CHARGER_PASSWORDS === 'optional') open.push('CHARGER_PASSWORDS=optional (devices created without a password accept chargers without one)');
   if ((has('registry') || (has('broker') && !config.MQTT_URL)) && !config.TLS_CERT_FILE) open.push('HTTP and MQTT without TLS (no TLS_CERT_FILE)');
   return open;
 }

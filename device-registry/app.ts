@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const p of first) await app.register(p.register);
   await app.register(metricsRoutes({ ...deps.metrics, httpAdmission: () => admission.stats() }));
   await app.register(
-    deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined), deleted: deps.deviceDeleted }),
+    deviceRoutes({ store: deps.store, online: deps.online ?? (() => null), changed: deps.deviceChanged ?? (() => undefined), deleted: deps.deviceDeleted, chargerPasswords: deps.config.CHARGER_PASSWORDS }),
   );
   await app.register(deviceVariableRoutes({ store: deps.store }));
   await app.register(transactionRoutes({ store: deps.store }));

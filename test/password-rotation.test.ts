@@ -125,6 +125,35 @@ describe('POST /devices/{id}/password-rotation', () => {
     expect(await works('ROT-OFF', OLD)).toBe(true);
   });
 
+  it('an OCPP 2.0.1 charger: SetVariables SecurityCtrlr.BasicAuthPassword (2.0.1 A01, TC_A_09_CS), then only the new password works', async () => {
+    const id = await aDevice('ROT-201');
+    const cp = await connectCharger(sys, 'ROT-201', { password: OLD, protocols: ['ocpp2.0.1'] });
+    await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'ACME', model: 'ROT-201' } });
+    const got: unknown[] = [];
+    cp.handle('SetVariables', async ({ params }) => {
+      const data = (params as { setVariableData: Array<{ component: { name: string }; variable: { name: string }; attributeValue: string }> }).setVariableData;
+      got.push(...data);
+      return { setVariableResult: data.map((d) => ({ attributeStatus: 'Accepted', component: d.component, variable: d.variable })) };
+    });
+    cp.handle('ChangeConfiguration', async () => {
+      throw new Error('a 2.0.1 charger must not get a 1.6 ChangeConfiguration');
+    });
+    const r = await admin.post(`/devices/${id}/password-rotation`, {});
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ result: 'rotated', chargerStatus: 'Accepted' });
+    expect(got).toHaveLength(1);
+    const sent = got[0] as { component: { name: string }; variable: { name: string }; attributeValue: string };
+    expect(sent.component.name).toBe('SecurityCtrlr');
+    expect(sent.variable.name).toBe('BasicAuthPassword');
+    expect(sent.attributeValue).toMatch(/^[0-9a-f]{40}$/);
+    await cp.call('Heartbeat', {});
+    await cp.close({ force: true });
+    const next = await connectCharger(sys, 'ROT-201', { password: sent.attributeValue, protocols: ['ocpp2.0.1'] });
+    await next.close({ force: true });
+    await expect(connectCharger(sys, 'ROT-201', { password: OLD, protocols: ['ocpp2.0.1'] })).rejects.toMatchObject({ code: 401 });
+    expect(leaked(sent.attributeValue)).toEqual([]);
+  });
+
   it.each([
     ['a device without a password', { }],
     ['a profile-3 device', { securityProfile: 3 }],

@@ -1,5 +1,6 @@
 /** Devices: the charger-to-virtual-device mapping (interface.md "HTTP API"). */
 import { chargePointIdProblem } from '../../common/charge-point-id.ts';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -49,6 +50,9 @@ export const deviceView = z.object({
   updatedAt: z.string(),
 });
 
+/** The 201 of POST /devices: with the generated password, this once (CHARGER_PASSWORDS=generate). */
+const createdView = deviceView.extend({ ocppPassword: z.string().optional().describe('the generated OCPP password, shown only in this answer') });
+
 const createBody = z
   .object({
     // The same rule as the OCPP handshake (common/charge-point-id.ts): a device the API accepts
@@ -88,6 +92,17 @@ export interface DeviceRoutesDeps {
   changed(device: Device): void;
   /** A device was deleted: its retained `state` goes (issue 16: it would outlive it on disk). */
   deleted?: ((device: Device) => void) | undefined;
+  /** CHARGER_PASSWORDS: `generate` gives a device created without ocppPassword a random one. Default `optional`. */
+  chargerPasswords?: 'generate' | 'optional' | undefined;
+}
+
+/**
+ * A random Basic-auth password: 20 random bytes as 40 hexadecimal digits (1.6 security whitepaper
+ * A00.FR.304: 16-20 bytes; hex digits are within OCPP 2.0.1's passwordString). The same rule as
+ * the password rotation's (routes/password-rotation.ts).
+ */
+export function randomChargerPassword(): string {
+  return randomBytes(20).toString('hex');
 }
 
 export function deviceRoutes(deps: DeviceRoutesDeps) {
@@ -145,14 +160,17 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
       return { items: hits.slice(q.offset, q.offset + q.limit), total: hits.length };
     });
 
-    r.post('/devices', { schema: { tags: ['devices'], body: createBody, response: { 201: deviceView } } }, async (req, reply) => {
+    r.post('/devices', { schema: { tags: ['devices'], body: createBody, response: { 201: createdView } } }, async (req, reply) => {
       requireWrite(req.caller);
       const b = req.body;
       if (b.tenant !== undefined && b.tenant !== req.caller.tenant) {
         throw new AppError('FORBIDDEN', 'a token creates devices in its own tenant only', [{ field: 'body.tenant', message: `must be ${req.caller.tenant}` }]);
       }
       await checkTemplates(req.caller.tenant, b.templates);
-      checkProfile(b.securityProfile ?? 1, b.ocppPassword !== undefined, 'body.securityProfile');
+      // A profile-3 device authenticates with its certificate: it gets no password unasked.
+      const generated = b.ocppPassword === undefined && deps.chargerPasswords === 'generate' && (b.securityProfile ?? 1) !== 3 ? randomChargerPassword() : undefined;
+      const password = b.ocppPassword ?? generated;
+      checkProfile(b.securityProfile ?? 1, password !== undefined, 'body.securityProfile');
       const d = await store.createDevice({
         tenant: req.caller.tenant,
         chargePointId: b.chargePointId,
@@ -164,10 +182,11 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
         templates: b.templates,
         attrs: b.attrs,
         site: b.site,
-        passwordHash: b.ocppPassword ? await hashSecret(b.ocppPassword) : null,
+        passwordHash: password ? await hashSecret(password) : null,
       });
       reply.status(201);
-      return view(d);
+      // Shown this once, like an API token's secret: only its hash is stored.
+      return generated ? { ...view(d), ocppPassword: generated } : view(d);
     });
 
     r.get('/devices/:id', { schema: { tags: ['devices'], params: idParam, response: { 200: deviceView } } }, async (req) => view(await owned(req.caller.tenant, req.params.id)));

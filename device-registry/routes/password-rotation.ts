@@ -1,7 +1,9 @@
 /**
  * POST /devices/{id}/password-rotation: a new, random Basic-auth password for a charger, sent
  * to it with ChangeConfiguration `AuthorizationKey` (OCPP 1.6 security whitepaper, use case A01)
- * with no moment in which neither password works:
+ * or, to an OCPP 2.x charger, SetVariables `SecurityCtrlr.BasicAuthPassword` (2.0.1 use case A01;
+ * test cases TC_A_09_CS/TC_A_10_CS: Accepted or RebootRequired, else Rejected), with no moment
+ * in which neither password works:
  *
  * 1. the new password's hash is stored as pending: from now on both passwords are accepted
  *    (gateway/handshake.ts);
@@ -15,7 +17,8 @@
  *    `Rejected`, `NotSupported`, not sent at all, or a CALLERROR: the pending one is dropped and
  *    the old password stays (the A01 failure postcondition).
  */
-import { randomBytes } from 'node:crypto';
+import { randomChargerPassword } from './devices.ts';
+import { chargerProtocol } from '../charger-protocol.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -52,13 +55,16 @@ export function passwordRotationRoutes(deps: { store: RegistryStore; commands: C
       if (!device || device.tenant !== req.caller.tenant) throw new AppError('NOT_FOUND', `device ${req.params.id} not found`);
       if (device.securityProfile === 3) throw new AppError('CONFLICT', 'a profile-3 device authenticates with its certificate, not a password');
       if (!device.passwordHash) throw new AppError('CONFLICT', 'the device has no ocppPassword to rotate: set one first (PATCH /devices/{id})');
-      // Whitepaper A00.FR.304: 16-20 random bytes, as up to 40 hexadecimal digits.
-      const password = randomBytes(20).toString('hex');
+      const password = randomChargerPassword();
       const pending = await hashSecret(password);
       await save(device.id, { pendingPasswordHash: pending });
-      const reply = await deps.commands.send(device.tenant, device.id, { action: 'ChangeConfiguration', payload: { key: 'AuthorizationKey', value: password }, timeoutMs: req.body.timeoutMs }, { private: true });
+      const v2 = (await chargerProtocol(store, device))?.startsWith('ocpp2') ?? false;
+      const command = v2
+        ? { action: 'SetVariables', payload: { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: password }] } }
+        : { action: 'ChangeConfiguration', payload: { key: 'AuthorizationKey', value: password } };
+      const reply = await deps.commands.send(device.tenant, device.id, { ...command, timeoutMs: req.body.timeoutMs }, { private: true });
       if (reply.status === 'ok') {
-        const chargerStatus = String((reply.response as { status?: unknown } | null)?.status ?? '');
+        const chargerStatus = v2 ? setVariableStatus(reply.response) : String((reply.response as { status?: unknown } | null)?.status ?? '');
         if (chargerStatus === 'Accepted') {
           // Compared against what this request stored: a charger that already reconnected with
           // the new password has promoted it itself (same hash); a newer rotation is left alone.
@@ -76,6 +82,12 @@ export function passwordRotationRoutes(deps: { store: RegistryStore; commands: C
       throw commandProblem(reply.error, () => 'body');
     });
   };
+
+  /** The one SetVariableResult's attributeStatus (Accepted, Rejected, RebootRequired, Unknown*, NotSupported*). */
+  function setVariableStatus(response: unknown): string {
+    const results = (response as { setVariableResult?: Array<{ attributeStatus?: unknown }> } | null)?.setVariableResult;
+    return String(results?.[0]?.attributeStatus ?? '');
+  }
 
   async function dropPending(id: string, pending: string): Promise<void> {
     const cur = await store.getDevice(id);
