@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertStore } from './alert-types.ts';
-import { Where } from './helpers.ts';
+import { alertWhere, deliveryWhere } from './inputs.ts';
 import { rows, type PgDeps } from './postgres-deps.ts';
 import type { AlertRow, DeliveryRow, PgColumns, RuleRow, TargetRow } from './rows.ts';
 import { StoreError } from '../../contracts/registry.ts';
@@ -37,12 +37,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
       return r ? toAlert(r) : null;
     },
     async listAlerts(f) {
-      const where = new Where(true);
-      if (f.tenant !== undefined) where.add('tenant = ?', f.tenant);
-      if (f.deviceId !== undefined) where.add('device_id = ?', f.deviceId);
-      if (f.rule !== undefined) where.add('rule = ?', f.rule);
-      if (f.active !== undefined) where.raw(f.active ? 'until IS NULL' : 'until IS NOT NULL');
-      const found = await page<AlertRow<C>>('alerts', where, 'since DESC, id', f.limit ?? null, f.offset ?? 0);
+      const found = await page<AlertRow<C>>('alerts', alertWhere(f, true), 'since DESC, id', f.limit ?? null, f.offset ?? 0);
       return { items: found.rows.map(toAlert), total: found.total };
     },
     async acknowledgeAlert(tenant, id, by, at) {
@@ -116,11 +111,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
       return { alerts: a.rowCount ?? 0, deliveries: d.rowCount ?? 0 };
     },
     async listDeliveries(f) {
-      const where = new Where(true);
-      if (f.tenant !== undefined) where.add('tenant = ?', f.tenant);
-      if (f.status !== undefined) where.add('status = ?', f.status);
-      if (f.alertId !== undefined) where.add('alert_id = ?', f.alertId);
-      const found = await page<DeliveryRow<C>>('alert_deliveries', where, 'created_at DESC, id', f.limit ?? null, f.offset ?? 0);
+      const found = await page<DeliveryRow<C>>('alert_deliveries', deliveryWhere(f, true), 'created_at DESC, id', f.limit ?? null, f.offset ?? 0);
       return { items: found.rows.map(toDelivery), total: found.total };
     },
   };

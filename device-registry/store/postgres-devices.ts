@@ -3,7 +3,8 @@
  * write is one statement whose row lock serializes it against other processes: the attrs merge
  * is `attrs || $patch` inside the UPDATE, so concurrent updates of different keys all land.
  */
-import { DEVICE_KEYS, ID_ATTEMPTS, jsonOrNull, paging, Where } from './helpers.ts';
+import { DEVICE_KEYS, ID_ATTEMPTS, jsonOrNull, paging } from './helpers.ts';
+import { deviceWhere } from './inputs.ts';
 import { ocppProtocol } from './ocpp201-values.ts';
 import { duplicate, rows, type PgDeps } from './postgres-deps.ts';
 import type { DeviceRow, PgColumns } from './rows.ts';
@@ -60,11 +61,8 @@ export function postgresDevices(deps: PgDeps & { newId: () => string }): Devices
       return row ? toDevice(row) : null;
     },
     async listDevices(filter) {
-      const where = new Where(true);
-      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
-      if (filter.chargePointId !== undefined) where.add('charge_point_id = ?', filter.chargePointId);
       const { limit, offset } = paging(filter);
-      const found = await page<Row>('devices', where, 'created_at, id', limit, offset);
+      const found = await page<Row>('devices', deviceWhere(filter, true), 'created_at, id', limit, offset);
       return { items: found.rows.map(toDevice), total: found.total } satisfies Page<Device>;
     },
     async updateDevice(id, patch: DevicePatch) {

@@ -4,9 +4,10 @@
  * one statement under the row's lock.
  */
 import { StoreError, type Page, type Transaction } from '../../contracts/registry.ts';
-import { paging, utc, Where } from './helpers.ts';
+import { paging, utc } from './helpers.ts';
+import { transactionStart, transactionWhere } from './inputs.ts';
 import { int32, meterWh, storableInt32, storableMeter, storableTransactionId } from './numbers.ts';
-import { chargerTransactionId, storableChargerTransactionId } from './ocpp201-values.ts';
+import { storableChargerTransactionId } from './ocpp201-values.ts';
 import { rows, type PgDeps } from './postgres-deps.ts';
 import type { PgColumns, TransactionRow } from './rows.ts';
 import type { RegistryStore } from './types.ts';
@@ -25,19 +26,7 @@ export function postgresTransactions(deps: PgDeps): Transactions {
 
   return {
     async startTransaction(input) {
-      // Checked before the write: a value the column cannot hold is refused with a clear error.
-      const chargerId = input.chargerTransactionId == null ? null : chargerTransactionId(input.chargerTransactionId);
-      const params = [
-        input.deviceId,
-        input.tenant,
-        int32(input.connectorId, 'connectorId'),
-        input.idTag,
-        utc(input.startedAt, 'startedAt'),
-        meterWh(input.meterStart, 'meterStart'),
-        input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
-        chargerId,
-        input.evseId == null ? null : int32(input.evseId, 'evseId'),
-      ];
+      const { chargerId, params } = transactionStart(input);
       // The identity sequence may skip a value a failed insert drew, but never hands one out twice.
       // A charger id the device already has (a resent 2.0.1 Started, perhaps at the same moment
       // through another gateway): ON CONFLICT DO NOTHING waits for a concurrent insert of the same
@@ -116,13 +105,7 @@ export function postgresTransactions(deps: PgDeps): Transactions {
       return row ? toTransaction(row) : null;
     },
     async listTransactions(filter) {
-      const where = new Where(true);
-      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
-      if (filter.deviceId !== undefined) where.add('device_id = ?', filter.deviceId);
-      if (filter.from !== undefined) where.add('started_at >= ?', utc(filter.from, 'from'));
-      if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
-      if (filter.status !== undefined) where.add('status = ?', filter.status);
-      if (filter.afterId !== undefined) where.add('id > ?', filter.afterId);
+      const where = transactionWhere(filter, true);
       const { limit, offset } = paging(filter);
       const found = await page<Row>('transactions', where, 'id', limit, offset);
       return { items: found.rows.map(toTransaction), total: found.total } satisfies Page<Transaction>;

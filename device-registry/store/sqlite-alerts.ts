@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sqliteCode } from '../../common/sqlite.ts';
 import type { AlertStore } from './alert-types.ts';
-import { Where } from './helpers.ts';
+import { alertWhere, deliveryWhere } from './inputs.ts';
 import { returning, rows, type SqliteDeps } from './sqlite-deps.ts';
 import type { AlertRow, DeliveryRow, RuleRow, SqliteColumns, TargetRow } from './rows.ts';
 import { StoreError } from '../../contracts/registry.ts';
@@ -42,12 +42,7 @@ export function sqliteAlerts(deps: SqliteDeps): AlertStore {
       return row ? toAlert(row) : null;
     },
     async listAlerts(f) {
-      const where = new Where(false);
-      if (f.tenant !== undefined) where.add('tenant = ?', f.tenant);
-      if (f.deviceId !== undefined) where.add('device_id = ?', f.deviceId);
-      if (f.rule !== undefined) where.add('rule = ?', f.rule);
-      if (f.active !== undefined) where.raw(f.active ? 'until IS NULL' : 'until IS NOT NULL');
-      const found = await page<AlertRow<C>>('alerts', where, 'since DESC, id', f.limit ?? null, f.offset ?? 0);
+      const found = await page<AlertRow<C>>('alerts', alertWhere(f, false), 'since DESC, id', f.limit ?? null, f.offset ?? 0);
       return { items: found.rows.map(toAlert), total: found.total };
     },
     async acknowledgeAlert(tenant, id, by, at) {
@@ -128,11 +123,7 @@ export function sqliteAlerts(deps: SqliteDeps): AlertStore {
       }));
     },
     async listDeliveries(f) {
-      const where = new Where(false);
-      if (f.tenant !== undefined) where.add('tenant = ?', f.tenant);
-      if (f.status !== undefined) where.add('status = ?', f.status);
-      if (f.alertId !== undefined) where.add('alert_id = ?', f.alertId);
-      const found = await page<DeliveryRow<C>>('alert_deliveries', where, 'created_at DESC, id', f.limit ?? null, f.offset ?? 0);
+      const found = await page<DeliveryRow<C>>('alert_deliveries', deliveryWhere(f, false), 'created_at DESC, id', f.limit ?? null, f.offset ?? 0);
       return { items: found.rows.map(toDelivery), total: found.total };
     },
   };

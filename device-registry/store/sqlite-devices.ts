@@ -3,7 +3,8 @@
  * reads the row and writes it back in the one BEGIN IMMEDIATE transaction of `write`, so no
  * other process on the file can slip in between (sqlite.ts).
  */
-import { ID_ATTEMPTS, DEVICE_KEYS, jsonOrNull, paging, Where } from './helpers.ts';
+import { ID_ATTEMPTS, DEVICE_KEYS, jsonOrNull, paging } from './helpers.ts';
+import { deviceWhere } from './inputs.ts';
 import { ocppProtocol } from './ocpp201-values.ts';
 import { duplicate, flag, returning, rows, type SqliteDeps } from './sqlite-deps.ts';
 import type { DeviceRow, SqliteColumns } from './rows.ts';
@@ -110,11 +111,8 @@ export function sqliteDevices(deps: SqliteDeps & { newId: () => string }): Devic
       return row ? toDevice(row) : null;
     },
     async listDevices(filter) {
-      const where = new Where(false);
-      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
-      if (filter.chargePointId !== undefined) where.add('charge_point_id = ?', filter.chargePointId);
       const { limit, offset } = paging(filter);
-      const found = await page<Row>('devices', where, 'created_at, id', limit, offset);
+      const found = await page<Row>('devices', deviceWhere(filter, false), 'created_at, id', limit, offset);
       return { items: found.rows.map(toDevice), total: found.total } satisfies Page<Device>;
     },
     async updateDevice(id, patch) {

@@ -3,9 +3,10 @@
  * and ids are checked before anything is written (numbers.ts, ocpp201-values.ts).
  */
 import { StoreError, type Page, type Transaction } from '../../contracts/registry.ts';
-import { paging, utc, Where } from './helpers.ts';
+import { paging, utc } from './helpers.ts';
+import { transactionStart, transactionWhere } from './inputs.ts';
 import { int32, meterWh, storableInt32, storableMeter, storableTransactionId } from './numbers.ts';
-import { chargerTransactionId, storableChargerTransactionId } from './ocpp201-values.ts';
+import { storableChargerTransactionId } from './ocpp201-values.ts';
 import { returning, rows, type SqliteDeps } from './sqlite-deps.ts';
 import type { SqliteColumns, TransactionRow } from './rows.ts';
 import type { RegistryStore } from './types.ts';
@@ -34,19 +35,7 @@ export function sqliteTransactions(deps: SqliteDeps): Transactions {
 
   return {
     async startTransaction(input) {
-      // Checked before the write: a value the column cannot hold exactly is refused, not rounded.
-      const chargerId = input.chargerTransactionId == null ? null : chargerTransactionId(input.chargerTransactionId);
-      const params = [
-        input.deviceId,
-        input.tenant,
-        int32(input.connectorId, 'connectorId'),
-        input.idTag,
-        utc(input.startedAt, 'startedAt'),
-        meterWh(input.meterStart, 'meterStart'),
-        input.reservationId == null ? null : int32(input.reservationId, 'reservationId'),
-        chargerId,
-        input.evseId == null ? null : int32(input.evseId, 'evseId'),
-      ];
+      const { chargerId, params } = transactionStart(input);
       // The id is handed out only once the row has committed (AUTOINCREMENT, migration 1: the
       // sqlite_sequence update commits or rolls back with the row, so an id is never reused).
       // A charger id already stored for the device (a resent 2.0.1 Started, from this process
@@ -119,14 +108,7 @@ export function sqliteTransactions(deps: SqliteDeps): Transactions {
       return row ? toTransaction(row) : null;
     },
     async listTransactions(filter) {
-      const where = new Where(false);
-      if (filter.tenant !== undefined) where.add('tenant = ?', filter.tenant);
-      if (filter.deviceId !== undefined) where.add('device_id = ?', filter.deviceId);
-      // Normalized ISO strings compare as text in time order.
-      if (filter.from !== undefined) where.add('started_at >= ?', utc(filter.from, 'from'));
-      if (filter.to !== undefined) where.add('started_at < ?', utc(filter.to, 'to'));
-      if (filter.status !== undefined) where.add('status = ?', filter.status);
-      if (filter.afterId !== undefined) where.add('id > ?', filter.afterId);
+      const where = transactionWhere(filter, false);
       const { limit, offset } = paging(filter);
       const found = await page<Row>('transactions', where, 'id', limit, offset);
       return { items: found.rows.map(toTransaction), total: found.total } satisfies Page<Transaction>;
