@@ -5,7 +5,24 @@
 import { StoreError } from '../../contracts/registry.ts';
 
 /** How often a generated id is redrawn after a collision (1 in 4 billion per device). */
-export const ID_ATTEMPTS = 5;
+const ID_ATTEMPTS = 5;
+
+/**
+ * `insert(id)` with the given id or, without one, a generated one, redrawn while it collides
+ * with a stored one (up to ID_ATTEMPTS). A unique violation is thrown as what `duplicate`
+ * makes of it (StoreError DUPLICATE), else as it is.
+ */
+export async function withGeneratedId<T>(given: string | undefined, newId: () => string, insert: (id: string) => Promise<T>, duplicate: (err: unknown) => StoreError | null): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insert(given ?? newId());
+    } catch (err) {
+      const dup = duplicate(err);
+      if (dup?.field === 'id' && given === undefined && attempt < ID_ATTEMPTS) continue;
+      throw dup ?? err;
+    }
+  }
+}
 
 /** limit (none: all) and offset of a list, checked: a non-negative integer each, else a RangeError. */
 export function paging(filter: { limit?: number | undefined; offset?: number | undefined }): { limit: number | null; offset: number } {

@@ -3,7 +3,7 @@
  * write is one statement whose row lock serializes it against other processes: the attrs merge
  * is `attrs || $patch` inside the UPDATE, so concurrent updates of different keys all land.
  */
-import { DEVICE_KEYS, ID_ATTEMPTS, jsonOrNull, paging } from './helpers.ts';
+import { DEVICE_KEYS, jsonOrNull, paging, withGeneratedId } from './helpers.ts';
 import { deviceWhere } from './inputs.ts';
 import { ocppProtocol } from './ocpp201-values.ts';
 import { duplicate, rows, type PgDeps } from './postgres-deps.ts';
@@ -21,36 +21,30 @@ export function postgresDevices(deps: PgDeps & { newId: () => string }): Devices
     async createDevice(input) {
       const protocol = ocppProtocol(input.ocppProtocol ?? null);
       const now = new Date().toISOString();
-      for (let attempt = 1; ; attempt++) {
-        const id = input.id ?? newId();
-        try {
-          const row = await write(() => one<Row>(
-            `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash, ocpp_protocol)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13, $14) RETURNING *`,
-            [
-              id,
-              input.tenant,
-              input.chargePointId,
-              input.label ?? input.chargePointId,
-              input.enabled ?? true,
-              input.passwordHash ?? null,
-              input.lenient ?? null,
-              JSON.stringify(input.templates ?? []),
-              JSON.stringify(input.attrs ?? {}),
-              jsonOrNull(input.site ?? null),
-              now,
-              input.securityProfile ?? 1,
-              input.pendingPasswordHash ?? null,
-              protocol,
-            ],
-          ));
-          return toDevice(row!);
-        } catch (err) {
-          const dup = duplicate(err, DEVICE_KEYS);
-          if (dup?.field === 'id' && input.id === undefined && attempt < ID_ATTEMPTS) continue;
-          throw dup ?? err;
-        }
-      }
+      const insert = async (id: string) => {
+        const row = await write(() => one<Row>(
+          `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, templates, attrs, site, created_at, updated_at, security_profile, pending_password_hash, ocpp_protocol)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $11, $12, $13, $14) RETURNING *`,
+          [
+            id,
+            input.tenant,
+            input.chargePointId,
+            input.label ?? input.chargePointId,
+            input.enabled ?? true,
+            input.passwordHash ?? null,
+            input.lenient ?? null,
+            JSON.stringify(input.templates ?? []),
+            JSON.stringify(input.attrs ?? {}),
+            jsonOrNull(input.site ?? null),
+            now,
+            input.securityProfile ?? 1,
+            input.pendingPasswordHash ?? null,
+            protocol,
+          ],
+        ));
+        return toDevice(row!);
+      };
+      return withGeneratedId(input.id, newId, insert, (err) => duplicate(err, DEVICE_KEYS));
     },
     async getDevice(id) {
       const row = await read(() => one<Row>('SELECT * FROM devices WHERE id = $1', [id]));

@@ -3,7 +3,7 @@
  * reads the row and writes it back in the one BEGIN IMMEDIATE transaction of `write`, so no
  * other process on the file can slip in between (sqlite.ts).
  */
-import { ID_ATTEMPTS, DEVICE_KEYS, jsonOrNull, paging } from './helpers.ts';
+import { DEVICE_KEYS, jsonOrNull, paging, withGeneratedId } from './helpers.ts';
 import { deviceWhere } from './inputs.ts';
 import { ocppProtocol } from './ocpp201-values.ts';
 import { duplicate, flag, returning, rows, type SqliteDeps } from './sqlite-deps.ts';
@@ -65,8 +65,7 @@ export function sqliteDevices(deps: SqliteDeps & { newId: () => string }): Devic
     async createDevice(input: NewDevice) {
       const protocol = ocppProtocol(input.ocppProtocol ?? null);
       const now = new Date().toISOString();
-      for (let attempt = 1; ; attempt++) {
-        const id = input.id ?? newId();
+      const insert = async (id: string) => {
         const params = [
           id,
           input.tenant,
@@ -84,23 +83,18 @@ export function sqliteDevices(deps: SqliteDeps & { newId: () => string }): Devic
           now,
           protocol,
         ];
-        try {
-          const row = await write(() =>
-            returning<Row>(
-              sql(
-                `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, pending_password_hash, templates, attrs, site, created_at, updated_at, ocpp_protocol)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-              ),
-              ...params,
+        const row = await write(() =>
+          returning<Row>(
+            sql(
+              `INSERT INTO devices (id, tenant, charge_point_id, label, enabled, password_hash, lenient, security_profile, pending_password_hash, templates, attrs, site, created_at, updated_at, ocpp_protocol)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             ),
-          );
-          return toDevice(row!);
-        } catch (err) {
-          const dup = duplicate(err, DEVICE_KEYS);
-          if (dup?.field === 'id' && input.id === undefined && attempt < ID_ATTEMPTS) continue;
-          throw dup ?? err;
-        }
-      }
+            ...params,
+          ),
+        );
+        return toDevice(row!);
+      };
+      return withGeneratedId(input.id, newId, insert, (err) => duplicate(err, DEVICE_KEYS));
     },
     async getDevice(id) {
       const row = await read(() => deviceRow(id));
