@@ -13,12 +13,12 @@ type C = PgColumns;
 const { toAlert, toRule, toTarget, toDelivery } = rows;
 
 export function postgresAlerts(deps: PgDeps): AlertStore {
-  const { pool, write, read, rows: query, changed, page } = deps;
+  const { pool, write, read, all, changed, page } = deps;
   return {
     async saveAlert(a) {
       try {
         const [r] = await write(() =>
-          query<AlertRow<C>>(
+          all<AlertRow<C>>(
             `INSERT INTO alerts (id, tenant, device_id, charge_point_id, connector_id, rule, severity, message, details, since, until)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
              ON CONFLICT (id) DO UPDATE SET message = excluded.message, details = excluded.details, until = excluded.until
@@ -33,7 +33,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
       }
     },
     async getAlert(tenant, id) {
-      const [r] = await read(() => query<AlertRow<C>>('SELECT * FROM alerts WHERE tenant = $1 AND id = $2', [tenant, id]));
+      const [r] = await read(() => all<AlertRow<C>>('SELECT * FROM alerts WHERE tenant = $1 AND id = $2', [tenant, id]));
       return r ? toAlert(r) : null;
     },
     async listAlerts(f) {
@@ -42,18 +42,18 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
     },
     async acknowledgeAlert(tenant, id, by, at) {
       const [r] = await write(() =>
-        query<AlertRow<C>>('UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, $3), acknowledged_by = COALESCE(acknowledged_by, $4) WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, at, by]),
+        all<AlertRow<C>>('UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, $3), acknowledged_by = COALESCE(acknowledged_by, $4) WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, at, by]),
       );
       return r ? toAlert(r) : null;
     },
 
     async listAlertRules(tenant) {
-      const r = await read(() => (tenant === undefined ? query<RuleRow<C>>('SELECT * FROM alert_rules ORDER BY tenant, kind', []) : query<RuleRow<C>>('SELECT * FROM alert_rules WHERE tenant = $1 ORDER BY kind', [tenant])));
+      const r = await read(() => (tenant === undefined ? all<RuleRow<C>>('SELECT * FROM alert_rules ORDER BY tenant, kind', []) : all<RuleRow<C>>('SELECT * FROM alert_rules WHERE tenant = $1 ORDER BY kind', [tenant])));
       return r.map(toRule);
     },
     async putAlertRule(tenant, rule) {
       const [r] = await write(() =>
-        query<RuleRow<C>>(
+        all<RuleRow<C>>(
           `INSERT INTO alert_rules (tenant, kind, enabled, severity, params) VALUES ($1, $2, $3, $4, $5::jsonb)
            ON CONFLICT (tenant, kind) DO UPDATE SET enabled = excluded.enabled, severity = excluded.severity, params = excluded.params, updated_at = now()
            RETURNING *`,
@@ -69,7 +69,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
     async createAlertTarget(t) {
       try {
         const [r] = await write(() =>
-          query<TargetRow<C>>('INSERT INTO alert_targets (id, tenant, type, label, enabled, url, secret, email_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *', [
+          all<TargetRow<C>>('INSERT INTO alert_targets (id, tenant, type, label, enabled, url, secret, email_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *', [
             t.id ?? randomBytes(6).toString('hex'), t.tenant, t.type, t.label ?? '', t.enabled ?? true,
             t.type === 'webhook' ? t.url : null, t.type === 'webhook' ? t.secret : null, t.type === 'email' ? JSON.stringify(t.to) : null,
           ]),
@@ -81,7 +81,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
       }
     },
     async listAlertTargets(tenant) {
-      return (await read(() => query<TargetRow<C>>('SELECT * FROM alert_targets WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toTarget);
+      return (await read(() => all<TargetRow<C>>('SELECT * FROM alert_targets WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toTarget);
     },
     async deleteAlertTarget(tenant, id) {
       return changed('DELETE FROM alert_targets WHERE tenant = $1 AND id = $2', [tenant, id]);
@@ -89,7 +89,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
 
     async createDelivery(d) {
       const [r] = await write(() =>
-        query<DeliveryRow<C>>(`INSERT INTO alert_deliveries (id, tenant, alert_id, target_id, event, status, attempts, payload) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6) RETURNING *`, [
+        all<DeliveryRow<C>>(`INSERT INTO alert_deliveries (id, tenant, alert_id, target_id, event, status, attempts, payload) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6) RETURNING *`, [
           d.id ?? randomBytes(8).toString('hex'), d.tenant, d.alertId, d.targetId, d.event, d.payload,
         ]),
       );
@@ -97,7 +97,7 @@ export function postgresAlerts(deps: PgDeps): AlertStore {
     },
     async updateDelivery(id, p) {
       const [r] = await write(() =>
-        query<DeliveryRow<C>>(
+        all<DeliveryRow<C>>(
           `UPDATE alert_deliveries SET status = COALESCE($2, status), attempts = COALESCE($3, attempts), last_error = COALESCE($4, last_error),
            last_attempt_at = COALESCE($5, last_attempt_at), delivered_at = COALESCE($6, delivered_at) WHERE id = $1 RETURNING *`,
           [id, p.status ?? null, p.attempts ?? null, p.lastError ?? null, p.lastAttemptAt ?? null, p.deliveredAt ?? null],

@@ -22,7 +22,7 @@ export interface PgDeps {
   /** The first row of a query, or null (unguarded: inside `write` or `read`). */
   one<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R | null>;
   /** The rows of a query (unguarded). */
-  rows<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]>;
+  all<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]>;
   /** A write (guarded) that reports whether it changed a row. */
   changed(text: string, params: unknown[]): Promise<boolean>;
   /** Count and page of `SELECT * FROM from`, guarded as a read; `where` numbered (helpers.ts Where). */
@@ -68,13 +68,13 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
 export function pgDeps(pool: pg.Pool, guard: StorageGuard): PgDeps {
   const write: PgWrite = (fn) => guard.write(fn);
   const read: PgRead = (fn) => guard.read(fn);
-  const rowsOf = async <R extends pg.QueryResultRow>(text: string, params: unknown[]) => (await pool.query<R>(text, params)).rows;
+  const all = async <R extends pg.QueryResultRow>(text: string, params: unknown[]) => (await pool.query<R>(text, params)).rows;
   return {
     pool,
     write,
     read,
-    rows: rowsOf,
-    one: async <R extends pg.QueryResultRow>(text: string, params: unknown[]) => (await rowsOf<R>(text, params))[0] ?? null,
+    all,
+    one: async <R extends pg.QueryResultRow>(text: string, params: unknown[]) => (await all<R>(text, params))[0] ?? null,
     changed: async (text, params) => ((await write(() => pool.query(text, params))).rowCount ?? 0) > 0,
     /** One round trip: the window count is taken before LIMIT; an empty page needs a count of its own. */
     page: <R extends pg.QueryResultRow>(from: string, where: Where, order: string, limit: number | null, offset: number) =>

@@ -9,7 +9,7 @@ type Tokens = Pick<RegistryStore, 'createToken' | 'findTokenByDigest' | 'listTok
 type Row = TokenRow<PgColumns>;
 
 export function postgresTokens(deps: PgDeps): Tokens {
-  const { write, read, one, rows: query, changed } = deps;
+  const { write, read, one, all, changed } = deps;
   const { toToken } = rows;
   return {
     async createToken(t) {
@@ -26,7 +26,7 @@ export function postgresTokens(deps: PgDeps): Tokens {
       return row ? toToken(row) : null;
     },
     async listTokens(tenant) {
-      return (await read(() => query<Row>('SELECT * FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toToken);
+      return (await read(() => all<Row>('SELECT * FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toToken);
     },
     async deleteToken(tenant, id) {
       return changed('DELETE FROM api_tokens WHERE tenant = $1 AND id = $2', [tenant, id]);
