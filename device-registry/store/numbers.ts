@@ -23,3 +23,8 @@ export function meterWh(value: number, field: string): number {
 /** True when a column could hold `value` at all: a lookup by any other value finds nothing. */
 export const storableInt32 = (value: number) => Number.isInteger(value) && value >= -INT32_MAX - 1 && value <= INT32_MAX;
 export const storableMeter = (value: number) => Number.isSafeInteger(value);
+
+/** A transactionId as OCPP's int32 can carry (PostgreSQL's int4 identity); a lookup by any other finds nothing. */
+export const storableTransactionId = (id: number) => Number.isInteger(id) && id >= 1 && id <= INT32_MAX;
+/** An EVSE or connector id, int32 >= 0 (-1 is the device model's sentinel for none): a lookup by any other finds nothing. */
+export const storableEvseId = (v: number) => Number.isInteger(v) && v >= 0 && v <= INT32_MAX;

@@ -3,55 +3,22 @@
  * is one statement (its own committed transaction), through `write`.
  */
 import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import type { Rule, RuleKind } from '../../contracts/alert-rules.ts';
 import type { AlertStore } from './alert-types.ts';
-import type { Alert, AlertDelivery, AlertTarget } from '../../contracts/alerts.ts';
-import type { PgRead, PgWrite } from './postgres.ts';
-import { toTarget } from './sqlite-alerts.ts';
+import { alertWhere, deliveryWhere } from './inputs.ts';
+import { rows, type PgDeps } from './postgres-deps.ts';
+import type { AlertRow, DeliveryRow, PgColumns, RuleRow, TargetRow } from './rows.ts';
 import { StoreError } from '../../contracts/registry.ts';
 
-interface AlertRow { id: string; tenant: string; device_id: string; charge_point_id: string; connector_id: number | null; rule: string; severity: string; message: string; details: Record<string, unknown>; since: Date; until: Date | null; acknowledged_at: Date | null; acknowledged_by: string | null }
-interface RuleRow { tenant: string; kind: string; enabled: boolean; severity: string; params: Rule['params'] }
-interface TargetRow { id: string; tenant: string; type: 'webhook' | 'email'; label: string; enabled: boolean; url: string | null; secret: string | null; email_to: string[] | null; created_at: Date }
-interface DeliveryRow { id: string; tenant: string; alert_id: string; target_id: string; event: string; status: AlertDelivery['status']; attempts: number; last_error: string | null; last_attempt_at: Date | null; delivered_at: Date | null; created_at: Date; payload: string }
+type C = PgColumns;
+const { toAlert, toRule, toTarget, toDelivery } = rows;
 
-const d2s = (d: Date | null) => d?.toISOString() ?? null;
-const toAlert = (r: AlertRow): Alert => ({
-  id: r.id, tenant: r.tenant, deviceId: r.device_id, chargePointId: r.charge_point_id, connectorId: r.connector_id, rule: r.rule as RuleKind, severity: r.severity as Alert['severity'],
-  message: r.message, details: r.details, since: r.since.toISOString(), until: d2s(r.until), acknowledgedAt: d2s(r.acknowledged_at), acknowledgedBy: r.acknowledged_by,
-});
-const toRule = (r: RuleRow): { tenant: string; rule: Rule } => ({ tenant: r.tenant, rule: { kind: r.kind as RuleKind, enabled: r.enabled, severity: r.severity as Rule['severity'], params: r.params } });
-const fromTargetRow = (r: TargetRow): AlertTarget => toTarget({ id: r.id, tenant: r.tenant, type: r.type, label: r.label, enabled: r.enabled, url: r.url, secret: r.secret, to: r.email_to, createdAt: r.created_at.toISOString() });
-const toDelivery = (r: DeliveryRow): AlertDelivery => ({
-  id: r.id, tenant: r.tenant, alertId: r.alert_id, targetId: r.target_id, event: r.event, status: r.status, attempts: r.attempts, lastError: r.last_error,
-  lastAttemptAt: d2s(r.last_attempt_at), deliveredAt: d2s(r.delivered_at), createdAt: r.created_at.toISOString(), payload: r.payload,
-});
-
-export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRead }): AlertStore {
-  const { pool, write, read } = deps;
-  const rows = async <R>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as R[];
-  const changed = async (text: string, params: unknown[]) => ((await write(() => pool.query(text, params))).rowCount ?? 0) > 0;
-  const filtered = (conds: Array<[string, unknown] | string>) => {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    for (const c of conds) {
-      if (typeof c === 'string') where.push(c);
-      else where.push(c[0].replace('?', `$${params.push(c[1])}`));
-    }
-    return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
-  };
-  async function page<R>(table: string, order: string, w: { clause: string; params: unknown[] }, limit?: number, offset?: number) {
-    const n = (await read(() => rows<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table} ${w.clause}`, w.params)))[0]!.n;
-    const k = w.params.length;
-    const items = await read(() => rows<R>(`SELECT * FROM ${table} ${w.clause} ORDER BY ${order} LIMIT $${k + 1} OFFSET $${k + 2}`, [...w.params, limit ?? null, offset ?? 0]));
-    return { items, total: n };
-  }
+export function postgresAlerts(deps: PgDeps): AlertStore {
+  const { pool, write, read, all, changed, page } = deps;
   return {
     async saveAlert(a) {
       try {
         const [r] = await write(() =>
-          rows<AlertRow>(
+          all<AlertRow<C>>(
             `INSERT INTO alerts (id, tenant, device_id, charge_point_id, connector_id, rule, severity, message, details, since, until)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
              ON CONFLICT (id) DO UPDATE SET message = excluded.message, details = excluded.details, until = excluded.until
@@ -66,33 +33,27 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
       }
     },
     async getAlert(tenant, id) {
-      const [r] = await read(() => rows<AlertRow>('SELECT * FROM alerts WHERE tenant = $1 AND id = $2', [tenant, id]));
+      const [r] = await read(() => all<AlertRow<C>>('SELECT * FROM alerts WHERE tenant = $1 AND id = $2', [tenant, id]));
       return r ? toAlert(r) : null;
     },
     async listAlerts(f) {
-      const w = filtered([
-        ...(f.tenant !== undefined ? [['tenant = ?', f.tenant] as [string, unknown]] : []),
-        ...(f.deviceId !== undefined ? [['device_id = ?', f.deviceId] as [string, unknown]] : []),
-        ...(f.rule !== undefined ? [['rule = ?', f.rule] as [string, unknown]] : []),
-        ...(f.active !== undefined ? [f.active ? 'until IS NULL' : 'until IS NOT NULL'] : []),
-      ]);
-      const p = await page<AlertRow>('alerts', 'since DESC, id', w, f.limit, f.offset);
-      return { items: p.items.map(toAlert), total: p.total };
+      const found = await page<AlertRow<C>>('alerts', alertWhere(f, true), 'since DESC, id', f.limit ?? null, f.offset ?? 0);
+      return { items: found.rows.map(toAlert), total: found.total };
     },
     async acknowledgeAlert(tenant, id, by, at) {
       const [r] = await write(() =>
-        rows<AlertRow>('UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, $3), acknowledged_by = COALESCE(acknowledged_by, $4) WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, at, by]),
+        all<AlertRow<C>>('UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, $3), acknowledged_by = COALESCE(acknowledged_by, $4) WHERE tenant = $1 AND id = $2 RETURNING *', [tenant, id, at, by]),
       );
       return r ? toAlert(r) : null;
     },
 
     async listAlertRules(tenant) {
-      const r = await read(() => (tenant === undefined ? rows<RuleRow>('SELECT * FROM alert_rules ORDER BY tenant, kind', []) : rows<RuleRow>('SELECT * FROM alert_rules WHERE tenant = $1 ORDER BY kind', [tenant])));
+      const r = await read(() => (tenant === undefined ? all<RuleRow<C>>('SELECT * FROM alert_rules ORDER BY tenant, kind', []) : all<RuleRow<C>>('SELECT * FROM alert_rules WHERE tenant = $1 ORDER BY kind', [tenant])));
       return r.map(toRule);
     },
     async putAlertRule(tenant, rule) {
       const [r] = await write(() =>
-        rows<RuleRow>(
+        all<RuleRow<C>>(
           `INSERT INTO alert_rules (tenant, kind, enabled, severity, params) VALUES ($1, $2, $3, $4, $5::jsonb)
            ON CONFLICT (tenant, kind) DO UPDATE SET enabled = excluded.enabled, severity = excluded.severity, params = excluded.params, updated_at = now()
            RETURNING *`,
@@ -108,19 +69,19 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
     async createAlertTarget(t) {
       try {
         const [r] = await write(() =>
-          rows<TargetRow>('INSERT INTO alert_targets (id, tenant, type, label, enabled, url, secret, email_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *', [
+          all<TargetRow<C>>('INSERT INTO alert_targets (id, tenant, type, label, enabled, url, secret, email_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *', [
             t.id ?? randomBytes(6).toString('hex'), t.tenant, t.type, t.label ?? '', t.enabled ?? true,
             t.type === 'webhook' ? t.url : null, t.type === 'webhook' ? t.secret : null, t.type === 'email' ? JSON.stringify(t.to) : null,
           ]),
         );
-        return fromTargetRow(r!);
+        return toTarget(r!);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') throw new StoreError('DUPLICATE', 'this id exists', 'id');
         throw err;
       }
     },
     async listAlertTargets(tenant) {
-      return (await read(() => rows<TargetRow>('SELECT * FROM alert_targets WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(fromTargetRow);
+      return (await read(() => all<TargetRow<C>>('SELECT * FROM alert_targets WHERE tenant = $1 ORDER BY created_at, id', [tenant]))).map(toTarget);
     },
     async deleteAlertTarget(tenant, id) {
       return changed('DELETE FROM alert_targets WHERE tenant = $1 AND id = $2', [tenant, id]);
@@ -128,7 +89,7 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
 
     async createDelivery(d) {
       const [r] = await write(() =>
-        rows<DeliveryRow>(`INSERT INTO alert_deliveries (id, tenant, alert_id, target_id, event, status, attempts, payload) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6) RETURNING *`, [
+        all<DeliveryRow<C>>(`INSERT INTO alert_deliveries (id, tenant, alert_id, target_id, event, status, attempts, payload) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6) RETURNING *`, [
           d.id ?? randomBytes(8).toString('hex'), d.tenant, d.alertId, d.targetId, d.event, d.payload,
         ]),
       );
@@ -136,7 +97,7 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
     },
     async updateDelivery(id, p) {
       const [r] = await write(() =>
-        rows<DeliveryRow>(
+        all<DeliveryRow<C>>(
           `UPDATE alert_deliveries SET status = COALESCE($2, status), attempts = COALESCE($3, attempts), last_error = COALESCE($4, last_error),
            last_attempt_at = COALESCE($5, last_attempt_at), delivered_at = COALESCE($6, delivered_at) WHERE id = $1 RETURNING *`,
           [id, p.status ?? null, p.attempts ?? null, p.lastError ?? null, p.lastAttemptAt ?? null, p.deliveredAt ?? null],
@@ -150,13 +111,8 @@ export function postgresAlerts(deps: { pool: pg.Pool; write: PgWrite; read: PgRe
       return { alerts: a.rowCount ?? 0, deliveries: d.rowCount ?? 0 };
     },
     async listDeliveries(f) {
-      const w = filtered([
-        ...(f.tenant !== undefined ? [['tenant = ?', f.tenant] as [string, unknown]] : []),
-        ...(f.status !== undefined ? [['status = ?', f.status] as [string, unknown]] : []),
-        ...(f.alertId !== undefined ? [['alert_id = ?', f.alertId] as [string, unknown]] : []),
-      ]);
-      const p = await page<DeliveryRow>('alert_deliveries', 'created_at DESC, id', w, f.limit, f.offset);
-      return { items: p.items.map(toDelivery), total: p.total };
+      const found = await page<DeliveryRow<C>>('alert_deliveries', deliveryWhere(f, true), 'created_at DESC, id', f.limit ?? null, f.offset ?? 0);
+      return { items: found.rows.map(toDelivery), total: found.total };
     },
   };
 }

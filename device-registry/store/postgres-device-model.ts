@@ -9,41 +9,25 @@
  * ANALYZE: 8-16 ms for 1,000); 5,000 rows in five calls 200-350 ms. One round trip per call, so
  * a remote server adds one network latency, not a thousand.
  */
-import type pg from 'pg';
-import { keyColumns, keyFromColumns, variableRows, type VariableRow } from './device-variables.ts';
-import type { PgRead, PgWrite } from './postgres.ts';
+import { keyColumns, variableRows } from './device-variables.ts';
+import { paging } from './helpers.ts';
+import { storableEvseId } from './numbers.ts';
+import { rows, type PgDeps } from './postgres-deps.ts';
+import type { DeviceVariableRow, PgColumns } from './rows.ts';
 import type { RegistryStore } from './types.ts';
-import type { DeviceVariable } from '../../contracts/registry.ts';
 
 type DeviceModel = Pick<RegistryStore, 'saveDeviceVariables' | 'listDeviceVariables'>;
-
-interface Row extends VariableRow {
-  device_id: string;
-  updated_at: Date;
-}
+type Row = DeviceVariableRow<PgColumns>;
 
 /** The key as the unique index device_variables_key holds it (names folded by lower() under "C"). */
 const KEY = 'lower(component), lower(component_instance), evse_id, connector_id, lower(variable), lower(variable_instance), attribute_type';
 
-const toVariable = (r: Row): DeviceVariable => ({
-  deviceId: r.device_id,
-  ...keyFromColumns(r),
-  value: r.value,
-  mutability: r.mutability,
-  persistent: r.persistent,
-  constant: r.constant,
-  characteristics: r.characteristics,
-  updatedAt: r.updated_at.toISOString(),
-});
-
-const isEvseId = (v: number) => Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
-
-export function postgresDeviceModel(deps: { pool: pg.Pool; write: PgWrite; read: PgRead }): DeviceModel {
+export function postgresDeviceModel(deps: PgDeps): DeviceModel {
   const { pool, write, read } = deps;
   return {
     async saveDeviceVariables(deviceId, items) {
-      const rows = variableRows(items);
-      if (rows.length === 0) return 0;
+      const batch = variableRows(items);
+      if (batch.length === 0) return 0;
       const r = await write(async () => {
         try {
           // Rows are inserted (and so locked) in key order: two reports of the same keys at once
@@ -60,7 +44,7 @@ export function postgresDeviceModel(deps: { pool: pg.Pool; write: PgWrite; read:
                component = EXCLUDED.component, component_instance = EXCLUDED.component_instance, variable = EXCLUDED.variable, variable_instance = EXCLUDED.variable_instance,
                value = EXCLUDED.value, mutability = EXCLUDED.mutability, persistent = EXCLUDED.persistent, constant = EXCLUDED.constant,
                characteristics = coalesce(EXCLUDED.characteristics, device_variables.characteristics), updated_at = EXCLUDED.updated_at`,
-            [deviceId, JSON.stringify(rows)],
+            [deviceId, JSON.stringify(batch)],
           );
         } catch (err) {
           // The device was deleted between the EXISTS and the foreign key's check: nothing was written.
@@ -75,7 +59,7 @@ export function postgresDeviceModel(deps: { pool: pg.Pool; write: PgWrite; read:
     async listDeviceVariables(deviceId, filter) {
       const { limit, offset } = paging(filter);
       // An EVSE id no row can have (the sentinel -1 included) finds nothing.
-      if (filter.evseId !== undefined && !isEvseId(filter.evseId)) return { items: [], total: 0 };
+      if (filter.evseId !== undefined && !storableEvseId(filter.evseId)) return { items: [], total: 0 };
       const params: unknown[] = [deviceId];
       const p = (v: unknown) => (params.push(v), `$${params.length}`);
       const where = ['device_id = $1'];
@@ -99,16 +83,10 @@ export function postgresDeviceModel(deps: { pool: pg.Pool; write: PgWrite; read:
         ),
       );
       const first = r.rows[0];
-      if (first) return { items: r.rows.map(toVariable), total: Number(first.total$) };
+      if (first) return { items: r.rows.map(rows.toVariable), total: Number(first.total$) };
       const c = await read(() => pool.query<{ n: string }>(`SELECT count(*) AS n FROM device_variables WHERE ${clause}`, counted));
       return { items: [], total: Number(c.rows[0]!.n) };
     },
   };
 }
 
-function paging(filter: { limit?: number | undefined; offset?: number | undefined }): { limit: number | null; offset: number } {
-  const { limit, offset = 0 } = filter;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${limit}`);
-  if (!(Number.isInteger(offset) && offset >= 0)) throw new RangeError(`offset must be a non-negative integer: ${offset}`);
-  return { limit: limit ?? null, offset };
-}

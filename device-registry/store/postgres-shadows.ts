@@ -2,16 +2,15 @@
  * The PostgreSQL half of migration 7: device shadows (issue 16). One statement per write, its
  * own committed transaction (postgres.ts), whatever the number of shadows in it.
  */
-import type pg from 'pg';
-import type { PgRead, PgWrite } from './postgres.ts';
 import { latestShadows } from '../../contracts/shadow-writes.ts';
-import type { Device } from '../../contracts/registry.ts';
+import { rows, type PgDeps } from './postgres-deps.ts';
+import type { DeviceShadowRow, PgColumns } from './rows.ts';
 import type { RegistryStore } from './types.ts';
 
 type Shadows = Pick<RegistryStore, 'saveShadows' | 'getShadow' | 'listShadows'>;
 
-export function postgresShadows<Row extends pg.QueryResultRow>(deps: { pool: pg.Pool; write: PgWrite; read: PgRead; toDevice: (row: Row) => Device }): Shadows {
-  const { pool, write, read, toDevice } = deps;
+export function postgresShadows(deps: PgDeps): Shadows {
+  const { pool, write, read } = deps;
   return {
     async saveShadows(items) {
       if (items.length === 0) return 0;
@@ -32,18 +31,18 @@ export function postgresShadows<Row extends pg.QueryResultRow>(deps: { pool: pg.
       return r.rowCount ?? 0;
     },
     async getShadow(deviceId) {
-      const r = await read(() => pool.query<{ shadow: Record<string, unknown> }>('SELECT shadow FROM device_shadows WHERE device_id = $1', [deviceId]));
-      return r.rows[0]?.shadow ?? null;
+      const r = await read(() => pool.query<{ shadow: unknown }>('SELECT shadow FROM device_shadows WHERE device_id = $1', [deviceId]));
+      return rows.toShadow(r.rows[0]?.shadow ?? null);
     },
     async listShadows(page) {
       if (!(Number.isInteger(page.limit) && page.limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${page.limit}`);
       const r = await read(() =>
-        pool.query<Row & { stored_shadow: Record<string, unknown> | null }>(
+        pool.query<DeviceShadowRow<PgColumns>>(
           'SELECT d.*, s.shadow AS stored_shadow FROM devices d LEFT JOIN device_shadows s ON s.device_id = d.id WHERE d.id > $1 ORDER BY d.id LIMIT $2',
           [page.afterDeviceId ?? '', page.limit],
         ),
       );
-      return r.rows.map((row) => ({ device: toDevice(row), shadow: row.stored_shadow }));
+      return r.rows.map(rows.toDeviceShadow);
     },
   };
 }

@@ -10,45 +10,25 @@
  * prepared once and run per row inside the one transaction, and synchronous holds the event
  * loop for that long, as every registry write does.
  */
-import type { Statement } from '../../common/sqlite.ts';
-import { keyColumns, keyFromColumns, variableRows, type VariableRow } from './device-variables.ts';
-import type { SqliteRead, SqliteWrite } from './sqlite-extras.ts';
+import { keyColumns, variableRows } from './device-variables.ts';
+import { paging } from './helpers.ts';
+import { storableEvseId } from './numbers.ts';
+import { rows, type SqliteDeps } from './sqlite-deps.ts';
+import type { DeviceVariableRow, SqliteColumns } from './rows.ts';
 import type { RegistryStore } from './types.ts';
-import type { DeviceVariable, VariableCharacteristics } from '../../contracts/registry.ts';
 
 type DeviceModel = Pick<RegistryStore, 'saveDeviceVariables' | 'listDeviceVariables'>;
 
-interface Row extends Omit<VariableRow, 'persistent' | 'constant' | 'characteristics'> {
-  device_id: string;
-  persistent: number;
-  constant: number;
-  characteristics: string | null;
-  updated_at: string;
-}
-
 const KEY = 'component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type';
 
-function toVariable(r: Row): DeviceVariable {
-  return {
-    deviceId: r.device_id,
-    ...keyFromColumns(r),
-    value: r.value,
-    mutability: r.mutability,
-    persistent: r.persistent === 1,
-    constant: r.constant === 1,
-    characteristics: r.characteristics === null ? null : (JSON.parse(r.characteristics) as VariableCharacteristics),
-    updatedAt: r.updated_at,
-  };
-}
-
-export function sqliteDeviceModel(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead; snapshot: <T>(fn: () => T) => T }): DeviceModel {
+export function sqliteDeviceModel(deps: SqliteDeps): DeviceModel {
   const { sql, write, read, snapshot } = deps;
   return {
     async saveDeviceVariables(deviceId, items) {
-      const rows = variableRows(items);
-      if (rows.length === 0) return 0;
+      const batch = variableRows(items);
+      if (batch.length === 0) return 0;
       const now = new Date().toISOString();
-      const params = rows.map((r) => [
+      const params = batch.map((r) => [
         deviceId,
         r.component,
         r.component_instance,
@@ -86,7 +66,7 @@ export function sqliteDeviceModel(deps: { sql: (text: string) => Statement; writ
     async listDeviceVariables(deviceId, filter) {
       const { limit, offset } = paging(filter);
       // An EVSE id no row can have (the sentinel -1 included) finds nothing.
-      if (filter.evseId !== undefined && !isEvseId(filter.evseId)) return { items: [], total: 0 };
+      if (filter.evseId !== undefined && !storableEvseId(filter.evseId)) return { items: [], total: 0 };
       const where = ['device_id = ?'];
       const params: unknown[] = [deviceId];
       // Compared with the columns' NOCASE collation: case-insensitive, as the key is.
@@ -101,18 +81,10 @@ export function sqliteDeviceModel(deps: { sql: (text: string) => Statement; writ
       // Count and page in one read transaction, so total and items agree.
       return read(() => snapshot(() => {
         const { n } = sql(`SELECT count(*) AS n FROM device_variables WHERE ${clause}`).get(...counted) as { n: number };
-        const rows = sql(`SELECT * FROM device_variables WHERE ${clause}${after} ORDER BY ${KEY} LIMIT ? OFFSET ?`).all(...params, ...keyset, limit ?? -1, offset) as Row[];
-        return { items: rows.map(toVariable), total: n };
+        const found = sql(`SELECT * FROM device_variables WHERE ${clause}${after} ORDER BY ${KEY} LIMIT ? OFFSET ?`).all(...params, ...keyset, limit ?? -1, offset) as Array<DeviceVariableRow<SqliteColumns>>;
+        return { items: found.map(rows.toVariable), total: n };
       }));
     },
   };
 }
 
-const isEvseId = (v: number) => Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
-
-function paging(filter: { limit?: number | undefined; offset?: number | undefined }): { limit: number | null; offset: number } {
-  const { limit, offset = 0 } = filter;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${limit}`);
-  if (!(Number.isInteger(offset) && offset >= 0)) throw new RangeError(`offset must be a non-negative integer: ${offset}`);
-  return { limit: limit ?? null, offset };
-}

@@ -1,22 +1,21 @@
 /**
  * The SQLite half of migration 7: device shadows (issue 16). Same rules as sqlite.ts: writes in
- * one checked transaction through `write`.
+ * one checked transaction through `write` (sqlite-deps.ts).
  */
-import type { Statement } from '../../common/sqlite.ts';
-import type { SqliteRead, SqliteWrite } from './sqlite-extras.ts';
 import { latestShadows } from '../../contracts/shadow-writes.ts';
-import type { Device } from '../../contracts/registry.ts';
+import { rows, type SqliteDeps } from './sqlite-deps.ts';
+import type { DeviceShadowRow, SqliteColumns } from './rows.ts';
 import type { RegistryStore } from './types.ts';
 
 type Shadows = Pick<RegistryStore, 'saveShadows' | 'getShadow' | 'listShadows'>;
 
-export function sqliteShadows<Row extends object>(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead; toDevice: (row: Row) => Device }): Shadows {
-  const { sql, write, read, toDevice } = deps;
+export function sqliteShadows(deps: SqliteDeps): Shadows {
+  const { sql, write, read } = deps;
   const iso = (v: string | null) => (v === null ? null : new Date(Date.parse(v)).toISOString());
   return {
     async saveShadows(items) {
       if (items.length === 0) return 0;
-      const rows = latestShadows(items).map((i) => [i.deviceId, JSON.stringify(i.shadow), iso(i.connectedAt)] as const);
+      const batch = latestShadows(items).map((i) => [i.deviceId, JSON.stringify(i.shadow), iso(i.connectedAt)] as const);
       const now = new Date().toISOString();
       return write(() => {
         // Normalized ISO strings compare as text in time order (migrations.ts conventions): the
@@ -28,21 +27,21 @@ export function sqliteShadows<Row extends object>(deps: { sql: (text: string) =>
            WHERE device_shadows.connected_at IS NULL OR excluded.connected_at >= device_shadows.connected_at`,
         );
         let n = 0;
-        for (const [id, shadow, connectedAt] of rows) n += upsert.run({ id, shadow, connectedAt, now }).changes;
+        for (const [id, shadow, connectedAt] of batch) n += upsert.run({ id, shadow, connectedAt, now }).changes;
         return n;
       });
     },
     async getShadow(deviceId) {
       const row = await read(() => sql('SELECT shadow FROM device_shadows WHERE device_id = ?').get(deviceId) as { shadow: string } | undefined);
-      return row ? (JSON.parse(row.shadow) as Record<string, unknown>) : null;
+      return row ? rows.toShadow(row.shadow) : null;
     },
     async listShadows(page) {
       if (!(Number.isInteger(page.limit) && page.limit >= 0)) throw new RangeError(`limit must be a non-negative integer: ${page.limit}`);
-      const rows = await read(
+      const found = await read(
         () =>
-          sql('SELECT d.*, s.shadow AS stored_shadow FROM devices d LEFT JOIN device_shadows s ON s.device_id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ?').all(page.afterDeviceId ?? '', page.limit) as Array<Row & { stored_shadow: string | null }>,
+          sql('SELECT d.*, s.shadow AS stored_shadow FROM devices d LEFT JOIN device_shadows s ON s.device_id = d.id WHERE d.id > ? ORDER BY d.id LIMIT ?').all(page.afterDeviceId ?? '', page.limit) as Array<DeviceShadowRow<SqliteColumns>>,
       );
-      return rows.map((r) => ({ device: toDevice(r), shadow: r.stored_shadow === null ? null : (JSON.parse(r.stored_shadow) as Record<string, unknown>) }));
+      return found.map(rows.toDeviceShadow);
     },
   };
 }
