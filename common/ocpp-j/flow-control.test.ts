@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { OcppConnection } from './connection.ts';
+import { OcppConnection, type CallHandler } from './connection.ts';
 
 let wss: WebSocketServer | undefined;
 const sockets: WebSocket[] = [];
@@ -32,11 +32,10 @@ async function pair(maxInbound: number) {
   });
   const [serverWs] = await accepted;
   await once(peer, 'open');
-  const conn = new OcppConnection(serverWs, 'ocpp1.6', '127.0.0.1', 10_000, maxInbound);
   // The handler answers when the test says so; it records how many run at once.
   const release: Array<() => void> = [];
   const stats = { running: 0, maxRunning: 0, started: [] as string[] };
-  conn.handler = ({ messageId }) => {
+  const handler: CallHandler = ({ messageId }) => {
     stats.started.push(messageId);
     stats.running++;
     stats.maxRunning = Math.max(stats.maxRunning, stats.running);
@@ -47,6 +46,7 @@ async function pair(maxInbound: number) {
       }),
     );
   };
+  const conn = new OcppConnection(serverWs, { protocol: 'ocpp1.6', remoteAddress: '127.0.0.1', defaultTimeoutMs: 10_000, maxInbound, handler });
   const until = async (cond: () => boolean) => {
     while (!cond()) await new Promise<void>((r) => (waiters.push(r), setTimeout(r, 5)));
   };
