@@ -2,9 +2,12 @@
  * One OCPP-J RPC channel over a `ws` WebSocket: CALL / CALLRESULT / CALLERROR framing
  * (OCPP-J 1.6 §4), inbound calls answered by one handler, outbound calls one at a time with a
  * timeout (§4.1.1: no new CALL before the previous one was answered or timed out). The protocol
- * is symmetric, so the same channel serves the gateway's end (gateway/ocpp/server.ts) and the
- * simulated charger's (simulator/charger.ts); the tests' chargers use ocpp-rpc's RPCClient, an
- * implementation that is not ours.
+ * is symmetric, so the same channel serves the gateway's end (gateway/charger-connection.ts) and
+ * the simulated charger's (simulator/charger.ts, simulator/v201/station.ts); the tests' chargers
+ * use ocpp-rpc's RPCClient, an implementation that is not ours. Its owner's hooks are
+ * constructor options (ConnectionOptions), fixed for its life; it keeps the peer's liveness
+ * clock (`lastHeardMs`), which the gateway's one sweep reads for keepalive and presence
+ * (gateway/liveness.ts).
  *
  * Why not ocpp-rpc's RPCServerClient: it costs ~13 KiB of heap per connection (call queue,
  * abort controllers, backoff strategy, event emitters, the upgrade request it keeps), four times
