@@ -6,9 +6,21 @@ const ROLES = '{common,ocpp,contracts,gateway,broker,device-registry,history,ale
  * Tests beside the code that are not unit tests: the PostgreSQL store contract
  * (TEST_DATABASE_URL), the InfluxDB 1.x contract (spawns influxd), the embedded broker's
  * bounds on slow clients (real TCP and WebSocket clients on throttled links: ~15 s on 2 cores),
- * and the simulated 2.x stations against ocpp-rpc's server (sessions and reboots in real time: ~6 s).
+ * the simulated 2.x stations against ocpp-rpc's server (sessions and reboots in real time: ~6 s),
+ * and the certificate tests whose keys, CAs and CSRs are made by the `openssl` CLI (test/pki.ts:
+ * ~35 processes, RSA keys among them; ~5 s of the unit project's 25 s of test time on 2 cores).
  */
-const INTEGRATION = ['device-registry/store/postgres.test.ts', 'message-log/backends/postgres.test.ts', 'history/backends/influx1.test.ts', 'broker/embedded.test.ts', 'simulator/v201/station.test.ts'];
+const INTEGRATION = [
+  'device-registry/store/postgres.test.ts',
+  'message-log/backends/postgres.test.ts',
+  'history/backends/influx1.test.ts',
+  'broker/embedded.test.ts',
+  'simulator/v201/station.test.ts',
+  'gateway/certificates/authority.test.ts',
+  'gateway/certificates/csr.test.ts',
+  'gateway/certificates/service.test.ts',
+  'gateway/client-certificate.test.ts',
+];
 
 // Three projects, all run by `npm test`:
 // - unit: pure and in-process tests beside the code, in seconds (`npm run test:unit`). In-process

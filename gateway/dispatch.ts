@@ -1,5 +1,6 @@
 /**
- * Every CALL a charger sends goes through here: presence, validation (strict or lenient),
+ * Every CALL a charger sends goes through here (presence was counted by the connection as the
+ * frame arrived: charger-connection.ts): validation (strict or lenient),
  * the handler from the table of the session's protocol adapter (protocols/adapter.ts), and one
  * `events` message per exchange (interface.md).
  * Handlers throw ocpp-rpc errors; ocpp-rpc turns them into the CALLERROR frame and the
@@ -61,7 +62,6 @@ export function createDispatcher(deps: { store: GatewayStore; config: Config; te
     const receivedMs = Date.now();
     const startPerf = performance.now();
     let publishedPerf: number | null = null;
-    session.touch(receivedMs);
     let response: unknown;
     let error: OcppError | undefined;
     try {

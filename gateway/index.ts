@@ -19,21 +19,17 @@ import { executeCommand } from './commands/execute.ts';
 import { createBackpressure, type Backpressure } from './backpressure.ts';
 import { createDispatcher } from './dispatch.ts';
 import { admit, createHandshakeThrottle } from './handshake.ts';
-import type { OcppConnection } from '../common/ocpp-j/connection.ts';
 import { createOcppServer } from './ocpp/server.ts';
 import { Burst } from '../common/burst.ts';
 import type { LoginStats } from '../common/login-throttle.ts';
 import { within } from '../common/deadline.ts';
-import { wireCode } from '../common/ocpp-j/error-codes.ts';
-import { PresenceSweeper } from './presence.ts';
-import { ChargerSession } from './session.ts';
-import { adapterFor } from './protocols/index.ts';
+import type { ChargerSession } from './session.ts';
+import { ChargerConnections, openChargerConnection, type Admitted } from './charger-connection.ts';
+import { LivenessSweeper } from './liveness.ts';
 import { republishStoredShadows } from './republish.ts';
-import { restoreShadow } from './shadow-restore.ts';
 import { createShadowWriter } from './shadow-writer.ts';
 import { brokerAckSink, type TelemetrySink } from './telemetry-sink.ts';
 import { createCertificateService } from './certificates/service.ts';
-import type { ClientCertificate } from './client-certificate.ts';
 
 export interface GatewayDeps {
   config: Config;
@@ -48,19 +44,6 @@ export interface GatewayDeps {
    * would be shown offline.
    */
   republishAtStart?: boolean | undefined;
-}
-
-/** What the handshake hands the connection: the device and its stored shadow. */
-interface Admitted {
-  device: Device;
-  stored: Record<string, unknown> | null;
-  /** The client certificate it was admitted with (profile 3), for its renewal (certificates/). */
-  certificate: ClientCertificate | null;
-}
-
-interface Connection {
-  session: ChargerSession;
-  client: OcppConnection;
 }
 
 export interface Gateway {
@@ -106,12 +89,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const topics = topicsFor(config.MQTT_TOPIC_LAYOUT);
   const log = deps.log.child({ component: 'gateway' });
   const id = `gw-${randomUUID().slice(0, 8)}`;
-  const conns = new Map<string, Connection>();
-  const byDevice = new Map<string, Connection>();
+  const chargers = new ChargerConnections();
   const telemetry = deps.telemetry ?? brokerAckSink(bus);
   const authThrottle = createHandshakeThrottle(config, log);
   function executeHere(deviceId: string, cmd: Command, acceptedAt = Date.now()): Promise<CommandReply> | null {
-    const c = byDevice.get(deviceId);
+    const c = chargers.forDevice(deviceId);
     return c ? executeCommand(c.session, c.client, cmd, { defaultTimeoutMs: config.OCPP_CALL_TIMEOUT_MS, maxQueued: config.OCPP_MAX_QUEUED_COMMANDS, acceptedAt }) : null;
   }
   // Chargers' CSRs and certificate renewal (issue 18): CertificateSigned and the renewal trigger go
@@ -162,9 +144,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   const server = createOcppServer<Admitted>({
-    callTimeoutMs: config.OCPP_CALL_TIMEOUT_MS,
-    maxInFlightCalls: config.OCPP_MAX_INFLIGHT_CALLS,
-    pingIntervalMs: config.WS_PING_INTERVAL * 1000,
     maxPayload: config.OCPP_MAX_FRAME_BYTES,
     transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
@@ -183,83 +162,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     onAdmitError(err, identity) {
       log.error({ err, chargePointId: identity }, 'handshake failed');
     },
-    onConnection(client, { device, stored, certificate }) {
-      // The closures below outlive the handshake: they capture ids, never `device`, which the
-      // session replaces after BootNotification (a captured one would keep a second copy).
-      const cpId = device.chargePointId;
-      const deviceId = device.id;
-      const clog = deps.log.child({ chargePointId: cpId, deviceId });
-      const session = new ChargerSession(device, adapterFor(client.protocol), bus, clog, config.HEARTBEAT_TOLERANCE, telemetry, topics);
-      // The last known shadow (issue 16): a charger reconnecting mid-session sends no
-      // BootNotification or StatusNotification (OCPP 1.6 §4.2, §4.9). Marked since the read, if
-      // anything was: newer than what the registry answered.
-      session.shadow = restoreShadow(device, (shadows.pending(deviceId) as unknown as Record<string, unknown> | undefined) ?? stored);
-      session.persist = shadows.save;
-      connectedSinceStart?.add(deviceId);
-      const prev = conns.get(cpId);
-      if (prev) {
-        // Same identity again (interface.md "Bad input"): the new connection wins; the old one
-        // is often a zombie socket the charger already gave up on.
-        prev.session.replaced = true;
-        prev.session.persist = undefined;
-        session.shadow = prev.session.shadow;
-        session.registers = prev.session.registers;
-        prev.session.event({ type: 'replaced', gateway: id });
-        prev.client.close({ code: 1000, reason: 'Replaced by a new connection' }).catch(() => undefined);
-        clog.warn('connection replaced by a new one with the same identity');
-      }
-      const conn = { session, client };
-      conns.set(cpId, conn);
-      byDevice.set(deviceId, conn);
-      const at = new Date().toISOString();
-      session.update({ type: 'connected', at, protocol: session.protocol, gateway: id });
-      session.event({ type: 'connected', remoteAddress: client.remoteAddress, protocol: session.protocol, gateway: id });
-      clog.info({ remoteAddress: client.remoteAddress }, 'charger connected');
-      certificates.connected(session, certificate);
-
-      // Presence from any frame of the charger, answers and pongs included (issue 16).
-      client.onHeard = (now) => session.touch(now);
-      client.handler = (call) =>
-        dispatch(session, call).then((response) => {
-          certificates.answered(session);
-          const held = backpressure.hold();
-          return held ? held.then(() => response) : response;
-        });
-      // A charger repeating bad frames gets 5 events and log lines a minute, then a count.
-      let badFrames: Burst | undefined;
-      client.onBadMessage = (frame, error) => {
-        const b = (badFrames ??= new Burst(5, 60_000));
-        const r = b.take(Date.now());
-        if (r.suppressed) clog.warn({ suppressed: r.suppressed }, 'more bad OCPP frames in the last minute were not logged');
-        if (!r.ok) return;
-        const code = wireCode(client.protocol, error.rpcErrorCode ?? 'RpcFrameworkError');
-        session.event({ type: 'badMessage', error: { code, message: error.message.slice(0, 255) }, frame: frame.toString('utf8', 0, Math.min(frame.length, 512)) });
-        // No stack: the fault is the charger's, and a 3-byte frame must not cost a KiB of log.
-        clog.warn({ code, reason: error.message.slice(0, 255), bytes: frame.length }, 'bad OCPP frame');
-      };
-      // OCPP-J 2.1 CALLRESULTERROR: the charger could not use one of our answers.
-      client.onResultError = (messageId, error) => {
-        const code = wireCode(client.protocol, error.rpcErrorCode);
-        session.event({ type: 'resultRefused', messageId, error: { code, message: error.message.slice(0, 255) } });
-        clog.warn({ messageId, code, reason: error.message.slice(0, 255) }, 'charger refused our CALLRESULT (CALLRESULTERROR)');
-      };
-      client.onClose = (code, reason) => {
-        if (conns.get(cpId)?.session === session) conns.delete(cpId);
-        if (byDevice.get(deviceId)?.session === session) byDevice.delete(deviceId);
-        certificates.closed(session);
-        session.event({ type: 'disconnected', code, reason, gateway: id });
-        if (!session.replaced) {
-          session.update({ type: 'disconnected', at: new Date().toISOString(), reason: closing ? 'shutdown' : 'closed' });
-        }
-        clog.info({ code, reason }, 'charger disconnected');
-      };
+    accept(ws, upgraded, admitted) {
+      connectedSinceStart?.add(admitted.device.id);
+      openChargerConnection(ws, upgraded, admitted, { gatewayId: id, config, log: deps.log, bus, topics, telemetry, dispatch, backpressure, certificates, shadows, chargers, closing: () => closing });
     },
   });
 
-
-  const presence = new PresenceSweeper(function* () {
-    for (const c of conns.values()) yield c.session;
-  }, config.HEARTBEAT_TOLERANCE * 1000);
+  // One clock per charger for keepalive and presence, one sweep over all of them.
+  const liveness = new LivenessSweeper(() => chargers.all(), { pingIntervalMs: config.WS_PING_INTERVAL * 1000, toleranceMs: config.HEARTBEAT_TOLERANCE * 1000 });
 
   return {
     id,
@@ -283,7 +193,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       http = h;
       tls = ocppTlsSource(config) ? createTlsListener(config, log, server.handleUpgrade) : undefined;
       const tlsPort = tls ? await tls.listen() : null;
-      presence.start();
+      liveness.start();
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.OCPP_PORT;
       log.info({ port, tlsPort, gateway: id }, 'OCPP endpoint listening');
@@ -292,13 +202,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close(deadlineMs = 10_000) {
       closing = true;
       connectedSinceStart = null;
-      presence.stop();
+      liveness.stop();
       // No new chargers from here on (a reconnect goes to another gateway, if any).
       server.close();
       http?.close();
       tls?.close();
       // 1001 "going away" (RFC 6455 §7.4.1): chargers reconnect, to another gateway if any.
-      const all = [...conns.values()];
+      const all = [...chargers.all()];
       const closed = Promise.all(all.map((c) => c.client.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true }).catch(() => undefined)));
       if (!(await within(closed, deadlineMs * 0.8, 'close charger connections', log))) {
         // Answers held by a stalled broker or disk: what they acknowledge was never kept, so
@@ -319,25 +229,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (connectedSinceStart === seen) connectedSinceStart = null;
       });
     },
-    sessions: () => [...conns.values()].map((c) => c.session)[Symbol.iterator](),
-    session: (cpId) => conns.get(cpId)?.session,
+    sessions: () => [...chargers.current()].map((c) => c.session)[Symbol.iterator](),
+    session: (cpId) => chargers.get(cpId)?.session,
     deviceChanged(device) {
-      const c = conns.get(device.chargePointId);
+      const c = chargers.get(device.chargePointId);
       if (c) c.session.device = device;
     },
     get connections() {
-      return conns.size;
+      return chargers.size;
     },
     backpressure,
     auth: authThrottle.stats,
     execute: executeHere,
     takenOver(deviceId, byGateway, connectedAt) {
-      const c = byDevice.get(deviceId);
+      const c = chargers.forDevice(deviceId);
       if (!c || byGateway === id || !c.session.shadow.connectedAt || connectedAt <= c.session.shadow.connectedAt) return;
-      c.session.replaced = true;
-      c.session.persist = undefined;
       c.session.log.warn({ byGateway }, 'charger reconnected to another gateway: dropping this connection');
-      c.client.close({ code: 1000, reason: 'Reconnected elsewhere' }).catch(() => undefined);
+      c.replace('Reconnected elsewhere');
     },
   };
 }

@@ -17,10 +17,29 @@ import type { ProtocolAdapter } from './protocols/adapter.ts';
 const QOS1 = { qos: 1 } as const;
 const RETAINED = { qos: 1, retain: true } as const;
 
+export interface SessionOptions {
+  device: Device;
+  adapter: ProtocolAdapter;
+  bus: Bus;
+  log: Logger;
+  /** HEARTBEAT_TOLERANCE, named in the `offline` event. */
+  toleranceSeconds: number;
+  telemetry: TelemetrySink;
+  /** The topic layout (MQTT_TOPIC_LAYOUT) its attrs, events and state go to. */
+  topics: Topics;
+  /** The shadow it starts from (restored or taken over: charger-connection.ts); default the empty one. */
+  shadow?: Shadow | undefined;
+  /** The running transactions' registers taken over from the connection this one replaces. */
+  registers?: Map<number, number> | undefined;
+  /**
+   * Where a changed shadow is kept for the next connection (shadow-writer.ts); presence
+   * refreshes are not (shadow-restore.ts `persists`). Dropped once the session is replaced.
+   */
+  persist?: ((s: Shadow) => void) | undefined;
+}
+
 export class ChargerSession {
   shadow: Shadow;
-  /** Date.now() of the last frame, ping or pong received; read by the presence sweeper. */
-  lastSeenMs = Date.now();
   /** Date.now() of the `lastSeen` last published in the shadow (server clock). */
   private publishedSeenMs = 0;
   /**
@@ -28,14 +47,9 @@ export class ChargerSession {
    * this connection and not stopped yet, for closing one the charger never stops (reconcile.ts).
    * Only transactions the charger started here are tracked, so it holds at most one per connector.
    */
-  registers = new Map<number, number>();
-  /** Set when a newer connection with the same identity took over. */
-  replaced = false;
-  /**
-   * Where a changed shadow is kept for the next connection (shadow-writer.ts); presence
-   * refreshes are not (shadow-restore.ts `persists`).
-   */
-  persist: ((s: Shadow) => void) | undefined;
+  readonly registers: Map<number, number>;
+  private replacedBy = false;
+  private persist: ((s: Shadow) => void) | undefined;
   /** The last attrs publish of the exchange in handling, for dispatch to wait on (telemetry-sink.ts). */
   private ticket: Ticket | undefined;
   private readonly attrsTopic: string;
@@ -54,17 +68,31 @@ export class ChargerSession {
   private readonly toleranceSeconds: number;
   private readonly telemetry: TelemetrySink;
 
-  constructor(device: Device, adapter: ProtocolAdapter, bus: Bus, log: Logger, toleranceSeconds: number, telemetry: TelemetrySink, topics: Topics) {
+  constructor(o: SessionOptions) {
+    const { device } = o;
     this.device = device;
-    this.adapter = adapter;
-    this.bus = bus;
-    this.log = log;
-    this.toleranceSeconds = toleranceSeconds;
-    this.telemetry = telemetry;
-    this.attrsTopic = topics.device(device.tenant, device.id, 'attrs');
-    this.eventsTopic = topics.device(device.tenant, device.id, 'events');
-    this.stateTopic = topics.device(device.tenant, device.id, 'state');
-    this.shadow = emptyShadow(device);
+    this.adapter = o.adapter;
+    this.bus = o.bus;
+    this.log = o.log;
+    this.toleranceSeconds = o.toleranceSeconds;
+    this.telemetry = o.telemetry;
+    this.persist = o.persist;
+    this.registers = o.registers ?? new Map();
+    this.attrsTopic = o.topics.device(device.tenant, device.id, 'attrs');
+    this.eventsTopic = o.topics.device(device.tenant, device.id, 'events');
+    this.stateTopic = o.topics.device(device.tenant, device.id, 'state');
+    this.shadow = o.shadow ?? emptyShadow(device);
+  }
+
+  /** Set when a newer connection with the same identity (here or on another gateway) took over. */
+  get replaced(): boolean {
+    return this.replacedBy;
+  }
+
+  /** A newer connection took over: this one publishes no presence and keeps no shadow any more. */
+  replace(): void {
+    this.replacedBy = true;
+    this.persist = undefined;
   }
 
   get protocol(): string {
@@ -108,27 +136,26 @@ export class ChargerSession {
     return t;
   }
 
-  /** Heartbeat tolerance exceeded (presence.ts). */
-  markOffline(now: number): void {
+  /** Silent past the heartbeat tolerance (liveness.ts); `lastHeardMs` is the connection's clock. */
+  markOffline(now: number, lastHeardMs: number): void {
     this.update({ type: 'disconnected', at: new Date(now).toISOString(), reason: 'heartbeatTimeout' });
-    this.event({ type: 'offline', reason: 'heartbeatTimeout', lastSeen: new Date(this.lastSeenMs).toISOString(), toleranceSeconds: this.toleranceSeconds });
-    this.log.warn({ lastSeen: this.lastSeenMs }, 'charger silent past heartbeat tolerance: offline');
+    this.event({ type: 'offline', reason: 'heartbeatTimeout', lastSeen: new Date(lastHeardMs).toISOString(), toleranceSeconds: this.toleranceSeconds });
+    this.log.warn({ lastSeen: lastHeardMs }, 'charger silent past heartbeat tolerance: offline');
   }
 
   /**
-   * Called for everything the charger sends (a CALL, an answer to our command, a pong;
-   * OcppConnection.onHeard): cheap unless the charger had been flagged offline.
+   * The charger sent something (a CALL, an answer to our command, a pong: the connection's
+   * onHeard): cheap unless it had been flagged offline, which this undoes.
    */
-  touch(now: number): void {
-    this.lastSeenMs = now;
-    if (!this.shadow.online && !this.replaced) this.update({ type: 'seen', at: new Date(now).toISOString() });
+  heard(now: number): void {
+    if (!this.shadow.online && !this.replacedBy) this.update({ type: 'seen', at: new Date(now).toISOString() });
   }
 
   /**
    * The shadow's `lastSeen` is at most `maxAgeMs` behind what was heard: a charger that only
-   * answers pings and commands publishes no shadow of its own accord (presence.ts sweep).
+   * answers pings and commands publishes no shadow of its own accord (liveness.ts sweep).
    */
-  refreshSeen(maxAgeMs: number): void {
-    if (this.shadow.online && !this.replaced && this.lastSeenMs - this.publishedSeenMs > maxAgeMs) this.update({ type: 'seen', at: new Date(this.lastSeenMs).toISOString() });
+  refreshSeen(lastHeardMs: number, maxAgeMs: number): void {
+    if (this.shadow.online && !this.replacedBy && lastHeardMs - this.publishedSeenMs > maxAgeMs) this.update({ type: 'seen', at: new Date(lastHeardMs).toISOString() });
   }
 }

@@ -7,7 +7,7 @@
  */
 import { createRPCError } from 'ocpp-rpc';
 import WebSocket from 'ws';
-import { OcppConnection } from '../common/ocpp-j/connection.ts';
+import { OcppConnection, type CallHandler } from '../common/ocpp-j/connection.ts';
 import type { MeterValuesRequest, StartTransactionResponse, BootNotificationResponse } from '../ocpp/v16-types.ts';
 import { newSession, PROFILES, step, type Profile, type ProfileName, type SessionState } from './profiles.ts';
 
@@ -164,25 +164,25 @@ export class SimCharger {
       this.scheduleReconnect();
       return;
     }
-    const c = new OcppConnection(ws, 'ocpp1.6', '', 30_000);
+    const c = new OcppConnection(ws, { protocol: 'ocpp1.6', defaultTimeoutMs: 30_000, handler: this.callHandler(), onClose: () => this.closed() });
     this.client = c;
-    this.registerHandlers(c);
     this.online = true;
     this.backoffMs = 1000;
     this.o.stats.connects++;
     this.o.stats.connected++;
-    c.onClose = () => {
-      this.online = false;
-      this.o.stats.connected--;
-      this.clearTimers();
-      if (!this.stopped && (this.o.reconnect !== false || this.rebooting)) {
-        this.o.stats.reconnects++;
-        this.rebooting = false;
-        this.backoffMs = 1000;
-        this.scheduleReconnect(true);
-      }
-    };
     await this.boot();
+  }
+
+  private closed(): void {
+    this.online = false;
+    this.o.stats.connected--;
+    this.clearTimers();
+    if (!this.stopped && (this.o.reconnect !== false || this.rebooting)) {
+      this.o.stats.reconnects++;
+      this.rebooting = false;
+      this.backoffMs = 1000;
+      this.scheduleReconnect(true);
+    }
   }
 
   private scheduleReconnect(force = false) {
@@ -384,9 +384,10 @@ export class SimCharger {
     return connectorId >= 1 && connectorId <= this.connectors.length ? connectorId - 1 : null;
   }
 
-  private registerHandlers(c: OcppConnection) {
+  /** The Central System's commands, answered (one table per connection). */
+  private callHandler(): CallHandler {
     const table = new Map<string, (p: Record<string, any>) => unknown>();
-    c.handler = async ({ method, params }) => {
+    const handler: CallHandler = async ({ method, params }) => {
       const fn = table.get(method);
       if (!fn) throw createRPCError('NotImplemented', `Unable to handle '${method}' calls`);
       const v = await fn(params as Record<string, any>);
@@ -527,6 +528,7 @@ export class SimCharger {
       this.later(50, fn);
       return { status: 'Accepted' };
     });
+    return handler;
   }
 
   private clearTimers() {

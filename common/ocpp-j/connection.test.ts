@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import ocppRpc from 'ocpp-rpc';
-import { CallQueueFullError, minTimeLeftToSend, OcppConnection } from './connection.ts';
+import { CallQueueFullError, minTimeLeftToSend, OcppConnection, type ConnectionHooks } from './connection.ts';
 
 const { TimeoutError } = ocppRpc as unknown as { TimeoutError: new () => Error };
 
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 /** Our end (the gateway's OcppConnection) and a raw peer recording the CALLs it gets. */
-async function pair(defaultTimeoutMs = 10_000) {
+async function pair(defaultTimeoutMs = 10_000, hooks: ConnectionHooks = {}) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   wss = server;
   await once(server, 'listening');
@@ -40,7 +40,7 @@ async function pair(defaultTimeoutMs = 10_000) {
   });
   const [serverWs] = await accepted;
   await once(ws, 'open');
-  const conn = new OcppConnection(serverWs, 'ocpp1.6', '127.0.0.1', defaultTimeoutMs);
+  const conn = new OcppConnection(serverWs, { protocol: 'ocpp1.6', remoteAddress: '127.0.0.1', defaultTimeoutMs, ...hooks });
   const peer = {
     ws,
     calls,
@@ -217,10 +217,9 @@ describe('close', () => {
 
 describe('onHeard: everything the peer sends proves it there (issue 16)', () => {
   it('fires for its answer to our CALL, its CALLERROR, its pong and its ping, never for our own ping', async () => {
-    const { conn, peer } = await pair();
     const heard: string[] = [];
     let what = '';
-    conn.onHeard = () => heard.push(what);
+    const { conn, peer } = await pair(10_000, { onHeard: () => heard.push(what) });
     what = 'pong';
     // The connection's own 'pong' listener was registered first, so it has run by then.
     const ponged = new Promise<void>((r) => conn.ws.once('pong', () => r()));
@@ -242,10 +241,11 @@ describe('onHeard: everything the peer sends proves it there (issue 16)', () => 
   });
 
   it('a listener that throws costs nothing: the answer still settles the call', async () => {
-    const { conn, peer } = await pair();
-    conn.onHeard = () => {
-      throw new Error('listener bug');
-    };
+    const { conn, peer } = await pair(10_000, {
+      onHeard: () => {
+        throw new Error('listener bug');
+      },
+    });
     const a = conn.call('ClearCache', {});
     peer.answer((await peer.nth(0)).id, { status: 'Accepted' });
     expect(await a).toEqual({ status: 'Accepted' });

@@ -2,9 +2,12 @@
  * One OCPP-J RPC channel over a `ws` WebSocket: CALL / CALLRESULT / CALLERROR framing
  * (OCPP-J 1.6 §4), inbound calls answered by one handler, outbound calls one at a time with a
  * timeout (§4.1.1: no new CALL before the previous one was answered or timed out). The protocol
- * is symmetric, so the same channel serves the gateway's end (gateway/ocpp/server.ts) and the
- * simulated charger's (simulator/charger.ts); the tests' chargers use ocpp-rpc's RPCClient, an
- * implementation that is not ours.
+ * is symmetric, so the same channel serves the gateway's end (gateway/charger-connection.ts) and
+ * the simulated charger's (simulator/charger.ts, simulator/v201/station.ts); the tests' chargers
+ * use ocpp-rpc's RPCClient, an implementation that is not ours. Its owner's hooks are
+ * constructor options (ConnectionOptions), fixed for its life; it keeps the peer's liveness
+ * clock (`lastHeardMs`), which the gateway's one sweep reads for keepalive and presence
+ * (gateway/liveness.ts).
  *
  * Why not ocpp-rpc's RPCServerClient: it costs ~13 KiB of heap per connection (call queue,
  * abort controllers, backoff strategy, event emitters, the upgrade request it keeps), four times
@@ -109,25 +112,55 @@ export interface CloseOptions {
   awaitPending?: boolean;
 }
 
-export class OcppConnection {
-  /** Date.now() of the last frame, ping or pong from the charger; read by the keepalive sweep. */
-  lastActivityMs = Date.now();
-  /** A ping went out and no pong came back yet. */
-  awaitingPong = false;
-  handler: CallHandler | undefined;
+/**
+ * What the owner of a connection hears from it, given once at construction and fixed for the
+ * connection's life (gateway/charger-connection.ts wires a charger's session through these).
+ */
+export interface ConnectionHooks {
+  /** Answers the peer's CALLs (and 2.1 SENDs); without one, every CALL is NotImplemented. */
+  handler?: CallHandler | undefined;
   /**
    * Called with Date.now() for everything the peer sends: any frame (CALL, CALLRESULT,
-   * CALLERROR, even a bad one), a ping or a pong. Presence rests on it (gateway/presence.ts):
-   * a charger that only answers our pings and commands is there all the same.
+   * CALLERROR, even a bad one), a ping or a pong: the moment `lastHeardMs` records. Presence
+   * rests on it (gateway/liveness.ts): a charger that only answers our pings and commands is
+   * there all the same.
    */
-  onHeard: ((now: number) => void) | undefined;
-  onBadMessage: ((frame: Buffer, error: RpcError) => void) | undefined;
-  onClose: ((code: number, reason: string) => void) | undefined;
+  onHeard?: ((now: number) => void) | undefined;
+  onBadMessage?: ((frame: Buffer, error: RpcError) => void) | undefined;
+  onClose?: ((code: number, reason: string) => void) | undefined;
   /**
    * OCPP-J 2.1 CALLRESULTERROR (message type 5): the peer could not use a CALLRESULT we sent
    * (its message id, code and description). Never answered.
    */
-  onResultError: ((messageId: string, error: RpcError) => void) | undefined;
+  onResultError?: ((messageId: string, error: RpcError) => void) | undefined;
+}
+
+export interface ConnectionOptions extends ConnectionHooks {
+  /** The negotiated subprotocol (`ocpp1.6`, `ocpp2.0.1`, `ocpp2.1`): framing and error spellings. */
+  protocol: string;
+  /** The peer's address as the owner wants it logged (default ''). */
+  remoteAddress?: string | undefined;
+  /** Timeout of an outbound call whose caller gives none; 0 for none. */
+  defaultTimeoutMs: number;
+  /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one, the default); past it, reading pauses. */
+  maxInbound?: number | undefined;
+}
+
+export class OcppConnection {
+  /**
+   * The liveness clock: Date.now() of the last frame, ping or pong from the peer, and nothing
+   * else (our own pings do not move it). Keepalive and presence both read it (gateway/liveness.ts).
+   */
+  get lastHeardMs(): number {
+    return this.heardMs;
+  }
+  /** Date.now() of the keepalive ping still unanswered; undefined when none is. */
+  get pingSentMs(): number | undefined {
+    return this.pingMs;
+  }
+  private heardMs = Date.now();
+  private pingMs: number | undefined;
+  private readonly hooks: ConnectionHooks;
 
   private state = OPEN;
   /** Inbound calls being handled, by message id; created on first use. */
@@ -155,28 +188,30 @@ export class OcppConnection {
   /** CALLs from the peer handled at once (OCPP-J 1.6 §4.1.1: one at a time); past it, reading pauses. */
   private readonly maxInbound: number;
 
-  constructor(ws: WebSocket, protocol: string, remoteAddress: string, defaultTimeoutMs: number, maxInbound = 1) {
+  constructor(ws: WebSocket, options: ConnectionOptions) {
     this.ws = ws;
-    this.protocol = protocol;
-    this.v21 = protocol === 'ocpp2.1';
-    this.remoteAddress = remoteAddress;
-    this.defaultTimeoutMs = defaultTimeoutMs;
-    this.maxInbound = maxInbound;
+    this.protocol = options.protocol;
+    this.v21 = options.protocol === 'ocpp2.1';
+    this.remoteAddress = options.remoteAddress ?? '';
+    this.defaultTimeoutMs = options.defaultTimeoutMs;
+    this.maxInbound = options.maxInbound ?? 1;
+    // A copy: the hooks are fixed at construction, whatever the caller does with its object.
+    this.hooks = Object.freeze({ handler: options.handler, onHeard: options.onHeard, onBadMessage: options.onBadMessage, onClose: options.onClose, onResultError: options.onResultError });
     ws.once('close', (code: number, reason: Buffer) => {
       this.state = CLOSED;
       const r = { code, reason: reason.toString('utf8') };
       this.closeResult = r;
       this.failOutbound('Client disconnected');
-      this.onClose?.(code, r.reason);
+      try {
+        this.hooks.onClose?.(code, r.reason);
+      } catch {
+        // The close waiters are answered all the same.
+      }
       this.closeWaiters?.splice(0).forEach((w) => w(r));
     });
     ws.on('message', (data: Buffer) => this.receive(data));
     // A ping from the peer proves it alive as much as a pong does.
-    const alive = () => {
-      this.awaitingPong = false;
-      this.lastActivityMs = Date.now();
-      this.heard(this.lastActivityMs);
-    };
+    const alive = () => this.heard(Date.now());
     ws.on('pong', alive);
     ws.on('ping', alive);
     // A socket error is followed by 'close'; without a listener it would be thrown.
@@ -249,16 +284,21 @@ export class OcppConnection {
     this.ws.terminate();
   }
 
-  /** Keepalive: a WebSocket ping (RFC 6455 §5.5.2); the pong clears `awaitingPong`. */
+  /**
+   * Keepalive: a WebSocket ping (RFC 6455 §5.5.2), unanswered (`pingSentMs`) until the peer
+   * sends anything. The clock (`lastHeardMs`) stays where the peer left it.
+   */
   ping(now: number): void {
-    this.awaitingPong = true;
-    this.lastActivityMs = now;
+    this.pingMs = now;
     this.ws.ping();
   }
 
+  /** The peer sent something: the clock moves, and any ping counts as answered. */
   private heard(now: number): void {
+    this.heardMs = now;
+    this.pingMs = undefined;
     try {
-      this.onHeard?.(now);
+      this.hooks.onHeard?.(now);
     } catch {
       // A listener's failure must not cost the frame that proved the peer alive.
     }
@@ -266,9 +306,7 @@ export class OcppConnection {
 
   private receive(data: Buffer): void {
     // Any frame proves the charger alive, pong or not.
-    this.awaitingPong = false;
-    this.lastActivityMs = Date.now();
-    this.heard(this.lastActivityMs);
+    this.heard(Date.now());
     // Everything from here to the reply is caught: a frame can fail its own exchange, never the
     // process (issue 13). ws has already bounded the size (maxPayload) and, for text frames,
     // rejected invalid UTF-8 (RFC 6455 §8.1, close 1007); a binary frame is read as UTF-8 text.
@@ -329,7 +367,7 @@ export class OcppConnection {
 
   private reportBad(data: Buffer, e: RpcError): void {
     try {
-      this.onBadMessage?.(data, e);
+      this.hooks.onBadMessage?.(data, e);
     } catch {
       // A listener's failure must not turn one bad frame into a lost connection.
     }
@@ -337,7 +375,7 @@ export class OcppConnection {
 
   private reportResultError(messageId: string, e: RpcError): void {
     try {
-      this.onResultError?.(messageId, e);
+      this.hooks.onResultError?.(messageId, e);
     } catch {
       // As for reportBad.
     }
@@ -348,7 +386,7 @@ export class OcppConnection {
     const { messageId, method } = call;
     const inbound = (this.inbound ??= new Map());
     if (inbound.has(messageId)) return this.duplicate(messageId, method);
-    const handler = this.handler;
+    const handler = this.hooks.handler;
     let pending: Promise<unknown>;
     try {
       pending = handler ? handler(call) : Promise.reject(createRPCError('NotImplemented', `Unable to handle '${method.slice(0, 64)}' calls`, {}));
@@ -394,9 +432,10 @@ export class OcppConnection {
       this.answer(held.shift()!);
     }
     if (!held?.length && this.ws.isPaused && this.state !== CLOSED) {
-      // We were not reading: the silence meanwhile was ours, not the peer's.
-      this.lastActivityMs = Date.now();
-      this.awaitingPong = false;
+      // We were not reading (keepalive skips a paused connection): a pong may be among what we
+      // did not read, so a ping sent before counts as answered; the clock is not moved, as we
+      // heard nothing.
+      this.pingMs = undefined;
       this.ws.resume();
     }
   }

@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { OcppConnection, type InboundCall, type RpcError } from './connection.ts';
+import { OcppConnection, type CallHandler, type InboundCall, type RpcError } from './connection.ts';
 
 let wss: WebSocketServer | undefined;
 const sockets: WebSocket[] = [];
@@ -19,7 +19,7 @@ afterEach(async () => {
   wss = undefined;
 });
 
-async function pair(protocol: string) {
+async function pair(protocol: string, handler?: CallHandler) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => protocol });
   wss = server;
   await once(server, 'listening');
@@ -34,16 +34,22 @@ async function pair(protocol: string) {
   });
   const [serverWs] = await accepted;
   await once(ws, 'open');
-  const conn = new OcppConnection(serverWs, protocol, '127.0.0.1', 10_000);
   const handled: InboundCall[] = [];
-  conn.handler = async (call) => {
-    handled.push(call);
-    return { ok: true };
-  };
   const resultErrors: Array<{ id: string; error: RpcError }> = [];
-  conn.onResultError = (id, error) => resultErrors.push({ id, error });
   const bad: RpcError[] = [];
-  conn.onBadMessage = (_f, e) => bad.push(e);
+  const conn = new OcppConnection(serverWs, {
+    protocol,
+    remoteAddress: '127.0.0.1',
+    defaultTimeoutMs: 10_000,
+    handler:
+      handler ??
+      (async (call) => {
+        handled.push(call);
+        return { ok: true };
+      }),
+    onResultError: (id, error) => resultErrors.push({ id, error }),
+    onBadMessage: (_f, e) => bad.push(e),
+  });
   const peer = {
     send: (f: unknown[]) => ws.send(JSON.stringify(f)),
     async nth(n: number) {
@@ -69,11 +75,10 @@ describe('OCPP-J 2.1 message types', () => {
   });
 
   it('a SEND the handler fails is not answered either', async () => {
-    const { conn, peer } = await pair('ocpp2.1');
-    conn.handler = async (call) => {
+    const { peer } = await pair('ocpp2.1', async (call) => {
       if (call.send) throw new Error('boom');
       return {};
-    };
+    });
     peer.send([6, 's1', 'NotifyPeriodicEventStream', {}]);
     peer.send([2, 'barrier', 'Heartbeat', {}]);
     expect(await peer.nth(0)).toEqual([3, 'barrier', {}]);

@@ -36,7 +36,7 @@ function session(chargePointId: string, protocol = 'ocpp1.6', securityProfile: 1
     },
   } as unknown as Bus;
   const device = { id: `id-${chargePointId}`, tenant: 'admin', chargePointId, label: chargePointId, enabled: true, passwordHash: null, pendingPasswordHash: null, lenient: null, securityProfile, ocppProtocol: null, templates: [], attrs: {}, site: null, createdAt: '', updatedAt: '' } as Device;
-  const s = new ChargerSession(device, adapterFor(protocol), bus, log, 150, telemetry, topicsFor('dojot'));
+  const s = new ChargerSession({ device, adapter: adapterFor(protocol), bus, log, toleranceSeconds: 150, telemetry, topics: topicsFor('dojot') });
   return { s, events };
 }
 

@@ -1,13 +1,14 @@
 /**
  * The OCPP-J connection layer against real WebSockets (ws clients over loopback): handshake,
- * framing and its CALLERRORs, outbound calls one at a time, timeouts, keepalive, close.
+ * framing and its CALLERRORs, outbound calls one at a time, timeouts, close. Keepalive and
+ * presence are gateway/liveness.test.ts's (fake timers, no sockets).
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import ocppRpc from 'ocpp-rpc';
-import type { OcppConnection } from '../../common/ocpp-j/connection.ts';
+import { OcppConnection, type CallHandler, type ConnectionHooks } from '../../common/ocpp-j/connection.ts';
 import { createOcppServer, type Admission, type Handshake, type OcppServer } from './server.ts';
 
 const { createRPCError, TimeoutError } = ocppRpc as unknown as { createRPCError: (c: string, m?: string) => Error; TimeoutError: new () => Error };
@@ -31,28 +32,27 @@ afterEach(async () => {
   http = undefined;
 });
 
-async function start(opts: { admit?: (h: Handshake) => Promise<Admission<string>>; pingIntervalMs?: number; callTimeoutMs?: number; maxPayload?: number; handler?: (c: OcppConnection) => void } = {}): Promise<Harness> {
+const handler: CallHandler = async ({ method, params }) => {
+  if (method === 'Heartbeat') return { currentTime: '2026-01-01T00:00:00.000Z' };
+  if (method === 'Slow') return new Promise((r) => setTimeout(() => r({ slow: true }), 60));
+  if (method === 'Fail') throw createRPCError('OccurenceConstraintViolation', 'missing idTag');
+  if (method === 'Crash') throw new Error('boom');
+  return { echo: params };
+};
+
+async function start(opts: { admit?: (h: Handshake) => Promise<Admission<string>>; callTimeoutMs?: number; maxPayload?: number; hooks?: ConnectionHooks } = {}): Promise<Harness> {
   const conns: OcppConnection[] = [];
   const handshakes: Handshake[] = [];
   const waiters: Array<(c: OcppConnection) => void> = [];
   const server = createOcppServer<string>({
-    callTimeoutMs: opts.callTimeoutMs ?? 5000,
-    pingIntervalMs: opts.pingIntervalMs ?? 0,
     maxPayload: opts.maxPayload ?? 1024 * 1024,
     admit: async (h) => {
       handshakes.push(h);
       return opts.admit ? opts.admit(h) : { ok: true, value: h.identity, protocol: h.protocols.has('ocpp1.6') ? 'ocpp1.6' : false };
     },
     onAdmitError: () => undefined,
-    onConnection(conn) {
-      conn.handler = async ({ method, params }) => {
-        if (method === 'Heartbeat') return { currentTime: '2026-01-01T00:00:00.000Z' };
-        if (method === 'Slow') return new Promise((r) => setTimeout(() => r({ slow: true }), 200));
-        if (method === 'Fail') throw createRPCError('OccurenceConstraintViolation', 'missing idTag');
-        if (method === 'Crash') throw new Error('boom');
-        return { echo: params };
-      };
-      opts.handler?.(conn);
+    accept(ws, { protocol, remoteAddress }) {
+      const conn = new OcppConnection(ws, { protocol, remoteAddress, defaultTimeoutMs: opts.callTimeoutMs ?? 5000, handler, ...opts.hooks });
       conns.push(conn);
       waiters.shift()?.(conn);
     },
@@ -164,7 +164,7 @@ describe('framing (OCPP-J 1.6 §4)', () => {
 
   it('answers malformed frames with a CALLERROR, reports them, and keeps the connection', async () => {
     const bad: string[] = [];
-    const h = await start({ handler: (conn) => (conn.onBadMessage = (_f, e) => bad.push(e.rpcErrorCode)) });
+    const h = await start({ hooks: { onBadMessage: (_f, e) => bad.push(e.rpcErrorCode) } });
     const c = await rawClient(`${h.url}/CP-1`);
     // Only the ten codes of OCPP-J 1.6 §4.2.3 Table 7 go on a 1.6 wire: a frame that is not an
     // OCPP-J message "does not conform the PDU structure" (FormationViolation).
@@ -191,7 +191,7 @@ describe('framing (OCPP-J 1.6 §4)', () => {
 
   it('answers a CALL once when its id arrives again while it is being handled', async () => {
     const bad: string[] = [];
-    const h = await start({ handler: (conn) => (conn.onBadMessage = (_f, e) => bad.push(e.message)) });
+    const h = await start({ hooks: { onBadMessage: (_f, e) => bad.push(e.message) } });
     const c = await rawClient(`${h.url}/CP-1`);
     c.send([2, 'same', 'Slow', {}]);
     c.send([2, 'same', 'Slow', {}]);
@@ -261,45 +261,18 @@ describe('outbound calls', () => {
   });
 });
 
-describe('close and keepalive', () => {
+describe('close', () => {
   it('close with awaitPending answers the call in progress first', async () => {
-    const h = await start();
+    let closeCode = 0;
+    const h = await start({ hooks: { onClose: (code) => (closeCode = code) } });
     const next = h.nextConn();
     const c = await rawClient(`${h.url}/CP-1`);
     const conn = await next;
-    let closeCode = 0;
-    conn.onClose = (code) => (closeCode = code);
     c.send([2, 's', 'Slow', {}]);
     await new Promise((r) => setTimeout(r, 20));
     const closed = conn.close({ code: 1001, reason: 'Gateway shutting down', awaitPending: true });
     expect(await c.next()).toEqual([3, 's', { slow: true }]);
     expect(await closed).toEqual({ code: 1001, reason: 'Gateway shutting down' });
     expect(closeCode).toBe(1001);
-  });
-
-  it('pings a quiet charger, keeps one that answers, and drops one that does not', async () => {
-    const h = await start({ pingIntervalMs: 300 });
-    const alive = await rawClient(`${h.url}/ALIVE`);
-    let pings = 0;
-    alive.ws.on('ping', () => pings++);
-    const dead = await rawClient(`${h.url}/DEAD`, { autoPong: false });
-    const [code] = (await once(dead.ws, 'close')) as [number];
-    expect(code).toBe(1006); // terminated, no closing handshake
-    expect(pings).toBeGreaterThan(0);
-    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
-    await vi.waitFor(() => expect(h.server.size).toBe(1));
-  });
-
-  it('does not ping a charger that keeps sending frames', async () => {
-    const h = await start({ pingIntervalMs: 300 });
-    const c = await rawClient(`${h.url}/BUSY`);
-    let pings = 0;
-    c.ws.on('ping', () => pings++);
-    for (let i = 0; i < 10; i++) {
-      c.send([2, `hb${i}`, 'Heartbeat', {}]);
-      await c.next();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(pings).toBe(0);
   });
 });

@@ -1,17 +1,13 @@
 /**
  * The OCPP-J WebSocket endpoint: the HTTP upgrade (identity from the last path segment, the
  * offered subprotocols, HTTP Basic password; OCPP-J 1.6 §3.1), admission decided by the caller
- * before the upgrade so a refused charger is never half-connected, and keepalive pings.
- *
- * Keepalive is one sweep over all connections rather than a timer per connection: a charger
- * that sent nothing (frame, ping or pong) for `pingIntervalMs` gets a WebSocket ping; one that
- * still has not answered a whole interval later is dropped. A busy charger proves it is alive
- * with its frames and is never pinged.
+ * before the upgrade so a refused charger is never half-connected. The open socket goes to
+ * `accept`, which makes the connection (the gateway: gateway/charger-connection.ts, from
+ * admission to close; keepalive and presence: gateway/liveness.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { OcppConnection } from '../../common/ocpp-j/connection.ts';
 import { refuseUpgrade, requestPath } from '../../common/http-upgrade.ts';
 import type { ClientCertificate } from '../client-certificate.ts';
 
@@ -30,26 +26,30 @@ export type TransportReader = (req: IncomingMessage) => { remoteAddress: string;
 
 export type Admission<T> = { ok: true; value: T; protocol: string | false } | { ok: false; status: number; message: string };
 
+/** What the upgrade settled, beside the admission's value. */
+export interface Upgraded {
+  /** The subprotocol agreed (`ocpp1.6` when the charger offered none). */
+  protocol: string;
+  remoteAddress: string;
+}
+
 export interface OcppServerOptions<T> {
-  callTimeoutMs: number;
-  /** CALLs of one charger handled at once; past it, its socket is not read (flow control). */
-  maxInFlightCalls?: number;
-  /** 0 turns keepalive pings off. */
-  pingIntervalMs: number;
   /** Largest frame accepted; a bigger one closes the socket with 1009 (RFC 6455 §7.4.1). */
   maxPayload: number;
   /** Default: the socket's own address and TLS state. */
   transport?: TransportReader | undefined;
   admit(h: Handshake): Promise<Admission<T>>;
-  /** Called synchronously once the socket is open, before any frame is read. */
-  onConnection(conn: OcppConnection, value: T): void;
+  /**
+   * Called synchronously once the socket is open, before any frame is read: the owner makes
+   * its connection (common/ocpp-j/connection.ts) on it, with every listener at once.
+   */
+  accept(ws: WebSocket, upgraded: Upgraded, value: T): void;
   onAdmitError(err: unknown, identity: string): void;
 }
 
 export interface OcppServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  readonly size: number;
-  /** Refuses new upgrades and stops the keepalive; connections are closed by their owner. */
+  /** Refuses new upgrades; connections are closed by their owner. */
   close(): void;
 }
 
@@ -62,29 +62,9 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
     maxPayload: opts.maxPayload,
     handleProtocols: (_offered, req) => chosen.get(req) ?? false,
   });
-  const conns = new Set<OcppConnection>();
   let open = true;
   const readTransport: TransportReader =
     opts.transport ?? ((req) => ({ remoteAddress: req.socket.remoteAddress ?? '', secure: (req.socket as { encrypted?: boolean }).encrypted === true, clientCertificate: null }));
-
-  const interval = opts.pingIntervalMs;
-  let sweep: NodeJS.Timeout | undefined;
-  if (interval > 0) {
-    // A quarter of the interval: a charger is pinged within 1.25 intervals of going quiet.
-    sweep = setInterval(() => {
-      const now = Date.now();
-      for (const c of conns) {
-        // Not read while its CALLs are in handling (flow control): a pong would wait unread.
-        if (c.readingPaused) continue;
-        if (c.awaitingPong) {
-          if (now - c.lastActivityMs >= interval) c.terminate();
-        } else if (now - c.lastActivityMs >= interval) {
-          c.ping(now);
-        }
-      }
-    }, Math.max(250, interval / 4));
-    sweep.unref();
-  }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // Until the upgrade completes, a socket error must not become an uncaught exception.
@@ -127,22 +107,15 @@ export function createOcppServer<T>(opts: OcppServerOptions<T>): OcppServer {
   // the offered protocols and password, the admission with the device as admitted) alive for
   // the connection's life. bench:memory, heap snapshot by retainer.
   function accept(ws: WebSocket, remoteAddress: string, value: T) {
-    const conn = new OcppConnection(ws, ws.protocol || 'ocpp1.6', remoteAddress, opts.callTimeoutMs, opts.maxInFlightCalls ?? 1);
-    conns.add(conn);
-    ws.once('close', () => conns.delete(conn));
-    opts.onConnection(conn, value);
+    opts.accept(ws, { protocol: ws.protocol || 'ocpp1.6', remoteAddress }, value);
   }
 
   return {
     handleUpgrade(req, socket, head) {
       void upgrade(req, socket, head);
     },
-    get size() {
-      return conns.size;
-    },
     close() {
       open = false;
-      clearInterval(sweep);
     },
   };
 }

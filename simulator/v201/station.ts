@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRPCError } from 'ocpp-rpc';
 import type WebSocket from 'ws';
-import { OcppConnection } from '../../common/ocpp-j/connection.ts';
+import { OcppConnection, type CallHandler } from '../../common/ocpp-j/connection.ts';
 import type { SimStats } from '../charger.ts';
 import { newSession, PROFILES, type Profile, type ProfileName } from '../profiles.ts';
 import { ChargingProfiles } from './charging-profiles.ts';
@@ -207,28 +207,33 @@ export class SimStation {
       this.scheduleReconnect();
       return;
     }
-    const c = new OcppConnection(ws, this.protocol, '', 30_000);
-    this.client = c;
     this.streams.reset();
-    c.handler = this.handlerFor();
-    c.onBadMessage = (frame) => this.streams.onUnmatchedFrame(frame);
+    const c = new OcppConnection(ws, {
+      protocol: this.protocol,
+      defaultTimeoutMs: 30_000,
+      handler: this.handlerFor(),
+      onBadMessage: (frame) => this.streams.onUnmatchedFrame(frame),
+      onClose: () => this.closed(),
+    });
+    this.client = c;
     this.online = true;
     this.attempts = 0;
     this.o.stats.connects++;
     this.o.stats.connected++;
-    c.onClose = () => {
-      this.online = false;
-      this.o.stats.connected--;
-      this.clearTimers();
-      if (!this.stopped && (this.o.reconnect !== false || this.rebooting)) {
-        this.o.stats.reconnects++;
-        const reboot = this.rebooting;
-        this.rebooting = false;
-        this.scheduleReconnect(reboot);
-      }
-    };
     if (this.bootAccepted) await this.resume();
     else await this.boot();
+  }
+
+  private closed(): void {
+    this.online = false;
+    this.o.stats.connected--;
+    this.clearTimers();
+    if (!this.stopped && (this.o.reconnect !== false || this.rebooting)) {
+      this.o.stats.reconnects++;
+      const reboot = this.rebooting;
+      this.rebooting = false;
+      this.scheduleReconnect(reboot);
+    }
   }
 
   /** OCPP-J 2.0.1 part 4 §5.3: RetryBackOffWaitMinimum, doubled per failed attempt up to RetryBackOffRepeatTimes, plus up to RetryBackOffRandomRange. */
@@ -242,7 +247,7 @@ export class SimStation {
     this.later(wait, () => this.connect());
   }
 
-  private handlerFor(): NonNullable<OcppConnection['handler']> {
+  private handlerFor(): CallHandler {
     const table = commandTable(this);
     return async ({ method, params }) => {
       const p = (params ?? {}) as Record<string, any>;
