@@ -242,6 +242,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
       // deleted device does not stay in the broker's retained store for ever.
       deviceDeleted: (d) => bus.publish(deviceTopic(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
+      publishEvent: (d, payload) => bus.publish(deviceTopic(d.tenant, d.id, 'events'), JSON.stringify(payload), { qos: 1 }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');

@@ -19,6 +19,7 @@ import type { Problem } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
+import { postgresProfileUpgrades } from './postgres-profile-upgrades.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
 import { postgresDeviceModel } from './postgres-device-model.ts';
@@ -167,6 +168,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     ...postgresExtras({ pool, write, read }),
     ...postgresAlerts({ pool, write, read }),
     ...postgresShadows<DeviceRow>({ pool, write, read, toDevice }),
+    ...postgresProfileUpgrades({ pool, write, read }),
     ...postgresDeviceModel({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {

@@ -24,6 +24,7 @@ import { newDeviceId } from '../ids.ts';
 import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sqlite-extras.ts';
 import { sqliteAlerts } from './sqlite-alerts.ts';
 import { sqliteShadows } from './sqlite-shadows.ts';
+import { sqliteProfileUpgrades } from './sqlite-profile-upgrades.ts';
 import { sqliteDeviceModel } from './sqlite-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
@@ -254,6 +255,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     ...sqliteExtras({ sql, write, read }),
     ...sqliteAlerts({ sql, write, read }),
     ...sqliteShadows<DeviceRow>({ sql, write, read, toDevice }),
+    ...sqliteProfileUpgrades({ sql, write, read }),
     ...sqliteDeviceModel({ sql, write, read, snapshot: (fn) => inTransaction(fn) as ReturnType<typeof fn> }),
     async migrate() {
       migrate.immediate();
@@ -297,10 +299,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow (migration 7) and device model (migration 9) go with it, in the same transaction.
+      // Its shadow (migration 7), device model (migration 9) and profile upgrade (10) go with it, in the same transaction.
       return write(() => {
         sql('DELETE FROM device_shadows WHERE device_id = ?').run(id);
         sql('DELETE FROM device_variables WHERE device_id = ?').run(id);
+        sql('DELETE FROM security_profile_upgrades WHERE device_id = ?').run(id);
         return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
       });
     },
