@@ -30,6 +30,7 @@ import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
 import { passwordRotationRoutes } from './routes/password-rotation.ts';
 import { securityProfileRoutes } from './routes/security-profile.ts';
+import { certificateRoutes } from './routes/certificates.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 
 /** Routes of another role, served by this instance. */
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(transactionRoutes({ store: deps.store }));
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
+  await app.register(certificateRoutes({ store: deps.store, event: deps.publishEvent ?? (() => undefined) }));
   await app.register(tokenRoutes({ tokens: deps.tokens }));
   for (const p of rest) await app.register(p.register);
   if (deps.commands) {

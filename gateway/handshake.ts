@@ -14,7 +14,7 @@ import { StoreError, type Device } from '../contracts/registry.ts';
 import type { GatewayStore } from './store-port.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
-import { completeProfileUpgrade, openUpgrade } from './profile-upgrade.ts';
+import { completeProfileUpgrade, isRevoked, openUpgrade } from './profile-upgrade.ts';
 import type { SecurityProfileUpgrade } from '../contracts/security-profile-upgrade.ts';
 
 export type HandshakeResult =
@@ -154,8 +154,12 @@ export async function admit(input: HandshakeInput, deps: { store: GatewayStore; 
   }
   // The device's security profile, before its password (docs/security.md): a profile-2 device
   // over plain ws is refused without its password ever being checked (or sent again in clear).
+  // Revocation (contracts/certificates.ts): looked up for a profile-3 device's certificate only;
+  // a store that cannot answer fails the handshake (closed), it does not skip the check.
+  const revoked = device.securityProfile === 3 ? await isRevoked(store, input.secure ? input.clientCertificate : null) : false;
   const verdict = checkSecurityProfile({
     profile: device.securityProfile,
+    revoked,
     identity,
     secure: input.secure ?? false,
     clientCertificate: input.clientCertificate ?? null,

@@ -116,7 +116,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
   // Chargers' CSRs and certificate renewal (issue 18): CertificateSigned and the renewal trigger go
   // out as commands through executeHere, like the platform's.
-  const certificates = createCertificateService({ config, log, execute: (deviceId, cmd) => executeHere(deviceId, cmd) });
+  const certificates = createCertificateService({ config, log, execute: (deviceId, cmd) => executeHere(deviceId, cmd), register: store });
   const dispatch = createDispatcher({ store, config, telemetry, certificates });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   const shadows = createShadowWriter({ store, log });

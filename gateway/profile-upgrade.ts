@@ -28,6 +28,12 @@ export interface UpgradeCheck {
   organization?: string | undefined;
 }
 
+/** Whether a verified client certificate is revoked in the register of issued certificates. */
+export async function isRevoked(store: Pick<GatewayStore, 'findCertificateByFingerprint'>, cert: ClientCertificate | null | undefined): Promise<boolean> {
+  if (!cert?.verified) return false;
+  return (await store.findCertificateByFingerprint(cert.fingerprint256))?.status === 'revoked';
+}
+
 /** The device's upgrade still open (not past its deadline) that a connection like this one could complete; null otherwise. */
 export async function openUpgrade(device: Device, secure: boolean, store: GatewayStore): Promise<SecurityProfileUpgrade | null> {
   if (!secure || device.securityProfile >= 3) return null;
@@ -38,7 +44,8 @@ export async function openUpgrade(device: Device, secure: boolean, store: Gatewa
 /** The device as raised and the upgrade as completed; null when this connection does not meet `u`'s profile. */
 export async function completeProfileUpgrade(c: UpgradeCheck, u: SecurityProfileUpgrade, deps: { store: GatewayStore; log: Logger }): Promise<{ device: Device; upgrade: SecurityProfileUpgrade } | null> {
   const { store, log } = deps;
-  const verdict = checkSecurityProfile({ profile: u.toProfile, identity: c.identity, secure: c.secure, clientCertificate: c.clientCertificate, hasPassword: c.device.passwordHash !== null, organization: c.organization });
+  const revoked = u.toProfile === 3 ? await isRevoked(store, c.clientCertificate) : false;
+  const verdict = checkSecurityProfile({ profile: u.toProfile, identity: c.identity, secure: c.secure, clientCertificate: c.clientCertificate, hasPassword: c.device.passwordHash !== null, organization: c.organization, revoked });
   // Profile 2 is TLS and the password (A00.FR.301-303): this connection must have proved it.
   if (!verdict.ok || (verdict.checkPassword && !c.passwordProved)) return null;
   const clog = log.child({ chargePointId: c.identity, deviceId: c.device.id });

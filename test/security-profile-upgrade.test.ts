@@ -140,7 +140,12 @@ describe('OCPP 1.6: ChangeConfiguration SecurityProfile (whitepaper A05)', () =>
       setTimeout(() => void cp.close({ force: true }), 50);
       return { status: 'Accepted' };
     });
-    const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3 });
+    // Its certificate is not one this gateway signed: the register cannot vouch for it (409) ...
+    const unknown = await admin.post(`/devices/${id}/security-profile`, { profile: 3 });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body).toMatchObject({ code: 'CONFLICT', reason: 'CLIENT_CERT_NOT_KNOWN' });
+    // ... the operator does (installed by the manufacturer, whitepaper §2.6.4).
+    const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3, certificateInstalled: true });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     expect(r.body.upgrade).toMatchObject({ status: 'awaitingReconnect', fromProfile: 2, toProfile: 3 });
     // A certificate of another CA, or none, does not complete it (and is refused at profile 2 without a password).
@@ -256,7 +261,7 @@ describe('OCPP 2.0.1: SetNetworkProfile, NetworkConfigurationPriority, Reset (A0
     cp.handle('GetVariables', async () => ({ getVariableResult: [{ attributeStatus: 'Accepted', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' }, attributeValue: '0,1' }] }));
     cp.handle('SetNetworkProfile', async () => ({ status: 'Accepted' }));
     cp.handle('SetVariables', async () => ({ setVariableResult: [{ attributeStatus: 'Rejected', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] }));
-    const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3, csmsUrl: `wss://localhost:${tlsPort}/` });
+    const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3, csmsUrl: `wss://localhost:${tlsPort}/`, certificateInstalled: true });
     expect(r.body.upgrade).toMatchObject({ status: 'refused', chargerStatus: 'Rejected', reason: 'PRIORITY_REJECTED' });
     await platform.waitFor(upgradeEvent(id, 'refused'), 5000, 'the refused event');
     await cp.close({ force: true });
@@ -270,7 +275,7 @@ describe('OCPP 2.0.1: SetNetworkProfile, NetworkConfigurationPriority, Reset (A0
     try {
       const deadline = Date.now() + 5000;
       while (!s.isOnline && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-      const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3, csmsUrl: `wss://localhost:${tlsPort}/` });
+      const r = await admin.post(`/devices/${id}/security-profile`, { profile: 3, csmsUrl: `wss://localhost:${tlsPort}/`, certificateInstalled: true });
       expect(r.status, JSON.stringify(r.body)).toBe(202);
       expect(r.body.upgrade).toMatchObject({ status: 'refused', chargerStatus: 'Rejected', reason: 'NETWORK_PROFILE_REJECTED' });
       expect(await securityProfile(id)).toBe(1);

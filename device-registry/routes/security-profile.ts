@@ -55,6 +55,12 @@ const body = z
     ocppInterface: z.enum(['Wired0', 'Wired1', 'Wired2', 'Wired3', 'Wireless0', 'Wireless1', 'Wireless2', 'Wireless3']).default('Wired0'),
     /** 2.x: connectionData.messageTimeout, seconds. */
     messageTimeout: z.number().int().min(1).max(3_600).default(30),
+    /**
+     * To 3: the charger holds a client certificate of OCPP_TLS_CA_FILE that this gateway did not
+     * sign (installed by its manufacturer or installer, whitepaper §2.6.4), so the register of
+     * issued certificates cannot show it.
+     */
+    certificateInstalled: z.boolean().optional(),
   })
   .strict();
 
@@ -125,6 +131,13 @@ export function securityProfileRoutes(deps: SecurityProfileDeps) {
       const protocol = await chargerProtocol(store, device);
       const v2 = protocol === 'ocpp2.0.1' || protocol === 'ocpp2.1';
       precondition(device, to, v2, req.body.csmsUrl, deps.config);
+      // A05.FR.04 (1.6) / TC_A_21_CS (2.0.1): profile 3 needs a valid charger certificate. The
+      // register knows the ones signed here; one installed otherwise the operator vouches for.
+      if (to === 3 && req.body.certificateInstalled !== true) {
+        const now = Date.now();
+        const usable = (await store.listCertificates(device.id)).some((c) => c.status === 'installed' && Date.parse(c.notBefore) <= now && Date.parse(c.notAfter) > now);
+        if (!usable) throw new AppError('CONFLICT', 'no valid certificate signed by this gateway is installed on the charger (GET /devices/{id}/certificates): have it renewed first, or say "certificateInstalled": true for one installed otherwise', [], { reason: 'CLIENT_CERT_NOT_KNOWN' });
+      }
       const open = await settle(device, await store.getSecurityProfileUpgrade(device.id));
       if (open && OPEN_UPGRADE_STATUSES.includes(open.status)) throw new AppError('CONFLICT', `an upgrade to profile ${open.toProfile} is in progress (${open.status}) until ${open.deadline}`, [], { reason: 'UPGRADE_IN_PROGRESS' });
 

@@ -489,6 +489,44 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'issued_certificates',
+    // The client certificates the gateway's CA signed (contracts/certificates.ts), one row each,
+    // found by the handshake by fingerprint (unique). Rows go with their device as in migration 10.
+    sqlite: `
+      CREATE TABLE issued_certificates (
+        serial_number TEXT NOT NULL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        common_name TEXT NOT NULL,
+        fingerprint256 TEXT NOT NULL UNIQUE,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('issued', 'installed', 'rejected', 'revoked')),
+        issued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revocation_reason TEXT CHECK (length(revocation_reason) <= 200)
+      ) STRICT;
+      CREATE INDEX issued_certificates_device ON issued_certificates (device_id, issued_at);
+    `,
+    postgres: `
+      CREATE TABLE issued_certificates (
+        serial_number text NOT NULL PRIMARY KEY,
+        device_id text NOT NULL CONSTRAINT issued_certificates_device_id_fkey REFERENCES devices (id) ON DELETE CASCADE,
+        common_name text NOT NULL,
+        fingerprint256 text NOT NULL CONSTRAINT issued_certificates_fingerprint_key UNIQUE,
+        not_before timestamptz NOT NULL,
+        not_after timestamptz NOT NULL,
+        status text NOT NULL CONSTRAINT issued_certificates_status_check CHECK (status IN ('issued', 'installed', 'rejected', 'revoked')),
+        issued_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        revocation_reason text CONSTRAINT issued_certificates_reason_check CHECK (char_length(revocation_reason) <= 200)
+      );
+      CREATE INDEX issued_certificates_device ON issued_certificates (device_id, issued_at);
+    `,
+  },
 ];
 
 /**

@@ -10,6 +10,7 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryProfileUpgradesContract } from './contract-profile-upgrades.ts';
+import { registryCertificatesContract } from './contract-certificates.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
 import { registryDeviceModelContract } from './contract-device-model.ts';
@@ -97,6 +98,7 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
   registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryShadowsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryProfileUpgradesContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryCertificatesContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   const raw: Ocpp201Harness = {
     backend: 'postgres',
     make: async () => createPostgresStore({ url: schemaUrl }),

@@ -20,6 +20,7 @@ import type { Logger } from '../../common/logger.ts';
 import { newDeviceId } from '../ids.ts';
 import { postgresExtras } from './postgres-extras.ts';
 import { postgresProfileUpgrades } from './postgres-profile-upgrades.ts';
+import { postgresCertificates } from './postgres-certificates.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
 import { postgresDeviceModel } from './postgres-device-model.ts';
@@ -169,6 +170,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     ...postgresAlerts({ pool, write, read }),
     ...postgresShadows<DeviceRow>({ pool, write, read, toDevice }),
     ...postgresProfileUpgrades({ pool, write, read }),
+    ...postgresCertificates({ pool, write, read }),
     ...postgresDeviceModel({ pool, write, read }),
     async migrate() {
       await transaction(async (c) => {

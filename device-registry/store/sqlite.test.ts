@@ -10,6 +10,7 @@ import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
 import { registryProfileUpgradesContract } from './contract-profile-upgrades.ts';
+import { registryCertificatesContract } from './contract-certificates.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
 import { registryDeviceModelContract } from './contract-device-model.ts';
@@ -32,6 +33,7 @@ describe('SQLite registry store', () => {
   registryAlertsContract('sqlite', async () => createSqliteStore({ file }));
   registryShadowsContract('sqlite', async () => createSqliteStore({ file }));
   registryProfileUpgradesContract('sqlite', async () => createSqliteStore({ file }));
+  registryCertificatesContract('sqlite', async () => createSqliteStore({ file }));
   const raw: Ocpp201Harness = {
     backend: 'sqlite',
     make: async () => createSqliteStore({ file }),

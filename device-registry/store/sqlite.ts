@@ -25,6 +25,7 @@ import { returning, sqliteExtras, type SqliteRead, type SqliteWrite } from './sq
 import { sqliteAlerts } from './sqlite-alerts.ts';
 import { sqliteShadows } from './sqlite-shadows.ts';
 import { sqliteProfileUpgrades } from './sqlite-profile-upgrades.ts';
+import { sqliteCertificates } from './sqlite-certificates.ts';
 import { sqliteDeviceModel } from './sqlite-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
@@ -256,6 +257,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     ...sqliteAlerts({ sql, write, read }),
     ...sqliteShadows<DeviceRow>({ sql, write, read, toDevice }),
     ...sqliteProfileUpgrades({ sql, write, read }),
+    ...sqliteCertificates({ sql, write, read }),
     ...sqliteDeviceModel({ sql, write, read, snapshot: (fn) => inTransaction(fn) as ReturnType<typeof fn> }),
     async migrate() {
       migrate.immediate();
@@ -299,11 +301,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow (migration 7), device model (migration 9) and profile upgrade (10) go with it, in the same transaction.
+      // Its shadow (migration 7), device model (migration 9), profile upgrade (10) and issued certificates (11) go with it, in the same transaction.
       return write(() => {
         sql('DELETE FROM device_shadows WHERE device_id = ?').run(id);
         sql('DELETE FROM device_variables WHERE device_id = ?').run(id);
         sql('DELETE FROM security_profile_upgrades WHERE device_id = ?').run(id);
+        sql('DELETE FROM issued_certificates WHERE device_id = ?').run(id);
         return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
       });
     },

@@ -37,8 +37,9 @@ import type {
 } from '../../contracts/registry.ts';
 import type { AlertStore } from './alert-types.ts';
 import type { ProfileUpgradeStore } from '../../contracts/security-profile-upgrade.ts';
+import type { CertificateRegisterStore } from '../../contracts/certificates.ts';
 
-export interface RegistryStore extends AlertStore, ProfileUpgradeStore {
+export interface RegistryStore extends AlertStore, ProfileUpgradeStore, CertificateRegisterStore {
   /** Applies pending versioned schema migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
