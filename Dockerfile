@@ -38,11 +38,11 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 # OCPP WebSocket, HTTP (API, dashboard, /docs, MQTT over WebSocket), embedded MQTT broker.
-EXPOSE 9000 8080 1883
+EXPOSE 9000 9443 8080 1883 8883
 # /health is public (no token). Roles without the HTTP API (`gateway`, `history`, `broker`)
 # serve no HTTP: disable this check for them (docs/deploy.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const tls = !!process.env.TLS_CERT_FILE || /^(true|1|yes|on)$/.test(process.env.TLS_DEV_CA || ''); require(tls ? 'node:https' : 'node:http').get((tls ? 'https' : 'http') + '://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/health', { rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 # A 32 MiB young generation: per-frame garbage dies young instead of being promoted, which keeps
 # old-space collections (and their tail latency) rare with thousands of chargers, at ~15 KiB per
 # charger; above ~8,000 MeterValues/s per process use 64 (docs/configuration.md, benchmarks.md).

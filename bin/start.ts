@@ -38,6 +38,7 @@ import { threadRegistry } from '../common/metrics/thread.ts';
 import { ALL_ROLES, type Role } from '../common/roles.ts';
 import { createMessageLog, messageLogRoutes, openMessageLogStore, type MessageLog } from '../message-log/index.ts';
 import { Server as TlsServer } from 'node:tls';
+import { withDevCa } from './dev-ca.ts';
 import { ocppTlsSource, platformTlsSource, readTls, watchTls } from '../common/tls-files.ts';
 import { caFiles, loadSigningCa } from '../gateway/certificates/authority.ts';
 
@@ -90,14 +91,16 @@ export interface StartOptions {
   unexpectedErrors?: () => number;
 }
 
-export async function startRoles(config: Config, log: Logger, roles: readonly Role[], options: StartOptions = {}): Promise<Running> {
+export async function startRoles(given: Config, log: Logger, roles: readonly Role[], options: StartOptions = {}): Promise<Running> {
   const has = (r: Role) => roles.includes(r);
   threadRegistry('main');
   const health = createHealth(log);
-  if (!has('broker') && !config.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
+  if (!has('broker') && !given.MQTT_URL) throw new Error('MQTT_URL is required when the broker role does not run in this process');
   // Before any file is opened there: a DATA_DIR that cannot be created, is read-only or full
   // stops the start (DataDirError: one line, exit code 2) rather than acknowledging nothing.
-  if (usesDataDir(config, roles)) checkDataDir(config.DATA_DIR);
+  if (usesDataDir(given, roles) || given.TLS_DEV_CA) checkDataDir(given.DATA_DIR);
+  // TLS_DEV_CA: the development CA's files in every TLS variable left unset (bin/dev-ca.ts).
+  const config = await withDevCa(given, log, { ocpp: has('gateway'), platform: has('registry') || has('broker') });
   // TLS files that cannot be read or do not match stop the start here, on this thread, with
   // one line naming the variable (ConfigError), rather than inside the gateway's thread.
   const ocppTls = has('gateway') ? ocppTlsSource(config) : null;
@@ -243,6 +246,7 @@ export async function startRoles(config: Config, log: Logger, roles: readonly Ro
       // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
       // deleted device does not stay in the broker's retained store for ever.
       deviceDeleted: (d) => bus.publish(topics.device(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
+      publishEvent: (d, payload) => bus.publish(topics.device(d.tenant, d.id, 'events'), JSON.stringify(payload), { qos: 1 }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });
     if (broker) broker.attachWebSocket(app.server, '/mqtt');

@@ -169,6 +169,17 @@ const schema = z
     /** Certificate and key for the HTTP and embedded MQTT listeners (HTTPS, wss /mqtt, MQTT over TLS). */
     TLS_CERT_FILE: file.optional(),
     TLS_KEY_FILE: file.optional(),
+    /**
+     * TLS without certificate files (bin/dev-ca.ts): a development CA and a server certificate
+     * generated once into DATA_DIR/dev-ca/, for every TLS variable left unset. docker-compose.yml sets it.
+     */
+    TLS_DEV_CA: bool.default(false),
+    /** Names (DNS names or IP addresses, comma-separated) the development server certificate is for, beside localhost; the first is its CN. */
+    TLS_DEV_CA_NAMES: z
+      .string()
+      .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== ''))
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9.:*-]{1,253}$/, 'a DNS name or IP address')))
+      .optional(),
     /** Seconds between checks of every TLS file for a change (reloaded without a restart). */
     TLS_RELOAD_INTERVAL: seconds.default(30),
     /** Reverse proxies whose X-Forwarded-For, X-Forwarded-Proto and client-certificate header are believed. */

@@ -56,6 +56,10 @@ export type GatewayEvent =
   | { type: 'telemetryWarning'; action: string; messageId: string; warnings: unknown[] }
   /** A charger's CSR answered Rejected, and why (gateway/certificates/; docs/security.md). */
   | { type: 'csrRefused'; messageId: string; reason: string; detail: string; certificateType?: string | undefined }
+  /** A security profile upgrade's step (contracts/security-profile-upgrade.ts; docs/security.md): accepted, completed, refused, failed, timed out. */
+  | { type: 'securityProfileUpgrade'; upgradeId: string; status: string; fromProfile: number; toProfile: number; securityProfile: number; chargerStatus: string | null; reason: string | null; remoteAddress?: string | undefined }
+  /** A certificate of the register revoked through the API (device-registry/routes/certificates.ts): refused at the handshake from now on. */
+  | { type: 'certificateRevoked'; serialNumber: string; fingerprint256: string; reason: string | null }
   /** OCPP_CSR_MODE=forward: a charger's CSR for the platform's CA, which answers with a CertificateSigned command. */
   | { type: 'certificateSigningRequest'; messageId: string; chargePointId: string; protocol: string; csr: string; certificateType?: string | undefined; requestId?: number | undefined }
   | { type: 'command'; id: string; action: string; request: unknown; response?: unknown; error?: OcppError & { field?: string | undefined; sent?: boolean | undefined }; sentAt: string; answeredAt: string; /** The version-neutral command it was sent as (ocpp/commands/neutral.ts). */ neutral?: string | undefined }

@@ -32,6 +32,8 @@ import type { CommandClient } from './command-client.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { chargingLimitRoutes } from './routes/charging-limit.ts';
 import { passwordRotationRoutes } from './routes/password-rotation.ts';
+import { securityProfileRoutes } from './routes/security-profile.ts';
+import { certificateRoutes } from './routes/certificates.ts';
 import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 
 /** Routes of another role, served by this instance. */
@@ -56,6 +58,8 @@ export interface AppDeps {
   online?: (device: Device) => boolean | null;
   /** A device changed: connected sessions must see it. */
   deviceChanged?: (device: Device) => void;
+  /** Publishes an event on a device's `events` topic (a security profile upgrade's steps); absent: not published. */
+  publishEvent?: ((device: Device, payload: object) => void) | undefined;
   /** A device was deleted (its retained shadow is cleared). */
   deviceDeleted?: (device: Device) => void;
   /** Gauges for GET /metrics from the roles in this process. */
@@ -140,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(transactionRoutes({ store: deps.store }));
   await app.register(idTagRoutes({ store: deps.store }));
   await app.register(templateRoutes({ store: deps.store }));
+  await app.register(certificateRoutes({ store: deps.store, event: deps.publishEvent ?? (() => undefined) }));
   await app.register(tokenRoutes({ tokens: deps.tokens, topics }));
   if (hookSecret) {
     const c = deps.config;
@@ -152,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(commandRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(chargingLimitRoutes({ store: deps.store, commands: deps.commands }));
     await app.register(passwordRotationRoutes({ store: deps.store, commands: deps.commands, changed: deps.deviceChanged ?? (() => undefined) }));
+    await app.register(securityProfileRoutes({ store: deps.store, commands: deps.commands, config: deps.config, event: deps.publishEvent ?? (() => undefined) }));
   }
   return app;
 }

@@ -14,9 +14,11 @@ import { StoreError, type Device } from '../contracts/registry.ts';
 import type { GatewayStore } from './store-port.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 import { checkSecurityProfile, type ProfileRefusal } from './security-profile.ts';
+import { completeProfileUpgrade, isRevoked, openUpgrade } from './profile-upgrade.ts';
+import type { SecurityProfileUpgrade } from '../contracts/security-profile-upgrade.ts';
 
 export type HandshakeResult =
-  | { ok: true; device: Device; protocol: string | false }
+  | { ok: true; device: Device; protocol: string | false; upgraded?: SecurityProfileUpgrade | undefined }
   | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; message: string; reason: RefusalReason; refused?: SecurityRefusal | undefined };
 
 /**
@@ -152,8 +154,12 @@ export async function admit(input: HandshakeInput, deps: { store: GatewayStore; 
   }
   // The device's security profile, before its password (docs/security.md): a profile-2 device
   // over plain ws is refused without its password ever being checked (or sent again in clear).
+  // Revocation (contracts/certificates.ts): looked up for a profile-3 device's certificate only;
+  // a store that cannot answer fails the handshake (closed), it does not skip the check.
+  const revoked = device.securityProfile === 3 ? await isRevoked(store, input.secure ? input.clientCertificate : null) : false;
   const verdict = checkSecurityProfile({
     profile: device.securityProfile,
+    revoked,
     identity,
     secure: input.secure ?? false,
     clientCertificate: input.clientCertificate ?? null,
@@ -175,7 +181,16 @@ export async function admit(input: HandshakeInput, deps: { store: GatewayStore; 
     const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
     if (daysLeft < CERT_EXPIRY_WARNING_DAYS) log.child({ chargePointId: identity }).warn({ validTo: cert.validTo, daysLeft, serialNumber: cert.serialNumber }, 'client certificate expires soon: renew it');
   }
-  if (verdict.checkPassword && device.passwordHash) {
+  // A security profile upgrade waiting for this connection (whitepaper A05; profile-upgrade.ts).
+  const pending = await openUpgrade(device, input.secure ?? false, store);
+  const upgradeCheck = (d: Device, passwordProved: boolean) => ({ device: d, identity, secure: input.secure ?? false, clientCertificate: cert ?? null, passwordProved, organization: config.OCPP_TLS_ORGANIZATION });
+  // To profile 3: the certificate alone authenticates (A00.FR.401), no password is checked.
+  let upgrade = pending?.toProfile === 3 ? await completeProfileUpgrade(upgradeCheck(device, false), pending, { store, log }) : null;
+  if (upgrade) {
+    device = upgrade.device;
+    throttle?.succeeded(identity, address);
+  }
+  if (!upgrade && verdict.checkPassword && device.passwordHash) {
     let ok: boolean;
     try {
       ok = input.password !== undefined && (await passwordOk(device.id, device.passwordHash, input.password));
@@ -199,8 +214,11 @@ export async function admit(input: HandshakeInput, deps: { store: GatewayStore; 
       return { ok: false, status: 401, message: 'Unauthorized', reason, refused: { device, reason, remoteAddress: address, secure: input.secure ?? false } };
     }
     throttle?.succeeded(identity, address);
+    // To profile 2: TLS and this same password (A00.FR.301-303).
+    if (pending?.toProfile === 2) upgrade = await completeProfileUpgrade(upgradeCheck(device, true), pending, { store, log });
+    if (upgrade) device = upgrade.device;
   }
   const preferred = device.ocppProtocol;
   const protocol: string | false = usable.length === 0 ? false : preferred && usable.includes(preferred) ? preferred : usable[0]!;
-  return { ok: true, device, protocol };
+  return { ok: true, device, protocol, ...(upgrade ? { upgraded: upgrade.upgrade } : {}) };
 }

@@ -13,6 +13,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Device } from '../contracts/registry.ts';
+import { upgradeEvent } from '../contracts/security-profile-upgrade.ts';
 import type { GatewayStore } from './store-port.ts';
 import type { Command, CommandReply } from '../contracts/commands.ts';
 import { executeCommand } from './commands/execute.ts';
@@ -98,7 +99,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
   // Chargers' CSRs and certificate renewal (issue 18): CertificateSigned and the renewal trigger go
   // out as commands through executeHere, like the platform's.
-  const certificates = createCertificateService({ config, log, execute: (deviceId, cmd) => executeHere(deviceId, cmd) });
+  const certificates = createCertificateService({ config, log, execute: (deviceId, cmd) => executeHere(deviceId, cmd), register: store });
   const dispatch = createDispatcher({ store, config, telemetry, certificates });
   const backpressure = createBackpressure(bus, config.GATEWAY_MAX_PENDING_PUBLISHES, log);
   const shadows = createShadowWriter({ store, log });
@@ -148,7 +149,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     transport: createTransportReader({ trustedProxies: config.TRUSTED_PROXIES ?? [], certHeader: config.OCPP_PROXY_CERT_HEADER, anchors: caAnchors(config, log) }),
     async admit(h) {
       const res = await admit(h, { store, config, log, throttle: authThrottle });
-      if (res.ok) return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id), certificate: h.clientCertificate }, protocol: res.protocol };
+      if (res.ok) {
+        // A security profile upgrade completed by this connection (gateway/profile-upgrade.ts).
+        if (res.upgraded) bus.publish(topics.device(res.device.tenant, res.device.id, 'events'), JSON.stringify(upgradeEvent(res.upgraded, res.device.securityProfile, { remoteAddress: h.remoteAddress })), { qos: 1 });
+        return { ok: true, value: { device: res.device, stored: await storedShadow(res.device.id), certificate: h.clientCertificate }, protocol: res.protocol };
+      }
       refused(h.identity, h.remoteAddress, res.status, res.reason, res.refused?.device);
       if (res.refused) {
         // The platform sees the attempt too (docs/mqtt.md "events"): a downgrade or a foreign

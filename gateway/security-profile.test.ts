@@ -33,6 +33,7 @@ describe('checkSecurityProfile (OCPP 1.6 security whitepaper §2)', () => {
     ['A00.FR.302 profile 2 device without a password', anInput({ profile: 2, secure: true }), 401, 'PASSWORD_NOT_SET'],
     ['A00.FR.401 profile 3 without a certificate', anInput({ profile: 3, secure: true, hasPassword: true }), 401, 'CLIENT_CERT_MISSING'],
     ['A00.FR.407 a certificate whose path does not verify', anInput({ profile: 3, secure: true, clientCertificate: aCert({ verified: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) }), 401, 'CLIENT_CERT_UNTRUSTED'],
+    ['a certificate revoked in the register of issued certificates', anInput({ profile: 3, secure: true, clientCertificate: aCert(), revoked: true }), 401, 'CLIENT_CERT_REVOKED'],
     ['A00.FR.405 a certificate for another charge point', anInput({ profile: 3, secure: true, clientCertificate: aCert({ commonName: 'CP-2' }) }), 403, 'CLIENT_CERT_IDENTITY_MISMATCH'],
     ['A00.FR.405 CN compared exactly (case)', anInput({ profile: 3, secure: true, clientCertificate: aCert({ commonName: 'cp-1' }) }), 403, 'CLIENT_CERT_IDENTITY_MISMATCH'],
     ['A00.FR.405 no CN, or several', anInput({ profile: 3, secure: true, clientCertificate: aCert({ commonName: null }) }), 403, 'CLIENT_CERT_IDENTITY_MISMATCH'],

@@ -23,6 +23,8 @@ export interface ProfileInput {
   hasPassword: boolean;
   /** OCPP_TLS_ORGANIZATION. */
   organization?: string | undefined;
+  /** The certificate is in the register of issued certificates as revoked (contracts/certificates.ts). */
+  revoked?: boolean | undefined;
 }
 
 /** Stable reason codes, logged with each refusal (docs/security.md). */
@@ -31,6 +33,7 @@ export type ProfileRefusal =
   | 'PASSWORD_NOT_SET'
   | 'CLIENT_CERT_MISSING'
   | 'CLIENT_CERT_UNTRUSTED'
+  | 'CLIENT_CERT_REVOKED'
   | 'CLIENT_CERT_IDENTITY_MISMATCH'
   | 'CLIENT_CERT_ORGANIZATION_MISMATCH';
 
@@ -50,6 +53,8 @@ export function checkSecurityProfile(i: ProfileInput): ProfileVerdict {
   const cert = i.clientCertificate;
   if (!cert) return { ok: false, status: 401, reason: 'CLIENT_CERT_MISSING', message: 'Security profile 3 requires a client certificate' };
   if (!cert.verified) return { ok: false, status: 401, reason: 'CLIENT_CERT_UNTRUSTED', message: 'Client certificate not trusted', detail: cert.error ?? undefined };
+  // Revoked through the API (docs/security.md "Revocation"): no longer trusted, whatever its validity.
+  if (i.revoked) return { ok: false, status: 401, reason: 'CLIENT_CERT_REVOKED', message: 'Client certificate revoked', detail: `serial ${cert.serialNumber}` };
   if (cert.commonName !== i.identity) {
     return { ok: false, status: 403, reason: 'CLIENT_CERT_IDENTITY_MISMATCH', message: 'Client certificate was issued for another charge point', detail: `CN ${JSON.stringify(cert.commonName)}` };
   }

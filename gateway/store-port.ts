@@ -24,8 +24,12 @@ import type {
   TransactionStartPatch,
   TransactionStop,
 } from '../contracts/registry.ts';
+import type { ProfileUpgradeStore } from '../contracts/security-profile-upgrade.ts';
+import type { CertificateRegisterStore } from '../contracts/certificates.ts';
 
-export interface GatewayStore {
+export interface GatewayStore
+  extends Pick<ProfileUpgradeStore, 'getSecurityProfileUpgrade' | 'finishSecurityProfileUpgrade'>,
+    Pick<CertificateRegisterStore, 'recordCertificate' | 'setCertificateAnswer' | 'findCertificateByFingerprint'> {
   /** Auto-provisioning (AUTO_PROVISION); StoreError 'DUPLICATE' when another gateway created it first. */
   createDevice(input: NewDevice): Promise<Device>;
   getDevice(id: string): Promise<Device | null>;

@@ -147,11 +147,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the documented ports on the container ports chargebridge listens on', () => {
-    const defaults = loadConfig({});
+    const gw = loadConfig(resolvedEnv(svc('gateway')));
     expect(portsOf(svc('gateway'))).toEqual([
-      { host: 9000, container: defaults.OCPP_PORT },
-      { host: 8080, container: defaults.HTTP_PORT },
-      { host: 1883, container: defaults.MQTT_PORT },
+      { host: 9000, container: gw.OCPP_PORT },
+      { host: 9443, container: gw.OCPP_TLS_PORT },
+      { host: 8080, container: gw.HTTP_PORT },
+      { host: 8883, container: gw.MQTT_PORT },
     ]);
     expect(portsOf(svc('grafana'))).toEqual([{ host: 3000, container: 3000 }]);
     expect(portsOf(svc('influxdb'))).toEqual([]); // reached on the compose network only
@@ -165,6 +166,14 @@ describe('docker-compose.yml', () => {
     for (const key of Object.keys(env)) expect(config, key).toHaveProperty(key);
     expect(config['INFLUX_URL']).toBe('http://influxdb:8086');
     expect(config['MQTT_URL']).toBeUndefined(); // the embedded broker
+  });
+
+  it('ships with TLS on: a development CA unless certificate files are given (docs/deploy.md "TLS")', () => {
+    const config = loadConfig(resolvedEnv(svc('gateway')));
+    expect(config.TLS_DEV_CA).toBe(true);
+    expect(config.OCPP_TLS_CERT_FILE).toBeUndefined();
+    expect(config.MQTT_PORT).toBe(8883);
+    expect(read('docs/deploy.md')).toContain('/data/dev-ca/ca.pem');
   });
 
   it('shares one org, bucket and token between the gateway, InfluxDB setup and Grafana', () => {
@@ -338,8 +347,9 @@ describe('Dockerfile', () => {
     expect(finalOps('ENV').map((i) => i.args).join(' ')).toMatch(/DATA_DIR=\/data\b/);
     expect(finalOps('VOLUME').map((i) => i.args).join(' ')).toContain('/data');
     const defaults = loadConfig({});
+    // The defaults, and the compose file's MQTT over TLS port.
     expect(finalOps('EXPOSE').flatMap((i) => i.args.split(/\s+/)).map(Number).sort()).toEqual(
-      [defaults.OCPP_PORT, defaults.HTTP_PORT, defaults.MQTT_PORT].sort(),
+      [defaults.OCPP_PORT, defaults.OCPP_TLS_PORT, defaults.HTTP_PORT, defaults.MQTT_PORT, 8883].sort(),
     );
   });
 

@@ -452,6 +452,81 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX device_variables_key ON device_variables (device_id, lower(component), lower(component_instance), evse_id, connector_id, lower(variable), lower(variable_instance), attribute_type);
     `,
   },
+  {
+    version: 10,
+    name: 'security_profile_upgrades',
+    // The latest security profile upgrade of each device (contracts/security-profile-upgrade.ts;
+    // whitepaper A05): replaced by a new request, finished by the route or by the gateway that
+    // sees the charger reconnect with the new profile. Rows go with their device: SQLite's
+    // deleteDevice deletes them in its transaction (as device_variables, migration 9), PostgreSQL
+    // by a foreign key with ON DELETE CASCADE.
+    sqlite: `
+      CREATE TABLE security_profile_upgrades (
+        device_id TEXT NOT NULL PRIMARY KEY,
+        id TEXT NOT NULL,
+        from_profile INTEGER NOT NULL CHECK (from_profile IN (1, 2, 3)),
+        to_profile INTEGER NOT NULL CHECK (to_profile IN (1, 2, 3)),
+        status TEXT NOT NULL CHECK (status IN ('sending', 'awaitingReconnect', 'completed', 'refused', 'failed', 'timedOut')),
+        charger_status TEXT,
+        reason TEXT,
+        requested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deadline TEXT NOT NULL
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE security_profile_upgrades (
+        device_id text NOT NULL PRIMARY KEY CONSTRAINT security_profile_upgrades_device_id_fkey REFERENCES devices (id) ON DELETE CASCADE,
+        id text NOT NULL,
+        from_profile integer NOT NULL CONSTRAINT security_profile_upgrades_from_check CHECK (from_profile IN (1, 2, 3)),
+        to_profile integer NOT NULL CONSTRAINT security_profile_upgrades_to_check CHECK (to_profile IN (1, 2, 3)),
+        status text NOT NULL CONSTRAINT security_profile_upgrades_status_check CHECK (status IN ('sending', 'awaitingReconnect', 'completed', 'refused', 'failed', 'timedOut')),
+        charger_status text,
+        reason text,
+        requested_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        deadline timestamptz NOT NULL
+      );
+    `,
+  },
+  {
+    version: 11,
+    name: 'issued_certificates',
+    // The client certificates the gateway's CA signed (contracts/certificates.ts), one row each,
+    // found by the handshake by fingerprint (unique). Rows go with their device as in migration 10.
+    sqlite: `
+      CREATE TABLE issued_certificates (
+        serial_number TEXT NOT NULL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        common_name TEXT NOT NULL,
+        fingerprint256 TEXT NOT NULL UNIQUE,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('issued', 'installed', 'rejected', 'revoked')),
+        issued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revocation_reason TEXT CHECK (length(revocation_reason) <= 200)
+      ) STRICT;
+      CREATE INDEX issued_certificates_device ON issued_certificates (device_id, issued_at);
+    `,
+    postgres: `
+      CREATE TABLE issued_certificates (
+        serial_number text NOT NULL PRIMARY KEY,
+        device_id text NOT NULL CONSTRAINT issued_certificates_device_id_fkey REFERENCES devices (id) ON DELETE CASCADE,
+        common_name text NOT NULL,
+        fingerprint256 text NOT NULL CONSTRAINT issued_certificates_fingerprint_key UNIQUE,
+        not_before timestamptz NOT NULL,
+        not_after timestamptz NOT NULL,
+        status text NOT NULL CONSTRAINT issued_certificates_status_check CHECK (status IN ('issued', 'installed', 'rejected', 'revoked')),
+        issued_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        revocation_reason text CONSTRAINT issued_certificates_reason_check CHECK (char_length(revocation_reason) <= 200)
+      );
+      CREATE INDEX issued_certificates_device ON issued_certificates (device_id, issued_at);
+    `,
+  },
 ];
 
 /**

@@ -9,6 +9,8 @@ import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
+import { registryProfileUpgradesContract } from './contract-profile-upgrades.ts';
+import { registryCertificatesContract } from './contract-certificates.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
 import { registryDeviceModelContract } from './contract-device-model.ts';
@@ -95,6 +97,8 @@ describe.skipIf(!url)('PostgreSQL registry store', () => {
   registryExtrasContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryAlertsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   registryShadowsContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryProfileUpgradesContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
+  registryCertificatesContract('postgres', async () => createPostgresStore({ url: schemaUrl }));
   const raw: Ocpp201Harness = {
     backend: 'postgres',
     make: async () => createPostgresStore({ url: schemaUrl }),

@@ -24,6 +24,8 @@ import { postgresTransactions } from './postgres-transactions.ts';
 import { postgresIdTags } from './postgres-id-tags.ts';
 import { postgresTokens } from './postgres-tokens.ts';
 import { postgresTemplates } from './postgres-templates.ts';
+import { postgresProfileUpgrades } from './postgres-profile-upgrades.ts';
+import { postgresCertificates } from './postgres-certificates.ts';
 import { postgresAlerts } from './postgres-alerts.ts';
 import { postgresShadows } from './postgres-shadows.ts';
 import { postgresDeviceModel } from './postgres-device-model.ts';
@@ -98,6 +100,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): RegistryStore {
     ...postgresShadows(deps),
     ...postgresAlerts(deps),
     ...postgresDeviceModel(deps),
+    ...postgresProfileUpgrades(deps),
+    ...postgresCertificates(deps),
   };
 }
 

@@ -121,10 +121,13 @@ export function sqliteDevices(deps: SqliteDeps & { newId: () => string }): Devic
     },
     async deleteDevice(id) {
       // Transactions are kept: they are billing records, and carry deviceId and tenant themselves.
-      // Its shadow (migration 7) and device model (migration 9) go with it, in the same transaction.
+      // Its shadow (migration 7), device model (9), profile upgrade (10) and issued certificates (11)
+      // go with it, in the same transaction.
       return write(() => {
         sql('DELETE FROM device_shadows WHERE device_id = ?').run(id);
         sql('DELETE FROM device_variables WHERE device_id = ?').run(id);
+        sql('DELETE FROM security_profile_upgrades WHERE device_id = ?').run(id);
+        sql('DELETE FROM issued_certificates WHERE device_id = ?').run(id);
         return sql('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
       });
     },

@@ -9,6 +9,8 @@ import { aDevice, registryStoreContract } from './contract.ts';
 import { registryExtrasContract } from './contract-extras.ts';
 import { registryAlertsContract } from './contract-alerts.ts';
 import { registryShadowsContract } from './contract-shadows.ts';
+import { registryProfileUpgradesContract } from './contract-profile-upgrades.ts';
+import { registryCertificatesContract } from './contract-certificates.ts';
 import { registryFaultContract } from './contract-faults.ts';
 import { registryOcpp201Contract, type Ocpp201Harness } from './contract-ocpp201.ts';
 import { registryDeviceModelContract } from './contract-device-model.ts';
@@ -30,6 +32,8 @@ describe('SQLite registry store', () => {
   registryExtrasContract('sqlite', async () => createSqliteStore({ file }));
   registryAlertsContract('sqlite', async () => createSqliteStore({ file }));
   registryShadowsContract('sqlite', async () => createSqliteStore({ file }));
+  registryProfileUpgradesContract('sqlite', async () => createSqliteStore({ file }));
+  registryCertificatesContract('sqlite', async () => createSqliteStore({ file }));
   const raw: Ocpp201Harness = {
     backend: 'sqlite',
     make: async () => createSqliteStore({ file }),

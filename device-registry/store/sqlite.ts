@@ -30,6 +30,8 @@ import { sqliteTokens } from './sqlite-tokens.ts';
 import { sqliteTemplates } from './sqlite-templates.ts';
 import { sqliteAlerts } from './sqlite-alerts.ts';
 import { sqliteShadows } from './sqlite-shadows.ts';
+import { sqliteProfileUpgrades } from './sqlite-profile-upgrades.ts';
+import { sqliteCertificates } from './sqlite-certificates.ts';
 import { sqliteDeviceModel } from './sqlite-device-model.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { createStorageGuard, type StoreHealth } from './storage-guard.ts';
@@ -105,5 +107,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     ...sqliteShadows(deps),
     ...sqliteAlerts(deps),
     ...sqliteDeviceModel(deps),
+    ...sqliteProfileUpgrades(deps),
+    ...sqliteCertificates(deps),
   };
 }

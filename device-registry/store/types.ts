@@ -36,8 +36,10 @@ import type {
   TransactionStop,
 } from '../../contracts/registry.ts';
 import type { AlertStore } from './alert-types.ts';
+import type { ProfileUpgradeStore } from '../../contracts/security-profile-upgrade.ts';
+import type { CertificateRegisterStore } from '../../contracts/certificates.ts';
 
-export interface RegistryStore extends AlertStore {
+export interface RegistryStore extends AlertStore, ProfileUpgradeStore, CertificateRegisterStore {
   /** Applies pending versioned schema migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

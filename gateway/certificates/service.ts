@@ -17,7 +17,7 @@
  *   SignChargePointCertificate, 2.x TriggerMessage SignChargingStationCertificate.
  */
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { Config } from '../../common/config.ts';
 import type { Logger } from '../../common/logger.ts';
 import { pemCertificates } from '../../common/tls-files.ts';
@@ -25,6 +25,7 @@ import type { Command, CommandReply } from '../../contracts/commands.ts';
 import type { ClientCertificate } from '../client-certificate.ts';
 import { CERT_EXPIRY_WARNING_DAYS } from '../handshake.ts';
 import type { ChargerSession } from '../session.ts';
+import type { GatewayStore } from '../store-port.ts';
 import { caFiles, createAuthority, issueCertificate, type Authority } from './authority.ts';
 import { checkCsr, readCsr, type CsrRefusal } from './csr.ts';
 
@@ -61,6 +62,8 @@ export interface CertificateDeps {
   log: Logger;
   /** The gateway's command path for a device connected here (Gateway#execute); null when it is not. */
   execute: (deviceId: string, cmd: Command) => Promise<CommandReply> | null;
+  /** The register of issued certificates (contracts/certificates.ts): each signed certificate is recorded before it is sent. */
+  register?: Pick<GatewayStore, 'recordCertificate' | 'setCertificateAnswer'> | undefined;
 }
 
 /** After the current answer has been written (the connection sends it when the handler's promise settles). */
@@ -146,6 +149,17 @@ export function createCertificateService(deps: CertificateDeps): CertificateServ
       if (session.protocol === 'ocpp2.1' && req.requestId !== undefined) payload['requestId'] = req.requestId;
       const v = session.adapter.schemas.validateRequest('CertificateSigned', payload);
       if (!v.ok) return refused(session, messageId, req, 'CERTIFICATE_NOT_SENDABLE', `CertificateSigned would be invalid: ${v.error.message.slice(0, 160)}`);
+      // Recorded before it leaves: a certificate nobody can list could not be revoked.
+      const node = new X509Certificate(issued.pem);
+      if (deps.register) {
+        try {
+          const row = await deps.register.recordCertificate({ serialNumber: node.serialNumber, deviceId, commonName: identity, fingerprint256: node.fingerprint256, notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString() });
+          if (!row) return refused(session, messageId, req, 'CA_UNAVAILABLE', 'the device is no longer in the registry');
+        } catch (err) {
+          log.error({ err, chargePointId: identity }, 'CSR not signed: the certificate register cannot record it');
+          return refused(session, messageId, req, 'CA_UNAVAILABLE', 'the certificate register cannot record the certificate now');
+        }
+      }
       session.log.info({ serialNumber: issued.serialNumber, notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString() }, 'certificate issued for the charger\'s CSR');
       issuing.add(deviceId);
       afterAnswer(() => {
@@ -156,6 +170,9 @@ export function createCertificateService(deps: CertificateDeps): CertificateServ
             // A02.FR.06/07: the charger checks the certificate and may refuse it (TC_A_14_CSMS).
             if (status === 'Accepted') session.log.info({ serialNumber: issued.serialNumber }, 'charger installed its new certificate');
             else if (reply.status === 'ok') session.log.warn({ serialNumber: issued.serialNumber, status }, 'charger refused its new certificate');
+            if (reply.status === 'ok' && deps.register) {
+              void deps.register.setCertificateAnswer(node.serialNumber, status === 'Accepted').catch((err: unknown) => session.log.warn({ err, serialNumber: node.serialNumber }, 'could not record the charger\'s answer to CertificateSigned'));
+            }
           })
           .finally(() => issuing.delete(deviceId));
       });

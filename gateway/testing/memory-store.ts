@@ -7,6 +7,8 @@
  */
 import { StoreError, type Device, type DeviceShadow, type DeviceVariableInput, type DevicePatch, type IdTag, type NewDevice, type NewTransaction, type Page, type ShadowWrite, type Transaction, type TransactionFilter, type TransactionStartPatch, type TransactionStop } from '../../contracts/registry.ts';
 import type { GatewayStore } from '../store-port.ts';
+import type { IssuedCertificate, NewIssuedCertificate } from '../../contracts/certificates.ts';
+import type { SecurityProfileUpgrade, UpgradeOutcome, UpgradeStatus } from '../../contracts/security-profile-upgrade.ts';
 import { aDevice } from './builders.ts';
 
 export class MemoryStore implements GatewayStore {
@@ -16,6 +18,10 @@ export class MemoryStore implements GatewayStore {
   readonly variables = new Map<string, DeviceVariableInput[]>();
   readonly idTags = new Map<string, IdTag>();
   readonly calls: string[] = [];
+  /** The latest security profile upgrade per device (tests put one here to be finished). */
+  readonly upgrades = new Map<string, SecurityProfileUpgrade>();
+  /** Issued certificates by serial number. */
+  readonly certificates = new Map<string, IssuedCertificate>();
   private nextTx = 1;
 
   constructor(init: { devices?: Device[]; idTags?: IdTag[] } = {}) {
@@ -141,5 +147,38 @@ export class MemoryStore implements GatewayStore {
   async getIdTag(tenant: string, idTag: string): Promise<IdTag | null> {
     this.call('getIdTag');
     return this.idTags.get(`${tenant}/${idTag}`) ?? null;
+  }
+
+  async getSecurityProfileUpgrade(deviceId: string): Promise<SecurityProfileUpgrade | null> {
+    this.call('getSecurityProfileUpgrade');
+    return this.upgrades.get(deviceId) ?? null;
+  }
+  async finishSecurityProfileUpgrade(deviceId: string, id: string, from: readonly UpgradeStatus[], outcome: UpgradeOutcome): Promise<SecurityProfileUpgrade | null> {
+    this.call('finishSecurityProfileUpgrade');
+    const u = this.upgrades.get(deviceId);
+    if (!u || u.id !== id || !from.includes(u.status)) return null;
+    const next = { ...u, status: outcome.status, chargerStatus: outcome.chargerStatus ?? u.chargerStatus, reason: outcome.reason ?? u.reason, updatedAt: new Date().toISOString() };
+    this.upgrades.set(deviceId, next);
+    return next;
+  }
+  async recordCertificate(input: NewIssuedCertificate): Promise<IssuedCertificate | null> {
+    this.call('recordCertificate');
+    if (!this.devices.has(input.deviceId)) return null;
+    const now = new Date().toISOString();
+    const c: IssuedCertificate = { ...input, status: 'issued', issuedAt: now, updatedAt: now, revokedAt: null, revocationReason: null };
+    this.certificates.set(c.serialNumber, c);
+    return c;
+  }
+  async setCertificateAnswer(serialNumber: string, installed: boolean): Promise<IssuedCertificate | null> {
+    this.call('setCertificateAnswer');
+    const c = this.certificates.get(serialNumber);
+    if (!c || c.status !== 'issued') return null;
+    const next: IssuedCertificate = { ...c, status: installed ? 'installed' : 'rejected', updatedAt: new Date().toISOString() };
+    this.certificates.set(serialNumber, next);
+    return next;
+  }
+  async findCertificateByFingerprint(fingerprint256: string): Promise<IssuedCertificate | null> {
+    this.call('findCertificateByFingerprint');
+    return [...this.certificates.values()].find((c) => c.fingerprint256 === fingerprint256) ?? null;
   }
 }
