@@ -137,9 +137,14 @@ describe('simulator against the gateway', () => {
     expect(tx).toBeGreaterThan(0);
     const r = await http().post(`/devices/${device}/commands`, { action: 'UnlockConnector', payload: { connectorId: 1 } });
     expect(r.body.response).toEqual({ status: 'Unlocked' });
-    const stops = platform.on('/events').filter((m) => m.topic.includes(device) && m.json['type'] === 'ocpp' && m.json['action'] === 'StopTransaction');
-    // The StopTransaction was answered before the UnlockConnector reply was sent.
-    expect(stops.map((m) => (m.json['request'] as any).reason)).toContain('UnlockCommand');
-    expect(stops.find((m) => (m.json['request'] as any).reason === 'UnlockCommand')!.json['request']).toMatchObject({ transactionId: tx });
+    // The events travel over MQTT and may land after the HTTP answer: wait for the stop's, then
+    // check from the gateway's own timestamps that it was answered before the unlock was.
+    const isStop = (m: { topic: string; json: Record<string, unknown> }) =>
+      m.topic.includes(device) && m.json['type'] === 'ocpp' && m.json['action'] === 'StopTransaction' && (m.json['request'] as any)?.reason === 'UnlockCommand';
+    const stop = await platform.waitFor(isStop, 5000, 'the UnlockCommand StopTransaction event');
+    expect(stop.json['request']).toMatchObject({ transactionId: tx });
+    const unlock = await platform.waitFor((m) => m.topic.includes(device) && m.json['type'] === 'command' && m.json['action'] === 'UnlockConnector', 5000, 'the UnlockConnector command event');
+    // Our answer to the StopTransaction went out before the charger's Unlocked came back.
+    expect(Date.parse(stop.json['respondedAt'] as string)).toBeLessThanOrEqual(Date.parse(unlock.json['answeredAt'] as string));
   });
 });
