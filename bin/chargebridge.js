@@ -6,4 +6,8 @@ if (!process.features.typescript) {
   process.stderr.write(`chargebridge: needs Node.js >= 22.18 (24 LTS recommended) with its type stripping on, which runs the TypeScript sources; this is Node.js ${process.version}\n`);
   process.exit(1);
 }
+// Node's on-disk compile cache (node:module enableCompileCache, in the OS temp dir unless
+// NODE_COMPILE_CACHE says otherwise): later starts skip compiling, and type stripping, again.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 await import('./chargebridge.ts');
