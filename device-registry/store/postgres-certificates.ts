@@ -4,35 +4,12 @@
  */
 import type pg from 'pg';
 import type { PgRead, PgWrite } from './postgres.ts';
-import type { CertificateRegisterStore, IssuedCertificate } from '../../contracts/certificates.ts';
+import type { CertificateRegisterStore } from '../../contracts/certificates.ts';
+import { rows } from './postgres-deps.ts';
+import type { CertificateRow, PgColumns } from './rows.ts';
 
-interface Row {
-  serial_number: string;
-  device_id: string;
-  common_name: string;
-  fingerprint256: string;
-  not_before: Date;
-  not_after: Date;
-  status: IssuedCertificate['status'];
-  issued_at: Date;
-  updated_at: Date;
-  revoked_at: Date | null;
-  revocation_reason: string | null;
-}
-
-const toCertificate = (r: Row): IssuedCertificate => ({
-  serialNumber: r.serial_number,
-  deviceId: r.device_id,
-  commonName: r.common_name,
-  fingerprint256: r.fingerprint256,
-  notBefore: r.not_before.toISOString(),
-  notAfter: r.not_after.toISOString(),
-  status: r.status,
-  issuedAt: r.issued_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-  revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
-  revocationReason: r.revocation_reason,
-});
+type Row = CertificateRow<PgColumns>;
+const { toCertificate } = rows;
 
 export function postgresCertificates(deps: { pool: pg.Pool; write: PgWrite; read: PgRead }): CertificateRegisterStore {
   const { pool, write, read } = deps;

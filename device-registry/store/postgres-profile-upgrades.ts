@@ -4,34 +4,12 @@
  */
 import type pg from 'pg';
 import type { PgRead, PgWrite } from './postgres.ts';
-import type { ProfileUpgradeStore, SecurityProfileUpgrade } from '../../contracts/security-profile-upgrade.ts';
-import type { SecurityProfile } from '../../contracts/registry.ts';
+import type { ProfileUpgradeStore } from '../../contracts/security-profile-upgrade.ts';
+import { rows } from './postgres-deps.ts';
+import type { UpgradeRow, PgColumns } from './rows.ts';
 
-interface Row {
-  device_id: string;
-  id: string;
-  from_profile: number;
-  to_profile: number;
-  status: SecurityProfileUpgrade['status'];
-  charger_status: string | null;
-  reason: string | null;
-  requested_at: Date;
-  updated_at: Date;
-  deadline: Date;
-}
-
-const toUpgrade = (r: Row): SecurityProfileUpgrade => ({
-  id: r.id,
-  deviceId: r.device_id,
-  fromProfile: r.from_profile as SecurityProfile,
-  toProfile: r.to_profile as SecurityProfile,
-  status: r.status,
-  chargerStatus: r.charger_status,
-  reason: r.reason,
-  requestedAt: r.requested_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-  deadline: r.deadline.toISOString(),
-});
+type Row = UpgradeRow<PgColumns>;
+const { toUpgrade } = rows;
 
 export function postgresProfileUpgrades(deps: { pool: pg.Pool; write: PgWrite; read: PgRead }): ProfileUpgradeStore {
   const { pool, write, read } = deps;

@@ -30,6 +30,8 @@ import type {
   VariableCharacteristics,
 } from '../../contracts/registry.ts';
 import type { OcppProtocol } from '../../ocpp/protocols.ts';
+import type { IssuedCertificate } from '../../contracts/certificates.ts';
+import type { SecurityProfileUpgrade } from '../../contracts/security-profile-upgrade.ts';
 import { keyFromColumns, type VariableRow } from './device-variables.ts';
 
 /** The JavaScript types of a backend's column kinds (the table above). */
@@ -192,6 +194,35 @@ export interface DeviceVariableRow<C extends Columns> extends Omit<VariableRow, 
   updated_at: C['time'];
 }
 
+/** A security_profile_upgrades row (migration 10). */
+export interface UpgradeRow<C extends Columns> {
+  device_id: string;
+  id: string;
+  from_profile: number;
+  to_profile: number;
+  status: SecurityProfileUpgrade['status'];
+  charger_status: string | null;
+  reason: string | null;
+  requested_at: C['time'];
+  updated_at: C['time'];
+  deadline: C['time'];
+}
+
+/** An issued_certificates row (migration 11). */
+export interface CertificateRow<C extends Columns> {
+  serial_number: string;
+  device_id: string;
+  common_name: string;
+  fingerprint256: string;
+  not_before: C['time'];
+  not_after: C['time'];
+  status: IssuedCertificate['status'];
+  issued_at: C['time'];
+  updated_at: C['time'];
+  revoked_at: C['time'] | null;
+  revocation_reason: string | null;
+}
+
 /** The mappers of one backend, from its ColumnReader. */
 export function rowMappers<C extends Columns>(c: ColumnReader<C>) {
   const time = (v: C['time'] | null): string | null => (v === null ? null : c.time(v));
@@ -309,6 +340,31 @@ export function rowMappers<C extends Columns>(c: ColumnReader<C>) {
       deliveredAt: time(r.delivered_at),
       createdAt: c.time(r.created_at),
       payload: r.payload,
+    }),
+    toUpgrade: (r: UpgradeRow<C>): SecurityProfileUpgrade => ({
+      id: r.id,
+      deviceId: r.device_id,
+      fromProfile: r.from_profile as SecurityProfile,
+      toProfile: r.to_profile as SecurityProfile,
+      status: r.status,
+      chargerStatus: r.charger_status,
+      reason: r.reason,
+      requestedAt: c.time(r.requested_at),
+      updatedAt: c.time(r.updated_at),
+      deadline: c.time(r.deadline),
+    }),
+    toCertificate: (r: CertificateRow<C>): IssuedCertificate => ({
+      serialNumber: r.serial_number,
+      deviceId: r.device_id,
+      commonName: r.common_name,
+      fingerprint256: r.fingerprint256,
+      notBefore: c.time(r.not_before),
+      notAfter: c.time(r.not_after),
+      status: r.status,
+      issuedAt: c.time(r.issued_at),
+      updatedAt: c.time(r.updated_at),
+      revokedAt: time(r.revoked_at),
+      revocationReason: r.revocation_reason,
     }),
     toVariable: (r: DeviceVariableRow<C>): DeviceVariable => ({
       deviceId: r.device_id,

@@ -4,35 +4,12 @@
  */
 import type { Statement } from '../../common/sqlite.ts';
 import type { SqliteRead, SqliteWrite } from './sqlite-deps.ts';
-import type { CertificateRegisterStore, IssuedCertificate } from '../../contracts/certificates.ts';
+import type { CertificateRegisterStore } from '../../contracts/certificates.ts';
+import { rows } from './sqlite-deps.ts';
+import type { CertificateRow, SqliteColumns } from './rows.ts';
 
-interface Row {
-  serial_number: string;
-  device_id: string;
-  common_name: string;
-  fingerprint256: string;
-  not_before: string;
-  not_after: string;
-  status: IssuedCertificate['status'];
-  issued_at: string;
-  updated_at: string;
-  revoked_at: string | null;
-  revocation_reason: string | null;
-}
-
-const toCertificate = (r: Row): IssuedCertificate => ({
-  serialNumber: r.serial_number,
-  deviceId: r.device_id,
-  commonName: r.common_name,
-  fingerprint256: r.fingerprint256,
-  notBefore: r.not_before,
-  notAfter: r.not_after,
-  status: r.status,
-  issuedAt: r.issued_at,
-  updatedAt: r.updated_at,
-  revokedAt: r.revoked_at,
-  revocationReason: r.revocation_reason,
-});
+type Row = CertificateRow<SqliteColumns>;
+const { toCertificate } = rows;
 
 const iso = (v: string) => new Date(Date.parse(v)).toISOString();
 

@@ -4,34 +4,12 @@
  */
 import type { Statement } from '../../common/sqlite.ts';
 import type { SqliteRead, SqliteWrite } from './sqlite-deps.ts';
-import type { ProfileUpgradeStore, SecurityProfileUpgrade } from '../../contracts/security-profile-upgrade.ts';
-import type { SecurityProfile } from '../../contracts/registry.ts';
+import type { ProfileUpgradeStore } from '../../contracts/security-profile-upgrade.ts';
+import { rows } from './sqlite-deps.ts';
+import type { UpgradeRow, SqliteColumns } from './rows.ts';
 
-interface Row {
-  device_id: string;
-  id: string;
-  from_profile: number;
-  to_profile: number;
-  status: SecurityProfileUpgrade['status'];
-  charger_status: string | null;
-  reason: string | null;
-  requested_at: string;
-  updated_at: string;
-  deadline: string;
-}
-
-const toUpgrade = (r: Row): SecurityProfileUpgrade => ({
-  id: r.id,
-  deviceId: r.device_id,
-  fromProfile: r.from_profile as SecurityProfile,
-  toProfile: r.to_profile as SecurityProfile,
-  status: r.status,
-  chargerStatus: r.charger_status,
-  reason: r.reason,
-  requestedAt: r.requested_at,
-  updatedAt: r.updated_at,
-  deadline: r.deadline,
-});
+type Row = UpgradeRow<SqliteColumns>;
+const { toUpgrade } = rows;
 
 export function sqliteProfileUpgrades(deps: { sql: (text: string) => Statement; write: SqliteWrite; read: SqliteRead }): ProfileUpgradeStore {
   const { sql, write, read } = deps;
