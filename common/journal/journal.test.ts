@@ -57,6 +57,24 @@ describe('Journal', () => {
     expect(got.every((r) => r.topic === 't:dev/attrs')).toBe(true);
   });
 
+  it('reuses the chunks of written groups without mixing their records (groups of different sizes, one over a chunk)', async () => {
+    const j = await openJournal(tmp());
+    const want: string[] = [];
+    for (let g = 0; g < 30; g++) {
+      // Groups of varying size, every tenth one larger than a 256 KiB chunk: later, shorter
+      // groups write into chunks that held longer ones.
+      const n = g % 10 === 9 ? 400 : 1 + ((g * 7) % 13);
+      let ticket;
+      for (let i = 0; i < n; i++) {
+        const payload = JSON.stringify({ g, i, pad: String(g % 10).repeat(g % 10 === 9 ? 1000 : 10 + i) });
+        want.push(payload);
+        ticket = j.append('t:dev/attrs', payload);
+      }
+      await j.wait(ticket!);
+    }
+    expect((await readAll(j)).map((r) => r.payload)).toEqual(want);
+  });
+
   it('writes zeros ahead of its records, and a crash leaves them as the end, not a torn record', async () => {
     const dir = tmp();
     const warnings: string[] = [];

@@ -50,6 +50,8 @@ export class JournalUnavailableError extends Error {
 
 interface Group {
   chunks: Buffer[];
+  /** The chunks allocated for this group, whole (chunks holds views of them): back to the spares once written. */
+  owned: Buffer[];
   done?: boolean;
   /** Bytes used in the last chunk. */
   used: number;
@@ -61,6 +63,14 @@ interface Group {
 }
 
 const CHUNK_BYTES = 256 * 1024;
+/**
+ * Written chunks kept for the next groups. A group is written every millisecond or two under
+ * load, and a fresh 256 KiB chunk for each was 100+ MB/s of memory outside V8's heap: V8 answers
+ * that much external allocation with a full mark-compact of the thread's heap every ~100 ms
+ * (seen with --trace-gc at 2,000 MeterValues/s: pauses of 7 ms, up to 19, on the gateway
+ * thread). Reused, the journal allocates nothing in steady state.
+ */
+const SPARE_CHUNKS = 8;
 const ZEROS = Buffer.alloc(1024 * 1024);
 const CHECKPOINT_FILE = 'checkpoint';
 const COMPONENT = 'journal';
@@ -71,6 +81,7 @@ export class Journal {
   /** Bytes of the current segment on disk and synced. */
   private size = 0;
   private group: Group | undefined;
+  private spare: Buffer[] = [];
   private flushing = false;
   private scheduled = false;
   private closed = false;
@@ -238,12 +249,13 @@ export class Journal {
   append(topic: string, payload: string | Buffer): JournalTicket {
     if (!this.writable) throw new JournalUnavailableError(this.unavailable!);
     const need = recordBytes(topic, payload);
-    const g = (this.group ??= { chunks: [], used: 0, bytes: 0 });
+    const g = (this.group ??= { chunks: [], owned: [], used: 0, bytes: 0 });
     let chunk = g.chunks.at(-1);
     if (!chunk || chunk.length - g.used < need) {
       if (chunk) g.chunks[g.chunks.length - 1] = chunk.subarray(0, g.used);
-      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
+      chunk = need <= CHUNK_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)) : Buffer.allocUnsafeSlow(need);
       g.chunks.push(chunk);
+      g.owned.push(chunk);
       g.used = 0;
     }
     g.used = encodeInto(chunk, g.used, topic, payload);
@@ -293,12 +305,13 @@ export class Journal {
       this.segments.set(this.segment, this.size);
       g.done = true;
       // A ticket may outlive its group (a session keeps its last one): drop the data now.
-      g.chunks = [];
+      this.release(g);
       g.resolve?.();
       for (const l of this.listeners) l();
       if (this.size >= this.segmentBytes) await this.rotate();
     } catch (err) {
-      g.chunks = [];
+      // The write is over (it failed): nothing reads the chunks any more.
+      this.release(g);
       await this.fail(g, err);
     } finally {
       this.flushing = false;
@@ -329,6 +342,13 @@ export class Journal {
     }
   }
 
+  /** Drops a group's data, its standard-size chunks kept for the next groups (up to SPARE_CHUNKS). */
+  private release(g: Group): void {
+    for (const c of g.owned) if (c.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(c);
+    g.chunks = [];
+    g.owned = [];
+  }
+
   /** writev reports a short write (a disk filling up) as success: write the rest, or fail. */
   private async writeAll(chunks: Buffer[], at: number, total: number): Promise<void> {
     let written = (await this.fh.writev(chunks, at)).bytesWritten;
@@ -357,7 +377,7 @@ export class Journal {
     if (next) {
       this.group = undefined;
       next.failed = e;
-      next.chunks = [];
+      this.release(next);
       next.reject?.(e);
     }
   }
