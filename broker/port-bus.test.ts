@@ -16,7 +16,7 @@ afterEach(() => {
   }
 });
 
-function setup(opts: { fail?: (topic: string) => boolean } = {}) {
+function setup(opts: { fail?: (topic: string) => boolean; sendIntervalMs?: number } = {}) {
   const ch = new MessageChannel();
   channels.push(ch);
   const published: Array<{ topic: string; payload: string; qos: number; retain: boolean }> = [];
@@ -37,10 +37,10 @@ function setup(opts: { fail?: (topic: string) => boolean } = {}) {
   };
   const bridge = bridgePortBus(ch.port1 as never, main, () => undefined);
   ch.port1.on('message', (m: ToMain) => bridge.receive(m));
-  const bus = createPortBus(ch.port2 as never);
+  const bus = createPortBus(ch.port2 as never, { sendIntervalMs: opts.sendIntervalMs });
   const batches: number[] = [];
   ch.port2.on('message', (m: ToWorker) => bus.receive(m));
-  ch.port1.on('message', (m: ToMain) => m.type === 'publish' && batches.push(m.items.length / 3));
+  ch.port1.on('message', (m: ToMain) => m.type === 'publish' && batches.push(m.topics.length));
   return { bus, published, subs, batches, hold: () => (holding = true), release: () => ((holding = false), release?.()) };
 }
 
@@ -55,6 +55,33 @@ describe('port bus', () => {
     expect(published.map((p) => p.topic)).toEqual(Array.from({ length: 100 }, (_, i) => `t/${i}`));
     expect(published[7]).toEqual({ topic: 't/7', payload: 'p7', qos: 1, retain: true });
     expect(published[8]).toMatchObject({ qos: 0, retain: false });
+  });
+
+  it('under load sends at most one batch per send interval: publishes of the turns in between go in the next', async () => {
+    // An interval far longer than the turns below take, so that nothing here races the clock.
+    const interval = 300;
+    const { bus, published, batches } = setup({ sendIntervalMs: interval });
+    bus.publish('t/0', 'a', { qos: 1 });
+    await bus.flush();
+    // Right after a batch: the next turns' publishes wait for the interval, then go as one.
+    for (let i = 1; i <= 3; i++) {
+      bus.publish(`t/${i}`, 'b', { qos: 1 });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(batches).toEqual([1]);
+    await new Promise((r) => setTimeout(r, interval + 5));
+    await bus.flush();
+    expect(batches).toEqual([1, 3]);
+    expect(published.map((p) => p.topic)).toEqual(['t/0', 't/1', 't/2', 't/3']);
+  });
+
+  it('carries string and Buffer payloads byte for byte, multi-byte characters and empty ones included', async () => {
+    const { bus, published } = setup();
+    const payloads = ['{"name":"Ladesäule Ost","sign":"€"}', '', '😀 ☃', 'x'.repeat(70_000)];
+    for (const [i, p] of payloads.entries()) bus.publish(`s/${i}`, p, { qos: 1 });
+    bus.publish('b/0', Buffer.from([0x7b, 0xc3, 0xa9, 0x7d]), { qos: 0 });
+    await bus.flush();
+    expect(published.map((p) => p.payload)).toEqual([...payloads, '{é}']);
   });
 
   it('resolves publishAsync once the other side took it, and rejects when it refused', async () => {
