@@ -27,6 +27,9 @@ import { brokerAckSink, journalSink } from './telemetry-sink.ts';
 import type { GatewayStore } from './store-port.ts';
 import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorkerMessage } from './worker-protocol.ts';
 
+/** How often at most the main thread hears of journal commits (see below). */
+const COMMIT_NOTICE_MS = 20;
+
 /** The registry store this thread opens for itself (bin/ composes which: bin/store.ts). */
 export type OpenGatewayStore = (config: Config, health: Pick<Health, 'fail' | 'ok'>, log: Logger) => GatewayStore & { close(): Promise<void> };
 
@@ -70,19 +73,23 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
   // Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
   const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
 
-  // Journal commits to the main thread (which tells the history writer): once per turn at most.
+  // Journal commits to the main thread (which tells the history writer): at most one notice
+  // per COMMIT_NOTICE_MS. The journal commits every millisecond or two under load, and each
+  // notice is a postMessage here, another on the main thread and a journal read on the history
+  // thread (a profile at 2,000 MeterValues/s put these hops at 7 % of the main thread's work);
+  // the history writer batches for up to a second anyway. Chargers' answers wait for the commit
+  // itself (journal.wait), never for this notice.
   let committedPosted = -1;
-  let commitScheduled = false;
+  let commitTimer: NodeJS.Timeout | undefined;
+  const postCommitted = () => {
+    commitTimer = undefined;
+    if (journal && journal.committed !== committedPosted) {
+      committedPosted = journal.committed;
+      post({ type: 'committed', position: committedPosted });
+    }
+  };
   journal?.onCommit(() => {
-    if (commitScheduled) return;
-    commitScheduled = true;
-    setImmediate(() => {
-      commitScheduled = false;
-      if (journal.committed !== committedPosted) {
-        committedPosted = journal.committed;
-        post({ type: 'committed', position: committedPosted });
-      }
-    });
+    commitTimer ??= setTimeout(postCommitted, COMMIT_NOTICE_MS);
   });
 
   const stats = (): GatewayStats => ({
@@ -110,13 +117,20 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
     else if (h.type === 'republish') void gateway.republishStored();
     else if (h.type === 'closeGateway') {
       void gateway.close(h.deadlineMs).then(async () => {
-        // Everything answered is synced; the rest of the journal's work waits for history.
+        // Everything answered is synced; the rest of the journal's work waits for history,
+        // which must hear of the last commits now.
+        clearTimeout(commitTimer);
+        postCommitted();
         post({ type: 'stats', stats: stats() });
         post({ type: 'gatewayClosed' });
       });
     } else if (h.type === 'closeRest') {
       void (async () => {
         clearInterval(statsTimer);
+        if (commitTimer) {
+          clearTimeout(commitTimer);
+          postCommitted();
+        }
         await journal?.close().catch((err: unknown) => log.warn({ err }, 'journal close failed'));
         await bus.close().catch(() => undefined);
         await store.close().catch(() => undefined);
