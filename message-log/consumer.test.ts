@@ -1,5 +1,6 @@
 /**
  * The message log's consumer over a real aedes broker (the embedded bus): every event of a turn
+ * of one batch window (BATCH_MS)
  * goes to the sink in one batch, and the backlog bound (MESSAGE_LOG_MAX_BACKLOG) drops what
  * arrives past it, counted, until the writer catches up. The sink here holds its batches, the way
  * a writer thread that has not answered yet does, so the bound is reached deterministically.
@@ -8,7 +9,7 @@ import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { createLogger } from '../common/logger.ts';
-import { createLogConsumer, type LogSink } from './consumer.ts';
+import { BATCH_MS, createLogConsumer, type LogSink } from './consumer.ts';
 import type { EventBatch } from './writer.ts';
 import { topicsFor } from '../contracts/topics.ts';
 
@@ -26,13 +27,15 @@ async function setup(maxBacklog: number) {
   const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent') });
   await consumer.start();
   const publish = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => bus.publishAsync(`acme:d1/events`, JSON.stringify({ type: 'ocpp', n: from + i, ts: new Date().toISOString() }), { qos: 1 })));
-  // The consumer hands its batch over on the turn after the messages: wait for that turn.
-  const turn = () => new Promise<void>((r) => setImmediate(r));
+  // The consumer hands its batch over BATCH_MS after the first event of it: a timer of the same
+  // length started after the publishes fires after the consumer's (Node runs timers of one
+  // duration in the order they were started).
+  const turn = () => new Promise<void>((r) => setTimeout(r, BATCH_MS));
   return { bus, held, consumer, publish, turn };
 }
 
 describe('message log consumer', () => {
-  it('hands the events of a turn to the sink as one batch of topic and payload', async () => {
+  it('hands the events of a batch window to the sink as one batch of topic and payload', async () => {
     const { held, publish, turn, consumer } = await setup(1000);
     await publish(3);
     await turn();
@@ -40,6 +43,17 @@ describe('message log consumer', () => {
     expect(held[0]!.batch.filter((_, i) => i % 2 === 0)).toEqual(['acme:d1/events', 'acme:d1/events', 'acme:d1/events']);
     expect(held[0]!.batch.filter((_, i) => i % 2 === 1).map((p) => JSON.parse(p).n)).toEqual([0, 1, 2]);
     expect(consumer.stats).toEqual({ received: 3, dropped: 0, backlog: 3 });
+  });
+
+  it('gathers the events of several event-loop turns into one batch', async () => {
+    const { held, publish, turn } = await setup(1000);
+    await publish(2);
+    await new Promise<void>((r) => setImmediate(r));
+    expect(held).toHaveLength(0);
+    await publish(2, 2);
+    await turn();
+    expect(held).toHaveLength(1);
+    expect(held[0]!.batch.filter((_, i) => i % 2 === 1).map((p) => JSON.parse(p).n)).toEqual([0, 1, 2, 3]);
   });
 
   it('does not take other topics', async () => {
