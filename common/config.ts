@@ -138,6 +138,12 @@ const schema = z
     HISTORY_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** Days the OCPP message log keeps (docs/message-log.md); whole days are dropped. */
     MESSAGE_LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /**
+     * The nice value of the history and message-log writer threads of the all-in-one process
+     * (Linux; 0 leaves them at the process's priority): under CPU contention the OCPP gateway's
+     * and the broker's threads run first (common/threads/priority.ts, docs/runtime.md).
+     */
+    WRITER_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
     /** Events received and not yet stored by the message log's writer; past it new events are dropped and counted. */
     MESSAGE_LOG_MAX_BACKLOG: z.coerce.number().int().min(100).default(50_000),
     /** Most events one POST /message-log/replay republishes (the answer says where to go on). */

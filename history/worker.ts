@@ -14,6 +14,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { installProcessGuard } from '../common/process-guard.ts';
+import { setThreadNice } from '../common/threads/priority.ts';
 import { RemoteJournal, type JournalMessage } from '../common/journal/remote.ts';
 import { openHistoryBackend } from './backends/open.ts';
 import { createPersister } from './persister.ts';
@@ -35,6 +36,8 @@ const data = (workerData as { data: HistoryWorkerData }).data;
 const { config } = data;
 const log = createLogger(config.LOG_LEVEL).child({ thread: 'history' });
 const guard = installProcessGuard(log);
+// Throughput work: the gateway's and the broker's threads go first (common/threads/priority.ts).
+const niceTid = setThreadNice(config.WRITER_THREAD_NICE);
 const journal = new RemoteJournal(data.journalDir, port as never, data.committed, data.checkpointed, data.backlogBytes);
 const backend = openHistoryBackend(config);
 const blog = log.child({ component: 'history', backend: backend.name });
@@ -68,7 +71,7 @@ try {
   // A backend that is down at start is not fatal: the journal keeps the points.
   await backend.init().catch((err: unknown) => blog.warn({ err }, 'history backend not ready; the journal keeps the points'));
   await persister.start();
-  blog.info('history writer started on its own thread');
+  blog.info({ nice: niceTid === null ? 0 : config.WRITER_THREAD_NICE }, 'history writer started on its own thread');
   port.postMessage({ type: 'ready', threadId } satisfies WorkerMessage);
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);

@@ -10,6 +10,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { installProcessGuard } from '../common/process-guard.ts';
+import { setThreadNice } from '../common/threads/priority.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import { openMessageLogStore } from './open.ts';
 import { createLogWriter, type EventBatch, type WriterStats } from './writer.ts';
@@ -21,6 +22,8 @@ const port = parentPort!;
 const { config } = (workerData as { data: { config: Config } }).data;
 const log = createLogger(config.LOG_LEVEL).child({ thread: 'message-log', component: 'message-log' });
 const guard = installProcessGuard(log);
+// Throughput work: the gateway's and the broker's threads go first (common/threads/priority.ts).
+const niceTid = setThreadNice(config.WRITER_THREAD_NICE);
 const store = openMessageLogStore(config);
 let skipsLogged = 0;
 const writer = createLogWriter({
@@ -71,7 +74,7 @@ port.on('message', (m: HostMessage) => {
 
 try {
   await store.init();
-  log.info({ backend: store.name, ...(store.name === 'embedded' ? { file: path.join(config.DATA_DIR, 'message-log.db') } : {}) }, 'message log writer started on its own thread');
+  log.info({ backend: store.name, nice: niceTid === null ? 0 : config.WRITER_THREAD_NICE, ...(store.name === 'embedded' ? { file: path.join(config.DATA_DIR, 'message-log.db') } : {}) }, 'message log writer started on its own thread');
   port.postMessage({ type: 'ready', threadId } satisfies WorkerMessage);
 } catch (err) {
   port.postMessage({ type: 'failed', message: (err as Error).message } satisfies WorkerMessage);
