@@ -192,7 +192,7 @@ for (const [name, sys] of configs) {
 const verdicts = checkTargets(runs, load);
 const result = {
   machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, memGiB: Math.round((os.totalmem() / 2 ** 30) * 100) / 100, loadAverage: os.loadavg() },
-  params: { ...load, offeredPerSecond: offeredPerSecond(load), workers: Number(opts.workers), order: configs.map(([n]) => n), gatewayNodeOptions: process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '' },
+  params: { ...load, offeredPerSecond: offeredPerSecond(load), workers: Number(opts.workers), order: configs.map(([n]) => n), gatewayNodeOptions: process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '', systemEnv: process.env['BENCH_SYSTEM_ENV'] ?? '' },
   runs,
   targets: verdicts,
 };

@@ -78,11 +78,14 @@ export class Processes {
    * (e.g. --trace-gc, --max-semi-space-size=64; the last V8 flag wins). Simulators get a 64 MiB
    * young generation: with thousands of clients each, their own old-space collections otherwise
    * stall them for hundreds of ms and the tail latency measures the load generator. With
-   * `--nice-sims` they run at nice 19 (the earlier figures' configuration).
+   * `--nice-sims` they run at nice 19 (the earlier figures' configuration). The system under
+   * test also gets BENCH_SYSTEM_ENV's variables (`NAME=value NAME=value`, e.g.
+   * `WRITER_THREAD_NICE=0`): a measurement of one setting beside the shipped defaults.
    */
   spawn(role: 'system' | 'simulator' | 'load', args: string[], env: Record<string, string>, name: string): ChildProcess {
     const extra = role === 'system' ? [...START_NODE_FLAGS, ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)] : role === 'simulator' ? ['--max-semi-space-size=64'] : [];
     const niced = role === 'simulator' && this.niceSims;
+    if (role === 'system') env = { ...env, ...systemEnv() };
     const c = spawn(niced ? 'nice' : process.execPath, niced ? ['-n', '19', process.execPath, ...extra, ...args] : [...extra, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     c.on('exit', (code, signal) => {
       if (!this.stopping && !this.expected.has(c)) {
@@ -185,4 +188,14 @@ export async function startSystem(p: Processes, sys: SystemKind, dir: string): P
   }
   void mosq;
   return { pids, ocppUrls, mqttUrl, mqttAuth: {}, httpUrl: `http://127.0.0.1:${httpPort}`, main: first! };
+}
+
+/** BENCH_SYSTEM_ENV as variables: `A=1 B=x`. */
+function systemEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (process.env['BENCH_SYSTEM_ENV'] ?? '').split(' ').filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i > 0) out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
 }
