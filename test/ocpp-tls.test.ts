@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { runRole, type Proc } from './processes.ts';
 import { ADMIN_TOKEN, Platform } from './harness.ts';
 import { createPki, type Issued, type Pki, type TestCa } from './pki.ts';
+import { dialCharger, handshakeStatus } from './tls-charger.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -50,15 +51,13 @@ interface Dial {
 
 function charger(identity: string, d: Dial = {}): RPCClient {
   const tls = d.tls ?? true;
-  return new RPCClient({
+  return dialCharger({
     endpoint: tls ? `wss://127.0.0.1:${ports.ocppTls}` : `ws://127.0.0.1:${ports.ocpp}`,
     identity,
-    protocols: ['ocpp1.6'],
-    strictMode: true,
-    reconnect: false,
-    ...(d.password ? { password: d.password } : {}),
-    wsOpts: tls ? { minVersion: 'TLSv1.2', ca: (d.trust ?? serverCa).certPem, ...(d.client ? { cert: d.client.certPem, key: d.client.keyPem } : {}) } : {},
-  } as ConstructorParameters<typeof RPCClient>[0]);
+    password: d.password || undefined,
+    trust: tls ? (d.trust ?? serverCa) : undefined,
+    client: d.client,
+  });
 }
 
 async function boots(cp: RPCClient): Promise<void> {
@@ -73,15 +72,9 @@ async function boots(cp: RPCClient): Promise<void> {
 
 /** The HTTP status the upgrade was refused with; fails when it was not refused. */
 async function refusedWith(cp: RPCClient): Promise<number> {
-  try {
-    await cp.connect();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw err;
-  }
-  await cp.close({ force: true });
-  throw new Error('the connection was accepted');
+  const status = await handshakeStatus(cp);
+  if (status === 0) throw new Error('the connection was accepted');
+  return status;
 }
 
 /** Waits for the refusal's log line (pino JSON, written by the gateway's thread). */

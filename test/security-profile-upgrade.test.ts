@@ -7,47 +7,28 @@
  * the project's 2.0.1 simulator for a station that rejects SetNetworkProfile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RPCClient } from 'ocpp-rpc';
-import { ADMIN_TOKEN, Platform, startSystem, type System } from './harness.ts';
-import { api } from './http.ts';
-import { createPki, type Issued, type Pki, type TestCa } from './pki.ts';
+import type { RPCClient } from 'ocpp-rpc';
+import type { Issued } from './pki.ts';
+import { dialCharger, handshakeStatus } from './tls-charger.ts';
+import { startTlsSystem, type TlsSystem } from './tls-system.ts';
 import { SimStation } from '../simulator/v201/station.ts';
 import { newStats } from '../simulator/charger.ts';
 
 const PASSWORD = 'upgrade-password-0123456789';
 
-let sys: System;
-let admin: ReturnType<typeof api>;
-let platform: Platform;
-let pki: Pki;
-let ca: TestCa;
-let serverCa: TestCa;
+let tlsSystem: TlsSystem;
+let admin: TlsSystem['admin'];
+let platform: TlsSystem['platform'];
 let tlsPort: number;
 
 beforeAll(async () => {
-  pki = createPki();
-  ca = pki.ca('chargers');
-  serverCa = pki.ca('central-system');
-  const server = serverCa.server();
-  sys = await startSystem({
-    AUTO_PROVISION: 'false',
-    OCPP_TLS_CERT_FILE: server.cert,
-    OCPP_TLS_KEY_FILE: server.key,
-    OCPP_TLS_CA_FILE: ca.cert,
-    OCPP_TLS_PORT: '0',
-    OCPP_AUTH_MAX_FAILURES: '1000',
-    OCPP_AUTH_LOCKOUT_MS: '1',
-    OCPP_AUTH_MAX_FAILURES_PER_ADDRESS: '0',
-  });
-  tlsPort = sys.ports.ocppTls!;
-  admin = api(sys.httpUrl, ADMIN_TOKEN);
-  platform = await Platform.connect(sys.mqttUrl, { subscribe: ['+/events'] });
+  tlsSystem = await startTlsSystem();
+  ({ admin, platform } = tlsSystem);
+  tlsPort = tlsSystem.sys.ports.ocppTls!;
 }, 60_000);
 
 afterAll(async () => {
-  await platform?.close();
-  await sys?.stop();
-  pki?.cleanup();
+  await tlsSystem?.stop();
 });
 
 async function aDevice(chargePointId: string, body: Record<string, unknown> = {}): Promise<string> {
@@ -66,15 +47,7 @@ interface Dial {
 
 function charger(identity: string, d: Dial = {}): RPCClient {
   const tls = d.tls ?? false;
-  return new RPCClient({
-    endpoint: tls ? `wss://127.0.0.1:${tlsPort}` : sys.ocppUrl,
-    identity,
-    protocols: [d.protocol ?? 'ocpp1.6'],
-    strictMode: true,
-    reconnect: false,
-    ...(d.password !== undefined ? { password: d.password } : {}),
-    wsOpts: tls ? { minVersion: 'TLSv1.2', ca: serverCa.certPem, ...(d.client ? { cert: d.client.certPem, key: d.client.keyPem } : {}) } : {},
-  } as ConstructorParameters<typeof RPCClient>[0]);
+  return dialCharger({ endpoint: tls ? tlsSystem.tlsUrl : tlsSystem.sys.ocppUrl, identity, protocol: d.protocol, password: d.password, trust: tls ? tlsSystem.serverCa : undefined, client: d.client });
 }
 
 async function connected(identity: string, d: Dial = {}): Promise<RPCClient> {
@@ -85,16 +58,7 @@ async function connected(identity: string, d: Dial = {}): Promise<RPCClient> {
 
 /** The HTTP status the connection was refused with, or 0 when it was accepted (and closed). */
 async function dialStatus(identity: string, d: Dial): Promise<number> {
-  const cp = charger(identity, d);
-  try {
-    await cp.connect();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw err;
-  }
-  await cp.close({ force: true });
-  return 0;
+  return handshakeStatus(charger(identity, d));
 }
 
 const upgradeEvent = (id: string, status: string) => (m: { topic: string; json: Record<string, unknown> }) => m.topic.endsWith(`${id}/events`) && m.json['type'] === 'securityProfileUpgrade' && m.json['status'] === status;
@@ -152,7 +116,7 @@ describe('OCPP 1.6: ChangeConfiguration SecurityProfile (whitepaper A05)', () =>
     expect(await dialStatus('UP-16-3', { tls: true })).toBe(401);
     expect(await securityProfile(id)).toBe(2);
 
-    expect(await dialStatus('UP-16-3', { tls: true, client: ca.client('UP-16-3') })).toBe(0);
+    expect(await dialStatus('UP-16-3', { tls: true, client: tlsSystem.ca.client('UP-16-3') })).toBe(0);
     await platform.waitFor(upgradeEvent(id, 'completed'), 5000, 'the completed event');
     expect(await securityProfile(id)).toBe(3);
     expect(await dialStatus('UP-16-3', { tls: true, password: PASSWORD })).toBe(401);
@@ -270,7 +234,7 @@ describe('OCPP 2.0.1: SetNetworkProfile, NetworkConfigurationPriority, Reset (A0
 
   it('TC_A_22_CS: the simulated station rejects SetNetworkProfile: refused, the profile stays', async () => {
     const id = await aDevice('UP-201-SIM', { ocppProtocol: 'ocpp2.0.1', ocppPassword: null });
-    const s = new SimStation({ url: sys.ocppUrl, identity: 'UP-201-SIM', profile: 'ac', protocol: 'ocpp2.0.1', intervalS: 60, sessionS: [Infinity, Infinity], idleS: [3600, 3600], restartSessions: false, stats: newStats() });
+    const s = new SimStation({ url: tlsSystem.sys.ocppUrl, identity: 'UP-201-SIM', profile: 'ac', protocol: 'ocpp2.0.1', intervalS: 60, sessionS: [Infinity, Infinity], idleS: [3600, 3600], restartSessions: false, stats: newStats() });
     await s.start();
     try {
       const deadline = Date.now() + 5000;

@@ -2,8 +2,9 @@
  * Contract for migration 11 (the register of issued certificates, contracts/certificates.ts);
  * every backend runs it beside `registryStoreContract`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aDevice } from './contract.ts';
+import { suiteStores } from './contract-stores.ts';
 import type { NewIssuedCertificate } from '../../contracts/certificates.ts';
 import type { RegistryStore } from './types.ts';
 
@@ -17,16 +18,7 @@ export function aCertificate(deviceId: string, overrides: Partial<NewIssuedCerti
 
 export function registryCertificatesContract(name: string, make: () => Promise<RegistryStore>): void {
   describe(`${name}: issued certificates`, () => {
-    const opened: RegistryStore[] = [];
-    const open = async () => {
-      const s = await make();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open } = suiteStores(make);
 
     it('records a certificate as issued, lists it, finds it by fingerprint', async () => {
       const s = await open();

@@ -5,12 +5,13 @@
  * access to its storage as `registryOcpp201Contract` (the migration test builds a database at
  * version 8 with data in it, and the schema's own checks are tried directly).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aDevice } from './contract.ts';
 import type { Ocpp201Harness } from './contract-ocpp201.ts';
 import { variablesFromReport } from '../../contracts/device-variables.ts';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import type { RegistryStore } from './types.ts';
+import { suiteStores } from './contract-stores.ts';
 import { DEVICE_VARIABLE_LIMITS, StoreError, type DeviceVariable, type DeviceVariableInput } from '../../contracts/registry.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -53,16 +54,7 @@ const keyOf = (v: DeviceVariable) => [v.component, v.componentInstance, v.evseId
 
 export function registryDeviceModelContract(name: string, h: Ocpp201Harness): void {
   describe(`${name}: OCPP 2.0.1 device model (migration 9)`, () => {
-    const opened: RegistryStore[] = [];
-    const open = async () => {
-      const s = await h.make();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open } = suiteStores(() => h.make());
     const count = async (where = '') => Number((await h.rows(`SELECT count(*) AS n FROM device_variables ${where}`))[0]!['n']);
 
     it('round trip: every field as given, absent parts null, OCPP defaults for what a report leaves out', async () => {

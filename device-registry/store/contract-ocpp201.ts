@@ -7,12 +7,13 @@
  * the backend hands in raw access to that storage, outside the store: the migration test builds
  * a database at version 7 with data in it, and the schema's own checks are tried directly.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aDevice, aTransaction } from './contract.ts';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { OCPP_PROTOCOLS, type OcppProtocol } from '../../ocpp/protocols.ts';
 import { StoreError, type StoreErrorCode } from '../../contracts/registry.ts';
 import type { RegistryStore } from './types.ts';
+import { suiteStores } from './contract-stores.ts';
 
 export interface Ocpp201Harness {
   backend: 'sqlite' | 'postgres';
@@ -44,16 +45,7 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export function registryOcpp201Contract(name: string, h: Ocpp201Harness): void {
   describe(`${name}: OCPP 2.0.1 sessions and protocol (migration 8)`, () => {
-    const opened: RegistryStore[] = [];
-    const open = async () => {
-      const s = await h.make();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open } = suiteStores(() => h.make());
 
     describe('transactions', () => {
       it('chargerTransactionId and evseId round-trip; a 1.6 start has them null', async () => {

@@ -3,8 +3,9 @@
  * every backend runs it beside `registryStoreContract`. `make` opens a store on the current
  * test's storage.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aDevice } from './contract.ts';
+import { suiteStores } from './contract-stores.ts';
 import type { NewSecurityProfileUpgrade } from '../../contracts/security-profile-upgrade.ts';
 import type { RegistryStore } from './types.ts';
 
@@ -15,16 +16,7 @@ export function anUpgrade(deviceId: string, overrides: Partial<NewSecurityProfil
 
 export function registryProfileUpgradesContract(name: string, make: () => Promise<RegistryStore>): void {
   describe(`${name}: security profile upgrades`, () => {
-    const opened: RegistryStore[] = [];
-    const open = async () => {
-      const s = await make();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open } = suiteStores(make);
 
     it('starts an upgrade as sending and reads it back', async () => {
       const s = await open();

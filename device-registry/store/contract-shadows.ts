@@ -2,8 +2,9 @@
  * Contract for migration 7 (device shadows, issue 16); every backend runs it beside
  * `registryStoreContract`. `make` opens a store on the current test's storage.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aDevice } from './contract.ts';
+import { suiteStores } from './contract-stores.ts';
 import type { ShadowWrite } from '../../contracts/registry.ts';
 import type { RegistryStore } from './types.ts';
 
@@ -21,16 +22,7 @@ const T2 = '2026-11-22T11:00:00.000Z';
 
 export function registryShadowsContract(name: string, make: () => Promise<RegistryStore>): void {
   describe(`${name}: device shadows`, () => {
-    const opened: RegistryStore[] = [];
-    const open = async () => {
-      const s = await make();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open, another } = suiteStores(make);
 
     it('saves and reads back a shadow as given (nested JSON included)', async () => {
       const s = await open();
@@ -75,8 +67,7 @@ export function registryShadowsContract(name: string, make: () => Promise<Regist
 
     it('concurrent writers (two gateways): the newer connection wins whatever the order', async () => {
       const s = await open();
-      const other = await make();
-      opened.push(other);
+      const other = await another();
       const devices = await Promise.all(Array.from({ length: 20 }, () => s.createDevice(aDevice())));
       await Promise.all(devices.flatMap((d, i) => (i % 2 ? [s.saveShadows([aShadowWrite(d.id, T2, { by: 'new' })]), other.saveShadows([aShadowWrite(d.id, T1, { by: 'old' })])] : [other.saveShadows([aShadowWrite(d.id, T1, { by: 'old' })]), s.saveShadows([aShadowWrite(d.id, T2, { by: 'new' })])])));
       for (const d of devices) expect(await s.getShadow(d.id)).toMatchObject({ by: 'new' });

@@ -15,9 +15,10 @@
  * each test must start from empty storage: rotate the storage in a `beforeEach` around the
  * contract. The suite migrates and closes every store it opens.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreError, type NewDevice, type NewTransaction, type StoreErrorCode } from '../../contracts/registry.ts';
 import type { RegistryStore } from './types.ts';
+import { suiteStores } from './contract-stores.ts';
 
 let seq = 0;
 
@@ -50,18 +51,7 @@ async function expectStoreError(p: Promise<unknown>, code: StoreErrorCode, field
 
 export function registryStoreContract(name: string, make: () => Promise<RegistryStore>): void {
   describe(`RegistryStore contract: ${name}`, () => {
-    const opened: RegistryStore[] = [];
-
-    async function open(): Promise<RegistryStore> {
-      const store = await make();
-      opened.push(store);
-      await store.migrate();
-      return store;
-    }
-
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const { open, another } = suiteStores(make);
 
     describe('migrations and lifecycle', () => {
       it('starts every test from empty storage', async () => {
@@ -79,8 +69,7 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
       });
 
       it('two processes migrating the same storage at once both succeed', async () => {
-        const [a, b] = await Promise.all([make(), make()]);
-        opened.push(a, b);
+        const [a, b] = await Promise.all([another(), another()]);
         await Promise.all([a.migrate(), b.migrate()]);
         const d = await a.createDevice(aDevice());
         expect(await b.getDevice(d.id)).toEqual(d);

@@ -1,12 +1,13 @@
 /**
  * What both backends take from a call the same way, before their SQL differs: the WHERE of each
  * list filter (written with `?`, numbered for PostgreSQL by Where) and the checked columns of a
- * new transaction. Values a column cannot hold are refused here (numbers.ts, ocpp201-values.ts).
+ * transaction's start, start update and stop. Values a column cannot hold are refused here
+ * (numbers.ts, ocpp201-values.ts).
  */
 import type { AlertFilter, DeliveryFilter } from '../../contracts/alerts.ts';
-import type { DeviceFilter, NewTransaction, TransactionFilter } from '../../contracts/registry.ts';
+import type { DeviceFilter, NewTransaction, TransactionFilter, TransactionStartPatch, TransactionStop } from '../../contracts/registry.ts';
 import { utc, Where } from './helpers.ts';
-import { int32, meterWh } from './numbers.ts';
+import { int32, meterWh, storableInt32, storableMeter } from './numbers.ts';
 import { chargerTransactionId } from './ocpp201-values.ts';
 
 export function deviceWhere(filter: DeviceFilter, numbered: boolean): Where {
@@ -64,4 +65,27 @@ export function transactionStart(input: NewTransaction): { chargerId: string | n
     input.evseId == null ? null : int32(input.evseId, 'evseId'),
   ];
   return { chargerId, params };
+}
+
+/**
+ * What findTransactionByStart looks for: the start time normalized, or null when the connector
+ * or the meter reading is one no column holds (no session has it: nothing to find).
+ */
+export function transactionStartKey(connectorId: number, startedAt: string, meterStart: number): string | null {
+  if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
+  return utc(startedAt, 'startedAt');
+}
+
+/** A start update's columns, checked; null where the patch leaves the stored value (evseId sets connector_id too). */
+export function transactionStartPatch(patch: TransactionStartPatch): { meterStart: number | null; idTag: string | null; evseId: number | null } {
+  return {
+    meterStart: patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart'),
+    idTag: patch.idTag ?? null,
+    evseId: patch.evseId === undefined ? null : int32(patch.evseId, 'evseId'),
+  };
+}
+
+/** A stop's columns, checked: meter_stop, stopped_at, stop_reason, stop_id_tag. */
+export function transactionStop(stop: TransactionStop): { meterStop: number; stoppedAt: string; stopReason: string | null; stopIdTag: string | null } {
+  return { meterStop: meterWh(stop.meterStop, 'meterStop'), stoppedAt: utc(stop.stoppedAt, 'stoppedAt'), stopReason: stop.stopReason ?? null, stopIdTag: stop.stopIdTag ?? null };
 }

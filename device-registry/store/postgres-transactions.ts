@@ -4,9 +4,9 @@
  * one statement under the row's lock.
  */
 import { StoreError, type Page, type Transaction } from '../../contracts/registry.ts';
-import { paging, utc } from './helpers.ts';
-import { transactionStart, transactionWhere } from './inputs.ts';
-import { int32, meterWh, storableInt32, storableMeter, storableTransactionId } from './numbers.ts';
+import { paging } from './helpers.ts';
+import { transactionStart, transactionStartKey, transactionStartPatch, transactionStop, transactionWhere } from './inputs.ts';
+import { storableTransactionId } from './numbers.ts';
 import { storableChargerTransactionId } from './ocpp201-values.ts';
 import { rows, type PgDeps } from './postgres-deps.ts';
 import type { PgColumns, TransactionRow } from './rows.ts';
@@ -56,14 +56,13 @@ export function postgresTransactions(deps: PgDeps): Transactions {
     },
     async updateTransactionStart(id, patch) {
       if (!storableTransactionId(id)) return null;
-      const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
-      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
+      const { meterStart, idTag, evseId } = transactionStartPatch(patch);
       // One statement, under the row lock: a stop that commits first leaves nothing to update
       // (status completed), one that comes after sees the new start.
       const updated = await write(() =>
         one<Row>(
           `UPDATE transactions SET meter_start = coalesce($2::bigint, meter_start), id_tag = coalesce($3::text, id_tag), evse_id = coalesce($4::integer, evse_id), connector_id = coalesce($4::integer, connector_id) WHERE id = $1 AND status = 'active' RETURNING *`,
-          [id, meterStart, patch.idTag ?? null, evseId],
+          [id, meterStart, idTag, evseId],
         ),
       );
       if (updated) return toTransaction(updated);
@@ -72,8 +71,8 @@ export function postgresTransactions(deps: PgDeps): Transactions {
       throw new StoreError('CONFLICT', `transaction ${id} is completed: its start can no longer be changed`, 'status');
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
-      if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
-      const at = utc(startedAt, 'startedAt');
+      const at = transactionStartKey(connectorId, startedAt, meterStart);
+      if (at === null) return null;
       const row = await read(() =>
         one<Row>('SELECT * FROM transactions WHERE device_id = $1 AND connector_id = $2 AND started_at = $3 AND meter_start = $4 ORDER BY id LIMIT 1', [
           deviceId,
@@ -88,7 +87,8 @@ export function postgresTransactions(deps: PgDeps): Transactions {
       if (!storableTransactionId(id)) return null;
       // First stop wins. Two statements on purpose: the SELECT takes a fresh snapshot, so after
       // losing a race to another stop it reads the winner's values, not the row as it was.
-      const params = [id, meterWh(stop.meterStop, 'meterStop'), utc(stop.stoppedAt, 'stoppedAt'), stop.stopReason ?? null, stop.stopIdTag ?? null];
+      const { meterStop, stoppedAt, stopReason, stopIdTag } = transactionStop(stop);
+      const params = [id, meterStop, stoppedAt, stopReason, stopIdTag];
       await write(() =>
         pool.query(
           `UPDATE transactions SET meter_stop = $2, stopped_at = $3, stop_reason = $4, stop_id_tag = $5, status = 'completed'

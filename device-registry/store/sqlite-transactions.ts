@@ -3,9 +3,9 @@
  * and ids are checked before anything is written (numbers.ts, ocpp201-values.ts).
  */
 import { StoreError, type Page, type Transaction } from '../../contracts/registry.ts';
-import { paging, utc } from './helpers.ts';
-import { transactionStart, transactionWhere } from './inputs.ts';
-import { int32, meterWh, storableInt32, storableMeter, storableTransactionId } from './numbers.ts';
+import { paging } from './helpers.ts';
+import { transactionStart, transactionStartKey, transactionStartPatch, transactionStop, transactionWhere } from './inputs.ts';
+import { storableTransactionId } from './numbers.ts';
 import { storableChargerTransactionId } from './ocpp201-values.ts';
 import { returning, rows, type SqliteDeps } from './sqlite-deps.ts';
 import type { SqliteColumns, TransactionRow } from './rows.ts';
@@ -63,9 +63,7 @@ export function sqliteTransactions(deps: SqliteDeps): Transactions {
     },
     async updateTransactionStart(id, patch) {
       if (!storableTransactionId(id)) return null;
-      const meterStart = patch.meterStart === undefined ? null : meterWh(patch.meterStart, 'meterStart');
-      const idTag = patch.idTag ?? null;
-      const evseId = patch.evseId === undefined ? null : int32(patch.evseId, 'evseId');
+      const { meterStart, idTag, evseId } = transactionStartPatch(patch);
       // One statement: only an active row is changed (a stop committed first leaves it completed).
       const result = await write(() => {
         const updated = returning<Row>(
@@ -83,8 +81,8 @@ export function sqliteTransactions(deps: SqliteDeps): Transactions {
       return toTransaction(result);
     },
     async findTransactionByStart(deviceId, connectorId, startedAt, meterStart) {
-      if (!storableInt32(connectorId) || !storableMeter(meterStart)) return null;
-      const at = utc(startedAt, 'startedAt');
+      const at = transactionStartKey(connectorId, startedAt, meterStart);
+      if (at === null) return null;
       const row = await read(
         () =>
           sql('SELECT * FROM transactions WHERE device_id = ? AND connector_id = ? AND started_at = ? AND meter_start = ? ORDER BY id LIMIT 1').get(
@@ -98,8 +96,8 @@ export function sqliteTransactions(deps: SqliteDeps): Transactions {
     },
     async stopTransaction(id, s) {
       if (!storableTransactionId(id)) return null;
-      const args = [id, utc(s.stoppedAt, 'stoppedAt'), meterWh(s.meterStop, 'meterStop'), s.stopReason ?? null, s.stopIdTag ?? null] as const;
-      const row = await write(() => stop(...args));
+      const { meterStop, stoppedAt, stopReason, stopIdTag } = transactionStop(s);
+      const row = await write(() => stop(id, stoppedAt, meterStop, stopReason, stopIdTag));
       return row ? toTransaction(row) : null;
     },
     async getTransaction(id) {

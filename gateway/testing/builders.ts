@@ -149,3 +149,21 @@ export function aDispatchHarness(o: SessionBuild & { store?: MemoryStore; config
     );
   return { store, config, session, bus, telemetry, dispatch, send };
 }
+
+/**
+ * What the handlers' tests drive (protocols/{ocpp16,ocpp201}/handlers): aDispatchHarness over a
+ * store that knows `idTags` (one anIdTag() unless given), the configuration of `env`, and
+ * `ok(action, params)`, the result of a CALL that must be answered; `attrs()`, the telemetry
+ * kept, parsed.
+ */
+export function aHandlerHarness(o: { protocol?: string; idTags?: IdTag[]; env?: Record<string, string> } = {}) {
+  const telemetry = aTelemetrySink();
+  const h = aDispatchHarness({ protocol: o.protocol, store: new MemoryStore({ idTags: o.idTags ?? [anIdTag()] }), telemetry, config: aConfig(o.env) });
+  const ok = async (action: string, params: unknown) => {
+    const r = await h.send(aCall(action, params));
+    if (!r.ok) throw new Error(`${action}: ${r.code} ${r.message}`);
+    return r.result;
+  };
+  const attrs = () => telemetry.kept.map((p) => JSON.parse(p) as Record<string, unknown>);
+  return { ...h, ok, attrs };
+}

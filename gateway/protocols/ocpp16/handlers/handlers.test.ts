@@ -4,24 +4,13 @@
  * the telemetry. No sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { aCall, aConfig, aDevice, aDispatchHarness, anIdTag, aTelemetrySink } from '../../../testing/builders.ts';
-import { MemoryStore } from '../../../testing/memory-store.ts';
+import { aDevice, aHandlerHarness, anIdTag } from '../../../testing/builders.ts';
 import { handlers } from './index.ts';
 
 const T0 = '2026-03-01T08:00:00.000Z';
 const T1 = '2026-03-01T09:00:00.000Z';
 
-function harness(o: { idTags?: ReturnType<typeof anIdTag>[]; env?: Record<string, string> } = {}) {
-  const telemetry = aTelemetrySink();
-  const h = aDispatchHarness({ store: new MemoryStore({ idTags: o.idTags ?? [anIdTag()] }), telemetry, config: aConfig(o.env) });
-  const ok = async (action: string, params: unknown) => {
-    const r = await h.send(aCall(action, params));
-    if (!r.ok) throw new Error(`${action}: ${r.code} ${r.message}`);
-    return r.result;
-  };
-  const attrs = () => telemetry.kept.map((p) => JSON.parse(p) as Record<string, unknown>);
-  return { ...h, ok, attrs };
-}
+const harness = aHandlerHarness;
 
 describe('OCPP 1.6 handlers', () => {
   it('has a test for every action of the table', () => {

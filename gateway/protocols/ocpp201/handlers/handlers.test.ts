@@ -4,8 +4,7 @@
  * beside them, the ledger's transaction ids), validated by the version's schemas. No sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { aCall, aDispatchHarness, anIdTag, aTelemetrySink } from '../../../testing/builders.ts';
-import { MemoryStore } from '../../../testing/memory-store.ts';
+import { aCall, aHandlerHarness } from '../../../testing/builders.ts';
 import { handlers201 } from './index.ts';
 
 const T0 = '2026-03-01T08:00:00.000Z';
@@ -14,17 +13,7 @@ const T2 = '2026-03-01T09:00:00.000Z';
 const token = { idToken: 'TAG-1', type: 'ISO14443' };
 const energy = (at: string, wh: number) => [{ timestamp: at, sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register' }] }];
 
-function harness(protocol = 'ocpp2.0.1') {
-  const telemetry = aTelemetrySink();
-  const h = aDispatchHarness({ protocol, store: new MemoryStore({ idTags: [anIdTag()] }), telemetry });
-  const ok = async (action: string, params: unknown) => {
-    const r = await h.send(aCall(action, params));
-    if (!r.ok) throw new Error(`${action}: ${r.code} ${r.message}`);
-    return r.result;
-  };
-  const attrs = () => telemetry.kept.map((p) => JSON.parse(p) as Record<string, unknown>);
-  return { ...h, ok, attrs };
-}
+const harness = (protocol = 'ocpp2.0.1') => aHandlerHarness({ protocol });
 
 describe('OCPP 2.0.1 handlers', () => {
   it('BootNotification (B01): Accepted with the interval; attributes under the registry names', async () => {
