@@ -13,9 +13,9 @@ import type { AlertStore } from '../device-registry/store/alert-types.ts';
 import type { RegistryStore } from '../device-registry/store/types.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import { createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
-import { emptyDevice, unseenDevice, type AlertInput } from './model.ts';
+import { emptyDevice, observe, unseenDevice, type AlertInput } from './model.ts';
 import { CONTROL_TOPIC, deviceAlertsPayload, eventName, webhookBody, type ControlMessage } from './payloads.ts';
-import { reduceAlerts, type AlertsDevice } from './reduce.ts';
+import { bootWindowOf, evaluateAlerts, type AlertsDevice } from './reduce.ts';
 import { effectiveRules, type Rule, type TenantRules } from '../contracts/alert-rules.ts';
 import { emailSender, webhookSender } from './senders.ts';
 import { alertKey, type Alert, type AlertTransition } from '../contracts/alerts.ts';
@@ -109,15 +109,39 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   let stopped = false;
   const counted = { raised: 0, cleared: 0 };
 
+  // Devices whose model changed this turn: their rules are evaluated once, at the end of the
+  // turn (an exchange's attrs and events come in one turn: one evaluation, not two).
+  const dirty = new Set<string>();
+  let evaluating = false;
+
   function apply(tenant: string, deviceId: string, input: AlertInput): void {
     // The bus keeps delivering until it is closed after this role: nothing new is taken on then.
     if (stopped) return;
-    const before = device(tenant, deviceId);
-    const { device: after, transitions } = reduceAlerts(before, input, now(), rulesOf(tenant));
-    devices.set(`${tenant}:${deviceId}`, after);
-    if (transitions.length === 0) return;
-    for (const t of transitions) counted[t.type]++;
-    handOver(after, transitions);
+    const k = `${tenant}:${deviceId}`;
+    if (input.type !== 'tick') {
+      const before = device(tenant, deviceId);
+      devices.set(k, { model: observe(before.model, input, now(), bootWindowOf(rulesOf(tenant))), active: before.active });
+    } else if (!devices.has(k)) return;
+    dirty.add(k);
+    if (!evaluating) {
+      evaluating = true;
+      setImmediate(evaluateDirty);
+    }
+  }
+
+  function evaluateDirty(): void {
+    evaluating = false;
+    if (dirty.size === 0) return;
+    const t0 = now();
+    for (const k of dirty) {
+      const before = devices.get(k)!;
+      const { device: after, transitions } = evaluateAlerts(before, t0, rulesOf(before.model.tenant));
+      devices.set(k, after);
+      if (transitions.length === 0) continue;
+      for (const t of transitions) counted[t.type]++;
+      handOver(after, transitions);
+    }
+    dirty.clear();
   }
 
   function handOver(d: AlertsDevice, transitions: AlertTransition[]): void {
@@ -225,6 +249,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     },
     async stop() {
       stopped = true;
+      evaluateDirty();
       if (tick) clearInterval(tick);
       if (retention) clearInterval(retention);
       tick = retention = null;
@@ -242,6 +267,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     },
     async idle() {
       await Promise.all([...reloads]);
+      evaluateDirty();
       await chain;
     },
   };

@@ -23,11 +23,31 @@ export function alertId(key: string, since: string): string {
   return createHash('sha256').update(key).update('@').update(since).digest('hex').slice(0, 16);
 }
 
+const windows = new WeakMap<readonly Rule[], number>();
+
+/** How long boots and refusals are kept: the longest window a rule asks for (computed once per rule set). */
+export function bootWindowOf(rules: readonly Rule[]): number {
+  let w = windows.get(rules);
+  if (w === undefined) {
+    w = Math.min(MAX_BOOT_WINDOW_MS, Math.max(0, ...rules.filter((r) => r.kind === 'bootLoop' || r.kind === 'handshakeRefused').map((r) => (r.params as { windowSeconds: number }).windowSeconds * 1000)));
+    windows.set(rules, w);
+  }
+  return w;
+}
+
+/** Folds one input into the device's model and evaluates the rules: observe, then evaluateAlerts. */
 export function reduceAlerts(dev: AlertsDevice, input: AlertInput, now: number, rules: readonly Rule[]): { device: AlertsDevice; transitions: AlertTransition[] } {
-  // Boots and refusals are kept for the longest window a rule asks for.
-  const bootWindow = Math.max(0, ...rules.filter((r) => r.kind === 'bootLoop' || r.kind === 'handshakeRefused').map((r) => (r.params as { windowSeconds: number }).windowSeconds * 1000));
-  const model = observe(dev.model, input, now, Math.min(bootWindow, MAX_BOOT_WINDOW_MS));
-  if (!model.known) return { device: { model, active: dev.active }, transitions: [] };
+  return evaluateAlerts({ model: observe(dev.model, input, now, bootWindowOf(rules)), active: dev.active }, now, rules);
+}
+
+/**
+ * The rules over the model as it is: what to raise, keep and clear. The role folds every message
+ * into the model at once (observe) and evaluates each changed device once per event-loop turn of
+ * the broker's thread (alerts/index.ts): an exchange's `attrs` and `events` arrive in one turn.
+ */
+export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly Rule[]): { device: AlertsDevice; transitions: AlertTransition[] } {
+  const model = dev.model;
+  if (!model.known) return { device: dev, transitions: [] };
 
   const wanted = new Map<string, { rule: Rule; c: Condition }>();
   for (const rule of rules) {
