@@ -25,6 +25,18 @@ describe('attrs -> points', () => {
     );
   });
 
+  it('keys past the parsed-key cache are parsed all the same (5,000 stream keys, twice)', () => {
+    const m: Record<string, unknown> = { timestamp: T, connectorId: 1 };
+    for (let i = 0; i < 5000; i++) m[`stream_${i}_L2`] = i;
+    for (let round = 0; round < 2; round++) {
+      const [p, ...rest] = attrsToPoints(topicsFor('dojot'), 'acme:d/attrs', JSON.stringify(m)).points;
+      expect(rest).toEqual([]);
+      expect(p!.tags.phase).toBe('L2');
+      expect(Object.keys(p!.fields)).toHaveLength(5000);
+      expect(p!.fields['stream_4999']).toBe(4999);
+    }
+  });
+
   it.each([
     ['admin:x/state', '{}', 'not an attrs topic'],
     ['admin:x/attrs', 'nope', 'payload is not JSON'],

@@ -2,7 +2,7 @@
  * attrs telemetry -> time-series points (docs/history.md), and back from attribute keys to
  * series selectors. Pure.
  */
-import { ENVELOPE_KEYS, parseAttrKey } from '../contracts/attrs.ts';
+import { ENVELOPE_KEYS, parseAttrKey, type ParsedAttrKey } from '../contracts/attrs.ts';
 import type { Topics } from '../contracts/topics.ts';
 import type { Point, SeriesSelector } from './types.ts';
 
@@ -15,6 +15,24 @@ export function selectorFor(key: string): SeriesSelector {
   const k = parseAttrKey(key);
   if (k.signed) return { key, field: key };
   return { key, field: k.attr, ...(k.phase ? { phase: k.phase } : {}), ...(k.location ? { location: k.location } : {}) };
+}
+
+/**
+ * parseAttrKey of the keys seen, with their phase/location group: the same few dozen keys
+ * (measurands by phase and location) come in every attrs message, and this runs for each one on
+ * the history writer's thread. Bounded: keys past the first MAX_CACHED_KEYS are parsed each time
+ * (a 2.1 station's stream ids are the only keys a charger chooses).
+ */
+const MAX_CACHED_KEYS = 4096;
+const parsedKeys = new Map<string, { k: ParsedAttrKey; group: string }>();
+function parsedKey(key: string): { k: ParsedAttrKey; group: string } {
+  let e = parsedKeys.get(key);
+  if (!e) {
+    const k = parseAttrKey(key);
+    e = { k, group: `${k.phase ?? ''}|${k.location ?? ''}` };
+    if (parsedKeys.size < MAX_CACHED_KEYS) parsedKeys.set(key, e);
+  }
+  return e;
 }
 
 export function attrsToPoints(topics: Topics, topic: string, payload: Buffer | string): { points: Point[]; error?: string } {
@@ -35,11 +53,11 @@ export function attrsToPoints(topics: Topics, topic: string, payload: Buffer | s
     ...(m['transactionId'] !== undefined ? { transaction: String(m['transactionId']) } : {}),
   };
   const byGroup = new Map<string, Point>();
-  for (const [key, value] of Object.entries(m)) {
-    if (ENVELOPE_KEYS.has(key) || typeof value !== 'number') continue;
-    const k = parseAttrKey(key);
+  for (const key in m) {
+    const value = m[key];
+    if (typeof value !== 'number' || ENVELOPE_KEYS.has(key)) continue;
+    const { k, group } = parsedKey(key);
     if (k.signed) continue;
-    const group = `${k.phase ?? ''}|${k.location ?? ''}`;
     let p = byGroup.get(group);
     if (!p) {
       p = { tags: { ...base, ...(k.phase ? { phase: k.phase } : {}), ...(k.location ? { location: k.location } : {}) }, fields: {}, time };

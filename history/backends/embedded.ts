@@ -186,9 +186,15 @@ export function createEmbeddedHistory(opts: EmbeddedHistoryOptions): HistoryBack
       const rejected: Array<{ point: Point; reason: string }> = [];
       let written = 0;
       for (const p of points) {
-        const bad = Object.entries(p.fields).find(([, v]) => !Number.isFinite(v));
-        if (bad || !Number.isFinite(p.time)) {
-          rejected.push({ point: p, reason: bad ? `field ${bad[0]} is not a finite number` : 'time is not a number' });
+        let bad: string | undefined;
+        for (const f in p.fields) {
+          if (!Number.isFinite(p.fields[f])) {
+            bad = f;
+            break;
+          }
+        }
+        if (bad !== undefined || !Number.isFinite(p.time)) {
+          rejected.push({ point: p, reason: bad !== undefined ? `field ${bad} is not a finite number` : 'time is not a number' });
           continue;
         }
         const t = p.tags;
