@@ -81,7 +81,9 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
   // itself (journal.wait), never for this notice.
   let committedPosted = -1;
   let commitTimer: NodeJS.Timeout | undefined;
+  /** Posts the commit position if it moved (at once: the timer, if any, is cancelled). */
   const postCommitted = () => {
+    clearTimeout(commitTimer);
     commitTimer = undefined;
     if (journal && journal.committed !== committedPosted) {
       committedPosted = journal.committed;
@@ -119,7 +121,6 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
       void gateway.close(h.deadlineMs).then(async () => {
         // Everything answered is synced; the rest of the journal's work waits for history,
         // which must hear of the last commits now.
-        clearTimeout(commitTimer);
         postCommitted();
         post({ type: 'stats', stats: stats() });
         post({ type: 'gatewayClosed' });
@@ -127,10 +128,7 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
     } else if (h.type === 'closeRest') {
       void (async () => {
         clearInterval(statsTimer);
-        if (commitTimer) {
-          clearTimeout(commitTimer);
-          postCommitted();
-        }
+        postCommitted();
         await journal?.close().catch((err: unknown) => log.warn({ err }, 'journal close failed'));
         await bus.close().catch(() => undefined);
         await store.close().catch(() => undefined);
