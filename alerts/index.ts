@@ -112,7 +112,6 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   // Devices whose model changed this turn: their rules are evaluated once, at the end of the
   // turn (an exchange's attrs and events come in one turn: one evaluation, not two).
   const dirty = new Set<string>();
-  let evaluating = false;
 
   function apply(tenant: string, deviceId: string, input: AlertInput): void {
     // The bus keeps delivering until it is closed after this role: nothing new is taken on then.
@@ -122,15 +121,12 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
       const before = device(tenant, deviceId);
       devices.set(k, { model: observe(before.model, input, now(), bootWindowOf(rulesOf(tenant))), active: before.active });
     } else if (!devices.has(k)) return;
+    // The first change since the last evaluation schedules the next one.
+    if (dirty.size === 0) setImmediate(evaluateDirty);
     dirty.add(k);
-    if (!evaluating) {
-      evaluating = true;
-      setImmediate(evaluateDirty);
-    }
   }
 
   function evaluateDirty(): void {
-    evaluating = false;
     if (dirty.size === 0) return;
     const t0 = now();
     for (const k of dirty) {
