@@ -106,4 +106,22 @@ describe('persister', () => {
     await p2.stop();
     await inner.close();
   });
+  it("batches up to the backend's own batchPoints when it is given no bound, not 5,000", async () => {
+    const dir = tmp();
+    const inner = createEmbeddedHistory({ file: path.join(dir, 'h.db') });
+    await inner.init();
+    expect(inner.batchPoints).toBe(25_000);
+    const sizes: number[] = [];
+    const backend: HistoryBackend = { ...inner, batchPoints: 7, write: (points) => (sizes.push(points.length), inner.write(points)) };
+    const { bus, deliver } = busDouble();
+    // A long age: only the size bound can cut a batch here.
+    const p = createPersister({ topics: topicsFor('dojot'), bus, backend, spoolDir: path.join(dir, 'spool'), log, batch: { maxAgeMs: 60_000 } });
+    await p.start();
+    for (let i = 0; i < 15; i++) deliver('t:d/attrs', sample(i));
+    await until(async () => sizes.length === 2);
+    expect(sizes).toEqual([7, 7]);
+    await p.stop();
+    expect(sizes).toEqual([7, 7, 1]);
+    await inner.close();
+  });
 });

@@ -10,7 +10,10 @@
  * order with exponential backoff; meanwhile new batches queue behind them. Replays are harmless:
  * points are idempotent (the same series and time replace each other).
  *
- * Bounds: at most `maxBacklog` points wait in memory. The journal reader waits while the backlog
+ * Batches: up to the backend's `batchPoints` (5,000 points for InfluxDB, 25,000 for the embedded
+ * store: its rows are samples) or 1 s, whichever comes first.
+ *
+ * Bounds: at most `maxBacklog` points wait in memory (by default three batches, at least 50,000). The journal reader waits while the backlog
  * is full (the journal keeps the rest on disk); from MQTT, a full backlog with a failing spool
  * drops the newest points with an error log and a counter (the broker has already handed them
  * over).
@@ -63,11 +66,12 @@ interface Batch {
 
 export function createPersister(deps: PersisterDeps) {
   const { backend, log, journal } = deps;
-  const maxPoints = deps.batch?.maxPoints ?? 5000;
+  const maxPoints = deps.batch?.maxPoints ?? backend.batchPoints ?? 5000;
   const maxAgeMs = deps.batch?.maxAgeMs ?? 1000;
   const minMs = deps.retry?.minMs ?? 200;
   const maxMs = deps.retry?.maxMs ?? 10_000;
-  const maxBacklog = deps.maxBacklog ?? 50_000;
+  // Room for a batch being written, one gathering and one more: never less than 50,000 points.
+  const maxBacklog = deps.maxBacklog ?? Math.max(50_000, 3 * maxPoints);
   const spool = new Spool(deps.spoolDir);
   const stats: PersisterStats = { received: 0, written: 0, rejected: 0, dropped: 0, backlog: 0, spooledBatches: 0, spoolBytes: 0, backendUp: true, lastError: null };
   let pending: Point[] = [];

@@ -70,6 +70,11 @@ export type SeriesResult = Record<string, SeriesPoint[]>;
 
 export interface HistoryBackend {
   readonly name: string;
+  /**
+   * The most points one `write()` should take (the persister's batch bound when it is given none):
+   * what one transaction or request of this backend carries best. 5,000 when unset.
+   */
+  readonly batchPoints?: number;
   /** Creates the database/bucket/tables if needed. */
   init(): Promise<void>;
   /**

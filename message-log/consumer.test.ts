@@ -1,7 +1,6 @@
 /**
- * The message log's consumer over a real aedes broker (the embedded bus): every event of a turn
- * of one batch window (BATCH_MS)
- * goes to the sink in one batch, and the backlog bound (MESSAGE_LOG_MAX_BACKLOG) drops what
+ * The message log's consumer over a real aedes broker (the embedded bus): every event of one
+ * batch window goes to the sink in one batch (or sooner, once it holds the most events a batch may), and the backlog bound (MESSAGE_LOG_MAX_BACKLOG) drops what
  * arrives past it, counted, until the writer catches up. The sink here holds its batches, the way
  * a writer thread that has not answered yet does, so the bound is reached deterministically.
  */
@@ -9,7 +8,7 @@ import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { createLogger } from '../common/logger.ts';
-import { BATCH_MS, createLogConsumer, type LogSink } from './consumer.ts';
+import { createLogConsumer, type LogSink } from './consumer.ts';
 import type { EventBatch } from './writer.ts';
 import { topicsFor } from '../contracts/topics.ts';
 
@@ -18,19 +17,22 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await new Promise<void>((r) => b.close(() => r()));
 });
 
-async function setup(maxBacklog: number) {
+// A shorter window than BATCH_MS, so that the tests do not wait a second per batch.
+const WINDOW_MS = 30;
+
+async function setup(maxBacklog: number, maxEvents?: number) {
   const aedes = await Aedes.createBroker();
   brokers.push(aedes);
   const bus = createEmbeddedBus(aedes, createLogger('silent'));
   const held: Array<{ batch: EventBatch; done: (n: number) => void }> = [];
   const sink: LogSink = { submit: (batch, done) => void held.push({ batch, done }) };
-  const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent') });
+  const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent'), batch: { ms: WINDOW_MS, ...(maxEvents ? { maxEvents } : {}) } });
   await consumer.start();
   const publish = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => bus.publishAsync(`acme:d1/events`, JSON.stringify({ type: 'ocpp', n: from + i, ts: new Date().toISOString() }), { qos: 1 })));
-  // The consumer hands its batch over BATCH_MS after the first event of it: a timer of the same
+  // The consumer hands its batch over WINDOW_MS after the first event of it: a timer of the same
   // length started after the publishes fires after the consumer's (Node runs timers of one
   // duration in the order they were started).
-  const turn = () => new Promise<void>((r) => setTimeout(r, BATCH_MS));
+  const turn = () => new Promise<void>((r) => setTimeout(r, WINDOW_MS));
   return { bus, held, consumer, publish, turn };
 }
 
@@ -54,6 +56,16 @@ describe('message log consumer', () => {
     await turn();
     expect(held).toHaveLength(1);
     expect(held[0]!.batch.filter((_, i) => i % 2 === 1).map((p) => JSON.parse(p).n)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('hands a batch over at once when it holds the most events a batch may, the rest in the next', async () => {
+    const { held, publish, turn } = await setup(1000, 4);
+    await publish(6);
+    // Four at once, without waiting for the window; the other two once it passed.
+    expect(held.map((h) => h.batch.length / 2)).toEqual([4]);
+    await turn();
+    expect(held.map((h) => h.batch.length / 2)).toEqual([4, 2]);
+    expect(held.flatMap((h) => h.batch.filter((_, i) => i % 2 === 1).map((p) => JSON.parse(p).n))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('does not take other topics', async () => {

@@ -5,11 +5,14 @@
  * what one event-loop turn brought and hands the batch to a sink (the writer thread, or the
  * writer on this thread).
  *
- * Batches: what arrived within BATCH_MS, not what one event-loop turn brought. Under load a turn
- * brings a handful of events, and each batch costs a postMessage on the broker's thread and a
- * transaction on the writer's (its pages written to the WAL once per commit): a profile at 2,000
- * MeterValues/s put those per-batch costs at a tenth of the broker thread's work. Nobody waits for
- * the log (events are not acknowledged), so 50 ms more before an event can be queried costs nothing.
+ * Batches: what arrived within BATCH_MS (1 s), or MAX_BATCH_EVENTS events if sooner, not what one
+ * event-loop turn brought. Each batch costs a postMessage on the broker's thread and a SQLite
+ * transaction on the writer's, and a transaction writes every page it touched to the WAL: the
+ * index on (tenant, device, time) takes one leaf page per device, so a batch of 50 ms at 5,000
+ * events/s from 1,000 chargers wrote a 4 KiB page for almost every event (12.8 KiB written and
+ * 33 µs of the writer per event, against 4.5 KiB and 16 µs at batches of 1 s; docs/benchmarks.md,
+ * "The writers' page writes"). Nobody waits for the log (events are not acknowledged), so an event
+ * can be queried a second later, like a history point (the history writer's batch age is 1 s too).
  *
  * Bound: at most `maxBacklog` events received and not yet stored. Past it new events are not
  * logged (counted in `dropped`, logged once per episode): the gateway and the broker never wait
@@ -32,9 +35,13 @@ export interface ConsumerStats {
 }
 
 /** How long events gather before they go to the writer as one batch. */
-export const BATCH_MS = 50;
+export const BATCH_MS = 1000;
+/** A batch goes at once when it holds this many events (5,000/s: one batch a second). */
+export const MAX_BATCH_EVENTS = 5000;
 
-export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSink; maxBacklog: number; log: Logger }) {
+export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSink; maxBacklog: number; log: Logger; batch?: { ms?: number; maxEvents?: number } }) {
+  const batchMs = deps.batch?.ms ?? BATCH_MS;
+  const maxEvents = deps.batch?.maxEvents ?? MAX_BATCH_EVENTS;
   const stats: ConsumerStats = { received: 0, dropped: 0, backlog: 0 };
   let batch: EventBatch = [];
   let timer: NodeJS.Timeout | undefined;
@@ -76,7 +83,8 @@ export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSin
           }
           stats.backlog++;
           batch.push(topic, payload.toString('utf8'));
-          timer ??= setTimeout(send, BATCH_MS);
+          if (batch.length >= maxEvents * 2) send();
+          else timer ??= setTimeout(send, batchMs);
         },
         { qos: 1 },
       );

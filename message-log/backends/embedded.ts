@@ -16,7 +16,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { openSqlite, prepare, transaction, type Database, type Statement } from '../../common/sqlite.ts';
+import { openSqlite, prepare, transaction, WRITER_CACHE_PRAGMA, type Database, type Statement } from '../../common/sqlite.ts';
 import { whereOf, type LogFilter, type LogRow, type StoredRow } from '../rows.ts';
 import type { LogCursor, LogPage, MessageLogStore } from '../types.ts';
 
@@ -91,7 +91,7 @@ function createSyncLog(opts: EmbeddedLogOptions) {
     if (db) return db;
     if (opts.readOnly && !existsSync(opts.file)) return undefined; // nothing written yet
     mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-    db = openSqlite(opts.file, ['busy_timeout = 5000', 'journal_mode = WAL', opts.readOnly ? 'query_only = ON' : 'synchronous = NORMAL']);
+    db = openSqlite(opts.file, ['busy_timeout = 5000', 'journal_mode = WAL', ...(opts.readOnly ? ['query_only = ON'] : ['synchronous = NORMAL', WRITER_CACHE_PRAGMA])]);
     return db;
   }
 
