@@ -68,6 +68,19 @@ describe('message log consumer', () => {
     expect(held.flatMap((h) => h.batch.filter((_, i) => i % 2 === 1).map((p) => JSON.parse(p).n))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('asks the sink to write what it holds at once when draining (it may gather for longer)', async () => {
+    const aedes = await Aedes.createBroker();
+    brokers.push(aedes);
+    const bus = createEmbeddedBus(aedes, createLogger('silent'));
+    const calls: string[] = [];
+    const sink: LogSink = { submit: (batch, done) => (calls.push(`submit ${batch.length / 2}`), done(batch.length / 2)), flush: () => void calls.push('flush') };
+    const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog: 1000, log: createLogger('silent'), batch: { ms: 60_000 } });
+    await consumer.start();
+    await bus.publishAsync('acme:d1/events', JSON.stringify({ type: 'ocpp', ts: new Date().toISOString() }), { qos: 1 });
+    await consumer.drain(1000);
+    expect(calls).toEqual(['submit 1', 'flush']);
+  });
+
   it('does not take other topics', async () => {
     const { bus, held, turn, publish } = await setup(1000);
     await bus.publishAsync('acme:d1/attrs', '{}', { qos: 1 });

@@ -13,6 +13,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import { createLogConsumer, type ConsumerStats, type LogSink } from './consumer.ts';
+import { createGather } from './gather.ts';
 import { openMessageLogStore } from './open.ts';
 import { createLogWriterThread } from './worker-host.ts';
 import { createLogWriter, type WriterStats } from './writer.ts';
@@ -58,12 +59,20 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
       onError: (err, events) => log.error({ err, events }, 'message log cannot store events: they are lost until writes succeed again'),
       onRecover: (failed) => log.warn({ failed }, 'message log stores events again'),
     });
-    // One write at a time; what arrives meanwhile waits in the consumer's bounded backlog.
-    let writing: Promise<void> = Promise.resolve();
-    sink = { submit: (batch, done) => void (writing = writing.then(() => writer.write(batch)).then(done)) };
+    // Transactions of up to 1 s or 5,000 events, one write at a time (gather.ts); what arrives
+    // meanwhile waits in the consumer's bounded backlog.
+    let done: (events: number) => void = () => undefined;
+    const gather = createGather({ write: async (all) => done(await writer.write(all)), onError: (err) => log.error({ err }, 'message log write failed') });
+    sink = {
+      submit: (batch, onDone) => ((done = onDone), gather.add(batch)),
+      flush: () => void gather.flush(),
+    };
     writerStats = () => ({ ...writer.stats, lost: 0 });
     startWriter = () => store.init();
-    stopWriter = () => store.close();
+    stopWriter = async () => {
+      await gather.flush();
+      await store.close();
+    };
   }
   const consumer = createLogConsumer({ bus: deps.bus, topics, sink, maxBacklog: config.MESSAGE_LOG_MAX_BACKLOG, log });
   return {

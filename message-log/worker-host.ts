@@ -67,6 +67,9 @@ export function createLogWriterThread(deps: { config: Config; log: Logger }) {
       inflight += n;
       worker.postMessage({ type: 'batch', items } satisfies HostMessage);
     },
+    flush() {
+      worker?.postMessage({ type: 'flush' } satisfies HostMessage);
+    },
   };
 
   return {

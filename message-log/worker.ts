@@ -2,7 +2,8 @@
  * The message log's writer thread (the all-in-one process): the SQLite transactions of the log
  * never take the thread that answers chargers nor the one that runs the broker and the HTTP API.
  *
- * Messages: from the host `batch` (events, message-log/consumer.ts) and `stop`; to the host
+ * Messages: from the host `batch` (events, message-log/consumer.ts), `flush` (write what is
+ * gathered now: shutdown) and `stop`; to the host
  * `ready`, `stored` (how many events of the batches it took are done), `stats`, `stopped`.
  */
 import path from 'node:path';
@@ -13,9 +14,10 @@ import { installProcessGuard } from '../common/process-guard.ts';
 import { setThreadNice } from '../common/threads/priority.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import { openMessageLogStore } from './open.ts';
+import { createGather } from './gather.ts';
 import { createLogWriter, type EventBatch, type WriterStats } from './writer.ts';
 
-export type HostMessage = { type: 'batch'; items: EventBatch } | { type: 'stop' };
+export type HostMessage = { type: 'batch'; items: EventBatch } | { type: 'flush' } | { type: 'stop' };
 export type WorkerMessage = { type: 'ready'; threadId: number } | { type: 'stored'; events: number } | { type: 'stats'; stats: WriterStats } | { type: 'stopped' } | { type: 'failed'; message: string };
 
 const port = parentPort!;
@@ -34,34 +36,29 @@ const writer = createLogWriter({
   onSkip: (reason, topic) => skipsLogged++ < 5 && log.warn({ reason, topic }, 'message on an events topic is not an event: not logged'),
 });
 
-// Batches that arrive in one turn (or while a write is in flight) are written in one transaction,
-// one write at a time.
-let pending: EventBatch[] = [];
-let scheduled = false;
-let writing: Promise<void> = Promise.resolve();
-const flush = () => {
-  scheduled = false;
-  writing = writing.then(async () => {
-    const batches = pending;
-    pending = [];
-    const all = batches.length === 1 ? batches[0]! : batches.flat();
-    if (all.length) port.postMessage({ type: 'stored', events: await writer.write(all) } satisfies WorkerMessage);
-  });
-  return writing;
-};
+// What the consumer hands over (every 50 ms) is gathered into transactions of up to 1 s or 5,000
+// events (gather.ts: what a row costs depends on the events per transaction), one write at a time.
+const gather = createGather({
+  write: async (all) => {
+    let events = all.length / 2;
+    try {
+      events = await writer.write(all);
+    } finally {
+      port.postMessage({ type: 'stored', events } satisfies WorkerMessage);
+    }
+  },
+  onError: (err) => log.error({ err }, 'message log write failed'),
+});
 const send = () => port.postMessage({ type: 'stats', stats: { ...writer.stats } } satisfies WorkerMessage);
 const stats = setInterval(send, 250);
 
 port.on('message', (m: HostMessage) => {
-  if (m.type === 'batch') {
-    pending.push(m.items);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  } else if (m.type === 'stop') {
+  if (m.type === 'batch') gather.add(m.items);
+  else if (m.type === 'flush') void gather.flush();
+  else if (m.type === 'stop') {
     clearInterval(stats);
-    void flush()
+    void gather
+      .flush()
       .then(() => store.close())
       .finally(() => {
         send();
