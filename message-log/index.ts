@@ -62,7 +62,17 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
     // Transactions of up to 1 s or 5,000 events, one write at a time (gather.ts); what arrives
     // meanwhile waits in the consumer's bounded backlog.
     let done: (events: number) => void = () => undefined;
-    const gather = createGather({ write: async (all) => done(await writer.write(all)), onError: (err) => log.error({ err }, 'message log write failed') });
+    const gather = createGather({
+      write: async (all) => {
+        let events = all.length / 2;
+        try {
+          events = await writer.write(all);
+        } finally {
+          done(events);
+        }
+      },
+      onError: (err) => log.error({ err }, 'message log write failed'),
+    });
     sink = {
       submit: (batch, onDone) => ((done = onDone), gather.add(batch)),
       flush: () => void gather.flush(),
