@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLine, replayedPayload, toRow, viewOf, whereOf, type LogRow } from './rows.ts';
 import { topicsFor } from '../contracts/topics.ts';
+import { ocppEventPayload } from '../contracts/payloads.ts';
 
 const TS = '2026-12-01T10:00:00.000Z';
 const ocpp = (over: Record<string, unknown> = {}) => JSON.stringify({ type: 'ocpp', direction: 'in', action: 'Heartbeat', messageId: 'm-1', response: { currentTime: TS }, receivedAt: TS, respondedAt: TS, ts: TS, request: {}, ...over });
@@ -16,6 +17,20 @@ describe('toRow: an events message as a log row', () => {
   ])('%s', (_name, payload, expected) => {
     const r = toRow(topicsFor('dojot'), 'acme:0a1b2c3d/events', payload) as LogRow;
     expect(r).toMatchObject({ ...expected, tenant: 'acme', device: '0a1b2c3d', time: Date.parse(TS), payload });
+  });
+
+  it("reads an ocpp event of the gateway's layout from its head alone, and every other layout whole, to the same row", () => {
+    const request = JSON.stringify({ connectorId: 1, meterValue: [{ timestamp: TS, sampledValue: [{ value: '1' }] }] });
+    const event = { type: 'ocpp', direction: 'in', action: 'MeterValues', messageId: 'm-2', error: { code: 'InternalError', message: 'x' }, receivedAt: TS, respondedAt: TS } as const;
+    const row = (payload: string) => toRow(topicsFor('dojot'), 'acme:0a1b2c3d/events', payload) as LogRow;
+    const expected = { type: 'ocpp', direction: 'in', action: 'MeterValues', messageId: 'm-2', error: 'InternalError', time: Date.parse(TS) };
+    // The gateway's hot-path layout: the head, ts last, then the request's own text.
+    expect(row(ocppEventPayload(event as never, TS, request))).toMatchObject(expected);
+    // The same event serialized whole (ts last, after the request).
+    expect(row(JSON.stringify({ ...event, request: JSON.parse(request), ts: TS }))).toMatchObject(expected);
+    // A "request" key inside the response, right after a ts of its own: the cut there does not
+    // parse, the event is read whole.
+    expect(row(JSON.stringify({ type: 'ocpp', direction: 'in', action: 'DataTransfer', messageId: 'm-3', response: { ts: '2020-01-01T00:00:00.000Z', request: 1 }, receivedAt: TS, respondedAt: TS, ts: TS, request: {} }))).toMatchObject({ action: 'DataTransfer', messageId: 'm-3', time: Date.parse(TS) });
   });
 
   it.each([
