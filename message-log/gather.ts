@@ -30,11 +30,13 @@ export interface Gather {
 }
 
 /**
- * `write` gets the gathered batches as one; it is called one at a time (the next waits for the
- * one before). It should not reject (the log writer reports store errors in its counters); if it
+ * `write` gets the gathered batches as one and resolves with how many events they held; it is
+ * called one at a time (the next waits for the one before). `stored` hears of every write's
+ * events once it is over, even one that threw, so that the backlog counted upstream always comes
+ * down. `write` should not reject (the log writer reports store errors in its counters); if it
  * does, `onError` hears of it and the writes after it go on.
  */
-export function createGather(opts: { write: (batch: EventBatch) => Promise<void>; onError: (err: unknown) => void; ms?: number; maxEvents?: number }): Gather {
+export function createGather(opts: { write: (batch: EventBatch) => Promise<number>; stored: (events: number) => void; onError: (err: unknown) => void; ms?: number; maxEvents?: number }): Gather {
   const ms = opts.ms ?? TRANSACTION_MS;
   const maxEvents = opts.maxEvents ?? TRANSACTION_EVENTS;
   let pending: EventBatch[] = [];
@@ -49,7 +51,17 @@ export function createGather(opts: { write: (batch: EventBatch) => Promise<void>
       const batches = pending;
       pending = [];
       events = 0;
-      writing = writing.then(() => opts.write(batches.length === 1 ? batches[0]! : batches.flat())).catch(opts.onError);
+      const all = batches.length === 1 ? batches[0]! : batches.flat();
+      writing = writing
+        .then(async () => {
+          let events = all.length / 2;
+          try {
+            events = await opts.write(all);
+          } finally {
+            opts.stored(events);
+          }
+        })
+        .catch(opts.onError);
     }
     return writing;
   };

@@ -63,14 +63,8 @@ export function createMessageLog(deps: { config: Config; bus: Bus; log: Logger; 
     // meanwhile waits in the consumer's bounded backlog.
     let done: (events: number) => void = () => undefined;
     const gather = createGather({
-      write: async (all) => {
-        let events = all.length / 2;
-        try {
-          events = await writer.write(all);
-        } finally {
-          done(events);
-        }
-      },
+      write: (all) => writer.write(all),
+      stored: (events) => done(events),
       onError: (err) => log.error({ err }, 'message log write failed'),
     });
     sink = {

@@ -39,14 +39,8 @@ const writer = createLogWriter({
 // What the consumer hands over (every 50 ms) is gathered into transactions of up to 1 s or 5,000
 // events (gather.ts: what a row costs depends on the events per transaction), one write at a time.
 const gather = createGather({
-  write: async (all) => {
-    let events = all.length / 2;
-    try {
-      events = await writer.write(all);
-    } finally {
-      port.postMessage({ type: 'stored', events } satisfies WorkerMessage);
-    }
-  },
+  write: (all) => writer.write(all),
+  stored: (events) => port.postMessage({ type: 'stored', events } satisfies WorkerMessage),
   onError: (err) => log.error({ err }, 'message log write failed'),
 });
 const send = () => port.postMessage({ type: 'stats', stats: { ...writer.stats } } satisfies WorkerMessage);
