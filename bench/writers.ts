@@ -89,6 +89,7 @@ try {
     perRow.push((d.user + d.system) / PER_BATCH);
   }
   const io1 = io();
+  const cpu = process.cpuUsage(cpu0);
   const rows = PER_BATCH * BATCHES;
   const measured = perRow.reduce((a, b) => a + b, 0);
   const last = perRow.slice(-10);
@@ -98,7 +99,7 @@ try {
     usPerRowLast10: +(last.reduce((a, b) => a + b, 0) / last.length).toFixed(1),
     kibWrittenPerRow: +((io1.written - io0.written) / rows / 1024).toFixed(2),
     kibReadPerRow: +((io1.read - io0.read) / rows / 1024).toFixed(2),
-    cpuSeconds: +((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6).toFixed(2),
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
   }));
   await (history ?? messageLog)!.close();
 } finally {

@@ -8,7 +8,7 @@ import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBus } from '../broker/embedded-bus.ts';
 import { createLogger } from '../common/logger.ts';
-import { createLogConsumer, type LogSink } from './consumer.ts';
+import { BATCH_MS, createLogConsumer, type LogSink } from './consumer.ts';
 import type { EventBatch } from './writer.ts';
 import { topicsFor } from '../contracts/topics.ts';
 
@@ -17,22 +17,19 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await new Promise<void>((r) => b.close(() => r()));
 });
 
-// A shorter window than BATCH_MS, so that the tests do not wait a second per batch.
-const WINDOW_MS = 30;
-
 async function setup(maxBacklog: number, maxEvents?: number) {
   const aedes = await Aedes.createBroker();
   brokers.push(aedes);
   const bus = createEmbeddedBus(aedes, createLogger('silent'));
   const held: Array<{ batch: EventBatch; done: (n: number) => void }> = [];
   const sink: LogSink = { submit: (batch, done) => void held.push({ batch, done }) };
-  const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent'), batch: { ms: WINDOW_MS, ...(maxEvents ? { maxEvents } : {}) } });
+  const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog, log: createLogger('silent'), maxBatchEvents: maxEvents });
   await consumer.start();
   const publish = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => bus.publishAsync(`acme:d1/events`, JSON.stringify({ type: 'ocpp', n: from + i, ts: new Date().toISOString() }), { qos: 1 })));
-  // The consumer hands its batch over WINDOW_MS after the first event of it: a timer of the same
+  // The consumer hands its batch over BATCH_MS after the first event of it: a timer of the same
   // length started after the publishes fires after the consumer's (Node runs timers of one
   // duration in the order they were started).
-  const turn = () => new Promise<void>((r) => setTimeout(r, WINDOW_MS));
+  const turn = () => new Promise<void>((r) => setTimeout(r, BATCH_MS));
   return { bus, held, consumer, publish, turn };
 }
 
@@ -74,7 +71,7 @@ describe('message log consumer', () => {
     const bus = createEmbeddedBus(aedes, createLogger('silent'));
     const calls: string[] = [];
     const sink: LogSink = { submit: (batch, done) => (calls.push(`submit ${batch.length / 2}`), done(batch.length / 2)), flush: () => void calls.push('flush') };
-    const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog: 1000, log: createLogger('silent'), batch: { ms: 60_000 } });
+    const consumer = createLogConsumer({ bus, topics: topicsFor('dojot'), sink, maxBacklog: 1000, log: createLogger('silent') });
     await consumer.start();
     await bus.publishAsync('acme:d1/events', JSON.stringify({ type: 'ocpp', ts: new Date().toISOString() }), { qos: 1 });
     await consumer.drain(1000);

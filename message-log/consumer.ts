@@ -39,9 +39,8 @@ export const BATCH_MS = 50;
 /** A batch goes at once when it holds this many events. */
 export const MAX_BATCH_EVENTS = 5000;
 
-export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSink; maxBacklog: number; log: Logger; batch?: { ms?: number; maxEvents?: number } }) {
-  const batchMs = deps.batch?.ms ?? BATCH_MS;
-  const maxEvents = deps.batch?.maxEvents ?? MAX_BATCH_EVENTS;
+export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSink; maxBacklog: number; log: Logger; maxBatchEvents?: number | undefined }) {
+  const maxEvents = deps.maxBatchEvents ?? MAX_BATCH_EVENTS;
   const stats: ConsumerStats = { received: 0, dropped: 0, backlog: 0 };
   let batch: EventBatch = [];
   let timer: NodeJS.Timeout | undefined;
@@ -84,7 +83,7 @@ export function createLogConsumer(deps: { bus: Bus; topics: Topics; sink: LogSin
           stats.backlog++;
           batch.push(topic, payload.toString('utf8'));
           if (batch.length >= maxEvents * 2) send();
-          else timer ??= setTimeout(send, batchMs);
+          else timer ??= setTimeout(send, BATCH_MS);
         },
         { qos: 1 },
       );

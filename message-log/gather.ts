@@ -54,11 +54,11 @@ export function createGather(opts: { write: (batch: EventBatch) => Promise<numbe
       const all = batches.length === 1 ? batches[0]! : batches.flat();
       writing = writing
         .then(async () => {
-          let events = all.length / 2;
+          let written = all.length / 2;
           try {
-            events = await opts.write(all);
+            written = await opts.write(all);
           } finally {
-            opts.stored(events);
+            opts.stored(written);
           }
         })
         .catch(opts.onError);
