@@ -3,7 +3,7 @@
  * should be active now (per connector where it applies). The reducer compares that with what
  * is active and raises or clears the difference. Pure, table-driven (`satisfies`).
  */
-import type { DeviceModel } from './model.ts';
+import type { ConnectorModel, DeviceModel } from './model.ts';
 import type { RuleKind, RuleParams } from '../contracts/alert-rules.ts';
 
 export interface Condition {
@@ -19,29 +19,54 @@ type Check<K extends RuleKind> = (d: DeviceModel, now: number, params: RuleParam
 const FIRMWARE_FAILED = new Set(['DownloadFailed', 'InstallationFailed']);
 const DIAGNOSTICS_FAILED = new Set(['UploadFailed']);
 
-const connectors = (d: DeviceModel) => Object.entries(d.connectors).map(([id, c]) => ({ id: Number(id), c }));
+/** What a rule that does not hold returns: shared, never mutated (the reducer only reads it). */
+const NONE = Object.freeze([]) as unknown as Condition[];
+
+/**
+ * The conditions of the connectors that match. The role evaluates a device on every message it
+ * gets (thousands a second), nearly always with nothing to report: this allocates only for a
+ * match, where `Object.entries(...).map(...).filter(...)` built two arrays and an object per
+ * connector each time.
+ */
+function onConnectors(d: DeviceModel, match: (c: ConnectorModel) => boolean, make: (id: number, c: ConnectorModel) => Condition): Condition[] {
+  let out: Condition[] | undefined;
+  for (const id in d.connectors) {
+    const c = d.connectors[id]!;
+    if (match(c)) (out ??= []).push(make(Number(id), c));
+  }
+  return out ?? NONE;
+}
+
+/** How many of `times` (ms) fall after `from` (all of them are looked at: a clock set back may leave them out of order). */
+function countAfter(times: readonly number[], from: number): number {
+  let n = 0;
+  for (const t of times) if (t > from) n++;
+  return n;
+}
 
 export const CONDITIONS: { [K in RuleKind]: Check<K> } = {
   offline: (d, now, p) =>
     !d.online && d.offlineSince !== null && now - d.offlineSince >= p.seconds * 1000
       ? [{ connectorId: null, message: `offline for more than ${p.seconds} s`, details: { reason: d.offlineReason, offlineSince: new Date(d.offlineSince).toISOString() }, since: d.offlineSince }]
-      : [],
+      : NONE,
 
   // OCPP 1.6 §7.6/§7.7: a connector is in trouble when Faulted or reporting an error code other
   // than NoError (a charger may report an error while still Available). Unavailable is an
   // operator's choice (ChangeAvailability), raised only when the tenant asks for it.
   connectorFault: (d, _now, p) =>
-    connectors(d)
-      .filter(({ c }) => c.status === 'Faulted' || c.errorCode !== 'NoError' || (p.includeUnavailable && c.status === 'Unavailable'))
-      .map(({ id, c }) => ({
+    onConnectors(
+      d,
+      (c) => c.status === 'Faulted' || c.errorCode !== 'NoError' || (p.includeUnavailable && c.status === 'Unavailable'),
+      (id, c) => ({
         connectorId: id,
         message: `connector ${id} ${c.status}${c.errorCode !== 'NoError' ? ` (${c.errorCode})` : ''}`,
         details: { status: c.status, errorCode: c.errorCode, info: c.info, vendorErrorCode: c.vendorErrorCode },
-      })),
+      }),
+    ),
 
   bootLoop: (d, now, p) => {
-    const recent = d.boots.filter((b) => b > now - p.windowSeconds * 1000);
-    return recent.length >= p.count ? [{ connectorId: null, message: `${recent.length} BootNotifications within ${p.windowSeconds} s`, details: { boots: recent.length, windowSeconds: p.windowSeconds } }] : [];
+    const recent = countAfter(d.boots, now - p.windowSeconds * 1000);
+    return recent >= p.count ? [{ connectorId: null, message: `${recent} BootNotifications within ${p.windowSeconds} s`, details: { boots: recent, windowSeconds: p.windowSeconds } }] : NONE;
   },
 
   // No sample during a charging session: the connector has a transaction and the charger is
@@ -49,35 +74,39 @@ export const CONDITIONS: { [K in RuleKind]: Check<K> } = {
   // started or since its last sample.
   meterValuesMissing: (d, now, p) =>
     d.online
-      ? connectors(d)
-          .filter(({ c }) => c.transactionId !== null && c.sessionSince !== null && now - Math.max(c.sessionSince, c.lastMeterAt ?? 0) >= p.seconds * 1000)
-          .map(({ id, c }) => ({ connectorId: id, message: `no meter values for ${p.seconds} s during transaction ${c.transactionId}`, details: { transactionId: c.transactionId, lastMeterAt: c.lastMeterAt === null ? null : new Date(c.lastMeterAt).toISOString() } }))
-      : [],
+      ? onConnectors(
+          d,
+          (c) => c.transactionId !== null && c.sessionSince !== null && now - Math.max(c.sessionSince, c.lastMeterAt ?? 0) >= p.seconds * 1000,
+          (id, c) => ({ connectorId: id, message: `no meter values for ${p.seconds} s during transaction ${c.transactionId}`, details: { transactionId: c.transactionId, lastMeterAt: c.lastMeterAt === null ? null : new Date(c.lastMeterAt).toISOString() } }),
+        )
+      : NONE,
 
   // Connected, but no OCPP CALL at all (OCPP 1.6 §4.6: a Heartbeat when nothing else was sent).
   heartbeatMissing: (d, now, p) =>
     d.online && d.lastCallAt !== null && now - d.lastCallAt >= p.seconds * 1000
       ? [{ connectorId: null, message: `no heartbeat or other message for ${p.seconds} s while connected`, details: { lastMessageAt: new Date(d.lastCallAt).toISOString() } }]
-      : [],
+      : NONE,
 
   energyBackwards: (d, now, p) =>
-    connectors(d)
-      .filter(({ c }) => c.backwards !== null && now - c.backwards.at < p.clearSeconds * 1000)
-      .map(({ id, c }) => ({ connectorId: id, message: `energy register went backwards on connector ${id} (${c.backwards!.fromWh} Wh to ${c.backwards!.toWh} Wh)`, details: { fromWh: c.backwards!.fromWh, toWh: c.backwards!.toWh } })),
+    onConnectors(
+      d,
+      (c) => c.backwards !== null && now - c.backwards.at < p.clearSeconds * 1000,
+      (id, c) => ({ connectorId: id, message: `energy register went backwards on connector ${id} (${c.backwards!.fromWh} Wh to ${c.backwards!.toWh} Wh)`, details: { fromWh: c.backwards!.fromWh, toWh: c.backwards!.toWh } }),
+    ),
 
   // OCPP 1.6 §4.5 / §7.25 FirmwareStatus.
-  firmwareFailed: (d) => (d.firmwareStatus !== null && FIRMWARE_FAILED.has(d.firmwareStatus) ? [{ connectorId: null, message: `firmware update failed: ${d.firmwareStatus}`, details: { status: d.firmwareStatus } }] : []),
+  firmwareFailed: (d) => (d.firmwareStatus !== null && FIRMWARE_FAILED.has(d.firmwareStatus) ? [{ connectorId: null, message: `firmware update failed: ${d.firmwareStatus}`, details: { status: d.firmwareStatus } }] : NONE),
 
   // OCPP 1.6 §4.4 / §7.24 DiagnosticsStatus.
-  diagnosticsFailed: (d) => (d.diagnosticsStatus !== null && DIAGNOSTICS_FAILED.has(d.diagnosticsStatus) ? [{ connectorId: null, message: `diagnostics upload failed: ${d.diagnosticsStatus}`, details: { status: d.diagnosticsStatus } }] : []),
+  diagnosticsFailed: (d) => (d.diagnosticsStatus !== null && DIAGNOSTICS_FAILED.has(d.diagnosticsStatus) ? [{ connectorId: null, message: `diagnostics upload failed: ${d.diagnosticsStatus}`, details: { status: d.diagnosticsStatus } }] : NONE),
 
   handshakeRefused: (d, now, p) => {
-    const recent = d.refusals.filter((t) => t > now - p.windowSeconds * 1000);
-    return recent.length >= p.count ? [{ connectorId: null, message: `${recent.length} refused connection attempts within ${p.windowSeconds} s`, details: { refusals: recent.length, windowSeconds: p.windowSeconds, ...d.lastRefusal } }] : [];
+    const recent = countAfter(d.refusals, now - p.windowSeconds * 1000);
+    return recent >= p.count ? [{ connectorId: null, message: `${recent} refused connection attempts within ${p.windowSeconds} s`, details: { refusals: recent, windowSeconds: p.windowSeconds, ...d.lastRefusal } }] : NONE;
   },
 
   securityEvent: (d, now, p) =>
     d.security !== null && now - d.security.at < p.clearSeconds * 1000
       ? [{ connectorId: null, message: `security event: ${d.security.type}`, details: { type: d.security.type, techInfo: d.security.techInfo } }]
-      : [],
+      : NONE,
 };

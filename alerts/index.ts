@@ -94,8 +94,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     else for (const [t, o] of own) rulesByTenant.set(t, effectiveRules(o));
   }
 
-  function device(tenant: string, deviceId: string): AlertsDevice {
-    const k = `${tenant}:${deviceId}`;
+  function device(tenant: string, deviceId: string, k = `${tenant}:${deviceId}`): AlertsDevice {
     let d = devices.get(k);
     if (!d) devices.set(k, (d = { model: emptyDevice(tenant, deviceId), active: {} }));
     return d;
@@ -118,7 +117,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     if (stopped) return;
     const k = `${tenant}:${deviceId}`;
     if (input.type !== 'tick') {
-      const before = device(tenant, deviceId);
+      const before = device(tenant, deviceId, k);
       devices.set(k, { model: observe(before.model, input, now(), bootWindowOf(rulesOf(tenant))), active: before.active });
     } else if (!devices.has(k)) return;
     // The first change since the last evaluation schedules the next one.

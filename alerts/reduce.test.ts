@@ -134,3 +134,30 @@ describe('a device known from the registry but not seen since start', () => {
     expect(old.transitions.map((t) => t.alert.since)).toEqual([new Date(s(-100)).toISOString()]);
   });
 });
+
+describe('evaluation without allocation on the quiet path', () => {
+  it('a device with nothing to raise and nothing active comes back as it was', () => {
+    const rules = effectiveRules({});
+    const quiet = reduceAlerts({ model: emptyDevice('acme', 'q1'), active: {} }, aShadow({ connectors: { '1': conn('Charging', 'NoError', 3) } }), s(0), rules).device;
+    const again = reduceAlerts(quiet, energy(100, 1), s(1), rules);
+    expect(again.transitions).toEqual([]);
+    expect(again.device.active).toEqual({});
+    expect(again.device.model.connectors['1']!.lastMeterAt).toBe(s(1));
+  });
+
+  it('what one device raises never shows up on another (no shared result is mutated)', () => {
+    const rules = effectiveRules({});
+    const faulted = reduceAlerts({ model: emptyDevice('acme', 'f1'), active: {} }, aShadow({ connectors: { '1': conn('Faulted', 'GroundFailure'), '2': conn('Available', 'HighTemperature') } }), s(0), rules);
+    expect(faulted.transitions.map((t) => `${t.alert.rule}:${t.alert.connectorId}`)).toEqual(['connectorFault:1', 'connectorFault:2']);
+    const fine = reduceAlerts({ model: emptyDevice('acme', 'ok1'), active: {} }, aShadow({ connectors: { '1': conn('Available') } }), s(0), rules);
+    expect(fine.transitions).toEqual([]);
+    expect(fine.device.active).toEqual({});
+  });
+
+  it('boots count inside the window even out of order (a clock set back)', () => {
+    const dev: AlertsDevice = { model: { ...emptyDevice('acme', 'b1'), known: true, online: true, boots: [s(50), s(10), s(55)] }, active: {} };
+    const r = reduceAlerts(dev, tick, s(60), effectiveRules(rule('bootLoop', { count: 2, windowSeconds: 30 })));
+    expect(r.transitions.map((t) => t.alert.rule)).toEqual(['bootLoop']);
+    expect(r.transitions[0]!.alert.details).toMatchObject({ boots: 2 });
+  });
+});

@@ -49,29 +49,39 @@ export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly R
   const model = dev.model;
   if (!model.known) return { device: dev, transitions: [] };
 
-  const wanted = new Map<string, { rule: Rule; c: Condition }>();
+  // Nearly every evaluation finds nothing to raise and nothing active: it allocates no map, no
+  // record and no timestamp then, and returns the device as it was.
+  let wanted: Map<string, { rule: Rule; c: Condition }> | undefined;
   for (const rule of rules) {
     if (!rule.enabled) continue;
     const check = CONDITIONS[rule.kind] as (d: DeviceModel, now: number, p: unknown) => Condition[];
     for (const c of check(model, now, rule.params)) {
-      wanted.set(alertKey({ tenant: model.tenant, rule: rule.kind, deviceId: model.deviceId, connectorId: c.connectorId }), { rule, c });
+      (wanted ??= new Map()).set(alertKey({ tenant: model.tenant, rule: rule.kind, deviceId: model.deviceId, connectorId: c.connectorId }), { rule, c });
     }
   }
+  let anyActive = false;
+  for (const _ in dev.active) {
+    anyActive = true;
+    break;
+  }
+  if (!wanted && !anyActive) return { device: dev, transitions: [] };
 
   const transitions: AlertTransition[] = [];
   const active: Record<string, Alert> = {};
-  const at = new Date(now).toISOString();
-  for (const [key, alert] of Object.entries(dev.active)) {
-    const w = wanted.get(key);
+  let at: string | undefined;
+  for (const key in dev.active) {
+    const alert = dev.active[key]!;
+    const w = wanted?.get(key);
     if (w) {
       // Still active: details may move on (a new error code on a faulted connector).
       active[key] = { ...alert, message: w.c.message, details: w.c.details };
     } else if (undetermined(alert, model, now, rules)) {
       active[key] = alert;
     } else {
-      transitions.push({ type: 'cleared', alert: { ...alert, until: at } });
+      transitions.push({ type: 'cleared', alert: { ...alert, until: (at ??= new Date(now).toISOString()) } });
     }
   }
+  if (!wanted) return { device: { model, active }, transitions };
   for (const [key, { rule, c }] of wanted) {
     if (active[key]) continue;
     const since = new Date(c.since !== undefined ? Math.min(c.since, now) : now).toISOString();

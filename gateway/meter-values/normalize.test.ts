@@ -193,6 +193,19 @@ describe('phases and derived totals (interface.md)', () => {
       aMeterValue([...phases('Power.Active.Import', 'W', { L1: '1000', L2: '1000' }), aSampledValue({ measurand: 'Power.Active.Import', unit: 'W', value: '1990' })]),
     );
     expect(r.values['power']).toBe(1990);
+    // In either order, and also when the phase-less one is the first.
+    const first = normalizeMeterValue(
+      aMeterValue([aSampledValue({ measurand: 'Power.Active.Import', unit: 'W', value: '1990' }), ...phases('Power.Active.Import', 'W', { L1: '1000', L2: '1000' })]),
+    );
+    expect(first.values).toEqual({ power: 1990, power_L1: 1000, power_L2: 1000 });
+  });
+
+  it('spellings of measurand, phase, unit and location other than the spec\'s give the same attributes', () => {
+    const canonical = normalizeMeterValue(aMeterValue([aSampledValue({ measurand: 'Current.Import', phase: 'L1-N', unit: 'A', value: '16' }), aSampledValue({ measurand: 'SoC', unit: 'Percent', location: 'EV', value: '40' }), aSampledValue({ measurand: 'Energy.Active.Import.Register', unit: 'kWh', value: '1.5' })]));
+    const bent = normalizeMeterValue(aMeterValue([aSampledValue({ measurand: 'CURRENT.import', phase: 'l1-n', unit: 'a', value: '16' }), aSampledValue({ measurand: 'soc', unit: 'PERCENT', location: 'ev', value: '40' }), aSampledValue({ measurand: 'energy.active.import.register', unit: 'KWh', value: '1.5' })]));
+    expect(bent.values).toEqual(canonical.values);
+    expect(canonical.values).toEqual({ 'current_L1-N': 16, current: 16, soc_EV: 40, soc: 40, energy: 1500 });
+    expect(bent.warnings).toEqual([]);
   });
 
   it('a single-phase charger reporting L1 only gets the total from L1', () => {

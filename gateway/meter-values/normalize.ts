@@ -51,6 +51,30 @@ export interface NormalizedSample extends AttrsSample {
 // OCPP 1.6 §7.43 SampledValue: measurand defaults to Energy.Active.Import.Register.
 const DEFAULT_MEASURAND = MEASURAND_BY_LOWER.get('energy.active.import.register')!;
 
+/**
+ * The lowercase tables plus each entry's canonical spelling, so that what nearly every charger
+ * sends (the spec's own spelling) is found without lowercasing four strings per sampled value;
+ * any other capitalisation is looked up lowercased, as before. Finite: built once from the tables.
+ */
+function withCanonical<V>(byLower: ReadonlyMap<string, V>, canonical: (v: V, lower: string) => string): Map<string, V> {
+  const m = new Map(byLower);
+  for (const [lower, v] of byLower) if (!m.has(canonical(v, lower))) m.set(canonical(v, lower), v);
+  return m;
+}
+const MEASURAND = withCanonical(MEASURAND_BY_LOWER, (v) => v.name);
+const UNIT = withCanonical(UNITS, (u, lower) => (u.canonical.toLowerCase() === lower ? u.canonical : lower));
+const PHASE = withCanonical(PHASES, (p) => p);
+const LOCATION = withCanonical(LOCATIONS, (l) => l);
+
+function find<V>(table: ReadonlyMap<string, V>, s: string): V | undefined {
+  return table.get(s) ?? table.get(s.toLowerCase());
+}
+
+/** attrKey(attr, phase) for every measurand and phase, built once (finite: the tables'). */
+const PHASE_KEYS = new Map<string, Map<string, string>>();
+for (const info of MEASURAND_BY_LOWER.values()) PHASE_KEYS.set(info.attr, new Map([...PHASES.values()].map((ph) => [ph, attrKey(info.attr, ph)])));
+const keyOf = (attr: string, phase: string | undefined): string => (phase ? PHASE_KEYS.get(attr)!.get(phase)! : attr);
+
 /** Removes float noise from unit conversions and means (7.856 kW -> 7856 W, not 7855.999…). */
 function clean(v: number): number {
   return Number(v.toPrecision(12));
@@ -67,9 +91,9 @@ export function normalizeTimestamp(ts: string): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/** The per-phase values of one measurand, from which its total is derived. */
 interface PhaseGroup {
   info: MeasurandInfo & { name: string };
-  phaseless: boolean;
   phases: Map<string, number>;
 }
 
@@ -89,14 +113,14 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
 
   for (const sv of mv.sampledValue) {
     if (context === undefined && sv.context) context = sv.context;
-    const info = sv.measurand === undefined ? DEFAULT_MEASURAND : MEASURAND_BY_LOWER.get(sv.measurand.toLowerCase());
+    const info = sv.measurand === undefined ? DEFAULT_MEASURAND : find(MEASURAND, sv.measurand);
     if (!info) {
       warnings.push({ code: 'UNKNOWN_MEASURAND', measurand: sv.measurand!, value: sv.value, message: `unknown measurand ${sv.measurand}` });
       continue;
     }
     let phase: string | undefined;
     if (sv.phase !== undefined) {
-      phase = PHASES.get(sv.phase.toLowerCase());
+      phase = find(PHASE, sv.phase);
       if (!phase) {
         warnings.push({ code: 'UNKNOWN_PHASE', measurand: info.name, phase: sv.phase, value: sv.value, message: `unknown phase ${sv.phase}` });
         continue;
@@ -104,12 +128,12 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
     }
     // An unknown location (only a lenient charger's, the schema has five) is '': not Outlet, so
     // it fills the plain attribute only when no Outlet value does, and it names no attribute.
-    let location = sv.location === undefined ? 'Outlet' : LOCATIONS.get(sv.location.toLowerCase());
+    let location = sv.location === undefined ? 'Outlet' : find(LOCATION, sv.location);
     if (location === undefined) {
       warnings.push({ code: 'UNKNOWN_LOCATION', measurand: info.name, location: sv.location!, value: sv.value, message: `unknown location ${sv.location}; published under the plain attribute only` });
       location = '';
     }
-    const key = attrKey(info.attr, phase);
+    const key = keyOf(info.attr, phase);
 
     // §7.49 ValueFormat SignedData: an opaque signed blob, kept verbatim, never a number.
     if (sv.format === 'SignedData') {
@@ -126,7 +150,7 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
     }
     let value = raw;
     if (sv.unit !== undefined) {
-      const unit = UNITS.get(sv.unit.toLowerCase());
+      const unit = find(UNIT, sv.unit);
       if (!unit) {
         warnings.push({ code: 'UNKNOWN_UNIT', measurand: info.name, unit: sv.unit, value: sv.value, message: `unknown unit ${sv.unit}; value published as given` });
       } else if (!unit.dimensions.includes(info.dimension)) {
@@ -159,15 +183,18 @@ export function normalizeMeterValue(mv: MeterValueIn): NormalizedSample {
       continue;
     }
 
-    if (!(groups ??= new Map()).has(info.attr)) groups.set(info.attr, { info, phaseless: false, phases: new Map() });
-    const g = groups.get(info.attr)!;
-    if (!phase) g.phaseless = true;
-    else if (location === plainFrom[key]) g.phases.set(phase, values[key] as number);
+    // Only phased values make a group: most samples have none, and allocate nothing for it.
+    if (!phase) continue;
+    let g = (groups ??= new Map()).get(info.attr);
+    if (!g) groups.set(info.attr, (g = { info, phases: new Map() }));
+    if (location === plainFrom[key]) g.phases.set(phase, values[key] as number);
   }
 
   if (groups) {
     for (const [attr, g] of groups) {
-      if (g.phaseless || g.phases.size === 0) continue;
+      // A phaseless value of the measurand was given (it always sets the plain key): it is the
+      // total, nothing is derived. The groups' attributes differ, so no derive below set it.
+      if (attr in values || g.phases.size === 0) continue;
       const total = derive(g);
       if (total !== null) values[attr] = total;
     }
