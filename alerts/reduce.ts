@@ -52,10 +52,13 @@ export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly R
   // Nearly every evaluation finds nothing to raise and nothing active: it allocates no map, no
   // record and no timestamp then, and returns the device as it was.
   let wanted: Map<string, { rule: Rule; c: Condition }> | undefined;
-  for (const rule of rules) {
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
     if (!rule.enabled) continue;
     const check = CONDITIONS[rule.kind] as (d: DeviceModel, now: number, p: unknown) => Condition[];
-    for (const c of check(model, now, rule.params)) {
+    const found = check(model, now, rule.params);
+    for (let i = 0; i < found.length; i++) {
+      const c = found[i]!;
       (wanted ??= new Map()).set(alertKey({ tenant: model.tenant, rule: rule.kind, deviceId: model.deviceId, connectorId: c.connectorId }), { rule, c });
     }
   }
