@@ -84,6 +84,36 @@ describe('persister', () => {
     await inner.close();
   });
 
+  it('a full backlog and bad attrs are logged a few times a window, not once a message; every dropped point is counted', async () => {
+    const dir = tmp();
+    const inner = createEmbeddedHistory({ file: path.join(dir, 'h.db') });
+    await inner.init();
+    // A backend that takes the first batch and never finishes it: the backlog stays full.
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    const backend: HistoryBackend = { ...inner, name: 'stuck', write: () => stuck };
+    const lines: Array<{ level: string; msg: string }> = [];
+    const capture = {
+      ...log,
+      warn: (_o: unknown, msg: string) => void lines.push({ level: 'warn', msg }),
+      error: (_o: unknown, msg: string) => void lines.push({ level: 'error', msg }),
+      info: () => undefined,
+      debug: () => undefined,
+      child: () => capture,
+    } as unknown as typeof log;
+    const { bus, deliver } = busDouble();
+    const p = createPersister({ topics: topicsFor('dojot'), bus, backend, spoolDir: path.join(dir, 'spool'), log: capture, batch: { maxPoints: 5, maxAgeMs: 10 }, maxBacklog: 10 });
+    await p.start();
+    for (let i = 0; i < 2_000; i++) deliver('t:d/attrs', sample(i));
+    for (let i = 0; i < 2_000; i++) deliver('t:d/attrs', { timestamp: 'not a time', connectorId: 1, power: i });
+    expect(p.stats().dropped).toBe(2_000 - 10);
+    expect(lines.filter((l) => l.msg.startsWith('history backlog full')).length).toBe(1);
+    expect(lines.filter((l) => l.msg === 'telemetry not stored').length).toBe(5);
+    release();
+    await p.stop();
+    await inner.close();
+  });
+
   it('drains a spool left by a previous run; a non-numeric value is not stored', async () => {
     const dir = tmp();
     const inner = createEmbeddedHistory({ file: path.join(dir, 'h.db') });

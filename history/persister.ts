@@ -18,6 +18,7 @@
  * drops the newest points with an error log and a counter (the broker has already handed them
  * over).
  */
+import { Burst } from '../common/burst.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Bus } from '../broker/bus.ts';
 import type { Journal } from '../common/journal/journal.ts';
@@ -72,6 +73,8 @@ export function createPersister(deps: PersisterDeps) {
   const maxMs = deps.retry?.maxMs ?? 10_000;
   // Room for a batch being written, one gathering and one more: never less than 50,000 points.
   const maxBacklog = deps.maxBacklog ?? Math.max(50_000, 3 * maxPoints);
+  const badLogs = new Burst(5, 10_000);
+  const dropLogs = new Burst(1, 10_000);
   const spool = new Spool(deps.spoolDir);
   const stats: PersisterStats = { received: 0, written: 0, rejected: 0, dropped: 0, backlog: 0, spooledBatches: 0, spoolBytes: 0, backendUp: true, lastError: null };
   let pending: Point[] = [];
@@ -178,12 +181,19 @@ export function createPersister(deps: PersisterDeps) {
   function ingest(topic: string, payload: Buffer, end?: number): void {
     const r = attrsToPoints(deps.topics, topic, payload);
     if (end !== undefined) pendingEnd = end;
-    if (r.error) log.warn({ topic, error: r.error }, 'telemetry not stored');
-    else {
+    if (r.error) {
+      // Any publisher to the attrs topics can send these, as fast as it likes: a few lines per
+      // window, with what was left out counted in the next one (common/burst.ts).
+      const b = badLogs.take(Date.now());
+      if (b.ok) log.warn({ topic, error: r.error, ...(b.suppressed ? { suppressedBefore: b.suppressed } : {}) }, 'telemetry not stored');
+    } else {
       stats.received += r.points.length;
       if (journal === undefined && stats.backlog >= maxBacklog) {
         stats.dropped += r.points.length;
-        log.error({ backlog: stats.backlog }, 'history backlog full: telemetry point dropped');
+        // Once a window while it lasts, not once a message (5,000 lines a second at full rate);
+        // every dropped point is counted in /metrics (chargebridge_history_points_dropped_total).
+        const b = dropLogs.take(Date.now());
+        if (b.ok) log.error({ backlog: stats.backlog, limit: maxBacklog, dropped: stats.dropped }, 'history backlog full: telemetry points dropped until the backend catches up');
         return;
       }
       stats.backlog += r.points.length;
