@@ -16,6 +16,7 @@ import { createDeliveryQueue, type DeliveryQueue } from './delivery.ts';
 import { emptyDevice, observe, unseenDevice, type AlertInput } from './model.ts';
 import { CONTROL_TOPIC, deviceAlertsPayload, eventName, webhookBody, type ControlMessage } from './payloads.ts';
 import { bootWindowOf, evaluateAlerts, type AlertsDevice } from './reduce.ts';
+import { slicedTick } from './tick.ts';
 import { effectiveRules, type Rule, type TenantRules } from '../contracts/alert-rules.ts';
 import { emailSender, webhookSender } from './senders.ts';
 import { alertKey, type Alert, type AlertTransition } from '../contracts/alerts.ts';
@@ -38,6 +39,9 @@ export interface AlertsDeps {
   log: Logger;
   now?: (() => number) | undefined;
 }
+
+/** Devices evaluated per turn by the periodic tick (tick.ts: about a millisecond of the broker's thread). */
+export const TICK_SLICE = 500;
 
 const HEAD = /^\{"type":"([A-Za-z]+)"(?:,"direction":"(in|out)","action":"([A-Za-z0-9]+)")?/;
 /** Events the rules read in full; every other ocpp event is judged by its head alone. */
@@ -128,16 +132,30 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
   function evaluateDirty(): void {
     if (dirty.size === 0) return;
     const t0 = now();
-    for (const k of dirty) {
-      const before = devices.get(k)!;
-      const { device: after, transitions } = evaluateAlerts(before, t0, rulesOf(before.model.tenant));
-      devices.set(k, after);
-      if (transitions.length === 0) continue;
-      for (const t of transitions) counted[t.type]++;
-      handOver(after, transitions);
-    }
+    for (const k of dirty) evaluate(k, devices.get(k)!, t0);
     dirty.clear();
   }
+
+  function evaluate(k: string, before: AlertsDevice, t0: number): void {
+    const { device: after, transitions } = evaluateAlerts(before, t0, rulesOf(before.model.tenant));
+    devices.set(k, after);
+    if (transitions.length === 0) return;
+    for (const t of transitions) counted[t.type]++;
+    handOver(after, transitions);
+  }
+
+  // The time-based rules: every device once per ALERTS_EVALUATE_INTERVAL_MS, TICK_SLICE a turn.
+  const ticker = slicedTick({
+    keys: () => devices.keys(),
+    evaluate: (k, t0) => {
+      const d = devices.get(k);
+      if (d) evaluate(k, d, t0);
+    },
+    now,
+    slice: TICK_SLICE,
+    schedule: (fn) => void setImmediate(fn),
+    stopped: () => stopped,
+  });
 
   function handOver(d: AlertsDevice, transitions: AlertTransition[]): void {
     chain = chain.then(async () => {
@@ -233,9 +251,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
       await Promise.all((['state', 'events', 'attrs'] as const).map((k) => bus.subscribe(topics.every(k), onMessage, { qos: 1 })));
       for (const d of devices.values()) publish(d);
       await deliveries.resume();
-      tick = setInterval(() => {
-        for (const d of [...devices.values()]) apply(d.model.tenant, d.model.deviceId, { type: 'tick' });
-      }, config.ALERTS_EVALUATE_INTERVAL_MS);
+      tick = setInterval(() => ticker.start(), config.ALERTS_EVALUATE_INTERVAL_MS);
       tick.unref();
       await prune();
       retention = setInterval(() => void prune(), 6 * 3_600_000);
@@ -263,6 +279,7 @@ export function createAlerts(deps: AlertsDeps): AlertsRole {
     async idle() {
       await Promise.all([...reloads]);
       evaluateDirty();
+      ticker.finish();
       await chain;
     },
   };

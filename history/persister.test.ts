@@ -91,7 +91,7 @@ describe('persister', () => {
     // A backend that takes the first batch and never finishes it: the backlog stays full.
     let release!: () => void;
     const stuck = new Promise<void>((r) => (release = r));
-    const backend: HistoryBackend = { ...inner, name: 'stuck', write: () => stuck };
+    const backend: HistoryBackend = { ...inner, name: 'stuck', write: () => stuck as unknown as ReturnType<HistoryBackend['write']> };
     const lines: Array<{ level: string; msg: string }> = [];
     const capture = {
       ...log,
