@@ -62,12 +62,7 @@ export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly R
       (wanted ??= new Map()).set(alertKey({ tenant: model.tenant, rule: rule.kind, deviceId: model.deviceId, connectorId: c.connectorId }), { rule, c });
     }
   }
-  let anyActive = false;
-  for (const _ in dev.active) {
-    anyActive = true;
-    break;
-  }
-  if (!wanted && !anyActive) return { device: dev, transitions: [] };
+  if (!wanted && isEmpty(dev.active)) return { device: dev, transitions: [] };
 
   const transitions: AlertTransition[] = [];
   const active: Record<string, Alert> = {};
@@ -84,8 +79,7 @@ export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly R
       transitions.push({ type: 'cleared', alert: { ...alert, until: (at ??= new Date(now).toISOString()) } });
     }
   }
-  if (!wanted) return { device: { model, active }, transitions };
-  for (const [key, { rule, c }] of wanted) {
+  for (const [key, { rule, c }] of wanted ?? []) {
     if (active[key]) continue;
     const since = new Date(c.since !== undefined ? Math.min(c.since, now) : now).toISOString();
     const alert: Alert = {
@@ -107,6 +101,11 @@ export function evaluateAlerts(dev: AlertsDevice, now: number, rules: readonly R
     transitions.push({ type: 'raised', alert });
   }
   return { device: { model, active }, transitions };
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /**

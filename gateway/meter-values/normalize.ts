@@ -56,13 +56,14 @@ const DEFAULT_MEASURAND = MEASURAND_BY_LOWER.get('energy.active.import.register'
  * sends (the spec's own spelling) is found without lowercasing four strings per sampled value;
  * any other capitalisation is looked up lowercased, as before. Finite: built once from the tables.
  */
-function withCanonical<V>(byLower: ReadonlyMap<string, V>, canonical: (v: V, lower: string) => string): Map<string, V> {
+function withCanonical<V>(byLower: ReadonlyMap<string, V>, canonical: (v: V) => string): Map<string, V> {
   const m = new Map(byLower);
-  for (const [lower, v] of byLower) if (!m.has(canonical(v, lower))) m.set(canonical(v, lower), v);
+  // The first entry of a spelling keeps it ('celcius', the schemas' misspelling, names Celsius too).
+  for (const v of byLower.values()) if (!m.has(canonical(v))) m.set(canonical(v), v);
   return m;
 }
 const MEASURAND = withCanonical(MEASURAND_BY_LOWER, (v) => v.name);
-const UNIT = withCanonical(UNITS, (u, lower) => (u.canonical.toLowerCase() === lower ? u.canonical : lower));
+const UNIT = withCanonical(UNITS, (u) => u.canonical);
 const PHASE = withCanonical(PHASES, (p) => p);
 const LOCATION = withCanonical(LOCATIONS, (l) => l);
 
