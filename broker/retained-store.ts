@@ -142,7 +142,7 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
       if (prev === undefined) return inner(packet);
       held.delete(topic);
       bytes -= Buffer.byteLength(topic) + prev.length;
-      return inner(packet).then(() => toDisk(topic, null, 0));
+      return both(inner(packet), toDisk(topic, null, 0));
     }
     const size = Buffer.byteLength(topic) + payload.length;
     const nextBytes = bytes - (prev === undefined ? 0 : Buffer.byteLength(topic) + prev.length) + size;
@@ -158,7 +158,14 @@ export async function createRetainedStore(opts: { file?: string | undefined; lim
     held.set(topic, payload);
     bytes = nextBytes;
     const stored = inner(packet);
-    return load || same ? stored : stored.then(() => toDisk(topic, payload, packet.qos));
+    return load || same ? stored : both(stored, toDisk(topic, payload, packet.qos));
+  }
+
+  // The disk write is queued at once, in the order `held` changes, never after memory's own
+  // promise: those settle in their own order, and a removal queued behind the store of the
+  // message it removes left that message on disk, back after the next start.
+  function both(memory: Promise<void>, disk: Promise<void>): Promise<void> {
+    return Promise.all([memory, disk]).then(() => undefined);
   }
 
   if (db) {
