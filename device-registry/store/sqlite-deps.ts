@@ -4,13 +4,16 @@
  * the rows' mappers for SQLite's column types, and its duplicate-key errors. The rules of
  * sqlite.ts hold for all of them: a write is one BEGIN IMMEDIATE transaction through `write`,
  * whose COMMIT common/sqlite.ts runs and checks; RETURNING rows are read through `returning()`.
+ * `write` and `read` go through the group commit (sqlite-group-commit.ts): the writes of one
+ * turn share one transaction and one fsync, each in a SAVEPOINT of its own.
  */
 import { isUniqueViolation, prepare, transaction, type Database, type Statement } from '../../common/sqlite.ts';
 import { duplicateOf, type UniqueKey, type Where } from './helpers.ts';
 import { rowMappers, type SqliteColumns } from './rows.ts';
 import type { StorageGuard } from './storage-guard.ts';
+import { groupCommit, type GroupCommit } from './sqlite-group-commit.ts';
 
-/** Runs a function in one BEGIN IMMEDIATE transaction, through the storage guard. */
+/** Runs a function in a SAVEPOINT of the next group's BEGIN IMMEDIATE transaction, through the storage guard. */
 export type SqliteWrite = <T>(fn: () => T) => Promise<T>;
 /** Runs a read through the storage guard (its storage errors become StoreError UNAVAILABLE). */
 export type SqliteRead = <T>(fn: () => T) => Promise<T>;
@@ -57,7 +60,7 @@ export function duplicate(err: unknown, keys: readonly UniqueKey[], fallback: Pi
  * (for migrate() and the guard's probe) and `forget()`, which drops the prepared statements
  * before the connection closes.
  */
-export function sqliteDeps(db: Database, guard: StorageGuard): SqliteDeps & { immediate<T>(fn: () => T): T; forget(): void } {
+export function sqliteDeps(db: Database, guard: StorageGuard): SqliteDeps & { immediate<T>(fn: () => T): T; forget(): void; group: GroupCommit } {
   const statements = new Map<string, Statement>();
   const sql = (text: string): Statement => {
     let s = statements.get(text);
@@ -70,14 +73,16 @@ export function sqliteDeps(db: Database, guard: StorageGuard): SqliteDeps & { im
     const found = sql(`SELECT * FROM ${from} ${where.clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...where.params, limit ?? -1, offset);
     return { rows: found, total: n };
   });
+  const group = groupCommit(db, guard, (fn) => inTransaction(fn));
   return {
     sql,
-    write: (fn) => guard.write(() => inTransaction.immediate(fn) as ReturnType<typeof fn>),
-    read: (fn) => guard.read(fn),
+    write: (fn) => group.write(fn),
+    read: (fn) => group.read(fn),
     snapshot: (fn) => inTransaction(fn) as ReturnType<typeof fn>,
     page: <R>(from: string, where: Where, order: string, limit: number | null, offset: number) =>
-      guard.read(() => readPage(from, where, order, limit, offset) as { rows: R[]; total: number }),
+      group.read(() => readPage(from, where, order, limit, offset) as { rows: R[]; total: number }),
     immediate: (fn) => inTransaction.immediate(fn) as ReturnType<typeof fn>,
     forget: () => statements.clear(),
+    group,
   };
 }

@@ -38,6 +38,10 @@ export interface StorageGuard {
   write<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Runs a read: a storage failure raises UNAVAILABLE and is reported; a success proves nothing about writes. */
   read<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** What a caller is told of `err`: UNAVAILABLE for a storage failure (which starts an outage), else `err` itself. */
+  failure(err: unknown): unknown;
+  /** A write committed outside `write()` (sqlite-group-commit.ts): an outage is over. */
+  committed(): void;
   close(): void;
 }
 
@@ -113,6 +117,8 @@ export function createStorageGuard(opts: StorageGuardOptions): StorageGuard {
         throw failed(err);
       }
     },
+    failure: failed,
+    committed: recovered,
     close() {
       closed = true;
       clearTimeout(timer);
