@@ -54,3 +54,35 @@ export interface GatewayStore
 
   getIdTag(tenant: string, idTag: string): Promise<IdTag | null>;
 }
+
+/**
+ * GatewayStore's methods by name, for a store served across a thread (bin/store.ts): every
+ * method of the port, checked by the compiler both ways.
+ */
+export const GATEWAY_STORE_METHODS = [
+  'getSecurityProfileUpgrade',
+  'finishSecurityProfileUpgrade',
+  'recordCertificate',
+  'setCertificateAnswer',
+  'findCertificateByFingerprint',
+  'createDevice',
+  'getDevice',
+  'getDeviceByChargePointId',
+  'updateDevice',
+  'startTransaction',
+  'findTransactionByChargerId',
+  'updateTransactionStart',
+  'findTransactionByStart',
+  'stopTransaction',
+  'getTransaction',
+  'listTransactions',
+  'saveShadows',
+  'getShadow',
+  'listShadows',
+  'saveDeviceVariables',
+  'getIdTag',
+] as const satisfies ReadonlyArray<keyof GatewayStore>;
+
+// Fails to compile when the port gains a method the list lacks.
+const everyMethod: [Exclude<keyof GatewayStore, (typeof GATEWAY_STORE_METHODS)[number]>] extends [never] ? true : never = true;
+void everyMethod;

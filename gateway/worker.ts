@@ -31,7 +31,7 @@ import type { GatewayHostMessage, GatewayStats, GatewayWorkerData, GatewayWorker
 const COMMIT_NOTICE_MS = 20;
 
 /** The registry store this thread opens for itself (bin/ composes which: bin/store.ts). */
-export type OpenGatewayStore = (config: Config, health: Pick<Health, 'fail' | 'ok'>, log: Logger) => GatewayStore & { close(): Promise<void> };
+export type OpenGatewayStore = (config: Config, health: Pick<Health, 'fail' | 'ok'>, log: Logger) => GatewayStore & { close(): Promise<void>; ready?(): Promise<void> };
 
 /**
  * Registry calls the gateway makes, by method (`chargebridge_gateway_registry_calls_total`): the
@@ -40,7 +40,7 @@ export type OpenGatewayStore = (config: Config, health: Pick<Health, 'fail' | 'o
  */
 function countCalls<T extends object>(store: T, registryCalls: Record<string, number>): T {
   for (const [name, fn] of Object.entries(store)) {
-    if (typeof fn !== 'function' || name === 'close' || name === 'migrate') continue;
+    if (typeof fn !== 'function' || name === 'close' || name === 'migrate' || name === 'ready') continue;
     (store as Record<string, unknown>)[name] = (...args: unknown[]) => {
       registryCalls[name] = (registryCalls[name] ?? 0) + 1;
       return (fn as (...a: unknown[]) => unknown).apply(store, args);
@@ -69,6 +69,9 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
 
   const registryCalls: Record<string, number> = {};
   const store = countCalls(openStore(config, health, log), registryCalls);
+  // A store on a thread of its own is open before the first charger is let in (and before
+  // the stored shadows are republished), so that neither waits for the thread to load.
+  await store.ready?.();
   const journal = data.journal ? await Journal.open({ dir: path.join(config.DATA_DIR, 'journal'), log, health: health as Health, maxBytes: config.JOURNAL_MAX_BYTES }) : undefined;
   // Beside the embedded broker this is the only gateway: it republishes the stored shadows at start.
   const gateway = createGateway({ config, log, store, bus, telemetry: journal ? journalSink(journal, bus) : brokerAckSink(bus), republishAtStart: true });
@@ -115,6 +118,12 @@ export async function runGatewayThread(openStore: OpenGatewayStore): Promise<voi
     if (bus.receive(m as ToWorker)) return;
     const h = m as GatewayHostMessage;
     if (h.type === 'deviceChanged') gateway.deviceChanged(h.device as Device);
+    else if (h.type === 'deviceDeleted') {
+      gateway.deviceDeleted(h.deviceId);
+      // Answered once the broker has taken what this thread published before (the bus's
+      // batches), so that the registry's removal of the retained state comes after all of it.
+      void bus.flush().catch(() => undefined).then(() => post({ type: 'deviceForgotten', ack: h.ack }));
+    }
     else if (h.type === 'checkpoint') journal?.checkpoint(h.position);
     else if (h.type === 'republish') void gateway.republishStored();
     else if (h.type === 'closeGateway') {
