@@ -245,7 +245,13 @@ export async function startRoles(given: Config, log: Logger, roles: readonly Rol
       https: platformTlsOptions,
       // An empty retained message removes the topic's (MQTT 3.1.1 §3.3.1.3): the shadow of a
       // deleted device does not stay in the broker's retained store for ever.
-      deviceDeleted: (d) => bus.publish(topics.device(d.tenant, d.id, 'state'), '', { qos: 1, retain: true }),
+      // The gateway first closes the device's connection and publishes nothing more for it: an
+      // offline state of its close published after the removal would be retained again.
+      deviceDeleted: async (d) => {
+        if (gt) await gt.deviceDeleted(d.id);
+        else gw?.deviceDeleted(d.id);
+        bus.publish(topics.device(d.tenant, d.id, 'state'), '', { qos: 1, retain: true });
+      },
       publishEvent: (d, payload) => bus.publish(topics.device(d.tenant, d.id, 'events'), JSON.stringify(payload), { qos: 1 }),
     });
     await app.listen({ port: config.HTTP_PORT, host: config.HOST });

@@ -61,7 +61,8 @@ export interface AppDeps {
   /** Publishes an event on a device's `events` topic (a security profile upgrade's steps); absent: not published. */
   publishEvent?: ((device: Device, payload: object) => void) | undefined;
   /** A device was deleted (its retained shadow is cleared). */
-  deviceDeleted?: (device: Device) => void;
+  /** Awaited before the DELETE is answered. */
+  deviceDeleted?: (device: Device) => void | Promise<void>;
   /** Gauges for GET /metrics from the roles in this process. */
   metrics?: MetricsSource | undefined;
   /** Certificate and key (TLS_CERT_FILE): the API, the dashboard and /mqtt are served over HTTPS only. */

@@ -67,6 +67,11 @@ export interface Gateway {
   session(chargePointId: string): ChargerSession | undefined;
   /** The registry changed a device (PATCH /devices/{id}): connected sessions see it at once. */
   deviceChanged(device: Device): void;
+  /**
+   * The registry deleted the device: its connection here, if any, is closed and publishes
+   * nothing more (the registry then removes its retained state, which nothing can bring back).
+   */
+  deviceDeleted(deviceId: string): void;
   /** Number of open OCPP connections. */
   readonly connections: number;
   /** Failed charger authentications (common/login-throttle.ts), for /metrics. */
@@ -239,6 +244,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deviceChanged(device) {
       const c = chargers.get(device.chargePointId);
       if (c) c.session.device = device;
+    },
+    deviceDeleted(deviceId) {
+      const c = chargers.forDevice(deviceId);
+      if (!c) return;
+      c.session.log.info('device deleted in the registry: closing its connection');
+      c.forget('Device deleted');
     },
     get connections() {
       return chargers.size;

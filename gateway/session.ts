@@ -95,6 +95,17 @@ export class ChargerSession {
     this.persist = undefined;
   }
 
+  /**
+   * Its device was deleted: from now on it publishes no shadow at all (not even the offline one
+   * of its close), so that nothing retained outlives the device's removal.
+   */
+  forget(): void {
+    this.replace();
+    this.forgotten = true;
+  }
+
+  private forgotten = false;
+
   get protocol(): string {
     return this.adapter.protocol;
   }
@@ -109,6 +120,7 @@ export class ChargerSession {
 
   /** Applies a shadow event and publishes the shadow, retained. */
   update(e: ShadowEvent): void {
+    if (this.forgotten) return;
     const wasOnline = this.shadow.online;
     this.shadow = reduceShadow(this.shadow, e);
     if (this.persist && persists(e.type, wasOnline)) this.persist(this.shadow);

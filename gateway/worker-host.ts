@@ -28,6 +28,8 @@ export interface GatewayThread {
   readonly stats: GatewayStats;
   readonly journal: JournalHandle | null;
   deviceChanged(device: Device): void;
+  /** The device was deleted: resolves once the thread has closed its connection and the broker has everything it published before (at most DELETE_ACK_MS). */
+  deviceDeleted(deviceId: string): Promise<void>;
   /** Every role is up: the gateway republishes the stored shadows of the chargers not connected. */
   republishStored(): void;
   /** Stops accepting and closes every charger within the deadline. */
@@ -39,6 +41,9 @@ export interface GatewayThread {
 const EMPTY: GatewayStats = { connections: 0, busPending: 0, backpressure: { holding: false, holds: 0 }, auth: { failures: 0, lockouts: 0, throttled: 0 }, journal: null, unexpectedErrors: 0, registryCalls: {}, metrics: null };
 
 /** `entry`: the thread's module, which runs worker.ts's runGatewayThread with the store it opens. */
+/** How long a device deletion waits for the gateway thread's answer at most (a stalled broker). */
+const DELETE_ACK_MS = 2_000;
+
 export async function startGatewayThread(deps: { entry: URL; config: Config; bus: Bus; health: Health; log: Logger; journal: boolean }): Promise<GatewayThread> {
   const log = deps.log.child({ component: 'gateway' });
   const data: GatewayWorkerData = { config: deps.config, journal: deps.journal };
@@ -51,6 +56,8 @@ export async function startGatewayThread(deps: { entry: URL; config: Config; bus
   const waitFor = (type: string) => new Promise<void>((r) => (waiters.get(type) ?? waiters.set(type, []).get(type)!).push(r));
   let committed = 0;
   const post = (m: GatewayHostMessage) => worker.postMessage(m);
+  let acks = 0;
+  const forgotten = new Map<number, () => void>();
 
   const ready = new Promise<Extract<GatewayWorkerMessage, { type: 'ready' }>>((resolve, reject) => {
     worker.on('message', (m: ToMain | GatewayWorkerMessage) => {
@@ -58,6 +65,7 @@ export async function startGatewayThread(deps: { entry: URL; config: Config; bus
       const g = m as GatewayWorkerMessage;
       if (g.type === 'stats') stats = g.stats;
       else if (g.type === 'health') g.problem ? deps.health.fail(g.component, g.problem) : deps.health.ok(g.component);
+      else if (g.type === 'deviceForgotten') forgotten.get(g.ack)?.();
       else if (g.type === 'committed') {
         committed = g.position;
         for (const l of listeners) l();
@@ -118,6 +126,19 @@ export async function startGatewayThread(deps: { entry: URL; config: Config; bus
     },
     journal,
     deviceChanged: (device) => post({ type: 'deviceChanged', device }),
+    deviceDeleted(deviceId) {
+      const ack = ++acks;
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, DELETE_ACK_MS);
+        function done() {
+          clearTimeout(timer);
+          forgotten.delete(ack);
+          resolve();
+        }
+        forgotten.set(ack, done);
+        post({ type: 'deviceDeleted', deviceId, ack });
+      });
+    },
     republishStored: () => post({ type: 'republish' }),
     async closeGateway(deadlineMs) {
       closing = true;

@@ -37,10 +37,14 @@ export type GatewayWorkerMessage =
   | { type: 'health'; component: string; problem: Problem | null }
   | { type: 'committed'; position: number }
   | { type: 'gatewayClosed' }
+  /** A `deviceDeleted` was handled and every publish before it taken by the broker. */
+  | { type: 'deviceForgotten'; ack: number }
   | { type: 'closed' };
 
 export type GatewayHostMessage =
   | { type: 'deviceChanged'; device: unknown }
+  /** Answered with `deviceForgotten` (same `ack`), after every message the thread posted before. */
+  | { type: 'deviceDeleted'; deviceId: string; ack: number }
   | { type: 'checkpoint'; position: number }
   /** Every role of the process is up: republish the stored shadows (gateway/index.ts). */
   | { type: 'republish' }

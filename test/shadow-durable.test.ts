@@ -196,4 +196,35 @@ describe('a deleted device', () => {
     sys = await startSystem({}, dir);
     expect(await states(sys.mqttUrl)).toEqual([`admin:${keptId}/state`]);
   }, 60_000);
+
+  it('deleted while its charger is connected: the connection is closed, and no state of it is retained, now or after a restart', async () => {
+    sys = await startSystem();
+    const dir = sys.dir;
+    const live = await connectCharger(sys, 'DUR-7');
+    chargers.push(live);
+    await live.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' });
+    await live.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError' });
+    const kept = await connectCharger(sys, 'DUR-8');
+    chargers.push(kept);
+    await kept.call('BootNotification', { chargePointVendor: 'ABB', chargePointModel: 'Terra 54' });
+    const liveId = await deviceIdOf(sys.httpUrl, 'DUR-7');
+    const keptId = await deviceIdOf(sys.httpUrl, 'DUR-8');
+    const closed = new Promise<void>((resolve) => live.once('close', () => resolve()));
+    // The gateway's offline state of this close would come after the removal of the retained
+    // state if the gateway were not told first (it publishes nothing for the device any more).
+    expect((await api(sys.httpUrl, ADMIN_TOKEN).del(`/devices/${liveId}`)).status).toBe(204);
+    await closed;
+
+    const states = async (mqttUrl: string) => {
+      const p = await Platform.connect(mqttUrl, { subscribe: ['+/state'] });
+      platforms.push(p);
+      await p.waitFor((m) => m.retain && m.topic === `admin:${keptId}/state`, 10_000, 'the retained state of the device kept');
+      return p.messages.filter((m) => m.retain).map((m) => m.topic);
+    };
+    expect(await states(sys.mqttUrl)).toEqual([`admin:${keptId}/state`]);
+    await sys.stop({ keepData: true });
+    chargers.splice(0);
+    sys = await startSystem({}, dir);
+    expect(await states(sys.mqttUrl)).toEqual([`admin:${keptId}/state`]);
+  }, 60_000);
 });

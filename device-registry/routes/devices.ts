@@ -91,7 +91,7 @@ export interface DeviceRoutesDeps {
   /** Tell connected sessions about a change (enabled, lenient, password). */
   changed(device: Device): void;
   /** A device was deleted: its retained `state` goes (issue 16: it would outlive it on disk). */
-  deleted?: ((device: Device) => void) | undefined;
+  deleted?: ((device: Device) => void | Promise<void>) | undefined;
   /** CHARGER_PASSWORDS: `generate` gives a device created without ocppPassword a random one. Default `optional`. */
   chargerPasswords?: 'generate' | 'optional' | undefined;
 }
@@ -212,7 +212,7 @@ export function deviceRoutes(deps: DeviceRoutesDeps) {
     r.delete('/devices/:id', { schema: { tags: ['devices'], params: idParam } }, async (req, reply) => {
       requireWrite(req.caller);
       const d = await owned(req.caller.tenant, req.params.id);
-      if (await store.deleteDevice(req.params.id)) deps.deleted?.(d);
+      if (await store.deleteDevice(req.params.id)) await deps.deleted?.(d);
       reply.status(204).send();
     });
   };
