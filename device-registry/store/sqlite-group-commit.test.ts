@@ -130,4 +130,13 @@ describe('SQLite group commit', () => {
     await Promise.all(waiting);
     expect(rowsOf(other)).toHaveLength(MAX_QUEUED);
   });
+
+  it('drain() runs what waits at once, so that a close right after the calls loses none of them', async () => {
+    const writes = [group.write(insert(1)), group.write(insert(2))];
+    group.drain();
+    // Committed before the turn ends: the connection could be closed now.
+    expect(rowsOf(other)).toEqual([1, 2]);
+    await expect(Promise.all(writes)).resolves.toEqual([1, 1]);
+    expect(group.stats.groups).toBe(1);
+  });
 });

@@ -53,6 +53,8 @@ export interface GroupCommit {
   write<T>(fn: () => T): Promise<T>;
   /** `fn` at once when nothing waits, else after the waiting writes, in their group. */
   read<T>(fn: () => T): Promise<T>;
+  /** Runs the waiting operations now, before the connection closes (they would fail on a closed one). */
+  drain(): void;
   /** Groups run so far, and the operations they held (for the store's tests and docs). */
   readonly stats: { groups: number; operations: number };
 }
@@ -81,6 +83,7 @@ export function groupCommit(db: Database, guard: StorageGuard, savepoint: (fn: (
 
   function flush(): void {
     scheduled = false;
+    if (queue.length === 0) return;
     const batch = queue;
     queue = [];
     let i = 0;
@@ -143,6 +146,7 @@ export function groupCommit(db: Database, guard: StorageGuard, savepoint: (fn: (
   return {
     write: (fn) => enqueue(true, fn) as Promise<ReturnType<typeof fn>>,
     read: (fn) => (queue.length === 0 ? guard.read(fn) : (enqueue(false, fn) as Promise<ReturnType<typeof fn>>)),
+    drain: flush,
     stats,
   };
 }

@@ -107,6 +107,17 @@ describe('SQLite registry store', () => {
       expect((await store.createDevice(aDevice())).id).toBe('aaaaaaaa');
       expect((await store.createDevice(aDevice())).id).toBe('bbbbbbbb');
     });
+
+    it('groups the writes of one turn into one commit, and close() right after them commits them first', async () => {
+      store = createSqliteStore({ file });
+      await store.migrate();
+      const asked = Array.from({ length: 25 }, () => store!.createDevice(aDevice()));
+      await store.close();
+      const created = await Promise.all(asked);
+      store = createSqliteStore({ file });
+      expect((await store.listDevices({})).total).toBe(25);
+      expect(new Set(created.map((d) => d.id)).size).toBe(25);
+    });
   });
 });
 

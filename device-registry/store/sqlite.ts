@@ -94,6 +94,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): RegistryStore {
     async close() {
       if (closed) return;
       closed = true;
+      // What was asked for before the close is committed (or fails) now, not on a closed connection.
+      deps.group.drain();
       guard.close();
       deps.forget();
       db.close();
