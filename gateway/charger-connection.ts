@@ -103,7 +103,7 @@ export class ChargerConnection implements LivenessTarget {
   /** Its device was deleted: no shadow from this connection any more, and it is closed. */
   forget(reason: string): void {
     this.session.forget();
-    this.client.close({ code: 1000, reason }).catch(() => undefined);
+    this.replace(reason);
   }
 
   /** A newer connection of the same charger took over: no presence or shadow from this one any more, and it is closed. */

@@ -49,6 +49,7 @@ export class ChargerSession {
    */
   readonly registers: Map<number, number>;
   private replacedBy = false;
+  private forgotten = false;
   private persist: ((s: Shadow) => void) | undefined;
   /** The last attrs publish of the exchange in handling, for dispatch to wait on (telemetry-sink.ts). */
   private ticket: Ticket | undefined;
@@ -100,11 +101,8 @@ export class ChargerSession {
    * of its close), so that nothing retained outlives the device's removal.
    */
   forget(): void {
-    this.replace();
     this.forgotten = true;
   }
-
-  private forgotten = false;
 
   get protocol(): string {
     return this.adapter.protocol;

@@ -40,10 +40,10 @@ export interface GatewayThread {
 
 const EMPTY: GatewayStats = { connections: 0, busPending: 0, backpressure: { holding: false, holds: 0 }, auth: { failures: 0, lockouts: 0, throttled: 0 }, journal: null, unexpectedErrors: 0, registryCalls: {}, metrics: null };
 
-/** `entry`: the thread's module, which runs worker.ts's runGatewayThread with the store it opens. */
 /** How long a device deletion waits for the gateway thread's answer at most (a stalled broker). */
 const DELETE_ACK_MS = 2_000;
 
+/** `entry`: the thread's module, which runs worker.ts's runGatewayThread with the store it opens. */
 export async function startGatewayThread(deps: { entry: URL; config: Config; bus: Bus; health: Health; log: Logger; journal: boolean }): Promise<GatewayThread> {
   const log = deps.log.child({ component: 'gateway' });
   const data: GatewayWorkerData = { config: deps.config, journal: deps.journal };

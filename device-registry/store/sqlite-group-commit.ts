@@ -83,56 +83,51 @@ export function groupCommit(db: Database, guard: StorageGuard, savepoint: (fn: (
 
   function flush(): void {
     scheduled = false;
-    if (queue.length === 0) return;
     const batch = queue;
     queue = [];
-    let i = 0;
-    while (i < batch.length) {
-      const start = i;
-      let lost: unknown = undefined;
-      let isLost = false;
-      try {
-        db.exec('BEGIN IMMEDIATE');
-      } catch (err) {
-        // The lock was not to be had within busy_timeout, or the file cannot be written.
-        settle(batch.slice(start), true, err);
-        return;
-      }
-      for (; i < batch.length; i++) {
-        const q = batch[i]!;
-        try {
-          q.value = q.write ? savepoint(q.fn) : q.fn();
-          q.ok = true;
-        } catch (err) {
-          q.error = err;
-          if (!db.isTransaction) {
-            // SQLite rolled the whole transaction back: what ran before is gone too.
-            isLost = true;
-            lost = err;
-            i++;
-            break;
-          }
-        }
-      }
-      if (!isLost) {
-        try {
-          db.exec('COMMIT');
-        } catch (err) {
-          if (db.isTransaction) db.exec('ROLLBACK');
-          isLost = true;
-          lost = err;
-        }
-      }
-      stats.groups++;
-      stats.operations += i - start;
-      settle(batch.slice(start, i), isLost, lost);
-    }
+    for (let i = 0; i < batch.length; ) i = runGroup(batch, i);
   }
 
-  /** Answers a group: all rejected with `lost` when it did not commit, else each with its own outcome. */
-  function settle(group: Queued[], isLost: boolean, lost: unknown): void {
-    if (isLost) {
-      const err = guard.failure(lost);
+  /** One transaction from `batch[start]` on; returns where the next one starts. */
+  function runGroup(batch: Queued[], start: number): number {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      // The lock was not to be had within busy_timeout, or the file cannot be written.
+      settle(batch.slice(start), { err });
+      return batch.length;
+    }
+    let lost: { err: unknown } | null = null;
+    let i = start;
+    while (i < batch.length && !lost) {
+      const q = batch[i++]!;
+      try {
+        q.value = q.write ? savepoint(q.fn) : q.fn();
+        q.ok = true;
+      } catch (err) {
+        q.error = err;
+        // SQLite rolled the whole transaction back: what ran before is gone too.
+        if (!db.isTransaction) lost = { err };
+      }
+    }
+    if (!lost) {
+      try {
+        db.exec('COMMIT');
+      } catch (err) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        lost = { err };
+      }
+    }
+    stats.groups++;
+    stats.operations += i - start;
+    settle(batch.slice(start, i), lost);
+    return i;
+  }
+
+  /** Answers a group: all rejected with what lost it when it did not commit, else each with its own outcome. */
+  function settle(group: Queued[], lost: { err: unknown } | null): void {
+    if (lost) {
+      const err = guard.failure(lost.err);
       for (const q of group) q.reject(err);
       return;
     }
