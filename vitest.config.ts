@@ -6,7 +6,8 @@ const ROLES = '{common,ocpp,contracts,gateway,broker,device-registry,history,ale
  * Tests beside the code that are not unit tests: the PostgreSQL store contract
  * (TEST_DATABASE_URL), the InfluxDB 1.x contract (spawns influxd), the embedded broker's
  * bounds on slow clients (real TCP and WebSocket clients on throttled links: ~15 s on 2 cores),
- * the simulated 2.x stations against ocpp-rpc's server (sessions and reboots in real time: ~6 s),
+ * the simulated 2.x stations and 1.6 charger against ocpp-rpc's server (sessions, drops and
+ * reboots in real time: ~6 s and ~3 s),
  * and the certificate tests whose keys, CAs and CSRs are made by the `openssl` CLI (test/pki.ts:
  * ~35 processes, RSA keys among them; ~5 s of the unit project's 25 s of test time on 2 cores).
  */
@@ -16,6 +17,7 @@ const INTEGRATION = [
   'history/backends/influx1.test.ts',
   'broker/embedded.test.ts',
   'simulator/v201/station.test.ts',
+  'simulator/charger.test.ts',
   'gateway/certificates/authority.test.ts',
   'gateway/certificates/csr.test.ts',
   'gateway/certificates/service.test.ts',

@@ -276,12 +276,16 @@ export class SimCharger {
     con.transactionId = r.transactionId;
     con.idTag = idTag;
     this.o.stats.sessionsStarted++;
-    await this.setStatus(connectorId, 'Charging');
+    // The session exists from the StartTransaction answer on: its end is set before anything
+    // else can fail, so a connection lost right after (the StatusNotification below) leaves a
+    // session that boot() resumes and still ends, never one without an end.
     const len = this.rangeS(this.o.sessionS ?? [600, 3600]);
     con.endsAt = Number.isFinite(len) ? Date.now() + len * 1000 : null;
-    this.scheduleEnd(index);
     con.meterDueAt = null;
+    if (!this.online) return;
+    this.scheduleEnd(index);
     this.scheduleMeter(index);
+    await this.setStatus(connectorId, 'Charging').catch((e: unknown) => this.fail(e));
   }
 
   /** The session's own end; re-armed after a reconnect (the timers of a closed connection are cleared). */
