@@ -7,7 +7,11 @@ import { GATEWAY_STORE_METHODS } from '../../../gateway/store-port.ts';
 import { aDevice, aTransaction } from '../contract.ts';
 import { createSqliteStore } from '../sqlite.ts';
 import type { RegistryStore } from '../types.ts';
+import type { Logger } from '../../../common/logger.ts';
 import { openRegistryThread, type RegistryThreadStore } from './client.ts';
+
+/** What crash-entry.test-fixture.ts ends its thread on (not imported: that module is a thread's entry). */
+const CRASH = 'end-this-thread-now';
 
 describe('registry store on its own thread', () => {
   let dir: string;
@@ -79,6 +83,34 @@ describe('registry store on its own thread', () => {
       await expect(bad.getDevice('x')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     } finally {
       await bad.close();
+    }
+  });
+
+  it('a thread that dies mid-work: what it held is refused with UNAVAILABLE (nothing of it written), logged once, and the next call starts a new thread', async () => {
+    const logged: Array<[Record<string, unknown>, string]> = [];
+    const log = { error: (o: Record<string, unknown>, msg: string) => logged.push([o, msg]) } as unknown as Logger;
+    const crashing = openRegistryThread({ file, methods: GATEWAY_STORE_METHODS, log, entry: new URL('./crash-entry.test-fixture.ts', import.meta.url) });
+    try {
+      const device = await crashing.createDevice(aDevice({ chargePointId: 'CP-X0' }));
+      // The thread ends on the first of these; the writes asked after it never run.
+      const held = [crashing.getDevice(CRASH), ...Array.from({ length: 5 }, (_, i) => crashing.createDevice(aDevice({ chargePointId: `CP-X${i + 1}` })))];
+      expect(crashing.pending).toBe(6);
+      const settled = await Promise.allSettled(held);
+      for (const r of settled) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'UNAVAILABLE' });
+      }
+      expect(crashing.pending).toBe(0);
+      expect((await local.listDevices({})).total).toBe(1);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]![0]).toMatchObject({ code: 70, pending: 6 });
+      // A new thread, on the same file: reads and writes again.
+      expect(await crashing.getDevice(device.id)).toEqual(device);
+      const again = await crashing.createDevice(aDevice({ chargePointId: 'CP-X9' }));
+      expect(await local.getDevice(again.id)).toEqual(again);
+      expect(logged).toHaveLength(1);
+    } finally {
+      await crashing.close();
     }
   });
 });

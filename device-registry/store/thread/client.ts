@@ -35,6 +35,8 @@ export interface RegistryThreadOptions<K extends keyof RegistryStore> extends Re
   log?: Logger | undefined;
   /** How long close() waits for the thread's last answers. Default 5000 ms. */
   closeTimeoutMs?: number | undefined;
+  /** The thread's module: entry.ts, or a test's module that wraps it to inject a fault. */
+  entry?: URL | undefined;
 }
 
 export type RegistryThreadStore<K extends keyof RegistryStore> = Pick<RegistryStore, K> & {
@@ -79,14 +81,18 @@ export function openRegistryThread<K extends keyof RegistryStore>(opts: Registry
   };
 
   const start = (): Worker => {
-    const w = spawnWorker(new URL('./entry.ts', import.meta.url), { workerData: data, name: 'registry' });
+    const w = spawnWorker(opts.entry ?? new URL('./entry.ts', import.meta.url), { workerData: data, name: 'registry' });
+    let failed = false;
     w.on('message', onMessage);
     w.on('error', (err) => {
+      failed = true;
       onReady?.reject(err);
       opts.log?.error({ err }, 'the registry thread failed; its pending calls are refused and the next call starts it again');
     });
-    w.on('exit', () => {
+    w.on('exit', (code) => {
       if (worker === w) worker = null;
+      // Logged once per thread: by 'error' when it threw, here when it ended any other way.
+      if (!closed && !failed) opts.log?.error({ code, pending: waiting.size }, 'the registry thread stopped; its pending calls are refused and the next call starts it again');
       // Only this thread's calls can be waiting: a new one starts after this exit.
       const lost = [...waiting.values()];
       waiting.clear();
