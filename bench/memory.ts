@@ -3,7 +3,9 @@
  * Starts broker + gateway + registry in this process (node --expose-gc), connects N simulated
  * chargers from a simulator child process, and reports per-charger deltas of RSS, V8 heap and
  * external memory after a full GC, plus the heap's self size by constructor (from a heap
- * snapshot) divided by N: the objects each connection costs.
+ * snapshot) divided by N: the objects each connection costs. The heap is this thread's only:
+ * beside the embedded broker the gateway runs on a thread of its own (bin/start.ts), whose heap
+ * bench/probe.ts measures (docs/benchmarks.md).
  *
  *   npm run bench:memory -- --chargers 3000
  */
