@@ -42,6 +42,12 @@ export interface DeviceModel {
   refusals: number[];
   lastRefusal: { reason: string; status: number | null; remoteAddress: string | null } | null;
   connectors: Record<string, ConnectorModel>;
+  /**
+   * The keys of `connectors`, kept with them: the conditions walk a device's connectors on every
+   * evaluation (every message, and every device on each tick), and `for … in` over an object
+   * keyed "1", "2" builds its key strings each time (~8 × slower than this list, and garbage).
+   */
+  connectorIds: readonly string[];
 }
 
 /** What the role feeds the reducer: a parsed MQTT message, or the passing of time. */
@@ -84,7 +90,7 @@ export interface AttrsView {
 }
 
 export function emptyDevice(tenant: string, deviceId: string): DeviceModel {
-  return { tenant, deviceId, chargePointId: deviceId, known: false, online: false, offlineSince: null, offlineReason: null, lastCallAt: null, boots: [], firmwareStatus: null, diagnosticsStatus: null, security: null, refusals: [], lastRefusal: null, connectors: {} };
+  return { tenant, deviceId, chargePointId: deviceId, known: false, online: false, offlineSince: null, offlineReason: null, lastCallAt: null, boots: [], firmwareStatus: null, diagnosticsStatus: null, security: null, refusals: [], lastRefusal: null, connectors: {}, connectorIds: [] };
 }
 
 /**
@@ -131,8 +137,10 @@ function fromShadow(d: DeviceModel, s: ShadowView, now: number): DeviceModel {
   // Connectors the shadow does not list yet (samples before any StatusNotification) keep what
   // this model learnt of them from attrs.
   const connectors: Record<string, ConnectorModel> = { ...d.connectors };
+  let connectorIds = d.connectorIds;
   for (const [id, c] of Object.entries(s.connectors ?? {})) {
     const prev = d.connectors[id] ?? emptyConnector();
+    if (!(id in d.connectors)) connectorIds = [...connectorIds, id];
     const tx = typeof c.transactionId === 'number' ? c.transactionId : null;
     connectors[id] = {
       ...prev,
@@ -159,6 +167,7 @@ function fromShadow(d: DeviceModel, s: ShadowView, now: number): DeviceModel {
     firmwareStatus: s.firmwareStatus ?? null,
     diagnosticsStatus: s.diagnosticsStatus ?? null,
     connectors,
+    connectorIds,
   };
 }
 
@@ -205,5 +214,5 @@ function fromAttrs(d: DeviceModel, a: AttrsView, now: number): DeviceModel {
       c.energy = { ts, wh: a.energy, transactionId: tx ?? last?.transactionId ?? null };
     }
   }
-  return { ...d, connectors: { ...d.connectors, [id]: c } };
+  return { ...d, connectors: { ...d.connectors, [id]: c }, connectorIds: id in d.connectors ? d.connectorIds : [...d.connectorIds, id] };
 }
