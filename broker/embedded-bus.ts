@@ -13,27 +13,44 @@ export function createEmbeddedBus(aedes: Aedes, log: Logger): Bus {
 
   const persistence = (aedes as unknown as { persistence: { storeRetained(p: object): Promise<void> } }).persistence;
 
-  function publishAsync(topic: string, payload: string | Buffer, opts: PublishOptions): Promise<void> {
+  function publishWithCallback(topic: string, payload: string | Buffer, opts: PublishOptions, cb: (err?: Error) => void): void {
     const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
     const packet = { cmd: 'publish', topic, payload: buf, qos: opts.qos, retain: false, dup: false } as PublishPacket;
-    let stored: Promise<void> | undefined;
-    if (opts.retain) {
-      // aedes (1.2) awaits the retained store before emitting a retained publish; publishes
-      // issued meanwhile are emitted first with a higher brokerCounter, and each subscriber's
-      // dedupe (lib/client.js) then drops the retained one: live subscribers would miss state
-      // changes. So we store the retained copy ourselves (synchronously ordered per topic) and
-      // emit the live message as an ordinary publish, in order. Late subscribers get the stored
-      // copy with retain=1; live ones get retain=0, as MQTT 3.1.1 §3.3.1.3 prescribes.
-      //
-      // The stored copy gets its own right-sized memory: `Buffer.from(string)` of a small
-      // payload is a slice of a shared 8 KiB pool slab, and keeping one retained slice alive
-      // pins the whole slab (measured with bench/memory.ts: ~3 KiB per charger).
-      const own = Buffer.allocUnsafeSlow(buf.length);
-      buf.copy(own);
-      stored = persistence.storeRetained({ cmd: 'publish', topic, payload: own, qos: opts.qos, retain: true });
+    pending.begin();
+    if (!opts.retain) {
+      aedes.publish(packet, (err) => {
+        pending.end();
+        cb(err ?? undefined);
+      });
+      return;
     }
-    const emitted = new Promise<void>((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
-    return pending.track(stored ? Promise.all([stored, emitted]).then(() => undefined) : emitted);
+    // aedes (1.2) awaits the retained store before emitting a retained publish; publishes
+    // issued meanwhile are emitted first with a higher brokerCounter, and each subscriber's
+    // dedupe (lib/client.js) then drops the retained one: live subscribers would miss state
+    // changes. So we store the retained copy ourselves (synchronously ordered per topic) and
+    // emit the live message as an ordinary publish, in order. Late subscribers get the stored
+    // copy with retain=1; live ones get retain=0, as MQTT 3.1.1 §3.3.1.3 prescribes.
+    //
+    // The stored copy gets its own right-sized memory: `Buffer.from(string)` of a small
+    // payload is a slice of a shared 8 KiB pool slab, and keeping one retained slice alive
+    // pins the whole slab (measured with bench/memory.ts: ~3 KiB per charger).
+    const own = Buffer.allocUnsafeSlow(buf.length);
+    buf.copy(own);
+    // Answered once both the store and the emit are done, with the first error of either.
+    let waiting = 2;
+    let failed: Error | undefined;
+    const settle = (err?: Error | null) => {
+      if (err && !failed) failed = err;
+      if (--waiting > 0) return;
+      pending.end();
+      cb(failed);
+    };
+    persistence.storeRetained({ cmd: 'publish', topic, payload: own, qos: opts.qos, retain: true }).then(() => settle(), settle);
+    aedes.publish(packet, settle);
+  }
+
+  function publishAsync(topic: string, payload: string | Buffer, opts: PublishOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => publishWithCallback(topic, payload, opts, (err) => (err ? reject(err) : resolve())));
   }
 
   return {
@@ -41,6 +58,7 @@ export function createEmbeddedBus(aedes: Aedes, log: Logger): Bus {
       publishAsync(topic, payload, opts).catch((err: unknown) => log.error({ err, topic }, 'publish failed'));
     },
     publishAsync,
+    publishWithCallback,
     async subscribe(filter: string, handler: MessageHandler) {
       const fn = (packet: PublishPacket, cb: () => void) => {
         try {

@@ -19,6 +19,15 @@ export class PendingTracker {
     return p;
   }
 
+  /** One more in flight, without a promise; `end()` once it settled. */
+  begin(): void {
+    this.count++;
+  }
+
+  end(): void {
+    this.done();
+  }
+
   drain(): Promise<void> {
     return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }

@@ -4,7 +4,7 @@
  * them, failures reported to the publisher, subscriptions forwarded.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, MessageHandler } from './bus.ts';
 import { bridgePortBus, createPortBus, type ToMain, type ToWorker } from './port-bus.ts';
 
@@ -15,6 +15,8 @@ afterEach(() => {
     c.port2.close();
   }
 });
+
+let withCallback = false;
 
 function setup(opts: { fail?: (topic: string) => boolean; sendIntervalMs?: number } = {}) {
   const ch = new MessageChannel();
@@ -35,6 +37,8 @@ function setup(opts: { fail?: (topic: string) => boolean; sendIntervalMs?: numbe
     close: async () => {},
     pending: 0,
   };
+  // The embedded bus's form (no promise per publish), over the same recording.
+  if (withCallback) main.publishWithCallback = (topic, payload, o, cb) => void main.publishAsync(topic, payload, o).then(() => cb(), cb);
   const bridge = bridgePortBus(ch.port1 as never, main, () => undefined);
   ch.port1.on('message', (m: ToMain) => bridge.receive(m));
   const bus = createPortBus(ch.port2 as never, { sendIntervalMs: opts.sendIntervalMs });
@@ -44,7 +48,14 @@ function setup(opts: { fail?: (topic: string) => boolean; sendIntervalMs?: numbe
   return { bus, published, subs, batches, hold: () => (holding = true), release: () => ((holding = false), release?.()) };
 }
 
-describe('port bus', () => {
+describe.each([
+  ['a bus with publishAsync only', false],
+  ['a bus with publishWithCallback (the embedded one)', true],
+])('port bus, to %s', (_name, callback) => {
+  beforeEach(() => {
+    withCallback = callback;
+  });
+
   it('sends one turn of publishes as one batch, in order, and counts them pending until taken', async () => {
     const { bus, published, batches } = setup();
     for (let i = 0; i < 100; i++) bus.publish(`t/${i}`, `p${i}`, { qos: i % 2 ? 1 : 0, retain: i === 7 });

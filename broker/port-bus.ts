@@ -182,24 +182,34 @@ export function bridgePortBus(port: MessagePort, bus: Bus, onError: (err: unknow
   return {
     receive(m) {
       if (m.type === 'publish') {
-        const done: Array<Promise<void>> = [];
         const bytes = Buffer.from(m.bytes);
         const { topics, index } = m;
+        const answer = (err: unknown) => {
+          if (err !== undefined) onError(err);
+          if (!closed) port.postMessage((err === undefined ? { type: 'ack', batch: m.batch } : { type: 'ack', batch: m.batch, failed: (err as Error).message }) satisfies ToWorker);
+        };
+        // Acknowledged once aedes has taken every publish of the batch (or failed if one was
+        // not): counted by callback where the bus has one, without a promise per publish.
+        let left = topics.length;
+        if (left === 0) return void answer(undefined), true;
+        let failure: unknown;
+        const one = (err?: Error) => {
+          if (err && failure === undefined) failure = err;
+          if (--left === 0) answer(failure);
+        };
+        const done: Array<Promise<void>> = [];
         let start = 0;
         for (let i = 0; i < topics.length; i++) {
           const end = index[2 * i]!;
           const flags = index[2 * i + 1]!;
           // A copy of its own (see above): aedes may keep it.
-          done.push(bus.publishAsync(topics[i]!, Buffer.from(bytes.subarray(start, end)), { qos: (flags & 1) as 0 | 1, retain: (flags & 2) !== 0 }));
+          const payload = Buffer.from(bytes.subarray(start, end));
+          const opts = { qos: (flags & 1) as 0 | 1, retain: (flags & 2) !== 0 };
+          if (bus.publishWithCallback) bus.publishWithCallback(topics[i]!, payload, opts, one);
+          else done.push(bus.publishAsync(topics[i]!, payload, opts));
           start = end;
         }
-        Promise.all(done).then(
-          () => !closed && port.postMessage({ type: 'ack', batch: m.batch } satisfies ToWorker),
-          (err: unknown) => {
-            onError(err);
-            if (!closed) port.postMessage({ type: 'ack', batch: m.batch, failed: (err as Error).message } satisfies ToWorker);
-          },
-        );
+        if (!bus.publishWithCallback) Promise.all(done).then(() => answer(undefined), answer);
         return true;
       }
       if (m.type === 'subscribe') {
