@@ -88,6 +88,14 @@ export function mountTmpfs(sizeMiB: number, opts: { readOnly?: boolean } = {}): 
       rmSync(filler, { force: true });
       // The space must be back now. If it is not, something still holds the deleted filler (or
       // another big file) open: say who, instead of letting the next test fail on a full disk.
+      // Given up to 2 s: in CI it once read 0 bytes free right after the delete, with no holder
+      // of the filler to be found by the time it looked (a transient one).
+      const enough = () => {
+        const st = statfsSync(dir);
+        return st.bavail * st.bsize >= (sizeMiB * 2 ** 20) / 4;
+      };
+      const sleeper = new Int32Array(new SharedArrayBuffer(4));
+      for (let waited = 0; !enough() && waited < 2000; waited += 20) Atomics.wait(sleeper, 0, 0, 20);
       const st = statfsSync(dir);
       if (st.bavail * st.bsize < (sizeMiB * 2 ** 20) / 4) throw new Error(`tmpfs ${dir}: the filler is deleted but only ${st.bavail * st.bsize} bytes are free; open files on it: ${holders(dir).join(', ') || 'none found'}`);
     },
