@@ -14,7 +14,7 @@ export class PendingTracker {
   };
 
   track<T>(p: Promise<T>): Promise<T> {
-    this.count++;
+    this.begin();
     p.then(this.done, this.done);
     return p;
   }

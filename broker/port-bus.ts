@@ -179,6 +179,10 @@ export function bridgePortBus(port: MessagePort, bus: Bus, onError: (err: unknow
     out.clear();
   };
   const active = new Set<number>();
+  // The bus's callback form where it has one (the embedded bus), else its promise as a callback.
+  const publish: NonNullable<Bus['publishWithCallback']> = bus.publishWithCallback
+    ? bus.publishWithCallback.bind(bus)
+    : (topic, payload, opts, cb) => void bus.publishAsync(topic, payload, opts).then(() => cb(), cb);
   return {
     receive(m) {
       if (m.type === 'publish') {
@@ -189,27 +193,21 @@ export function bridgePortBus(port: MessagePort, bus: Bus, onError: (err: unknow
           if (!closed) port.postMessage((err === undefined ? { type: 'ack', batch: m.batch } : { type: 'ack', batch: m.batch, failed: (err as Error).message }) satisfies ToWorker);
         };
         // Acknowledged once aedes has taken every publish of the batch (or failed if one was
-        // not): counted by callback where the bus has one, without a promise per publish.
+        // not), counted by callback: no promise per publish (send() never sends an empty batch).
         let left = topics.length;
-        if (left === 0) return void answer(undefined), true;
         let failure: unknown;
         const one = (err?: Error) => {
           if (err && failure === undefined) failure = err;
           if (--left === 0) answer(failure);
         };
-        const done: Array<Promise<void>> = [];
         let start = 0;
         for (let i = 0; i < topics.length; i++) {
           const end = index[2 * i]!;
           const flags = index[2 * i + 1]!;
           // A copy of its own (see above): aedes may keep it.
-          const payload = Buffer.from(bytes.subarray(start, end));
-          const opts = { qos: (flags & 1) as 0 | 1, retain: (flags & 2) !== 0 };
-          if (bus.publishWithCallback) bus.publishWithCallback(topics[i]!, payload, opts, one);
-          else done.push(bus.publishAsync(topics[i]!, payload, opts));
+          publish(topics[i]!, Buffer.from(bytes.subarray(start, end)), { qos: (flags & 1) as 0 | 1, retain: (flags & 2) !== 0 }, one);
           start = end;
         }
-        if (!bus.publishWithCallback) Promise.all(done).then(() => answer(undefined), answer);
         return true;
       }
       if (m.type === 'subscribe') {

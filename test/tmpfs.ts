@@ -90,14 +90,14 @@ export function mountTmpfs(sizeMiB: number, opts: { readOnly?: boolean } = {}): 
       // another big file) open: say who, instead of letting the next test fail on a full disk.
       // Given up to 2 s: in CI it once read 0 bytes free right after the delete, with no holder
       // of the filler to be found by the time it looked (a transient one).
-      const enough = () => {
+      const freeBytes = () => {
         const st = statfsSync(dir);
-        return st.bavail * st.bsize >= (sizeMiB * 2 ** 20) / 4;
+        return st.bavail * st.bsize;
       };
       const sleeper = new Int32Array(new SharedArrayBuffer(4));
-      for (let waited = 0; !enough() && waited < 2000; waited += 20) Atomics.wait(sleeper, 0, 0, 20);
-      const st = statfsSync(dir);
-      if (st.bavail * st.bsize < (sizeMiB * 2 ** 20) / 4) throw new Error(`tmpfs ${dir}: the filler is deleted but only ${st.bavail * st.bsize} bytes are free; open files on it: ${holders(dir).join(', ') || 'none found'}`);
+      for (let waited = 0; freeBytes() < (sizeMiB * 2 ** 20) / 4 && waited < 2000; waited += 20) Atomics.wait(sleeper, 0, 0, 20);
+      const free = freeBytes();
+      if (free < (sizeMiB * 2 ** 20) / 4) throw new Error(`tmpfs ${dir}: the filler is deleted but only ${free} bytes are free; open files on it: ${holders(dir).join(', ') || 'none found'}`);
     },
     unmount() {
       try {
